@@ -1,0 +1,216 @@
+"""Read WordNet 3.0's database files and inflect English words (build time only).
+
+WordNet's ``data.*``/``index.*`` files are a simple line format, so we read them
+directly instead of pulling in NLTK (whose reader now refuses paths outside its
+own data folders). Inflection covers what a spinner needs to keep a sentence
+grammatical: noun plurals, verb -s/-ed/-ing forms and WordNet's irregular forms
+(``*.exc``); regular forms whose spelling is ambiguous (doubling, -e drop) are
+checked against a vocabulary when one is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+WORDNET = Path("/usr/share/wordnet")
+POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+
+
+@dataclass
+class Synset:
+    offset: int
+    pos: str  # n v a r (satellites "s" folded into "a")
+    words: list[str]
+    similar: list[int]  # adjective "similar to" synsets
+
+
+def _clean_word(w: str) -> str:
+    w = re.sub(r"\([a-z]+\)$", "", w)  # adjective markers: (a) (p) (ip)
+    return w.replace("_", " ").lower()
+
+
+def read_synsets(root: Path = WORDNET) -> dict[tuple[str, int], Synset]:
+    """All synsets, keyed by (pos, offset)."""
+    out: dict[tuple[str, int], Synset] = {}
+    for pos, name in POS_FILES.items():
+        with open(root / f"data.{name}", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("  "):
+                    continue  # licence header
+                fields = line.split(" | ", 1)[0].split()
+                offset = int(fields[0])
+                w_cnt = int(fields[3], 16)
+                words = [_clean_word(fields[4 + 2 * i]) for i in range(w_cnt)]
+                i = 4 + 2 * w_cnt
+                p_cnt = int(fields[i])
+                similar = []
+                for j in range(p_cnt):
+                    sym, off, _pos = fields[i + 1 + 4 * j : i + 4 + 4 * j]
+                    if sym == "&":
+                        similar.append(int(off))
+                out[(pos, offset)] = Synset(offset, pos, list(dict.fromkeys(words)), similar)
+    return out
+
+
+def read_index(root: Path = WORDNET) -> dict[tuple[str, str], list[int]]:
+    """``(lemma, pos) -> synset offsets``, most frequent sense first."""
+    out: dict[tuple[str, str], list[int]] = {}
+    for pos, name in POS_FILES.items():
+        with open(root / f"index.{name}", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("  "):
+                    continue
+                fields = line.split()
+                lemma = fields[0].replace("_", " ").lower()
+                p_cnt = int(fields[3])
+                synset_cnt = int(fields[2])
+                offsets = [int(x) for x in fields[4 + p_cnt + 2 : 4 + p_cnt + 2 + synset_cnt]]
+                out[(lemma, pos)] = offsets
+    return out
+
+
+def read_exceptions(root: Path = WORDNET) -> dict[str, dict[str, list[str]]]:
+    """``pos -> base -> irregular inflected forms`` from WordNet's ``*.exc`` files."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for pos, name in POS_FILES.items():
+        table: dict[str, list[str]] = defaultdict(list)
+        with open(root / f"{name}.exc", encoding="utf-8") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 2:
+                    form = parts[0].replace("_", " ")
+                    for base in parts[1:]:
+                        table[base.replace("_", " ")].append(form)
+        out[pos] = dict(table)
+    return out
+
+
+# ---------------------------------------------------------------- inflection
+_VOWELS = set("aeiou")
+
+
+def _sibilant(w: str) -> bool:
+    return w.endswith(("s", "x", "z", "ch", "sh"))
+
+
+def plural(w: str) -> str:
+    if _sibilant(w):
+        return w + "es"
+    if len(w) > 1 and w.endswith("y") and w[-2] not in _VOWELS:
+        return w[:-1] + "ies"
+    return w + "s"
+
+
+def third_person(w: str) -> str:
+    if w.endswith("o") and len(w) > 1 and w[-2] not in _VOWELS:
+        return w + "es"
+    return plural(w)
+
+
+def _cvc(w: str) -> bool:
+    return (
+        len(w) >= 3
+        and w[-1] not in _VOWELS | {"w", "x", "y"}
+        and w[-2] in _VOWELS
+        and w[-3] not in _VOWELS
+    )
+
+
+def _suffix_forms(w: str, suffix: str) -> list[str]:
+    """Spelling candidates for ``w + suffix`` ("ed" or "ing"), most likely first."""
+    if suffix == "ed":
+        if w.endswith("e"):
+            return [w + "d"]
+        if len(w) > 1 and w.endswith("y") and w[-2] not in _VOWELS:
+            return [w[:-1] + "ied"]
+    else:
+        if w.endswith("ie"):
+            return [w[:-2] + "ying"]
+        if w.endswith("e") and not w.endswith(("ee", "ye", "oe")) and len(w) > 2:
+            return [w[:-1] + "ing"]
+    plain = w + suffix
+    if _cvc(w):
+        doubled = w + w[-1] + suffix
+        # One-syllable words double (stop -> stopped), longer ones mostly don't.
+        syllables = len(re.findall(r"[aeiouy]+", w))
+        return [doubled, plain] if syllables <= 1 else [plain, doubled]
+    return [plain]
+
+
+def _pick(cands: list[str], known: Callable[[str], bool] | None) -> str:
+    if known is not None:
+        for c in cands:
+            if known(c):
+                return c
+    return cands[0]
+
+
+def _past_split(irregular: list[str]) -> tuple[str | None, str | None]:
+    """Tell past tense from past participle among irregular forms (took/taken)."""
+    if not irregular:
+        return None, None
+    if len(irregular) == 1:
+        return irregular[0], irregular[0]
+    part = [f for f in irregular if f.endswith("n") or f.endswith("ne")]
+    past = [f for f in irregular if f not in part]
+    if part and past:
+        return past[0], part[0]
+    return irregular[0], irregular[-1]
+
+
+def inflections(
+    lemma: str,
+    pos: str,
+    exceptions: dict[str, dict[str, list[str]]],
+    known: Callable[[str], bool] | None = None,
+) -> dict[str, str]:
+    """Inflected forms of ``lemma`` by tag: NN/NNS, VB/VBZ/VBD/VBN/VBG, JJ, RB.
+
+    Multiword lemmas inflect their head: the last word of a noun phrase
+    ("news agency" -> "news agencies"), the first word of a verb phrase
+    ("end up" -> "ended up").
+    """
+    if pos == "a":
+        return {"JJ": lemma}
+    if pos == "r":
+        return {"RB": lemma}
+    words = lemma.split(" ")
+    if pos == "n":
+        if lemma in exceptions["n"]:
+            return {"NN": lemma, "NNS": exceptions["n"][lemma][0]}
+        head = words[-1]
+        if head in exceptions["n"]:
+            pl = exceptions["n"][head][0]
+        else:
+            pl = plural(head)
+            if known is not None and not known(pl):
+                return {"NN": lemma}  # mass noun or unattested plural ("newses")
+        return {"NN": lemma, "NNS": " ".join(words[:-1] + [pl])}
+    head, rest = words[0], words[1:]
+    irr = exceptions["v"].get(head, [])
+
+    def join(w: str) -> str:
+        return " ".join([w] + rest)
+
+    past_irr, part_irr = _past_split([f for f in irr if not f.endswith(("ing", "s"))])
+    ing_irr = [f for f in irr if f.endswith("ing")]
+    s_irr = [f for f in irr if f.endswith("s") and not f.endswith("ss")]
+    forms = {
+        "VB": lemma,
+        "VBZ": join(s_irr[0] if s_irr else third_person(head)),
+        "VBG": join(ing_irr[0] if ing_irr else _pick(_suffix_forms(head, "ing"), known)),
+    }
+    regular_past = _pick(_suffix_forms(head, "ed"), known)
+    if past_irr is None and known is not None and not known(regular_past):
+        return forms  # unattested past ("readed": read/read is not in verb.exc)
+    forms["VBD"] = join(past_irr or regular_past)
+    forms["VBN"] = join(part_irr or regular_past)
+    return forms
+
+
+def words_of(lemmas: Iterable[str]) -> set[str]:
+    return {w for lemma in lemmas for w in lemma.split(" ")}

@@ -1,0 +1,5 @@
+"""``python -m spin_detect`` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,376 @@
+"""Per-token context scores and per-sentence features, computed in batches.
+
+For every token the extractor asks two questions of the reference statistics:
+
+1. *How well does the word fit its neighbours?* Kneser-Ney bigram
+   log-probabilities and PMI of the pairs (left, word) and (word, right), and
+   whether those pairs were ever seen. These signals need no thesaurus, so they
+   carry over to spinners whose synonym lists we do not know.
+2. *Would a synonym fit better?* For each thesaurus synonym ``s`` of the word
+   (or of a multiword span such as "end up"), the change in sentence
+   log-probability when ``s`` is put in its place (``delta``), the same change
+   discounted by the frequency difference (``delta_pmi``), and the strongest
+   collocation ``s`` would form with a neighbour (``colloc``). A spun word
+   has an original that fits much better: "Safety Council" -> "Security
+   Council". The best candidate is kept as evidence: "safety -> security?".
+
+Sentence features aggregate these (max, mean, counts over thresholds, shares).
+Every number is a plain function of counts, so each one can be explained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .reference import BOS, EOS, UNK, ReferenceStats
+from .segment import norm
+from .thesaurus import Thesaurus
+
+__all__ = ["FEATURE_NAMES", "FeatureExtractor", "TokenScores"]
+
+FEATURE_NAMES = (
+    # thesaurus-free context signals
+    "n_tokens_log",
+    "oov_share",
+    "lp_mean",
+    "lp_min",
+    "lp_p10",
+    "pmi_mean",
+    "pmi_min",
+    "unseen_pair_share",
+    "unseen_pairs",
+    "isolated_share",
+    # unusual-synonym signals
+    "syn_delta_max",
+    "syn_delta_top2",
+    "syn_delta_mean_pos",
+    "syn_count_over_2",
+    "syn_count_over_4",
+    "syn_share_over_2",
+    "syn_pmi_max",
+    "syn_pmi_count_over_2",
+    "syn_rarer_max",
+    "candidates_share",
+    # collocation-break signals
+    "colloc_gain_max",
+    "colloc_break_count",
+    "phrase_delta_max",
+)
+
+_WORDLIKE = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+@dataclass
+class TokenScores:
+    """Token-level results for one batch of sentences (flat arrays over all tokens).
+
+    ``sent`` gives each token's sentence index. ``suspicion`` is the best
+    ``delta`` of any synonym replacing the token (0 when it has none) and
+    ``original`` the text of that synonym ("" when none). ``lp_left`` and
+    ``lp_right`` are the log-probabilities of the pairs the token makes with
+    its neighbours, ``unseen_left``/``unseen_right`` whether those pairs were
+    never counted.
+    """
+
+    sent: np.ndarray
+    ids: np.ndarray
+    lp_left: np.ndarray
+    lp_right: np.ndarray
+    pmi_left: np.ndarray
+    pmi_right: np.ndarray
+    unseen_left: np.ndarray
+    unseen_right: np.ndarray
+    suspicion: np.ndarray
+    suspicion_pmi: np.ndarray
+    colloc: np.ndarray
+    span: np.ndarray
+    original: list[str]
+
+
+class FeatureExtractor:
+    """Computes :data:`FEATURE_NAMES` for batches of tokenised sentences.
+
+    ``max_candidates`` caps the synonyms tried per word (the most frequent in
+    the reference are kept: originals are usually common words);
+    ``max_phrase`` caps multiword spans. Candidate lists are cached per word
+    type, so repeated words cost one dictionary lookup.
+    """
+
+    def __init__(self, reference: ReferenceStats, thesaurus: Thesaurus,
+                 max_candidates: int = 12, max_phrase: int = 3):
+        self.ref = reference
+        self.th = thesaurus
+        self.max_candidates = max_candidates
+        self.max_phrase = max(1, min(max_phrase, thesaurus.max_words))
+        self._single: dict[int, np.ndarray] = {}
+        self._multi: dict[str, list[tuple[int, ...]]] = {}
+        self._multi_heads = self._phrase_heads()
+
+    # ------------------------------------------------------------ candidates
+    def _phrase_heads(self) -> dict[str, int]:
+        """First words of multiword headwords -> longest such headword (in words)."""
+        out: dict[str, int] = {}
+        for h in self.th.headwords():
+            if " " in h:
+                words = h.split(" ")
+                if len(words) <= self.max_phrase:
+                    out[words[0]] = max(out.get(words[0], 0), len(words))
+        return out
+
+    def _candidate_phrases(self, phrase: str) -> list[tuple[int, ...]]:
+        """Synonyms of ``phrase`` as id tuples, all words known, most frequent first."""
+        ref = self.ref
+        seen = set()
+        cands = []
+        for syn in self.th.synonyms(phrase):
+            ids = tuple(ref.word_id(w) for w in syn.text.split(" "))
+            if UNK in ids or ids in seen or len(ids) > self.max_phrase + 1:
+                continue
+            seen.add(ids)
+            cands.append(ids)
+        cands.sort(key=lambda c: -min(int(ref.unigram[i]) for i in c))
+        return cands[: self.max_candidates]
+
+    def _single_candidates(self, word_id: int) -> np.ndarray:
+        got = self._single.get(word_id)
+        if got is None:
+            word = self.ref.vocab[word_id]
+            if word_id < 3 or not (set(word) & _WORDLIKE):
+                got = np.empty(0, dtype=np.int64)
+            else:
+                got = np.array([c[0] for c in self._candidate_phrases(word) if len(c) == 1],
+                               dtype=np.int64)
+            self._single[word_id] = got
+        return got
+
+    def _multi_candidates(self, phrase: str) -> list[tuple[int, ...]]:
+        got = self._multi.get(phrase)
+        if got is None:
+            got = self._multi[phrase] = self._candidate_phrases(phrase)
+        return got
+
+    # ------------------------------------------------------------ scoring
+    def score_tokens(self, sentences: Sequence[Sequence[str]]) -> TokenScores:
+        """Token-level context and synonym scores for tokenised sentences."""
+        ref = self.ref
+        words = [[norm(t) for t in s] for s in sentences]
+        lengths = np.fromiter((len(s) for s in words), dtype=np.int64, count=len(words))
+        index = ref._index
+        flat = [index.get(w, UNK) for s in words for w in (("<s>",) + tuple(s) + ("</s>",))]
+        X = np.array(flat, dtype=np.int64)
+        X[np.cumsum(np.r_[0, lengths[:-1] + 2])] = BOS
+        X[np.cumsum(lengths + 2) - 1] = EOS
+        # Pairs (X[p], X[p+1]); the seam between sentences is never used.
+        a, b = X[:-1], X[1:]
+        lp = ref.cond_logprob(a, b)
+        pmi = lp - ref.logprob(b)
+        cnt = ref.pair_count(a, b)
+        known_pair = (a != UNK) & (b != UNK)
+        unseen = (cnt == 0) & known_pair
+        # Global positions of real tokens.
+        is_tok = (X != BOS) & (X != EOS)
+        pos = np.flatnonzero(is_tok)
+        sent = np.repeat(np.arange(len(words)), lengths)
+        n = len(pos)
+        suspicion = np.zeros(n)
+        susp_pmi = np.zeros(n)
+        colloc = np.zeros(n)
+        span = np.ones(n, dtype=np.int64)
+        original = [""] * n
+        # --- one word for one word, vectorised over all candidates.
+        tok_ids = X[pos]
+        cand_lists = [self._single_candidates(int(w)) for w in tok_ids]
+        counts = np.fromiter((len(c) for c in cand_lists), dtype=np.int64, count=n)
+        if counts.sum():
+            rep_tok = np.repeat(np.arange(n), counts)
+            cand = np.concatenate(cand_lists)
+            g = pos[rep_tok]
+            left, right = X[g - 1], X[g + 1]
+            lp_l = ref.cond_logprob(left, cand)
+            lp_r = ref.cond_logprob(cand, right)
+            delta = lp_l + lp_r - lp[g - 1] - lp[g]
+            prior = ref.logprob(cand) - ref.logprob(X[g])
+            delta_pmi = delta - prior
+            new_pmi = np.maximum(lp_l - ref.logprob(cand), lp_r - ref.logprob(right))
+            old_pmi = np.maximum(pmi[g - 1], pmi[g])
+            gain = new_pmi - old_pmi
+            self._reduce_best(rep_tok, cand, delta, delta_pmi, gain, suspicion, susp_pmi, colloc,
+                              original)
+        # --- multiword spans and multiword synonyms (rarer; handled per span).
+        self._score_phrases(words, lengths, X, lp, pos, suspicion, susp_pmi, colloc, span, original)
+        tok_left = pos - 1
+        return TokenScores(
+            sent=sent, ids=tok_ids,
+            lp_left=lp[tok_left], lp_right=lp[pos],
+            pmi_left=pmi[tok_left], pmi_right=pmi[pos],
+            unseen_left=unseen[tok_left], unseen_right=unseen[pos],
+            suspicion=suspicion, suspicion_pmi=susp_pmi, colloc=colloc, span=span,
+            original=original,
+        )
+
+    def _reduce_best(self, rep_tok, cand, delta, delta_pmi, gain, suspicion, susp_pmi, colloc,
+                     original) -> None:
+        """Keep, per token, the candidate with the highest ``delta``."""
+        order = np.lexsort((-delta, rep_tok))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = rep_tok[order][1:] != rep_tok[order][:-1]
+        best = order[first]
+        toks = rep_tok[best]
+        better = delta[best] > suspicion[toks]
+        toks, best = toks[better], best[better]
+        suspicion[toks] = delta[best]
+        susp_pmi[toks] = np.maximum(susp_pmi[toks], delta_pmi[best])
+        colloc[toks] = np.maximum(colloc[toks], gain[best])
+        vocab = self.ref.vocab
+        for t, c in zip(toks.tolist(), cand[best].tolist()):
+            original[t] = vocab[c]
+        # delta_pmi and collocation gain also count for candidates that are not the best.
+        np.maximum.at(susp_pmi, rep_tok, delta_pmi)
+        np.maximum.at(colloc, rep_tok, gain)
+
+    def _score_phrases(self, words, lengths, X, lp, pos, suspicion, susp_pmi, colloc, span,
+                       original) -> None:
+        ref = self.ref
+        heads = self._multi_heads
+        reps = []  # (first token index, n tokens replaced, candidate ids)
+        tok = 0
+        for s in words:
+            for i, w in enumerate(s):
+                longest = heads.get(w, 0)
+                for k in range(min(longest, len(s) - i), 1, -1):
+                    phrase = " ".join(s[i : i + k])
+                    for c in self._multi_candidates(phrase):
+                        reps.append((tok + i, k, c))
+                if w and w[0] in _WORDLIKE and len(w) > 1:
+                    for c in self._multi_candidates(w):
+                        if len(c) > 1:
+                            reps.append((tok + i, 1, c))
+            tok += len(s)
+        if not reps:
+            return
+        # Flatten every chain left + candidate + right into pairs with a segment id.
+        pa, pb, seg = [], [], []
+        old_lp = np.empty(len(reps))
+        prior = np.empty(len(reps))
+        for r, (t, k, c) in enumerate(reps):
+            g = int(pos[t])
+            chain = (int(X[g - 1]),) + c + (int(X[g + k]),)
+            pa.extend(chain[:-1])
+            pb.extend(chain[1:])
+            seg.extend([r] * (len(chain) - 1))
+            old_lp[r] = lp[g - 1 : g + k].sum()
+            prior[r] = ref.logprob(np.array(c)).sum() - ref.logprob(X[g : g + k]).sum()
+        pa_arr, pb_arr = np.array(pa), np.array(pb)
+        lps = ref.cond_logprob(pa_arr, pb_arr)
+        pmis = lps - ref.logprob(pb_arr)
+        seg_arr = np.array(seg)
+        new_lp = np.bincount(seg_arr, weights=lps, minlength=len(reps))
+        new_pmi = np.full(len(reps), -np.inf)
+        np.maximum.at(new_pmi, seg_arr, pmis)
+        vocab = ref.vocab
+        for r, (t, k, c) in enumerate(reps):
+            d = new_lp[r] - old_lp[r]
+            g = int(pos[t])
+            old_pmi = float(np.max(lp[g - 1 : g + k] - ref.logprob(X[g : g + k + 1])))
+            for j in range(t, t + k):
+                susp_pmi[j] = max(susp_pmi[j], d - prior[r])
+                colloc[j] = max(colloc[j], new_pmi[r] - old_pmi)
+                if d > suspicion[j]:
+                    suspicion[j] = d
+                    span[j] = k
+                    original[j] = " ".join(vocab[i] for i in c)
+
+    def transform(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
+        """Feature matrix (one row per sentence, columns :data:`FEATURE_NAMES`)."""
+        return self.features(self.score_tokens(sentences), len(sentences))
+
+    def features(self, ts: TokenScores, n_sent: int) -> np.ndarray:
+        """Aggregate token scores into the sentence feature matrix."""
+        out = np.zeros((n_sent, len(FEATURE_NAMES)))
+        if n_sent == 0:
+            return out
+        sent = ts.sent
+        n_tok = np.bincount(sent, minlength=n_sent).astype(float)
+        safe = np.maximum(n_tok, 1)
+
+        def mean(x):
+            return np.bincount(sent, weights=x, minlength=n_sent) / safe
+
+        def smax(x, empty=0.0):
+            m = np.full(n_sent, -np.inf)
+            np.maximum.at(m, sent, x)
+            return np.where(np.isfinite(m), m, empty)
+
+        def smin(x, empty=0.0):
+            return -smax(-x, -empty)
+
+        lp_tok = 0.5 * (ts.lp_left + ts.lp_right)
+        pmi_tok = 0.5 * (ts.pmi_left + ts.pmi_right)
+        unseen = ts.unseen_left.astype(float) + ts.unseen_right
+        oov = (ts.ids == UNK).astype(float)
+        has_cand = ts.original != "" if isinstance(ts.original, np.ndarray) else np.array(
+            [o != "" for o in ts.original])
+        susp = ts.suspicion
+        f = {
+            "n_tokens_log": np.log1p(n_tok),
+            "oov_share": mean(oov),
+            "lp_mean": mean(lp_tok),
+            "lp_min": smin(np.minimum(ts.lp_left, ts.lp_right)),
+            "lp_p10": _group_quantile(sent, lp_tok, n_sent, 0.1),
+            "pmi_mean": mean(pmi_tok),
+            "pmi_min": smin(np.minimum(ts.pmi_left, ts.pmi_right)),
+            "unseen_pair_share": mean(unseen) / 2,
+            "unseen_pairs": np.bincount(sent, weights=unseen, minlength=n_sent) / 2,
+            "isolated_share": mean((ts.unseen_left & ts.unseen_right).astype(float)),
+            "syn_delta_max": smax(susp),
+            "syn_delta_top2": _group_top2(sent, susp, n_sent),
+            "syn_delta_mean_pos": mean(np.maximum(susp, 0)),
+            "syn_count_over_2": np.bincount(sent, weights=(susp > 2).astype(float), minlength=n_sent),
+            "syn_count_over_4": np.bincount(sent, weights=(susp > 4).astype(float), minlength=n_sent),
+            "syn_share_over_2": mean((susp > 2).astype(float)),
+            "syn_pmi_max": smax(ts.suspicion_pmi),
+            "syn_pmi_count_over_2": np.bincount(sent, weights=(ts.suspicion_pmi > 2).astype(float),
+                                                minlength=n_sent),
+            "syn_rarer_max": smax(np.where(has_cand, susp - ts.suspicion_pmi, 0.0)),
+            "candidates_share": mean(has_cand.astype(float)),
+            "colloc_gain_max": smax(ts.colloc),
+            "colloc_break_count": np.bincount(sent, weights=((ts.colloc > 3) & (susp > 0)).astype(float),
+                                              minlength=n_sent),
+            "phrase_delta_max": smax(np.where(ts.span > 1, susp, 0.0)),
+        }
+        for j, name in enumerate(FEATURE_NAMES):
+            out[:, j] = f[name]
+        return out
+
+
+def _group_top2(group: np.ndarray, x: np.ndarray, n: int) -> np.ndarray:
+    """Sum of the two largest values per group (0 for missing)."""
+    out = np.zeros(n)
+    if len(x) == 0:
+        return out
+    order = np.lexsort((-x, group))
+    g = group[order]
+    first = np.r_[True, g[1:] != g[:-1]]
+    rank = np.arange(len(g)) - np.maximum.accumulate(np.where(first, np.arange(len(g)), 0))
+    keep = rank < 2
+    np.add.at(out, g[keep], np.maximum(x[order][keep], 0))
+    return out
+
+
+def _group_quantile(group: np.ndarray, x: np.ndarray, n: int, q: float) -> np.ndarray:
+    """Lower ``q`` quantile per group (nearest rank; 0 for empty groups)."""
+    out = np.zeros(n)
+    if len(x) == 0:
+        return out
+    order = np.lexsort((x, group))
+    g = group[order]
+    starts = np.searchsorted(g, np.arange(n))
+    ends = np.searchsorted(g, np.arange(n), side="right")
+    sizes = ends - starts
+    idx = starts + np.floor(q * np.maximum(sizes - 1, 0)).astype(np.int64)
+    nonempty = sizes > 0
+    out[nonempty] = x[order][idx[nonempty]]
+    return out

@@ -1,0 +1,100 @@
+"""The installed command line, run the way a user runs it (in a subprocess)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "spin_detect" / "examples" / "spun_article.txt"
+
+
+def run(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "spin_detect", *args], input=stdin,
+                          capture_output=True, timeout=300)
+
+
+def test_help_lists_commands():
+    r = run("--help")
+    assert r.returncode == 0
+    out = r.stdout.decode()
+    for cmd in ("score", "build-reference", "synonyms", "info"):
+        assert cmd in out
+
+
+def test_score_example_human_and_json():
+    r = run("score", str(EXAMPLE))
+    assert r.returncode == 0, r.stderr
+    assert "Safety Council" in r.stdout.decode()
+    r = run("score", str(EXAMPLE), "--json")
+    data = json.loads(r.stdout)
+    text = EXAMPLE.read_text()
+    assert len(data["sentences"]) == 7
+    for s in data["sentences"]:
+        assert text[s["start"] : s["end"]] == s["text"]
+        for e in s["evidence"]:
+            assert text[e["start"] : e["end"]] == e["word"]
+    # the spun "financial assist" is the strongest evidence in its sentence
+    assert data["sentences"][3]["evidence"][0]["word"] == "assist"
+
+
+def test_score_stdin():
+    r = run("score", "-", "--json", stdin=b"The council met on Monday. It agreed.")
+    assert r.returncode == 0
+    assert len(json.loads(r.stdout)["sentences"]) == 2
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"", "empty document"), (b"   \n\n ", "empty document"), (b"\x00\x01binary\x00", "binary data")],
+)
+def test_score_bad_input_fails_with_one_line(tmp_path, content, message):
+    p = tmp_path / "in.txt"
+    p.write_bytes(content)
+    r = run("score", str(p))
+    assert r.returncode == 2
+    err = r.stderr.decode().strip()
+    assert message in err and "\n" not in err and "Traceback" not in err
+
+
+def test_score_missing_file():
+    r = run("score", "/nonexistent/file.txt")
+    assert r.returncode == 2
+    assert "cannot read" in r.stderr.decode()
+
+
+def test_build_reference_from_a_folder(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "a.txt").write_text("The Security Council met today. The council voted.")
+    (corpus / "sub" / "b.txt").write_text("The Security Council met again.")
+    (corpus / "sub" / "c.txt").write_bytes(b"\x00binary")
+    (tmp_path / "exclude.txt").write_text("sub/b.txt\n")
+    out = tmp_path / "ref.bin"
+    r = run("build-reference", str(corpus), "--out", str(out), "--exclude", str(tmp_path / "exclude.txt"),
+            "--min-count", "1", "--min-pair-count", "1")
+    assert r.returncode == 0, r.stderr
+    err = r.stderr.decode()
+    assert "1 documents read, 1 excluded, 1 unreadable" in err
+    from spin_detect.reference import ReferenceStats
+
+    ref = ReferenceStats.load(out)
+    assert ref.count(ref.ids(["council"]))[0] == 2
+    assert ref.meta["documents"] == 1
+
+
+def test_build_reference_with_nothing_to_count(tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = run("build-reference", str(tmp_path / "empty"), "--out", str(tmp_path / "r.bin"))
+    assert r.returncode == 2
+    assert "no text to count" in r.stderr.decode()
+
+
+def test_synonyms_and_info():
+    r = run("synonyms", "said")
+    assert r.returncode == 0 and "stated" in r.stdout.decode()
+    assert run("synonyms", "qwzx").returncode == 1
+    info = json.loads(run("info", "--json").stdout)
+    assert info["reference"]["vocabulary"] > 50_000
+    assert info["thesaurus"]["headwords"] > 100_000
