@@ -41,9 +41,14 @@ def entries(known, root: Path):
         head_forms = forms(lemma, pos)
         for rank, off in enumerate(offsets):
             ss = synsets[(pos, off)]
-            cands = [(w, 0) for w in ss.words if w != lemma]
+            # Names are neither spun nor proposed: skip the senses in which the lemma is
+            # a name ("Nation" = Carry Nation) and names among the synonyms.
+            if lemma in ss.proper:
+                continue
+            cands = [(w, 0) for w in ss.words if w != lemma and w not in ss.proper]
             for sim in ss.similar:
-                cands += [(w, FLAG_SIMILAR) for w in synsets[(pos, sim)].words if w != lemma]
+                other = synsets[(pos, sim)]
+                cands += [(w, FLAG_SIMILAR) for w in other.words if w != lemma and w not in other.proper]
             for syn, flags in cands:
                 syn_forms = forms(syn, pos)
                 for tag, head in head_forms.items():

@@ -26,6 +26,7 @@ class Synset:
     pos: str  # n v a r (satellites "s" folded into "a")
     words: list[str]
     similar: list[int]  # adjective "similar to" synsets
+    proper: set[str]  # words that WordNet spells with a capital (names: "Carry Nation")
 
 
 def _clean_word(w: str) -> str:
@@ -44,7 +45,9 @@ def read_synsets(root: Path = WORDNET) -> dict[tuple[str, int], Synset]:
                 fields = line.split(" | ", 1)[0].split()
                 offset = int(fields[0])
                 w_cnt = int(fields[3], 16)
-                words = [_clean_word(fields[4 + 2 * i]) for i in range(w_cnt)]
+                raw = [fields[4 + 2 * i] for i in range(w_cnt)]
+                words = [_clean_word(w) for w in raw]
+                proper = {_clean_word(w) for w in raw if any(c.isupper() for c in w)}
                 i = 4 + 2 * w_cnt
                 p_cnt = int(fields[i])
                 similar = []
@@ -52,7 +55,7 @@ def read_synsets(root: Path = WORDNET) -> dict[tuple[str, int], Synset]:
                     sym, off, _pos = fields[i + 1 + 4 * j : i + 4 + 4 * j]
                     if sym == "&":
                         similar.append(int(off))
-                out[(pos, offset)] = Synset(offset, pos, list(dict.fromkeys(words)), similar)
+                out[(pos, offset)] = Synset(offset, pos, list(dict.fromkeys(words)), similar, proper)
     return out
 
 
@@ -191,10 +194,13 @@ def inflections(
                 return {"NN": lemma}  # mass noun or unattested plural ("newses")
         return {"NN": lemma, "NNS": " ".join(words[:-1] + [pl])}
     head, rest = words[0], words[1:]
-    irr = exceptions["v"].get(head, [])
 
     def join(w: str) -> str:
         return " ".join([w] + rest)
+
+    if head == "be":  # the one verb whose forms no rule or exception list gives
+        return {"VB": lemma, "VBZ": join("is"), "VBD": join("was"), "VBN": join("been"), "VBG": join("being")}
+    irr = exceptions["v"].get(head, [])
 
     past_irr, part_irr = _past_split([f for f in irr if not f.endswith(("ing", "s"))])
     ing_irr = [f for f in irr if f.endswith("ing")]

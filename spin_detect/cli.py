@@ -91,6 +91,41 @@ def score(
             typer.echo(f"    suspicious: {ev}")
 
 
+@app.command()
+def spin(
+    file: Annotated[str, typer.Argument(help="Text to spin: a text file, or - for stdin.")],
+    style: Annotated[str, typer.Option(help="Spinner style: wordnet, wordnet-rare, commercial, mixed, moby.")
+                     ] = "commercial",
+    rate: Annotated[float | None, typer.Option(min=0.0, max=1.0,
+                                               help="Share of words to replace (style default: 0.3).")] = None,
+    sentence_share: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Spin only this share of paragraphs/sentences (partial spinning).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same output.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the spun text with every change as JSON.")
+                       ] = False,
+) -> None:
+    """Rewrite text the way article spinners do, recording every change.
+
+    For making training data and for seeing what spinning does to a text.
+    """
+    from .spinner import STYLES, spin_text
+
+    if style not in STYLES:
+        _fail(f"unknown style {style!r}; choose one of: {', '.join(STYLES)}")
+    text, name = _read_input(file)
+    if not text.strip():
+        _fail(f"{name}: empty document (nothing to spin)")
+    result = spin_text(text, style, rate=rate, seed=seed, sentence_share=sentence_share)
+    if as_json:
+        typer.echo(json.dumps({"input": name, "style": style, "seed": seed, **result.to_dict()},
+                              ensure_ascii=False, indent=2))
+    else:
+        typer.echo(result.text, nl=not result.text.endswith("\n"))
+        words = sum(s["word_tokens"] for s in result.sentences)
+        typer.echo(f"spin-detect: {len(result.changes)} replacements, {result.changed_tokens} of {words} "
+                   f"words changed ({style})", err=True)
+
+
 @app.command("build-reference")
 def build_reference_cmd(
     corpus: Annotated[list[Path], typer.Argument(help="Folders or files of plain text (.txt, .txt.gz).")],

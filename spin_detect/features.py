@@ -25,40 +25,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .neighbors import Neighbours
 from .reference import BOS, EOS, UNK, ReferenceStats
 from .segment import norm
 from .thesaurus import Thesaurus
 
 __all__ = ["FEATURE_NAMES", "FeatureExtractor", "TokenScores"]
 
-FEATURE_NAMES = (
-    # thesaurus-free context signals
-    "n_tokens_log",
-    "oov_share",
-    "lp_mean",
-    "lp_min",
-    "lp_p10",
-    "pmi_mean",
-    "pmi_min",
-    "unseen_pair_share",
-    "unseen_pairs",
-    "isolated_share",
-    # unusual-synonym signals
-    "syn_delta_max",
-    "syn_delta_top2",
-    "syn_delta_mean_pos",
-    "syn_count_over_2",
-    "syn_count_over_4",
-    "syn_share_over_2",
-    "syn_pmi_max",
-    "syn_pmi_count_over_2",
-    "syn_rarer_max",
-    "candidates_share",
-    # collocation-break signals
-    "colloc_gain_max",
-    "colloc_break_count",
-    "phrase_delta_max",
-)
+#: Feature groups, for ablation and for explaining a score. Each feature is a plain
+#: aggregate of token scores; see :meth:`FeatureExtractor.features`.
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
+    # thesaurus-free: how well each word fits its neighbours
+    "context": (
+        "n_tokens_log", "oov_share", "lp_mean", "lp_min", "lp_p10", "pmi_mean", "pmi_min",
+        "unseen_pair_share", "unseen_pairs", "isolated_share", "rarity_max", "rarity_mean",
+    ),
+    # unusual synonyms: a thesaurus synonym fits the context better than the word
+    "synonym": (
+        "syn_delta_max", "syn_delta_top2", "syn_delta_mean_pos", "syn_count_over_2", "syn_count_over_4",
+        "syn_share_over_2", "syn_pmi_max", "syn_pmi_count_over_2", "candidates_share",
+    ),
+    # the same with distributional neighbours (words used in the same slots), no thesaurus
+    "neighbour": (
+        "nbr_delta_max", "nbr_delta_top2", "nbr_count_over_2", "nbr_count_over_4", "nbr_pmi_max",
+        "nbr_pmi_count_over_2",
+    ),
+    # collocation breaks: a replacement would restore a strong word pair or a multiword phrase
+    "collocation": ("colloc_gain_max", "colloc_break_count", "phrase_delta_max", "nbr_colloc_max"),
+}
+FEATURE_NAMES: tuple[str, ...] = tuple(f for g in FEATURE_GROUPS.values() for f in g)
 
 _WORDLIKE = frozenset("abcdefghijklmnopqrstuvwxyz")
 
@@ -68,8 +63,9 @@ class TokenScores:
     """Token-level results for one batch of sentences (flat arrays over all tokens).
 
     ``sent`` gives each token's sentence index. ``suspicion`` is the best
-    ``delta`` of any synonym replacing the token (0 when it has none) and
-    ``original`` the text of that synonym ("" when none). ``lp_left`` and
+    ``delta`` of any synonym replacing the token (0 when none fits better) and
+    ``original`` the text of that synonym ("" when none); ``nbr_*`` are the
+    same for distributional neighbours. ``logfreq`` is the unigram log-probability. ``lp_left`` and
     ``lp_right`` are the log-probabilities of the pairs the token makes with
     its neighbours, ``unseen_left``/``unseen_right`` whether those pairs were
     never counted.
@@ -88,6 +84,11 @@ class TokenScores:
     colloc: np.ndarray
     span: np.ndarray
     original: list[str]
+    nbr_suspicion: np.ndarray
+    nbr_pmi: np.ndarray
+    nbr_colloc: np.ndarray
+    nbr_original: list[str]
+    logfreq: np.ndarray
 
 
 class FeatureExtractor:
@@ -95,17 +96,21 @@ class FeatureExtractor:
 
     ``max_candidates`` caps the synonyms tried per word (the most frequent in
     the reference are kept: originals are usually common words);
-    ``max_phrase`` caps multiword spans. Candidate lists are cached per word
-    type, so repeated words cost one dictionary lookup.
+    ``max_neighbours`` caps distributional neighbours tried (when a neighbour
+    table is given); ``max_phrase`` caps multiword spans. Candidate lists are
+    cached per word type, so repeated words cost one dictionary lookup.
     """
 
-    def __init__(self, reference: ReferenceStats, thesaurus: Thesaurus,
-                 max_candidates: int = 12, max_phrase: int = 3):
+    def __init__(self, reference: ReferenceStats, thesaurus: Thesaurus, neighbours: Neighbours | None = None,
+                 max_candidates: int = 12, max_neighbours: int = 10, max_phrase: int = 3):
         self.ref = reference
         self.th = thesaurus
+        self.neighbours = neighbours
         self.max_candidates = max_candidates
+        self.max_neighbours = max_neighbours
         self.max_phrase = max(1, min(max_phrase, thesaurus.max_words))
         self._single: dict[int, np.ndarray] = {}
+        self._nbr: dict[int, np.ndarray] = {}
         self._multi: dict[str, list[tuple[int, ...]]] = {}
         self._multi_heads = self._phrase_heads()
 
@@ -146,6 +151,12 @@ class FeatureExtractor:
             self._single[word_id] = got
         return got
 
+    def _neighbour_candidates(self, word_id: int) -> np.ndarray:
+        got = self._nbr.get(word_id)
+        if got is None:
+            got = self._nbr[word_id] = self.neighbours.of(word_id)[: self.max_neighbours]
+        return got
+
     def _multi_candidates(self, phrase: str) -> list[tuple[int, ...]]:
         got = self._multi.get(phrase)
         if got is None:
@@ -175,30 +186,20 @@ class FeatureExtractor:
         pos = np.flatnonzero(is_tok)
         sent = np.repeat(np.arange(len(words)), lengths)
         n = len(pos)
-        suspicion = np.zeros(n)
-        susp_pmi = np.zeros(n)
-        colloc = np.zeros(n)
-        span = np.ones(n, dtype=np.int64)
-        original = [""] * n
         # --- one word for one word, vectorised over all candidates.
         tok_ids = X[pos]
         cand_lists = [self._single_candidates(int(w)) for w in tok_ids]
-        counts = np.fromiter((len(c) for c in cand_lists), dtype=np.int64, count=n)
-        if counts.sum():
-            rep_tok = np.repeat(np.arange(n), counts)
-            cand = np.concatenate(cand_lists)
-            g = pos[rep_tok]
-            left, right = X[g - 1], X[g + 1]
-            lp_l = ref.cond_logprob(left, cand)
-            lp_r = ref.cond_logprob(cand, right)
-            delta = lp_l + lp_r - lp[g - 1] - lp[g]
-            prior = ref.logprob(cand) - ref.logprob(X[g])
-            delta_pmi = delta - prior
-            new_pmi = np.maximum(lp_l - ref.logprob(cand), lp_r - ref.logprob(right))
-            old_pmi = np.maximum(pmi[g - 1], pmi[g])
-            gain = new_pmi - old_pmi
-            self._reduce_best(rep_tok, cand, delta, delta_pmi, gain, suspicion, susp_pmi, colloc,
-                              original)
+        suspicion, susp_pmi, colloc, best = self._score_singles(cand_lists, X, lp, pmi, pos)
+        vocab = ref.vocab
+        original = [vocab[c] if c >= 0 else "" for c in best.tolist()]
+        span = np.ones(n, dtype=np.int64)
+        if self.neighbours is not None:
+            nbr_lists = [self._neighbour_candidates(int(w)) for w in tok_ids]
+            nbr_susp, nbr_pmi, nbr_colloc, nbr_best = self._score_singles(nbr_lists, X, lp, pmi, pos)
+            nbr_original = [vocab[c] if c >= 0 else "" for c in nbr_best.tolist()]
+        else:
+            nbr_susp, nbr_pmi, nbr_colloc = np.zeros(n), np.zeros(n), np.zeros(n)
+            nbr_original = [""] * n
         # --- multiword spans and multiword synonyms (rarer; handled per span).
         self._score_phrases(words, lengths, X, lp, pos, suspicion, susp_pmi, colloc, span, original)
         tok_left = pos - 1
@@ -208,31 +209,46 @@ class FeatureExtractor:
             pmi_left=pmi[tok_left], pmi_right=pmi[pos],
             unseen_left=unseen[tok_left], unseen_right=unseen[pos],
             suspicion=suspicion, suspicion_pmi=susp_pmi, colloc=colloc, span=span,
-            original=original,
+            original=original, nbr_suspicion=nbr_susp, nbr_pmi=nbr_pmi, nbr_colloc=nbr_colloc,
+            nbr_original=nbr_original, logfreq=ref.logprob(tok_ids),
         )
 
-    def _reduce_best(self, rep_tok, cand, delta, delta_pmi, gain, suspicion, susp_pmi, colloc,
-                     original) -> None:
-        """Keep, per token, the candidate with the highest ``delta``."""
+    def _score_singles(self, cand_lists, X, lp, pmi, pos):
+        """Score one-for-one replacements; per token return the best ``delta``
+        (0 if none is positive), the highest ``delta_pmi`` and collocation gain
+        (0 floor) and the id of the best candidate (-1 if none improves the fit)."""
+        ref = self.ref
+        n = len(pos)
+        best_delta, best_pmi, best_gain = np.zeros(n), np.zeros(n), np.zeros(n)
+        best_id = np.full(n, -1, dtype=np.int64)
+        counts = np.fromiter((len(c) for c in cand_lists), dtype=np.int64, count=n)
+        if not counts.sum():
+            return best_delta, best_pmi, best_gain, best_id
+        rep_tok = np.repeat(np.arange(n), counts)
+        cand = np.concatenate(cand_lists)
+        g = pos[rep_tok]
+        left, right = X[g - 1], X[g + 1]
+        lp_l = ref.cond_logprob(left, cand)
+        lp_r = ref.cond_logprob(cand, right)
+        delta = lp_l + lp_r - lp[g - 1] - lp[g]
+        uni_c = ref.logprob(cand)
+        delta_pmi = delta - (uni_c - ref.logprob(X[g]))
+        gain = np.maximum(lp_l - uni_c, lp_r - ref.logprob(right)) - np.maximum(pmi[g - 1], pmi[g])
+        np.maximum.at(best_pmi, rep_tok, delta_pmi)
+        np.maximum.at(best_gain, rep_tok, gain)
         order = np.lexsort((-delta, rep_tok))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = rep_tok[order][1:] != rep_tok[order][:-1]
-        best = order[first]
-        toks = rep_tok[best]
-        better = delta[best] > suspicion[toks]
-        toks, best = toks[better], best[better]
-        suspicion[toks] = delta[best]
-        susp_pmi[toks] = np.maximum(susp_pmi[toks], delta_pmi[best])
-        colloc[toks] = np.maximum(colloc[toks], gain[best])
-        vocab = self.ref.vocab
-        for t, c in zip(toks.tolist(), cand[best].tolist()):
-            original[t] = vocab[c]
-        # delta_pmi and collocation gain also count for candidates that are not the best.
-        np.maximum.at(susp_pmi, rep_tok, delta_pmi)
-        np.maximum.at(colloc, rep_tok, gain)
+        first = np.r_[True, rep_tok[order][1:] != rep_tok[order][:-1]]
+        top = order[first]
+        better = delta[top] > 0
+        toks = rep_tok[top][better]
+        best_delta[toks] = delta[top][better]
+        best_id[toks] = cand[top][better]
+        return best_delta, best_pmi, best_gain, best_id
 
     def _score_phrases(self, words, lengths, X, lp, pos, suspicion, susp_pmi, colloc, span,
                        original) -> None:
+        """Replacements that change the number of tokens: multiword spans ("end up")
+        and single words with multiword synonyms ("year" -> "twelvemonth", "12 months")."""
         ref = self.ref
         heads = self._multi_heads
         reps = []  # (first token index, n tokens replaced, candidate ids)
@@ -251,37 +267,59 @@ class FeatureExtractor:
             tok += len(s)
         if not reps:
             return
-        # Flatten every chain left + candidate + right into pairs with a segment id.
-        pa, pb, seg = [], [], []
-        old_lp = np.empty(len(reps))
-        prior = np.empty(len(reps))
-        for r, (t, k, c) in enumerate(reps):
-            g = int(pos[t])
-            chain = (int(X[g - 1]),) + c + (int(X[g + k]),)
-            pa.extend(chain[:-1])
-            pb.extend(chain[1:])
-            seg.extend([r] * (len(chain) - 1))
-            old_lp[r] = lp[g - 1 : g + k].sum()
-            prior[r] = ref.logprob(np.array(c)).sum() - ref.logprob(X[g : g + k]).sum()
-        pa_arr, pb_arr = np.array(pa), np.array(pb)
-        lps = ref.cond_logprob(pa_arr, pb_arr)
-        pmis = lps - ref.logprob(pb_arr)
-        seg_arr = np.array(seg)
-        new_lp = np.bincount(seg_arr, weights=lps, minlength=len(reps))
+        r_tok = np.fromiter((r[0] for r in reps), dtype=np.int64, count=len(reps))
+        r_len = np.fromiter((r[1] for r in reps), dtype=np.int64, count=len(reps))
+        c_len = np.fromiter((len(r[2]) for r in reps), dtype=np.int64, count=len(reps))
+        cand_flat = np.fromiter((i for r in reps for i in r[2]), dtype=np.int64, count=int(c_len.sum()))
+        g = pos[r_tok]  # global position of each span's first token
+        # Chains left + candidate + right, flattened: chain r has c_len[r] + 2 items.
+        ch_len = c_len + 2
+        ch_start = np.r_[0, np.cumsum(ch_len)[:-1]]
+        chain = np.empty(int(ch_len.sum()), dtype=np.int64)
+        chain[ch_start] = X[g - 1]
+        chain[ch_start + ch_len - 1] = X[g + r_len]
+        inner = np.ones(len(chain), dtype=bool)
+        inner[ch_start] = False
+        inner[ch_start + ch_len - 1] = False
+        chain[inner] = cand_flat
+        seg = np.repeat(np.arange(len(reps)), ch_len)
+        not_last = np.ones(len(chain), dtype=bool)
+        not_last[ch_start + ch_len - 1] = False
+        pa, pb, pseg = chain[:-1][not_last[:-1]], chain[1:][not_last[:-1]], seg[:-1][not_last[:-1]]
+        lps = ref.cond_logprob(pa, pb)
+        pmis = lps - ref.logprob(pb)
+        new_lp = np.bincount(pseg, weights=lps, minlength=len(reps))
         new_pmi = np.full(len(reps), -np.inf)
-        np.maximum.at(new_pmi, seg_arr, pmis)
+        np.maximum.at(new_pmi, pseg, pmis)
+        # Old chain: pairs g-1 .. g+k-1 of the sentence (k+1 pairs), via cumulative sums.
+        cs = np.r_[0.0, np.cumsum(lp)]
+        old_lp = cs[g + r_len] - cs[g - 1]
+        uni = ref.logprob(X)
+        cu = np.r_[0.0, np.cumsum(uni)]
+        cand_uni = np.bincount(np.repeat(np.arange(len(reps)), c_len), weights=ref.logprob(cand_flat),
+                               minlength=len(reps))
+        prior = cand_uni - (cu[g + r_len] - cu[g])
+        pair_pmi = lp - uni[1:]
+        old_pmi = np.full(len(reps), -np.inf)
+        for j in range(int(r_len.max()) + 1):
+            ok = j <= r_len
+            old_pmi[ok] = np.maximum(old_pmi[ok], pair_pmi[(g - 1 + j)[ok]])
+        delta = new_lp - old_lp
+        # Spread each replacement over the tokens it covers.
+        cover_rep = np.repeat(np.arange(len(reps)), r_len)
+        cover_tok = r_tok[cover_rep] + (np.arange(len(cover_rep)) - np.repeat(np.r_[0, np.cumsum(r_len)[:-1]], r_len))
+        np.maximum.at(susp_pmi, cover_tok, (delta - prior)[cover_rep])
+        np.maximum.at(colloc, cover_tok, (new_pmi - old_pmi)[cover_rep])
+        order = np.lexsort((-delta[cover_rep], cover_tok))
+        first = np.r_[True, cover_tok[order][1:] != cover_tok[order][:-1]]
+        best = order[first]
+        toks, reps_best = cover_tok[best], cover_rep[best]
+        better = delta[reps_best] > suspicion[toks]
         vocab = ref.vocab
-        for r, (t, k, c) in enumerate(reps):
-            d = new_lp[r] - old_lp[r]
-            g = int(pos[t])
-            old_pmi = float(np.max(lp[g - 1 : g + k] - ref.logprob(X[g : g + k + 1])))
-            for j in range(t, t + k):
-                susp_pmi[j] = max(susp_pmi[j], d - prior[r])
-                colloc[j] = max(colloc[j], new_pmi[r] - old_pmi)
-                if d > suspicion[j]:
-                    suspicion[j] = d
-                    span[j] = k
-                    original[j] = " ".join(vocab[i] for i in c)
+        for t, r in zip(toks[better].tolist(), reps_best[better].tolist()):
+            suspicion[t] = delta[r]
+            span[t] = r_len[r]
+            original[t] = " ".join(vocab[i] for i in reps[r][2])
 
     def transform(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
         """Feature matrix (one row per sentence, columns :data:`FEATURE_NAMES`)."""
@@ -304,6 +342,9 @@ class FeatureExtractor:
             np.maximum.at(m, sent, x)
             return np.where(np.isfinite(m), m, empty)
 
+        def count(mask):
+            return np.bincount(sent, weights=mask.astype(float), minlength=n_sent)
+
         def smin(x, empty=0.0):
             return -smax(-x, -empty)
 
@@ -311,8 +352,7 @@ class FeatureExtractor:
         pmi_tok = 0.5 * (ts.pmi_left + ts.pmi_right)
         unseen = ts.unseen_left.astype(float) + ts.unseen_right
         oov = (ts.ids == UNK).astype(float)
-        has_cand = ts.original != "" if isinstance(ts.original, np.ndarray) else np.array(
-            [o != "" for o in ts.original])
+        has_cand = np.array([o != "" for o in ts.original], dtype=bool)
         susp = ts.suspicion
         f = {
             "n_tokens_log": np.log1p(n_tok),
@@ -325,6 +365,8 @@ class FeatureExtractor:
             "unseen_pair_share": mean(unseen) / 2,
             "unseen_pairs": np.bincount(sent, weights=unseen, minlength=n_sent) / 2,
             "isolated_share": mean((ts.unseen_left & ts.unseen_right).astype(float)),
+            "rarity_max": smax(-ts.logfreq),
+            "rarity_mean": mean(-ts.logfreq),
             "syn_delta_max": smax(susp),
             "syn_delta_top2": _group_top2(sent, susp, n_sent),
             "syn_delta_mean_pos": mean(np.maximum(susp, 0)),
@@ -334,12 +376,18 @@ class FeatureExtractor:
             "syn_pmi_max": smax(ts.suspicion_pmi),
             "syn_pmi_count_over_2": np.bincount(sent, weights=(ts.suspicion_pmi > 2).astype(float),
                                                 minlength=n_sent),
-            "syn_rarer_max": smax(np.where(has_cand, susp - ts.suspicion_pmi, 0.0)),
             "candidates_share": mean(has_cand.astype(float)),
             "colloc_gain_max": smax(ts.colloc),
             "colloc_break_count": np.bincount(sent, weights=((ts.colloc > 3) & (susp > 0)).astype(float),
                                               minlength=n_sent),
             "phrase_delta_max": smax(np.where(ts.span > 1, susp, 0.0)),
+            "nbr_delta_max": smax(ts.nbr_suspicion),
+            "nbr_delta_top2": _group_top2(sent, ts.nbr_suspicion, n_sent),
+            "nbr_count_over_2": count(ts.nbr_suspicion > 2),
+            "nbr_count_over_4": count(ts.nbr_suspicion > 4),
+            "nbr_pmi_max": smax(ts.nbr_pmi),
+            "nbr_pmi_count_over_2": count(ts.nbr_pmi > 2),
+            "nbr_colloc_max": smax(ts.nbr_colloc),
         }
         for j, name in enumerate(FEATURE_NAMES):
             out[:, j] = f[name]

@@ -12,7 +12,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["data_file", "default_reference", "default_thesaurus"]
+__all__ = ["data_file", "default_neighbours", "default_reference", "default_thesaurus"]
 
 
 def data_file(name: str) -> Path:
@@ -41,3 +41,11 @@ def default_thesaurus():
     from .thesaurus import Thesaurus
 
     return Thesaurus.load(data_file("thesaurus.bin"))
+
+
+@lru_cache(maxsize=1)
+def default_neighbours():
+    """The packaged :class:`~spin_detect.neighbors.Neighbours`, checked against the reference."""
+    from .neighbors import Neighbours
+
+    return Neighbours.load(data_file("neighbors.bin"), reference=default_reference())

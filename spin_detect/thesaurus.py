@@ -6,9 +6,9 @@ and shipped pre-inflected: the entry for "said" lists "stated", "told",
 both its noun synonyms ("troops") and its verb synonyms ("coerces"). Lookups
 therefore need neither NLTK nor WordNet at run time.
 
-Each entry records the part of speech (``n v a r``), the inflection tag
-(``NN NNS VB VBZ VBD VBN VBG JJ RB``), the rank of the headword's sense it came
-from (0 = the most common sense; spinners ignore this, the detector need not)
+Each entry records the part of speech (``n v a r``, or ``x`` when unknown), the
+inflection tag (``NN NNS VB VBZ VBD VBN VBG JJ RB``, or ``X`` for a fixed form),
+the rank of the headword's sense it came from (0 = the most common sense; spinners ignore this, the detector need not)
 and whether it came from an adjective "similar to" link rather than the synset.
 """
 
@@ -27,8 +27,8 @@ __all__ = ["FORMAT", "POS", "TAGS", "VERSION", "Synonym", "Thesaurus", "write_th
 
 FORMAT = "spin-detect/thesaurus"
 VERSION = 1
-POS = ("n", "v", "a", "r")
-TAGS = ("NN", "NNS", "VB", "VBZ", "VBD", "VBN", "VBG", "JJ", "RB")
+POS = ("n", "v", "a", "r", "x")
+TAGS = ("NN", "NNS", "VB", "VBZ", "VBD", "VBN", "VBG", "JJ", "RB", "X")
 FLAG_SIMILAR = 1
 
 

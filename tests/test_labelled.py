@@ -1,0 +1,78 @@
+import gzip
+import json
+
+import pandas as pd
+import pytest
+
+from spin_detect.labelled import LabelledDataError, load_labelled
+
+
+def write_csv(path, rows):
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_csv_with_word_labels(tmp_path):
+    p = write_csv(tmp_path / "d.csv", [{"text": "The council met.", "label": "original", "doc_id": "a"},
+                                       {"text": "The authority met.", "label": "SPUN", "doc_id": "a"}])
+    df = load_labelled(p)
+    assert df["label"].tolist() == [0, 1]
+    assert df["doc_id"].tolist() == ["a", "a"]
+
+
+def test_jsonl_gz_and_numeric_labels(tmp_path):
+    p = tmp_path / "d.jsonl.gz"
+    with gzip.open(p, "wt") as f:
+        for row in [{"text": "One.", "label": 0}, {"text": "Two.", "label": 1}, {"text": "Three.", "label": True}]:
+            f.write(json.dumps(row) + "\n")
+    df = load_labelled(p)
+    assert df["label"].tolist() == [0, 1, 1]
+    assert df["doc_id"].tolist() == ["0", "1", "2"]  # each row its own document
+
+
+def test_csv_with_embedded_newlines_and_quotes(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text('text,label\n"He said ""no""\nand left.",spun\n"Fine, really.",0\n')
+    df = load_labelled(p)
+    assert df["text"].tolist() == ['He said "no"\nand left.', "Fine, really."]
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    p = write_csv(tmp_path / "d.csv", [
+        {"id": "1", "text": "Fine.", "label": "spun"},
+        {"id": "1", "text": "  ", "label": "maybe"},
+        {"id": "3", "text": "Also fine.", "label": "2"},
+    ])
+    with pytest.raises(LabelledDataError) as e:
+        load_labelled(p)
+    msg = str(e.value)
+    assert "empty text in rows 2" in msg
+    assert "unknown label(s) '2', 'maybe' in rows 2, 3" in msg
+    assert "duplicated id in rows 1, 2" in msg
+
+
+def test_missing_column(tmp_path):
+    p = write_csv(tmp_path / "d.csv", [{"sentence": "x", "label": 1}])
+    with pytest.raises(LabelledDataError, match="missing column.*text.*found sentence, label"):
+        load_labelled(p)
+
+
+def test_broken_jsonl_and_non_string_text(tmp_path):
+    p = tmp_path / "d.jsonl"
+    p.write_text('{"text": "ok", "label": 0}\n{broken\n')
+    with pytest.raises(LabelledDataError, match="line 2 is not valid JSON"):
+        load_labelled(p)
+    p.write_text('{"text": 5, "label": 0}\n{"text": "fine", "label": 1}\n')
+    with pytest.raises(LabelledDataError, match="text is not a string in rows 1"):
+        load_labelled(p)
+
+
+def test_unknown_file_type_and_empty(tmp_path):
+    p = tmp_path / "d.xlsx"
+    p.write_bytes(b"x")
+    with pytest.raises(LabelledDataError, match="unknown file type"):
+        load_labelled(p)
+    p = tmp_path / "e.csv"
+    p.write_text("text,label\n")
+    with pytest.raises(LabelledDataError, match="no rows"):
+        load_labelled(p)
