@@ -62,7 +62,7 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=60000)
     ap.add_argument("--contexts", type=int, default=4000)
     ap.add_argument("--dims", type=int, default=128)
-    ap.add_argument("--k", type=int, default=20)
+    ap.add_argument("--k", type=int, default=10)
     args = ap.parse_args()
     t0 = time.time()
     ref = ReferenceStats.load(args.reference)

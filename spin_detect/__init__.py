@@ -1,10 +1,34 @@
 """spin-detect: find spun web content.
 
 Data flow, one module per step: :mod:`~spin_detect.segment` (text -> sentences
-and tokens), :mod:`~spin_detect.reference` and :mod:`~spin_detect.thesaurus`
-(the statistics and synonyms features are computed from),
+and tokens), :mod:`~spin_detect.reference`, :mod:`~spin_detect.thesaurus` and
+:mod:`~spin_detect.neighbors` (the statistics features are computed from),
 :mod:`~spin_detect.features` (per-token and per-sentence scores),
-:mod:`~spin_detect.report` (document report), :mod:`~spin_detect.cli`.
+:mod:`~spin_detect.model` (token, sentence and document models),
+:mod:`~spin_detect.config` (thresholds), :mod:`~spin_detect.detector`
+(reports), :mod:`~spin_detect.cli`.
+
+Python API::
+
+    import spin_detect
+    det = spin_detect.load_detector()            # packaged default model
+    det.score_sentences(["He mentioned the U.N. Safety Council met."])
+    report = det.score_document(text)            # likelihood, verdict, evidence
 """
 
 __version__ = "0.1.0"
+
+__all__ = ["DecisionConfig", "Detector", "DocumentReport", "__version__", "load_detector"]
+
+
+def __getattr__(name: str):
+    # Lazy, so that 'spin-detect --help' does not pay for importing scikit-learn.
+    if name in ("load_detector", "Detector", "DocumentReport"):
+        from . import detector
+
+        return getattr(detector, name)
+    if name == "DecisionConfig":
+        from .config import DecisionConfig
+
+        return DecisionConfig
+    raise AttributeError(f"module 'spin_detect' has no attribute {name!r}")

@@ -58,37 +58,203 @@ def _main(
     """Find spun web content: text rewritten with thesaurus synonyms by article spinners."""
 
 
+def _detector(model: str | None, preset: str, threshold: float | None, trust: bool):
+    from .config import DecisionConfig
+    from .detector import ModelError, load_detector
+
+    try:
+        config = DecisionConfig(preset=preset, document_threshold=threshold)
+        return load_detector(None if model in (None, "default") else model, config, trust_unverified=trust)
+    except (ModelError, ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    raise AssertionError("unreachable")
+
+
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Model folder (default: the packaged model).")]
+PresetOpt = Annotated[str, typer.Option(help="Document threshold preset: strict, balanced or sensitive.")]
+ThresholdOpt = Annotated[float | None, typer.Option(
+    min=0.0, max=1.0, help="Document threshold (overrides --preset): spun when the likelihood is at least this.")]
+TrustOpt = Annotated[bool, typer.Option("--trust-model", help="Load a model whose manifest is missing or does "
+                                        "not match. Loading a model runs code: only for models you made.")]
+
+
 @app.command()
 def score(
     file: Annotated[str, typer.Argument(help="Article to score: a text file, or - for stdin.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
-    top: Annotated[int, typer.Option(help="Suspicious words to show per sentence.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (schema spin-detect/report/1).")
+                       ] = False,
+    all_sentences: Annotated[bool, typer.Option("--all", help="Show every sentence, not only flagged ones.")
+                             ] = False,
+    model: ModelOpt = None,
+    preset: PresetOpt = "balanced",
+    threshold: ThresholdOpt = None,
+    trust_model: TrustOpt = False,
 ) -> None:
-    """Score one article, sentence by sentence.
+    """Score one article: how likely it was spun, and which words give it away.
 
-    Until the trained classifier ships, this prints each sentence's feature
-    scores: the most suspicious words with the synonym that would fit better
-    (the likely original), and the context fit of the sentence.
+    Prints the document's spin likelihood and verdict, then the flagged
+    sentences with their probability and the words that look substituted, with
+    the likely original ("Safety -> security?"). Exit code 0 whatever the
+    verdict; 2 when the input cannot be read.
     """
-    from .report import analyse_text
-
     text, name = _read_input(file)
     if not text.strip():
         _fail(f"{name}: empty document (no text to score)")
-    report = analyse_text(text, top=top)
+    det = _detector(model, preset, threshold, trust_model)
+    report = det.score_document(text)
     if as_json:
-        typer.echo(json.dumps({"input": name, **report}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({"input": name, **report.to_dict()}, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"{name}: {len(report['sentences'])} sentences")
-    for s in report["sentences"]:
-        ev = ", ".join(f"{e['word']} -> {e['likely_original']}? ({e['score']:+.1f})" for e in s["evidence"])
-        typer.echo(
-            f"\n[{s['index']}] synonym {s['features']['syn_delta_max']:5.1f}  "
-            f"fit {s['features']['lp_mean']:6.2f}  unseen pairs {s['features']['unseen_pair_share']:.0%}"
-        )
-        typer.echo(f"    {s['text']}")
-        if ev:
-            typer.echo(f"    suspicious: {ev}")
+    _print_report(name, report, all_sentences)
+
+
+def _print_report(name: str, report, all_sentences: bool) -> None:
+    color = {"spun": typer.colors.RED, "original": typer.colors.GREEN}.get(report.verdict, typer.colors.YELLOW)
+    verdict = typer.style(report.verdict.upper().replace("_", " "), fg=color, bold=True)
+    typer.echo(f"{name}: {verdict}  spin likelihood {report.likelihood:.0%} "
+               f"(threshold {report.threshold:.0%}); {report.n_flagged} of {report.n_sentences} sentences flagged")
+    for note in report.notes:
+        typer.echo(f"  note: {note}")
+    for s in report.sentences:
+        if not (s.flagged or all_sentences):
+            continue
+        mark = typer.style(f"{s.probability:4.0%}", fg=typer.colors.RED if s.flagged else None, bold=s.flagged)
+        typer.echo(f"\n[{s.index}] {mark}  {_highlight(s)}")
+        if s.evidence:
+            ev = ", ".join(f"{e.word} -> {e.likely_original or '?'}? ({e.probability:.0%})" for e in s.evidence)
+            typer.echo(f"      suspicious: {ev}")
+    if not all_sentences and report.n_flagged < report.n_sentences:
+        typer.echo(f"\n({report.n_sentences - report.n_flagged} sentences not flagged; --all shows them)")
+
+
+def _highlight(s) -> str:
+    out, pos = [], 0
+    for e in sorted(s.evidence, key=lambda e: e.start):
+        a, b = e.start - s.start, e.end - s.start
+        out += [s.text[pos:a], typer.style(s.text[a:b], fg=typer.colors.RED, underline=True)]
+        pos = b
+    out.append(s.text[pos:])
+    return " ".join("".join(out).split())
+
+
+@app.command()
+def train(
+    data: Annotated[list[Path], typer.Argument(help="Labelled sentences: CSV/JSONL with text and label "
+                                                    "(see README, 'Training on your own data').")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    seed: Annotated[int, typer.Option(help="Random seed (same data and seed, same model).")] = 0,
+    base: Annotated[str, typer.Option(help="Model whose token level is reused when the data has no "
+                                           "'changes' column ('default' or a folder).")] = "default",
+) -> None:
+    """Train a model on labelled sentences (yours, or the generated datasets).
+
+    Rows with split=test are left out; without a split column, documents are
+    split 80/20 into training and calibration sets.
+    """
+    import pandas as pd
+
+    from .detector import save_model
+    from .labelled import LabelledDataError, load_labelled
+    from .train import train_model
+
+    try:
+        df = pd.concat([load_labelled(p) for p in data], ignore_index=True)
+    except LabelledDataError as exc:
+        _fail(str(exc))
+    base_det = _detector(base, "balanced", None, False)
+    with _progress(len(df), "features") as bar:
+        try:
+            model, _ = train_model(df, base_det.extractor, seed=seed, base=base_det.model,
+                                   log=lambda m: typer.echo(f"spin-detect: {m}", err=True), progress=bar)
+        except ValueError as exc:
+            _fail(str(exc))
+    model.info_["data"] = [str(p) for p in data]
+    manifest = save_model(model, out, base_det.extractor, {"name": out.name})
+    typer.echo(f"spin-detect: model written to {out} (sha256 {manifest['sha256'][:16]})", err=True)
+
+
+@app.command()
+def evaluate(
+    model: Annotated[str, typer.Argument(help="Model folder, or 'default'.")],
+    data: Annotated[list[Path], typer.Argument(help="Labelled sentences (CSV/JSONL).")],
+    split: Annotated[str | None, typer.Option(help="Only rows of this split (when the data has a split "
+                                                   "column), e.g. test.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print all metrics as JSON.")] = False,
+    preset: PresetOpt = "balanced",
+    threshold: ThresholdOpt = None,
+    trust_model: TrustOpt = False,
+) -> None:
+    """Measure a model on labelled data: ROC-AUC, PR-AUC, F1, recall at 1%/5% FPR,
+    confusion matrix and calibration, per source, style and rate, for sentences
+    and documents."""
+    import pandas as pd
+
+    from .evaluate import evaluation_report, score_frame_for_evaluation
+    from .labelled import LabelledDataError, load_labelled
+
+    try:
+        df = pd.concat([load_labelled(p) for p in data], ignore_index=True)
+    except LabelledDataError as exc:
+        _fail(str(exc))
+    if split is not None:
+        if "split" not in df.columns:
+            _fail("--split given but the data has no split column")
+        df = df[df["split"] == split]
+        if df.empty:
+            _fail(f"no rows with split={split}")
+    det = _detector(model, preset, threshold, trust_model)
+    with _progress(len(df), "scoring") as bar:
+        sent, docs = score_frame_for_evaluation(det, df, progress=bar)
+    report = evaluation_report(sent, docs, det.config.sentence_threshold,
+                               det.config.document_cut(det.model.thresholds_))
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    _print_evaluation(report)
+
+
+def _print_evaluation(report: dict) -> None:
+    cols = ("n", "positives", "roc_auc", "pr_auc", "f1", "recall_at_1pct_fpr", "recall_at_5pct_fpr", "fpr", "brier")
+    head = f"{'':<22}" + "".join(f"{c.replace('recall_at_', 'R@').replace('pct_fpr', '%'):>10}" for c in cols)
+    for level in ("sentence", "document"):
+        r = report[level]
+        typer.echo(f"\n{level} level (threshold {report['thresholds'][level]:.3f})\n{head}")
+        rows = [("overall", r["overall"])]
+        for key in ("by_source", "by_style", "by_rate_name", "by_partial"):
+            rows += [(f"{key[3:]}={k}", v) for k, v in r.get(key, {}).items()]
+        for label, m in rows:
+            vals = "".join(f"{m.get(c, float('nan')):>10.3f}" if isinstance(m.get(c), float)
+                           else f"{m.get(c, ''):>10}" for c in cols)
+            typer.echo(f"{label:<22}{vals}")
+        cm = r["overall"]["confusion"]
+        typer.echo(f"confusion [[tn fp] [fn tp]]: {cm}")
+        if "original_flagged_by_source" in r:
+            flagged = ", ".join(f"{k} {v:.1%}" for k, v in r["original_flagged_by_source"].items())
+            typer.echo(f"original documents flagged, by source: {flagged}")
+
+
+class _progress:
+    """A progress bar on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, total: int, label: str):
+        self.total, self.label = total, label
+
+    def __enter__(self):
+        self.cm = typer.progressbar(length=self.total, label=self.label, file=sys.stderr) \
+            if sys.stderr.isatty() else None
+        self.bar = self.cm.__enter__() if self.cm else None
+        self.done = 0
+        return self
+
+    def __call__(self, done: int) -> None:
+        if self.bar is not None:
+            self.bar.update(done - self.done)
+        self.done = done
+
+    def __exit__(self, *exc):
+        if self.cm:
+            self.cm.__exit__(*exc)
+        return False
 
 
 @app.command()

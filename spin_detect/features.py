@@ -29,6 +29,7 @@ from .neighbors import Neighbours
 from .reference import BOS, EOS, UNK, ReferenceStats
 from .segment import norm
 from .thesaurus import Thesaurus
+from .trigrams import Trigrams
 
 __all__ = ["FEATURE_NAMES", "FeatureExtractor", "TokenScores"]
 
@@ -52,8 +53,19 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     ),
     # collocation breaks: a replacement would restore a strong word pair or a multiword phrase
     "collocation": ("colloc_gain_max", "colloc_break_count", "phrase_delta_max", "nbr_colloc_max"),
+    # trigrams: three-word sequences around each word never seen, and replacements that restore one
+    "trigram": ("tri_unseen_share", "tri_unseen_count", "tri_gain_max", "tri_gain_count_over_2",
+                "tri_nbr_gain_max", "tri_nbr_gain_count_over_2"),
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(f for g in FEATURE_GROUPS.values() for f in g)
+
+#: Per-token features, for the token-level model that points at substituted words.
+TOKEN_FEATURES: tuple[str, ...] = (
+    "lp_left", "lp_right", "pmi_left", "pmi_right", "unseen_left", "unseen_right", "lp_outer_left",
+    "lp_outer_right", "logfreq", "oov", "capitalised", "first", "wordlike", "syn_delta", "syn_pmi",
+    "syn_colloc", "phrase", "n_candidates", "nbr_delta", "nbr_pmi", "nbr_colloc",
+    "tri_left", "tri_center", "tri_right", "tri_gain_syn", "tri_gain_nbr",
+)
 
 _WORDLIKE = frozenset("abcdefghijklmnopqrstuvwxyz")
 
@@ -65,7 +77,9 @@ class TokenScores:
     ``sent`` gives each token's sentence index. ``suspicion`` is the best
     ``delta`` of any synonym replacing the token (0 when none fits better) and
     ``original`` the text of that synonym ("" when none); ``nbr_*`` are the
-    same for distributional neighbours. ``logfreq`` is the unigram log-probability. ``lp_left`` and
+    same for distributional neighbours. ``logfreq`` is the unigram log-probability;
+    ``lp_outer_*`` are the log-probabilities of the pairs one step further out
+    (they tell a break at this token from a break at its neighbour). ``lp_left`` and
     ``lp_right`` are the log-probabilities of the pairs the token makes with
     its neighbours, ``unseen_left``/``unseen_right`` whether those pairs were
     never counted.
@@ -89,6 +103,16 @@ class TokenScores:
     nbr_colloc: np.ndarray
     nbr_original: list[str]
     logfreq: np.ndarray
+    lp_outer_left: np.ndarray
+    lp_outer_right: np.ndarray
+    capitalised: np.ndarray
+    first: np.ndarray
+    n_candidates: np.ndarray
+    tri_left: np.ndarray
+    tri_center: np.ndarray
+    tri_right: np.ndarray
+    tri_gain_syn: np.ndarray
+    tri_gain_nbr: np.ndarray
 
 
 class FeatureExtractor:
@@ -102,15 +126,18 @@ class FeatureExtractor:
     """
 
     def __init__(self, reference: ReferenceStats, thesaurus: Thesaurus, neighbours: Neighbours | None = None,
-                 max_candidates: int = 12, max_neighbours: int = 10, max_phrase: int = 3):
+                 max_candidates: int = 12, max_neighbours: int = 10, max_phrase: int = 3,
+                 trigrams: Trigrams | None = None):
         self.ref = reference
         self.th = thesaurus
         self.neighbours = neighbours
+        self.trigrams = trigrams
         self.max_candidates = max_candidates
         self.max_neighbours = max_neighbours
         self.max_phrase = max(1, min(max_phrase, thesaurus.max_words))
         self._single: dict[int, np.ndarray] = {}
         self._nbr: dict[int, np.ndarray] = {}
+        self._oov: dict[str, np.ndarray] = {}
         self._multi: dict[str, list[tuple[int, ...]]] = {}
         self._multi_heads = self._phrase_heads()
 
@@ -151,6 +178,17 @@ class FeatureExtractor:
             self._single[word_id] = got
         return got
 
+    def _oov_candidates(self, word: str) -> np.ndarray:
+        """Synonyms of a word the reference does not know (rare spinner choices
+        such as "twelvemonth" are often unknown; their originals are not)."""
+        got = self._oov.get(word)
+        if got is None:
+            if not (set(word) & _WORDLIKE) or len(self._oov) > 100_000:
+                return np.empty(0, dtype=np.int64)
+            got = np.array([c[0] for c in self._candidate_phrases(word) if len(c) == 1], dtype=np.int64)
+            self._oov[word] = got
+        return got
+
     def _neighbour_candidates(self, word_id: int) -> np.ndarray:
         got = self._nbr.get(word_id)
         if got is None:
@@ -188,21 +226,37 @@ class FeatureExtractor:
         n = len(pos)
         # --- one word for one word, vectorised over all candidates.
         tok_ids = X[pos]
-        cand_lists = [self._single_candidates(int(w)) for w in tok_ids]
-        suspicion, susp_pmi, colloc, best = self._score_singles(cand_lists, X, lp, pmi, pos)
+        flat_words = [w for s in words for w in s]
+        cand_lists = [self._single_candidates(int(w)) if w != UNK else self._oov_candidates(flat_words[i])
+                      for i, w in enumerate(tok_ids.tolist())]
+        first = np.zeros(n, dtype=bool)
+        first[np.cumsum(np.r_[0, lengths[:-1]])[lengths > 0]] = True
+        last = np.zeros(n, dtype=bool)
+        last[(np.cumsum(lengths) - 1)[lengths > 0]] = True
+        if self.trigrams is not None and n:
+            tri_l, tri_c, tri_r = self._tri_score(X, pos, tok_ids, ~first, ~last)
+            tri_base = tri_l + tri_c + tri_r
+        else:
+            tri_l = tri_c = tri_r = tri_base = np.zeros(n)
+        tri_args = (~first, ~last, tri_base if self.trigrams is not None else None)
+        suspicion, susp_pmi, colloc, best = self._score_singles(cand_lists, X, lp, pmi, pos, *tri_args)
+        tri_gain_syn = self._last_tri_gain
         vocab = ref.vocab
         original = [vocab[c] if c >= 0 else "" for c in best.tolist()]
         span = np.ones(n, dtype=np.int64)
         if self.neighbours is not None:
             nbr_lists = [self._neighbour_candidates(int(w)) for w in tok_ids]
-            nbr_susp, nbr_pmi, nbr_colloc, nbr_best = self._score_singles(nbr_lists, X, lp, pmi, pos)
+            nbr_susp, nbr_pmi, nbr_colloc, nbr_best = self._score_singles(nbr_lists, X, lp, pmi, pos, *tri_args)
             nbr_original = [vocab[c] if c >= 0 else "" for c in nbr_best.tolist()]
+            tri_gain_nbr = self._last_tri_gain
         else:
+            tri_gain_nbr = np.zeros(n)
             nbr_susp, nbr_pmi, nbr_colloc = np.zeros(n), np.zeros(n), np.zeros(n)
             nbr_original = [""] * n
         # --- multiword spans and multiword synonyms (rarer; handled per span).
         self._score_phrases(words, lengths, X, lp, pos, suspicion, susp_pmi, colloc, span, original)
         tok_left = pos - 1
+        cap = np.fromiter((t[:1].isupper() for s in sentences for t in s), dtype=bool, count=n) & ~first
         return TokenScores(
             sent=sent, ids=tok_ids,
             lp_left=lp[tok_left], lp_right=lp[pos],
@@ -211,9 +265,23 @@ class FeatureExtractor:
             suspicion=suspicion, suspicion_pmi=susp_pmi, colloc=colloc, span=span,
             original=original, nbr_suspicion=nbr_susp, nbr_pmi=nbr_pmi, nbr_colloc=nbr_colloc,
             nbr_original=nbr_original, logfreq=ref.logprob(tok_ids),
+            lp_outer_left=np.where(first, 0.0, lp[np.maximum(pos - 2, 0)]),
+            lp_outer_right=np.where(last, 0.0, lp[np.minimum(pos + 1, len(lp) - 1)]),
+            capitalised=cap, first=first,
+            n_candidates=np.fromiter((len(c) for c in cand_lists), dtype=np.int64, count=n),
+            tri_left=tri_l, tri_center=tri_c, tri_right=tri_r, tri_gain_syn=tri_gain_syn,
+            tri_gain_nbr=tri_gain_nbr,
         )
 
-    def _score_singles(self, cand_lists, X, lp, pmi, pos):
+    def _tri_score(self, X, g, word, left_ok, right_ok):
+        """log1p counts of the three trigrams that contain ``word`` placed at ``g``."""
+        tri = self.trigrams
+        left = np.where(left_ok, np.log1p(tri.count(X[g - 2], X[g - 1], word)), 0.0)
+        center = np.log1p(tri.count(X[g - 1], word, X[g + 1]))
+        right = np.where(right_ok, np.log1p(tri.count(word, X[g + 1], X[np.minimum(g + 2, len(X) - 1)])), 0.0)
+        return left, center, right
+
+    def _score_singles(self, cand_lists, X, lp, pmi, pos, left_ok=None, right_ok=None, tri_base=None):
         """Score one-for-one replacements; per token return the best ``delta``
         (0 if none is positive), the highest ``delta_pmi`` and collocation gain
         (0 floor) and the id of the best candidate (-1 if none improves the fit)."""
@@ -222,6 +290,7 @@ class FeatureExtractor:
         best_delta, best_pmi, best_gain = np.zeros(n), np.zeros(n), np.zeros(n)
         best_id = np.full(n, -1, dtype=np.int64)
         counts = np.fromiter((len(c) for c in cand_lists), dtype=np.int64, count=n)
+        self._last_tri_gain = np.zeros(n)
         if not counts.sum():
             return best_delta, best_pmi, best_gain, best_id
         rep_tok = np.repeat(np.arange(n), counts)
@@ -236,6 +305,13 @@ class FeatureExtractor:
         gain = np.maximum(lp_l - uni_c, lp_r - ref.logprob(right)) - np.maximum(pmi[g - 1], pmi[g])
         np.maximum.at(best_pmi, rep_tok, delta_pmi)
         np.maximum.at(best_gain, rep_tok, gain)
+        if self.trigrams is not None and tri_base is not None:
+            l3, c3, r3 = self._tri_score(X, g, cand, left_ok[rep_tok], right_ok[rep_tok])
+            tri_gain = np.zeros(n)
+            np.maximum.at(tri_gain, rep_tok, l3 + c3 + r3 - tri_base[rep_tok])
+            self._last_tri_gain = tri_gain
+        else:
+            self._last_tri_gain = np.zeros(n)
         order = np.lexsort((-delta, rep_tok))
         first = np.r_[True, rep_tok[order][1:] != rep_tok[order][:-1]]
         top = order[first]
@@ -321,6 +397,25 @@ class FeatureExtractor:
             span[t] = r_len[r]
             original[t] = " ".join(vocab[i] for i in reps[r][2])
 
+    def token_matrix(self, ts: TokenScores) -> np.ndarray:
+        """Per-token feature matrix, columns :data:`TOKEN_FEATURES`."""
+        vocab = self.ref.vocab
+        wordlike = np.fromiter((bool(set(vocab[i]) & _WORDLIKE) if i > 2 else False for i in ts.ids.tolist()),
+                               dtype=float, count=len(ts.ids))
+        cols = {
+            "lp_left": ts.lp_left, "lp_right": ts.lp_right, "pmi_left": ts.pmi_left,
+            "pmi_right": ts.pmi_right, "unseen_left": ts.unseen_left, "unseen_right": ts.unseen_right,
+            "lp_outer_left": ts.lp_outer_left, "lp_outer_right": ts.lp_outer_right, "logfreq": ts.logfreq,
+            "oov": ts.ids == UNK, "capitalised": ts.capitalised, "first": ts.first, "wordlike": wordlike,
+            "syn_delta": ts.suspicion, "syn_pmi": ts.suspicion_pmi, "syn_colloc": ts.colloc,
+            "phrase": ts.span > 1, "n_candidates": ts.n_candidates, "nbr_delta": ts.nbr_suspicion,
+            "nbr_pmi": ts.nbr_pmi, "nbr_colloc": ts.nbr_colloc,
+            "tri_left": ts.tri_left, "tri_center": ts.tri_center, "tri_right": ts.tri_right,
+            "tri_gain_syn": ts.tri_gain_syn, "tri_gain_nbr": ts.tri_gain_nbr,
+        }
+        return np.column_stack([np.asarray(cols[f], dtype=float) for f in TOKEN_FEATURES]) if len(ts.ids) else \
+            np.zeros((0, len(TOKEN_FEATURES)))
+
     def transform(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
         """Feature matrix (one row per sentence, columns :data:`FEATURE_NAMES`)."""
         return self.features(self.score_tokens(sentences), len(sentences))
@@ -353,6 +448,9 @@ class FeatureExtractor:
         unseen = ts.unseen_left.astype(float) + ts.unseen_right
         oov = (ts.ids == UNK).astype(float)
         has_cand = np.array([o != "" for o in ts.original], dtype=bool)
+        # A centre trigram never seen although both of its pairs were.
+        tri_unseen = ((ts.tri_center == 0) & ~ts.unseen_left & ~ts.unseen_right
+                      & (ts.ids != UNK)).astype(float) if self.trigrams is not None else np.zeros(len(ts.ids))
         susp = ts.suspicion
         f = {
             "n_tokens_log": np.log1p(n_tok),
@@ -388,6 +486,12 @@ class FeatureExtractor:
             "nbr_pmi_max": smax(ts.nbr_pmi),
             "nbr_pmi_count_over_2": count(ts.nbr_pmi > 2),
             "nbr_colloc_max": smax(ts.nbr_colloc),
+            "tri_unseen_share": mean(tri_unseen),
+            "tri_unseen_count": count(tri_unseen > 0),
+            "tri_gain_max": smax(ts.tri_gain_syn),
+            "tri_gain_count_over_2": count(ts.tri_gain_syn > 2),
+            "tri_nbr_gain_max": smax(ts.tri_gain_nbr),
+            "tri_nbr_gain_count_over_2": count(ts.tri_gain_nbr > 2),
         }
         for j, name in enumerate(FEATURE_NAMES):
             out[:, j] = f[name]

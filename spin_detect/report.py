@@ -22,9 +22,10 @@ __all__ = ["analyse_text", "default_extractor"]
 @lru_cache(maxsize=1)
 def default_extractor() -> FeatureExtractor:
     """A :class:`FeatureExtractor` over the packaged reference and thesaurus (cached)."""
-    from .resources import default_neighbours, default_reference, default_thesaurus
+    from .resources import default_neighbours, default_reference, default_thesaurus, default_trigrams
 
-    return FeatureExtractor(default_reference(), default_thesaurus(), default_neighbours())
+    return FeatureExtractor(default_reference(), default_thesaurus(), default_neighbours(),
+                            trigrams=default_trigrams())
 
 
 def analyse_text(text: str, top: int = 3, extractor: FeatureExtractor | None = None) -> dict[str, Any]:

@@ -49,3 +49,11 @@ def default_neighbours():
     from .neighbors import Neighbours
 
     return Neighbours.load(data_file("neighbors.bin"), reference=default_reference())
+
+
+@lru_cache(maxsize=1)
+def default_trigrams():
+    """The packaged :class:`~spin_detect.trigrams.Trigrams`, checked against the reference."""
+    from .trigrams import Trigrams
+
+    return Trigrams.load(data_file("trigrams.bin"), reference=default_reference())

@@ -19,17 +19,22 @@ def test_help_lists_commands():
     r = run("--help")
     assert r.returncode == 0
     out = r.stdout.decode()
-    for cmd in ("score", "build-reference", "synonyms", "info"):
+    for cmd in ("score", "spin", "train", "evaluate", "build-reference", "synonyms", "info"):
         assert cmd in out
 
 
 def test_score_example_human_and_json():
-    r = run("score", str(EXAMPLE))
+    r = run("score", str(EXAMPLE), "--all")
     assert r.returncode == 0, r.stderr
-    assert "Safety Council" in r.stdout.decode()
+    out = r.stdout.decode()
+    assert "spin likelihood" in out and ("ORIGINAL" in out or "SPUN" in out)
+    assert "Safety Council" in out  # --all prints every sentence
     r = run("score", str(EXAMPLE), "--json")
     data = json.loads(r.stdout)
     text = EXAMPLE.read_text()
+    assert data["schema"] == "spin-detect/report/1"
+    assert data["verdict"] in ("spun", "original")
+    assert 0 <= data["likelihood"] <= 1
     assert len(data["sentences"]) == 7
     for s in data["sentences"]:
         assert text[s["start"] : s["end"]] == s["text"]
@@ -39,10 +44,21 @@ def test_score_example_human_and_json():
     assert data["sentences"][3]["evidence"][0]["word"] == "assist"
 
 
+def test_score_presets_and_threshold():
+    strict = json.loads(run("score", str(EXAMPLE), "--json", "--preset", "strict").stdout)
+    sensitive = json.loads(run("score", str(EXAMPLE), "--json", "--preset", "sensitive").stdout)
+    assert strict["threshold"] > sensitive["threshold"]
+    forced = json.loads(run("score", str(EXAMPLE), "--json", "--threshold", "0.0").stdout)
+    assert forced["verdict"] == "spun"
+    r = run("score", str(EXAMPLE), "--preset", "paranoid")
+    assert r.returncode == 2 and "preset" in r.stderr.decode()
+
+
 def test_score_stdin():
     r = run("score", "-", "--json", stdin=b"The council met on Monday. It agreed.")
     assert r.returncode == 0
-    assert len(json.loads(r.stdout)["sentences"]) == 2
+    data = json.loads(r.stdout)
+    assert len(data["sentences"]) == 2 and data["input"] == "<stdin>"
 
 
 @pytest.mark.parametrize(
@@ -98,3 +114,35 @@ def test_synonyms_and_info():
     info = json.loads(run("info", "--json").stdout)
     assert info["reference"]["vocabulary"] > 50_000
     assert info["thesaurus"]["headwords"] > 100_000
+
+
+def test_train_and_evaluate_commands(tmp_path):
+    from test_train import make_data
+
+    df = make_data()
+    data = tmp_path / "data.csv"
+    df.to_csv(data, index=False)
+    r = run("train", str(data), "--out", str(tmp_path / "m"), "--seed", "3")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "m" / "manifest.json").is_file()
+    r = run("evaluate", str(tmp_path / "m"), str(data), "--json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["sentence"]["overall"]["n"] == len(df)
+    r = run("evaluate", str(tmp_path / "m"), str(data))
+    assert "sentence level" in r.stdout.decode() and "document level" in r.stdout.decode()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nfine,maybe\n")
+    r = run("train", str(bad), "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and "unknown label" in r.stderr.decode()
+
+
+def test_spin_command(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("The company said on Monday that profits rose sharply in the third quarter.")
+    r = run("spin", str(p), "--rate", "0.5", "--json", "--seed", "1")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    for c in data["changes"]:
+        assert data["text"][c["start"] : c["end"]] == c["replacement"]
+    assert run("spin", str(p), "--style", "nonsense").returncode == 2

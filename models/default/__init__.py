@@ -1,0 +1,1 @@
+"""The packaged default model (model.joblib, manifest.json, MODEL_CARD.md); data only."""

@@ -1,0 +1,226 @@
+"""scikit-learn estimators: sentence features and the document aggregation rule.
+
+:class:`SentenceFeatures` turns raw sentences into the named features of
+:mod:`spin_detect.features`, so a sentence classifier is an ordinary
+:class:`~sklearn.pipeline.Pipeline`. :func:`document_features` turns the spun
+probabilities of a document's sentences into a few document-level numbers that
+:class:`DocumentScorer` (a calibrated logistic regression) maps to the
+probability that the document was spun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+from .features import FEATURE_GROUPS, FEATURE_NAMES, FeatureExtractor
+from .segment import tokenize
+
+__all__ = ["DOCUMENT_FEATURES", "DocumentScorer", "SentenceFeatures", "document_features"]
+
+
+def _load_tables(reference, thesaurus, neighbours):
+    from .neighbors import Neighbours
+    from .reference import ReferenceStats
+    from .resources import default_neighbours, default_reference, default_thesaurus
+    from .thesaurus import Thesaurus
+
+    ref = default_reference() if reference is None else ReferenceStats.load(reference)
+    th = default_thesaurus() if thesaurus is None else Thesaurus.load(thesaurus)
+    if neighbours is None:
+        nb = default_neighbours() if reference is None else None
+    elif neighbours == "none":
+        nb = None
+    else:
+        nb = Neighbours.load(neighbours, reference=ref)
+    return ref, th, nb
+
+
+def _trigrams_for(reference):
+    """The packaged trigram table goes with the packaged reference only."""
+    if reference is not None:
+        return None
+    from .resources import default_trigrams
+
+    return default_trigrams()
+
+
+class SentenceFeatures(TransformerMixin, BaseEstimator):
+    """Sentences (strings) in, named spin features out.
+
+    Parameters
+    ----------
+    reference, thesaurus, neighbours : path or None
+        Tables to compute features from; ``None`` uses the packaged ones
+        (``neighbours="none"`` switches distributional neighbours off; with a
+        custom reference and no neighbour table they are off too).
+    groups : tuple of str or None
+        Feature groups to output (see :data:`~spin_detect.features.FEATURE_GROUPS`);
+        ``None`` outputs all. Used for ablation studies.
+    batch_size : int
+        Sentences scored per vectorised batch; bounds memory.
+
+    Each input string is treated as one sentence. The transformer is stateless
+    apart from the tables it loads in :meth:`fit`, which are not pickled: a
+    saved model records their SHA-256 and reloads the same packaged tables.
+
+    Not run through ``parametrize_with_checks``'s numeric checks: its input is
+    text, not a numeric matrix (``__sklearn_tags__`` says so), which is why
+    those generic checks do not apply; ``tests/test_estimators.py`` checks the
+    contract that does (clone, fit/transform, feature names, pickling).
+    """
+
+    def __init__(self, reference=None, thesaurus=None, neighbours=None, groups=None, batch_size=2000):
+        self.reference = reference
+        self.thesaurus = thesaurus
+        self.neighbours = neighbours
+        self.groups = groups
+        self.batch_size = batch_size
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags
+
+    def _columns(self) -> list[int]:
+        if self.groups is None:
+            return list(range(len(FEATURE_NAMES)))
+        unknown = set(self.groups) - set(FEATURE_GROUPS)
+        if unknown:
+            raise ValueError(f"unknown feature group(s) {sorted(unknown)}; known: {sorted(FEATURE_GROUPS)}")
+        wanted = {f for g in self.groups for f in FEATURE_GROUPS[g]}
+        return [i for i, f in enumerate(FEATURE_NAMES) if f in wanted]
+
+    def fit(self, X=None, y=None):
+        """Load the tables; ``X`` and ``y`` are ignored."""
+        ref, th, nb = _load_tables(self.reference, self.thesaurus, self.neighbours)
+        self.extractor_ = FeatureExtractor(ref, th, nb, trigrams=_trigrams_for(self.reference))
+        self.columns_ = self._columns()
+        self.reference_sha256_ = ref.sha256
+        self.thesaurus_sha256_ = th.sha256
+        self.n_features_out_ = len(self.columns_)
+        return self
+
+    def transform(self, X: Iterable[str]) -> np.ndarray:
+        """Feature matrix, one row per sentence, columns :meth:`get_feature_names_out`."""
+        check_is_fitted(self, "columns_")
+        texts = list(X)
+        for t in texts:
+            if not isinstance(t, str):
+                raise TypeError(f"SentenceFeatures takes strings, got {type(t).__name__}")
+        out = np.zeros((len(texts), len(FEATURE_NAMES)))
+        for lo in range(0, len(texts), self.batch_size):
+            toks = [[t.text for t in tokenize(s)] for s in texts[lo : lo + self.batch_size]]
+            out[lo : lo + len(toks)] = self.extractor.transform(toks)
+        return out[:, self.columns_]
+
+    @property
+    def extractor(self) -> FeatureExtractor:
+        """The feature extractor (reloaded with the same tables after unpickling)."""
+        if "extractor_" not in self.__dict__:
+            ref, th, nb = _load_tables(self.reference, self.thesaurus, self.neighbours)
+            if ref.sha256 != self.reference_sha256_ or th.sha256 != self.thesaurus_sha256_:
+                from .store import DataFormatError
+
+                raise DataFormatError(
+                    "this model was trained with other reference/thesaurus tables than the ones "
+                    f"installed (reference {self.reference_sha256_[:12]} vs {ref.sha256[:12]}); "
+                    "install the matching spin-detect version or retrain"
+                )
+            self.extractor_ = FeatureExtractor(ref, th, nb, trigrams=_trigrams_for(self.reference))
+        return self.extractor_
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the output columns."""
+        check_is_fitted(self, "columns_")
+        return np.array([FEATURE_NAMES[i] for i in self.columns_], dtype=object)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("extractor_", None)  # tables are memory-mapped files, never pickled
+        return state
+
+
+#: Columns of :func:`document_features`.
+DOCUMENT_FEATURES = ("n_sentences_log", "p_mean", "p_max", "p_top3", "share_over_50", "share_over_80",
+                     "logit_mean", "longest_run_share")
+
+
+def _logit(p):
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def document_features(probs: np.ndarray, doc_index: np.ndarray, n_docs: int) -> np.ndarray:
+    """Document-level features from the spun probabilities of its sentences.
+
+    ``doc_index[i]`` is the document of sentence ``i`` (sentences of a document
+    in order). Shares and means make the features independent of length, so a
+    long original document is not flagged for having many sentences; ``p_top3``
+    and the longest run of sentences over 0.5 catch documents spun only in part.
+    """
+    probs = np.asarray(probs, dtype=float)
+    out = np.zeros((n_docs, len(DOCUMENT_FEATURES)))
+    n = np.bincount(doc_index, minlength=n_docs).astype(float)
+    safe = np.maximum(n, 1)
+    out[:, 0] = np.log1p(n)
+    out[:, 1] = np.bincount(doc_index, weights=probs, minlength=n_docs) / safe
+    mx = np.zeros(n_docs)
+    np.maximum.at(mx, doc_index, probs)
+    out[:, 2] = mx
+    order = np.lexsort((-probs, doc_index))
+    d = doc_index[order]
+    first = np.r_[True, d[1:] != d[:-1]] if len(d) else np.zeros(0, dtype=bool)
+    start = np.maximum.accumulate(np.where(first, np.arange(len(d)), 0)) if len(d) else d
+    rank = np.arange(len(d)) - start
+    top = rank < 3
+    out[:, 3] = np.bincount(d[top], weights=probs[order][top], minlength=n_docs) / np.minimum(safe, 3)
+    out[:, 4] = np.bincount(doc_index, weights=(probs > 0.5).astype(float), minlength=n_docs) / safe
+    out[:, 5] = np.bincount(doc_index, weights=(probs > 0.8).astype(float), minlength=n_docs) / safe
+    out[:, 6] = np.bincount(doc_index, weights=_logit(probs), minlength=n_docs) / safe
+    # Longest run of consecutive sentences over 0.5, as a share of the document.
+    run = np.zeros(n_docs)
+    cur = 0
+    prev = -1
+    for i, (di, hi) in enumerate(zip(doc_index.tolist(), (probs > 0.5).tolist())):
+        if di != prev:
+            cur = 0
+            prev = di
+        cur = cur + 1 if hi else 0
+        if cur > run[di]:
+            run[di] = cur
+        del i
+    out[:, 7] = run / safe
+    return out
+
+
+class DocumentScorer(ClassifierMixin, BaseEstimator):
+    """Logistic regression over :func:`document_features`: the document rule.
+
+    Small, documented and monotone in every feature that signals spinning, so
+    its verdicts can be explained ("12 of 30 sentences over 0.5").
+    """
+
+    def __init__(self, C: float = 1.0):
+        self.C = C
+
+    def fit(self, X, y):
+        """Fit on document features ``X`` and labels ``y`` (1 = spun)."""
+        self.model_ = LogisticRegression(C=self.C, max_iter=1000).fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        """Probability of each class; column 1 is "spun"."""
+        check_is_fitted(self, "model_")
+        return self.model_.predict_proba(X)
+
+    def predict(self, X):
+        """Labels at probability 0.5."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)

@@ -1,0 +1,136 @@
+"""Metrics for sentence and document scores, overall and per group.
+
+Every function takes labels and scores and returns plain dicts, so the same
+numbers go to the terminal table, ``--json``, the model card and the notebook.
+Per-style figures compare the spun items of one style against *all* original
+items, which is how a user meets them: originals have no style.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    confusion_matrix,
+    f1_score,
+    roc_auc_score,
+    roc_curve,
+)
+
+__all__ = ["binary_metrics", "grouped_metrics", "reliability", "evaluation_report"]
+
+
+def _recall_at_fpr(y, p, fpr_target: float) -> float:
+    fpr, tpr, _ = roc_curve(y, p)
+    ok = fpr <= fpr_target
+    return float(tpr[ok].max()) if ok.any() else 0.0
+
+
+def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict:
+    """ROC-AUC, PR-AUC, F1, precision/recall at ``threshold``, recall at 1% and 5%
+    false-positive rate, Brier score and the confusion matrix ``[[tn, fp], [fn, tp]]``."""
+    y = np.asarray(y, dtype=int)
+    p = np.asarray(p, dtype=float)
+    out: dict = {"n": len(y), "positives": int(y.sum())}
+    pred = (p >= threshold).astype(int)
+    cm = confusion_matrix(y, pred, labels=[0, 1])
+    out["confusion"] = cm.tolist()
+    tn, fp, fn, tp = cm.ravel()
+    out["fpr"] = float(fp / max(tn + fp, 1))
+    out["recall"] = float(tp / max(tp + fn, 1))
+    out["precision"] = float(tp / max(tp + fp, 1))
+    if 0 < y.sum() < len(y):
+        out["roc_auc"] = float(roc_auc_score(y, p))
+        out["pr_auc"] = float(average_precision_score(y, p))
+        out["f1"] = float(f1_score(y, pred))
+        out["recall_at_1pct_fpr"] = _recall_at_fpr(y, p, 0.01)
+        out["recall_at_5pct_fpr"] = _recall_at_fpr(y, p, 0.05)
+    out["brier"] = float(brier_score_loss(y, p)) if len(y) else float("nan")
+    return out
+
+
+def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict]:
+    """Calibration curve: per probability bin, mean predicted vs observed share spun."""
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    edges = np.linspace(0, 1, bins + 1)
+    idx = np.clip(np.digitize(p, edges) - 1, 0, bins - 1)
+    out = []
+    for b in range(bins):
+        m = idx == b
+        if m.any():
+            out.append({"bin": [float(edges[b]), float(edges[b + 1])], "n": int(m.sum()),
+                        "predicted": float(p[m].mean()), "observed": float(y[m].mean())})
+    return out
+
+
+def grouped_metrics(frame: pd.DataFrame, by: str, threshold: float = 0.5) -> dict:
+    """Metrics per value of column ``by``: the positives of that value against all
+    negatives (for ``style``/``rate_name``, which originals lack), or the rows of
+    that value (for ``source``, which every row has)."""
+    out = {}
+    negatives = frame[frame["label"] == 0]
+    for value in sorted(v for v in frame[by].dropna().unique() if v != ""):
+        if by in ("style", "rate_name", "partial"):
+            part = pd.concat([negatives, frame[(frame["label"] == 1) & (frame[by] == value)]])
+        else:
+            part = frame[frame[by] == value]
+        out[str(value)] = binary_metrics(part["label"], part["p"], threshold)
+    return out
+
+
+def evaluation_report(sent: pd.DataFrame, docs: pd.DataFrame, sentence_threshold: float,
+                      document_threshold: float) -> dict:
+    """Full report: sentence and document metrics, overall and per source, style,
+    rate and (documents) partial spinning; reliability curves.
+
+    ``sent`` and ``docs`` need ``label`` and ``p`` columns and may carry
+    ``source``, ``style``, ``rate_name`` (and ``partial`` for documents).
+    """
+    report: dict = {"thresholds": {"sentence": sentence_threshold, "document": document_threshold}}
+    for level, frame, thr in (("sentence", sent, sentence_threshold), ("document", docs, document_threshold)):
+        r = {"overall": binary_metrics(frame["label"], frame["p"], thr),
+             "reliability": reliability(frame["label"], frame["p"])}
+        for col in ("source", "style", "rate_name", "partial"):
+            if col in frame.columns and frame[col].astype(str).str.len().gt(0).any():
+                r[f"by_{col}"] = grouped_metrics(frame.assign(**{col: frame[col].astype(str)}), col, thr)
+        if level == "document" and "source" in frame.columns:
+            orig = frame[frame["label"] == 0]
+            r["original_flagged_by_source"] = {
+                str(s): float((g["p"] >= thr).mean()) for s, g in orig.groupby("source")}
+        report[level] = r
+    return report
+
+
+def score_frame_for_evaluation(detector, df: pd.DataFrame, features=None, progress=None
+                               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sentence and document scores of a labelled frame, with its grouping columns.
+
+    Documents are the groups of :func:`spin_detect.train.document_groups`; a
+    document is spun if any of its sentences is. Returns ``(sentences, documents)``
+    frames with ``label`` and ``p`` columns, ready for :func:`evaluation_report`.
+    """
+    from .estimators import document_features
+    from .model import extract
+    from .train import document_groups
+
+    df = df.reset_index(drop=True)
+    fs = features if features is not None else extract(df["text"].tolist(), detector.extractor, progress=progress)
+    sent = df.copy()
+    sent["p"] = detector.model.sentence_proba(fs)
+    g = document_groups(sent)
+    order = np.argsort(g, kind="stable")
+    n_docs = int(g.max()) + 1 if len(g) else 0
+    d_prob = detector.model.document_model_.predict_proba(
+        document_features(sent["p"].to_numpy()[order], g[order], n_docs))[:, 1]
+    cols = {"label": ("label", "max")}
+    for c in ("source", "style", "rate_name", "partial", "doc_id"):
+        if c in sent.columns:
+            cols[c] = (c, "first")
+    docs = sent.groupby(g).agg(**cols)
+    docs["p"] = d_prob
+    if "partial" in docs.columns:
+        docs["partial"] = docs["partial"].astype(str).where(docs["label"] == 1, "")
+    return sent, docs

@@ -1,0 +1,175 @@
+"""The trained spin model: token model, sentence model, calibration, document rule.
+
+Scores flow in three steps, each a small scikit-learn model over explainable
+numbers:
+
+1. **token model** (gradient boosting over :data:`~spin_detect.features.TOKEN_FEATURES`):
+   the probability that each word was substituted. Trained on the exact token
+   labels the spinner records. It is what the evidence shows.
+2. **sentence model** (gradient boosting over the sentence features of
+   :data:`~spin_detect.features.FEATURE_NAMES` plus the token probabilities
+   aggregated per sentence), calibrated with isotonic regression on data it
+   was not trained on, so that a 0.8 means 80% of such sentences are spun.
+3. **document rule** (:class:`~spin_detect.estimators.DocumentScorer`): a
+   logistic regression over length-independent summaries of the sentence
+   probabilities.
+
+Thresholds are not decided here: the model only stores, for each preset, the
+document probability that flagged the target share of original development
+documents (see :mod:`spin_detect.config`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .estimators import document_features
+from .features import FeatureExtractor
+from .segment import Token, tokenize
+
+__all__ = ["FeatureSet", "extract", "token_labels", "aggregate_tokens", "AGG_FEATURES", "SpinModel", "subset"]
+
+AGG_FEATURES = ("tok_max", "tok_top2", "tok_noisy_or", "tok_mean", "tok_count_over_50", "tok_count_over_20")
+
+
+@dataclass
+class FeatureSet:
+    """Features of a batch of sentences: sentence matrix, token matrix and the
+    sentence index of every token; ``scores`` keeps the token scores for evidence."""
+
+    sent: np.ndarray
+    tok: np.ndarray
+    tok_sent: np.ndarray
+    tokens: list[list[Token]]
+    originals: list[str]
+    nbr_originals: list[str]
+
+    def __len__(self) -> int:
+        return len(self.sent)
+
+
+def extract(texts: Sequence[str], extractor: FeatureExtractor, batch_size: int = 2000,
+            progress=None) -> FeatureSet:
+    """Tokenise and score ``texts`` (each one sentence) in batches.
+
+    ``progress``, if given, is called with the number of sentences done after
+    each batch (the CLI draws a progress bar with it).
+    """
+    sent_parts, tok_parts, idx_parts = [], [], []
+    all_tokens: list[list[Token]] = []
+    originals: list[str] = []
+    nbr_originals: list[str] = []
+    for lo in range(0, len(texts), batch_size):
+        toks = [tokenize(t) for t in texts[lo : lo + batch_size]]
+        ts = extractor.score_tokens([[t.text for t in s] for s in toks])
+        sent_parts.append(extractor.features(ts, len(toks)))
+        tok_parts.append(extractor.token_matrix(ts))
+        idx_parts.append(ts.sent + lo)
+        all_tokens.extend(toks)
+        originals.extend(ts.original)
+        nbr_originals.extend(ts.nbr_original)
+        if progress is not None:
+            progress(min(lo + batch_size, len(texts)))
+    if not sent_parts:
+        return FeatureSet(np.zeros((0, 0)), np.zeros((0, 0)), np.zeros(0, dtype=np.int64), [], [], [])
+    return FeatureSet(np.vstack(sent_parts), np.vstack(tok_parts), np.concatenate(idx_parts), all_tokens,
+                      originals, nbr_originals)
+
+
+def token_labels(fs: FeatureSet, changes: Sequence[str]) -> np.ndarray:
+    """0/1 per token: does it overlap a recorded change? ``changes`` holds, per
+    sentence, the dataset's JSON list of ``[start, end, original, replacement]``."""
+    import json
+
+    out = np.zeros(len(fs.tok_sent), dtype=np.int64)
+    k = 0
+    for toks, ch in zip(fs.tokens, changes):
+        spans = json.loads(ch) if ch else []
+        for t in toks:
+            if any(t.start < e and s < t.end for s, e, *_ in spans):
+                out[k] = 1
+            k += 1
+    return out
+
+
+def aggregate_tokens(tok_prob: np.ndarray, tok_sent: np.ndarray, n_sent: int) -> np.ndarray:
+    """Per-sentence summaries of token probabilities, columns :data:`AGG_FEATURES`."""
+    out = np.zeros((n_sent, len(AGG_FEATURES)))
+    if len(tok_prob) == 0:
+        return out
+    mx = np.zeros(n_sent)
+    np.maximum.at(mx, tok_sent, tok_prob)
+    order = np.lexsort((-tok_prob, tok_sent))
+    g = tok_sent[order]
+    first = np.r_[True, g[1:] != g[:-1]]
+    rank = np.arange(len(g)) - np.maximum.accumulate(np.where(first, np.arange(len(g)), 0))
+    top2 = np.zeros(n_sent)
+    np.add.at(top2, g[rank < 2], tok_prob[order][rank < 2])
+    n = np.maximum(np.bincount(tok_sent, minlength=n_sent), 1)
+    log_keep = np.bincount(tok_sent, weights=np.log1p(-np.minimum(tok_prob, 1 - 1e-6)), minlength=n_sent)
+    out[:, 0] = mx
+    out[:, 1] = top2
+    out[:, 2] = 1 - np.exp(log_keep)
+    out[:, 3] = np.bincount(tok_sent, weights=tok_prob, minlength=n_sent) / n
+    out[:, 4] = np.bincount(tok_sent, weights=(tok_prob > 0.5).astype(float), minlength=n_sent)
+    out[:, 5] = np.bincount(tok_sent, weights=(tok_prob > 0.2).astype(float), minlength=n_sent)
+    return out
+
+
+class SpinModel:
+    """The fitted models; built by :func:`spin_detect.train.train_model`.
+
+    Attributes ending in ``_`` are fitted: ``token_model_``, ``sentence_model_``
+    (calibrated), ``document_model_``, ``thresholds_`` (document probability per
+    preset) and ``info_`` (training data, seed, versions, metrics).
+    """
+
+    def __init__(self, token_model, sentence_model, document_model, thresholds: dict, info: dict):
+        self.token_model_ = token_model
+        self.sentence_model_ = sentence_model
+        self.document_model_ = document_model
+        self.thresholds_ = thresholds
+        self.info_ = info
+
+    def token_proba(self, fs: FeatureSet) -> np.ndarray:
+        """Probability that each token was substituted."""
+        if len(fs.tok) == 0:
+            return np.zeros(0)
+        return self.token_model_.predict_proba(fs.tok)[:, 1]
+
+    def sentence_inputs(self, fs: FeatureSet, tok_prob: np.ndarray | None = None) -> np.ndarray:
+        """Sentence features plus aggregated token probabilities."""
+        if tok_prob is None:
+            tok_prob = self.token_proba(fs)
+        return np.hstack([fs.sent, aggregate_tokens(tok_prob, fs.tok_sent, len(fs))])
+
+    def sentence_proba(self, fs: FeatureSet, tok_prob: np.ndarray | None = None) -> np.ndarray:
+        """Calibrated probability that each sentence was spun."""
+        if len(fs) == 0:
+            return np.zeros(0)
+        return self.sentence_model_.predict_proba(self.sentence_inputs(fs, tok_prob))[:, 1]
+
+    def document_proba(self, sent_prob: np.ndarray, doc_index: np.ndarray, n_docs: int) -> np.ndarray:
+        """Probability that each document was spun, from its sentences' probabilities."""
+        if n_docs == 0:
+            return np.zeros(0)
+        return self.document_model_.predict_proba(document_features(sent_prob, doc_index, n_docs))[:, 1]
+
+
+def subset(fs: FeatureSet, rows: np.ndarray) -> FeatureSet:
+    """The features of sentences ``rows`` (in that order), as a new :class:`FeatureSet`."""
+    rows = np.asarray(rows, dtype=np.int64)
+    remap = np.full(len(fs), -1, dtype=np.int64)
+    remap[rows] = np.arange(len(rows))
+    tok_keep = remap[fs.tok_sent] >= 0
+    # Tokens must stay grouped in the new sentence order.
+    order = np.flatnonzero(tok_keep)
+    order = order[np.argsort(remap[fs.tok_sent[order]], kind="stable")]
+    starts = np.r_[0, np.cumsum([len(t) for t in fs.tokens])]
+    originals = [fs.originals[j] for r in rows for j in range(starts[r], starts[r + 1])]
+    nbr = [fs.nbr_originals[j] for r in rows for j in range(starts[r], starts[r + 1])]
+    return FeatureSet(fs.sent[rows], fs.tok[order], remap[fs.tok_sent[order]], [fs.tokens[r] for r in rows],
+                      originals, nbr)

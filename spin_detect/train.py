@@ -1,0 +1,151 @@
+"""Train a :class:`~spin_detect.model.SpinModel` from labelled sentences.
+
+Data: the frame of :func:`spin_detect.labelled.load_labelled` (``text``,
+``label``, ``doc_id``; optional ``split``, ``variant``, ``changes``). Rows with
+``split == "test"`` are never used. Without a ``split`` column the documents are
+split 80/20 into fitting and calibration sets by a hash of ``doc_id``.
+
+* Token labels come from the ``changes`` column (exact substitutions recorded by
+  the spinner). Data without it (a user's own labelled sentences) keeps the
+  token model of a base model (the packaged default) and retrains the sentence
+  and document levels on top of it.
+* Token probabilities fed to the sentence model during training are
+  out-of-fold (3 folds by document), so the sentence model learns from token
+  scores as noisy as the ones it will see on new text.
+* The sentence model is calibrated (isotonic) on half of the calibration
+  documents; the document rule and its thresholds are fitted on the other half.
+  Neither token nor sentence model saw any calibration document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import GroupKFold
+
+from .estimators import DocumentScorer, document_features
+from .features import FeatureExtractor
+from .model import FeatureSet, SpinModel, extract, token_labels
+
+__all__ = ["train_model", "PRESET_FPR", "document_groups"]
+
+#: Share of original documents that each preset may flag, on calibration data.
+PRESET_FPR = {"strict": 0.002, "balanced": 0.01, "sensitive": 0.05}
+
+
+def _hash01(s: str) -> float:
+    return int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") / 2**64
+
+
+def document_groups(df: pd.DataFrame) -> np.ndarray:
+    """Document index of each row: ``doc_id`` (plus ``variant`` when present, since
+    the generated data holds an original and a spun version of each document)."""
+    key = df["doc_id"].astype(str)
+    if "variant" in df.columns:
+        key = key + "\x1f" + df["variant"].astype(str)
+    return pd.factorize(key)[0]
+
+
+def _hgb(seed: int, max_iter: int = 300) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(max_iter=max_iter, learning_rate=0.1, max_leaf_nodes=31,
+                                          l2_regularization=1.0, random_state=seed)
+
+
+def train_model(
+    df: pd.DataFrame,
+    extractor: FeatureExtractor,
+    seed: int = 0,
+    base: SpinModel | None = None,
+    log: Callable[[str], None] = lambda s: None,
+    progress=None,
+    features: FeatureSet | None = None,
+) -> tuple[SpinModel, FeatureSet]:
+    """Fit token, sentence and document models on ``df``; return the model and
+    the features computed (callers may reuse them for evaluation)."""
+    t0 = time.time()
+    df = df.reset_index(drop=True)
+    if "split" in df.columns:
+        split = df["split"].astype(str).to_numpy()
+    else:
+        split = np.where(df["doc_id"].astype(str).map(lambda d: _hash01(f"{seed}:{d}") < 0.8), "train", "dev")
+    fit_rows = np.flatnonzero(split == "train")
+    cal_rows = np.flatnonzero(split == "dev")
+    if len(fit_rows) == 0 or len(cal_rows) == 0:
+        raise ValueError("need both training rows and calibration rows (split 'train' and 'dev')")
+    for name, rows in (("training", fit_rows), ("calibration", cal_rows)):
+        if len(np.unique(df["label"].to_numpy()[rows])) < 2:
+            raise ValueError(f"the {name} rows need both original and spun sentences")
+    if features is None:
+        features = extract(df["text"].tolist(), extractor, progress=progress)
+    fs = features
+    log(f"features for {len(df):,} sentences in {time.time() - t0:.0f}s")
+    y = df["label"].to_numpy()
+    groups = document_groups(df)
+    tok_rows = np.isin(fs.tok_sent, fit_rows)
+    have_tokens = "changes" in df.columns
+    if have_tokens:
+        y_tok = token_labels(fs, df["changes"].fillna("[]").astype(str).tolist())
+        tok_groups = groups[fs.tok_sent]
+        # Out-of-fold token probabilities for the sentence model's training rows.
+        oof = np.zeros(len(fs.tok_sent))
+        idx = np.flatnonzero(tok_rows)
+        for k, (a, b) in enumerate(GroupKFold(n_splits=3).split(idx, groups=tok_groups[idx])):
+            m = _hgb(seed + k).fit(fs.tok[idx[a]], y_tok[idx[a]])
+            oof[idx[b]] = m.predict_proba(fs.tok[idx[b]])[:, 1]
+        token_model = _hgb(seed).fit(fs.tok[idx], y_tok[idx])
+        tok_prob = token_model.predict_proba(fs.tok)[:, 1]
+        tok_prob[idx] = oof[idx]
+        log(f"token model on {len(idx):,} tokens ({int(y_tok[idx].sum()):,} substituted), "
+            f"{time.time() - t0:.0f}s")
+    else:
+        if base is None:
+            raise ValueError("data without a 'changes' column needs a base model for the token level")
+        token_model = base.token_model_
+        tok_prob = token_model.predict_proba(fs.tok)[:, 1] if len(fs.tok) else np.zeros(0)
+    shell = SpinModel(token_model, None, None, {}, {})
+    Z = shell.sentence_inputs(fs, tok_prob)
+    sentence = _hgb(seed).fit(Z[fit_rows], y[fit_rows])
+    # Calibration documents are halved: one half calibrates the sentence model, the
+    # other fits the document rule and its thresholds on probabilities the
+    # calibration never saw (otherwise the thresholds come out too low).
+    doc_key = df["doc_id"].astype(str).to_numpy()
+    half = np.array([_hash01(f"half:{seed}:{d}") < 0.5 for d in doc_key[cal_rows]])
+    cal_a, cal_b = cal_rows[half], cal_rows[~half]
+    for name, rows in (("calibration", cal_a), ("document-rule", cal_b)):
+        if len(np.unique(y[rows])) < 2:
+            raise ValueError(f"the {name} half of the calibration rows needs both original and spun sentences")
+    calibrated = CalibratedClassifierCV(FrozenEstimator(sentence), method="isotonic")
+    calibrated.fit(Z[cal_a], y[cal_a])
+    log(f"sentence model on {len(fit_rows):,} sentences, calibrated on {len(cal_a):,}, "
+        f"{time.time() - t0:.0f}s")
+    # Document rule, on the other half of the calibration documents.
+    p_cal = calibrated.predict_proba(Z[cal_b])[:, 1]
+    cal_rows = cal_b
+    g_cal, _ = pd.factorize(groups[cal_rows])
+    n_docs = int(g_cal.max()) + 1
+    order = np.argsort(g_cal, kind="stable")
+    D = document_features(p_cal[order], g_cal[order], n_docs)
+    y_doc = np.zeros(n_docs, dtype=int)
+    np.maximum.at(y_doc, g_cal, y[cal_rows])
+    if len(np.unique(y_doc)) < 2:
+        raise ValueError("the calibration documents need both original and spun documents")
+    doc_model = DocumentScorer().fit(D, y_doc)
+    p_doc = doc_model.predict_proba(D)[:, 1]
+    originals = p_doc[y_doc == 0]
+    thresholds = {name: float(np.quantile(originals, 1 - fpr)) for name, fpr in PRESET_FPR.items()}
+    log(f"document rule on {n_docs:,} documents; thresholds {thresholds}")
+    info = {
+        "seed": seed,
+        "rows": {"train": len(fit_rows), "calibration": len(cal_a), "document_rule": len(cal_b)},
+        "documents_calibration": n_docs,
+        "token_level": "trained" if have_tokens else "from base model",
+        "seconds": round(time.time() - t0, 1),
+    }
+    return SpinModel(token_model, calibrated, doc_model, thresholds, info), fs

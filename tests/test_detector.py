@@ -1,0 +1,131 @@
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+import spin_detect
+from spin_detect.config import DecisionConfig
+from spin_detect.detector import ModelError, _default_model_dir, load_detector
+from spin_detect.spinner import spin_text
+
+# Original text written for these tests (news and encyclopaedic registers).
+ORIGINAL_NEWS = """Oil prices rose on Tuesday after the producers' group said it would keep output unchanged until the end of the year.
+
+Brent crude was up 1.2 pct at 84.50 dlrs a barrel by midday in London, while U.S. crude gained 90 cents.
+
+Analysts said the decision had been widely expected, but warned that weak demand in Europe and China could weigh on prices in the coming months.
+
+The group will meet again in June to review the market, a spokesman told reporters."""
+
+ORIGINAL_ENCYCLOPAEDIC = """The river rises in the hills north of the town and flows south for about 120 kilometres before it joins the sea.
+
+Its valley was settled in the Bronze Age, and the remains of several hill forts can still be seen along its banks.
+
+In the nineteenth century the river powered a number of mills, most of which closed after the Second World War."""
+
+
+@pytest.fixture(scope="module")
+def det():
+    return load_detector()
+
+
+def test_score_sentences_shape_order_and_range(det):
+    sents = ["The meeting ended without agreement.", "Yes.", "", "Prices rose 5 pct last year."]
+    p = det.score_sentences(sents)
+    assert p.shape == (4,)
+    assert ((p >= 0) & (p <= 1)).all()
+    # each string is one sentence, in order: scoring one alone gives the same number
+    assert det.score_sentences([sents[3]])[0] == pytest.approx(p[3])
+    assert det.score_sentences([]).shape == (0,)
+    with pytest.raises(TypeError):
+        det.score_sentences([3])
+
+
+def test_spun_sentences_score_higher_than_their_originals(det):
+    originals = [s for para in (ORIGINAL_NEWS + "\n\n" + ORIGINAL_ENCYCLOPAEDIC).split("\n\n")
+                 for s in [para.strip()]]
+    spun = [spin_text(s, "commercial", rate=0.4, seed=1).text for s in originals]
+    po, ps = det.score_sentences(originals), det.score_sentences(spun)
+    assert ps.mean() > po.mean() + 0.3
+    assert (ps > po).sum() >= len(originals) - 1
+
+
+@pytest.mark.parametrize("text", [ORIGINAL_NEWS, ORIGINAL_ENCYCLOPAEDIC])
+def test_original_documents_are_not_flagged(det, text):
+    r = det.score_document(text)
+    assert r.verdict == "original", [(s.text, s.probability) for s in r.sentences]
+
+
+def test_heavily_spun_document_is_flagged_with_evidence(det):
+    spun = spin_text(ORIGINAL_NEWS, "commercial", rate=0.5, seed=3)
+    r = det.score_document(spun.text)
+    assert r.verdict == "spun"
+    assert r.n_flagged >= 2
+    evidence = [e for s in r.sentences for e in s.evidence]
+    assert evidence
+    for s in r.sentences:
+        assert spun.text[s.start : s.end] == s.text
+        for e in s.evidence:
+            assert spun.text[e.start : e.end] == e.word
+    # most evidence words are words the spinner really put in
+    changed = [(c.start, c.end) for c in spun.changes]
+    hits = sum(any(a <= e.start < b for a, b in changed) for e in evidence)
+    assert hits >= 0.6 * len(evidence)
+
+
+def test_special_verdicts(det):
+    assert det.score_document("").verdict == "empty"
+    assert det.score_document("Hello there.").verdict == "too_short"
+    german = ("Die Bundesregierung hat am Dienstag neue Maßnahmen beschlossen, um die Wirtschaft zu stärken. "
+              "Der Finanzminister sagte, die Lage sei schwierig, aber beherrschbar.")
+    r = det.score_document(german)
+    assert r.verdict == "out_of_scope" and r.notes
+
+
+def test_report_json_and_presets(det):
+    r = det.score_document(ORIGINAL_NEWS)
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["schema"] == "spin-detect/report/1"
+    assert d["model"]["name"] == "default"
+    strict = load_detector(config=DecisionConfig(preset="strict"))
+    sensitive = load_detector(config=DecisionConfig(preset="sensitive"))
+    assert strict.score_document(ORIGINAL_NEWS).threshold >= r.threshold >= \
+        sensitive.score_document(ORIGINAL_NEWS).threshold
+    with pytest.raises(ValueError, match="preset"):
+        DecisionConfig(preset="paranoid")
+
+
+def test_lazy_documents_match_single_scoring(det):
+    docs = [ORIGINAL_NEWS, spin_text(ORIGINAL_NEWS, "wordnet", rate=0.3).text, ORIGINAL_ENCYCLOPAEDIC]
+    lazy = list(det.score_documents(iter(docs), batch_sentences=3))
+    for text, rep in zip(docs, lazy):
+        assert rep.likelihood == pytest.approx(det.score_document(text).likelihood)
+
+
+def test_top_level_api():
+    assert spin_detect.load_detector is load_detector
+    with pytest.raises(AttributeError):
+        spin_detect.no_such_thing  # noqa: B018
+
+
+def test_untrusted_models_are_refused(tmp_path):
+    folder = tmp_path / "m"
+    shutil.copytree(_default_model_dir(), folder)
+    load_detector(folder)  # an intact copy loads
+    data = bytearray((folder / "model.joblib").read_bytes())
+    data[-10] ^= 0xFF
+    (folder / "model.joblib").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="checksum"):
+        load_detector(folder)
+    shutil.copy(_default_model_dir() / "model.joblib", folder / "model.joblib")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "version": 99}))
+    with pytest.raises(ModelError, match="cannot be read"):
+        load_detector(folder)
+    (folder / "manifest.json").unlink()
+    with pytest.raises(ModelError, match="no manifest"):
+        load_detector(folder)
+    assert np.isfinite(load_detector(folder, trust_unverified=True).score_sentences(["A test."])).all()
+    with pytest.raises(ModelError, match="no model.joblib"):
+        load_detector(tmp_path)

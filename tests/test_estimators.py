@@ -1,0 +1,62 @@
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from spin_detect.estimators import DOCUMENT_FEATURES, DocumentScorer, SentenceFeatures, document_features
+from spin_detect.features import FEATURE_GROUPS, FEATURE_NAMES
+
+SENTS = ["The U.N. Security Council met on Monday.", "The U.N. Safety Council met on Monday.", "Yes."]
+
+
+def test_sentence_features_contract():
+    sf = SentenceFeatures()
+    assert clone(sf).get_params() == sf.get_params()
+    X = sf.fit(SENTS).transform(SENTS)
+    assert X.shape == (3, len(FEATURE_NAMES))
+    assert list(sf.get_feature_names_out()) == list(FEATURE_NAMES)
+    assert np.isfinite(X).all()
+    # the spun sentence has a word whose distributional neighbour fits much better
+    col = FEATURE_NAMES.index("nbr_delta_max")
+    assert X[1, col] > X[0, col] + 5
+    # pickling drops the memory-mapped tables and gets them back
+    again = pickle.loads(pickle.dumps(sf))
+    assert "extractor_" not in again.__dict__
+    np.testing.assert_allclose(again.transform(SENTS), X)
+
+
+def test_feature_groups_and_errors():
+    sf = SentenceFeatures(groups=("context",)).fit()
+    assert list(sf.get_feature_names_out()) == list(FEATURE_GROUPS["context"])
+    with pytest.raises(ValueError, match="unknown feature group"):
+        SentenceFeatures(groups=("magic",)).fit()
+    with pytest.raises(TypeError, match="strings"):
+        SentenceFeatures().fit().transform([1.5])
+    assert SentenceFeatures().fit().transform([]).shape == (0, len(FEATURE_NAMES))
+    assert SentenceFeatures().__sklearn_tags__().input_tags.string
+
+
+def test_document_features_are_length_independent():
+    # two documents: 4 sentences and 40 sentences with the same mix of probabilities
+    p = np.r_[[0.1, 0.9, 0.1, 0.1], np.tile([0.1, 0.9, 0.1, 0.1], 10)]
+    d = np.r_[np.zeros(4, int), np.ones(40, int)]
+    F = document_features(p, d, 2)
+    names = list(DOCUMENT_FEATURES)
+    for col in ("p_mean", "share_over_50", "share_over_80", "logit_mean", "p_max"):
+        assert F[0, names.index(col)] == pytest.approx(F[1, names.index(col)])
+    assert F[0, names.index("p_top3")] == pytest.approx((0.9 + 0.1 + 0.1) / 3)
+    assert F[1, names.index("p_top3")] == pytest.approx(0.9)
+    assert F[0, names.index("longest_run_share")] == pytest.approx(0.25)
+
+
+def test_document_scorer_is_monotone_in_spun_share():
+    rng = np.random.default_rng(0)
+    share = rng.uniform(0, 1, 400)
+    y = (share + rng.normal(0, 0.1, 400) > 0.5).astype(int)
+    X = np.zeros((400, len(DOCUMENT_FEATURES)))
+    X[:, DOCUMENT_FEATURES.index("share_over_50")] = share
+    m = DocumentScorer().fit(X, y)
+    p = m.predict_proba(X)[:, 1]
+    assert np.all(np.diff(p[np.argsort(share)]) >= -1e-12)
+    assert set(m.predict(X)) == {0, 1}
