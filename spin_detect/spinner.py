@@ -9,7 +9,9 @@ output learns what spinning does to language rather than one tool's quirks:
   (our table in the style of commercial spinners: reporting verbs, wordy
   function phrases, numbers spelled differently, "end up" -> "find yourself");
 * **choice policy**: ``uniform`` over all senses (cheap spinners), ``rare``
-  (prefers unusual words) or ``frequent`` (prefers common words);
+  (prefers unusual words), ``frequent`` (prefers common words) or ``fluent``
+  (prefers the synonym that fits between the neighbouring words best, as
+  context-aware commercial spinners do: the hardest spins to detect);
 * **rate**: the share of word tokens replaced, from light (0.1) to heavy (0.5);
   the spinner replaces whole spans, longest expressions included, until the
   share is reached or nothing replaceable is left;
@@ -48,7 +50,7 @@ _FUNCTION_WORDS = frozenset(
     can could may might must not n't 's there here who whom whose which what when where
     why how also just only very too""".split()
 )
-POLICIES = ("uniform", "rare", "frequent")
+POLICIES = ("uniform", "rare", "frequent", "fluent")
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ STYLES: dict[str, SpinConfig] = {
     "commercial": SpinConfig(sources=("phrases", "wordnet"), policy="frequent"),
     "mixed": SpinConfig(sources=("phrases", "wordnet"), policy="uniform", source_weights=()),
     "moby": SpinConfig(sources=("moby",), policy="uniform", source_weights=()),
+    "fluent": SpinConfig(sources=("phrases", "wordnet"), policy="fluent"),
 }
 
 
@@ -168,7 +171,7 @@ class Spinner:
         got = self._cache.get(key)
         if got is not None:
             return got
-        alpha = {"uniform": 0.0, "rare": -0.6, "frequent": 0.6}[self.config.policy]
+        alpha = {"uniform": 0.0, "rare": -0.6, "frequent": 0.6, "fluent": 0.0}[self.config.policy]
         merged: dict[str, tuple[str, float]] = {}
         thesaurus_ok = key not in _FUNCTION_WORDS and not any(c.isdigit() for c in key)
         for source in self.config.sources:
@@ -183,6 +186,19 @@ class Spinner:
         got = [(t, s, w) for t, (s, w) in merged.items()]
         self._cache[key] = got
         return got
+
+    def _fluency(self, sent: Sentence, i: int, n: int, cands, weights) -> list[float]:
+        """Reweight candidates by how well they fit between the span's neighbours
+        (bigram log-probability of left -> candidate -> right), sharply."""
+        ref = self.ref
+        toks = sent.tokens
+        left = ref.word_id(toks[i - 1].text) if i > 0 else 0
+        right = ref.word_id(toks[i + n].text) if i + n < len(toks) else 1
+        first = np.array([ref.word_id(t.split(" ")[0]) for t, _, _ in cands])
+        last = np.array([ref.word_id(t.split(" ")[-1]) for t, _, _ in cands])
+        fit = ref.cond_logprob(np.full(len(cands), left), first) + ref.cond_logprob(last, np.full(len(cands), right))
+        fit = 2.0 * (fit - fit.max())
+        return [w * float(np.exp(f)) for w, f in zip(weights, fit)]
 
     def _spans(self, text: str, sent: Sentence) -> list[tuple[int, int, list]]:
         """Replaceable spans ``(first token, n tokens, candidates)`` of a sentence."""
@@ -218,6 +234,8 @@ class Spinner:
             if any(taken[i : i + n]):
                 continue
             weights = [w for _, _, w in cands]
+            if self.config.policy == "fluent":
+                weights = self._fluency(sent, i, n, cands, weights)
             repl, source, _ = rng.choices(cands, weights=weights)[0]
             start, end = sent.tokens[i].start, sent.tokens[i + n - 1].end
             chosen.append((start, end, _match_case(text[start:end], repl), source))

@@ -13,8 +13,10 @@ split 80/20 into fitting and calibration sets by a hash of ``doc_id``.
   out-of-fold (3 folds by document), so the sentence model learns from token
   scores as noisy as the ones it will see on new text.
 * The sentence model is calibrated (isotonic) on half of the calibration
-  documents; the document rule and its thresholds are fitted on the other half.
-  Neither token nor sentence model saw any calibration document.
+  documents, which neither token nor sentence model saw. The document rule and
+  its thresholds are fitted on documents scored by models that never saw them:
+  the training documents out of fold (3 folds, each fold model calibrated the
+  same way) and the other half of the calibration documents.
 """
 
 from __future__ import annotations
@@ -125,17 +127,25 @@ def train_model(
     calibrated.fit(Z[cal_a], y[cal_a])
     log(f"sentence model on {len(fit_rows):,} sentences, calibrated on {len(cal_a):,}, "
         f"{time.time() - t0:.0f}s")
-    # Document rule, on the other half of the calibration documents.
-    p_cal = calibrated.predict_proba(Z[cal_b])[:, 1]
-    cal_rows = cal_b
-    g_cal, _ = pd.factorize(groups[cal_rows])
-    n_docs = int(g_cal.max()) + 1
-    order = np.argsort(g_cal, kind="stable")
-    D = document_features(p_cal[order], g_cal[order], n_docs)
+    # The document rule and its thresholds need many documents scored by a model
+    # that never saw them: the training documents, scored out of fold (each fold
+    # model calibrated like the final one), plus the other calibration half.
+    p_rule = np.zeros(len(df))
+    folds = GroupKFold(n_splits=3).split(fit_rows, groups=groups[fit_rows])
+    for k, (a, b) in enumerate(folds):
+        m = _hgb(seed + 10 + k).fit(Z[fit_rows[a]], y[fit_rows[a]])
+        c = CalibratedClassifierCV(FrozenEstimator(m), method="isotonic").fit(Z[cal_a], y[cal_a])
+        p_rule[fit_rows[b]] = c.predict_proba(Z[fit_rows[b]])[:, 1]
+    p_rule[cal_b] = calibrated.predict_proba(Z[cal_b])[:, 1]
+    rule_rows = np.sort(np.r_[fit_rows, cal_b])
+    g_rule, _ = pd.factorize(groups[rule_rows])
+    n_docs = int(g_rule.max()) + 1
+    order = np.argsort(g_rule, kind="stable")
+    D = document_features(p_rule[rule_rows][order], g_rule[order], n_docs)
     y_doc = np.zeros(n_docs, dtype=int)
-    np.maximum.at(y_doc, g_cal, y[cal_rows])
+    np.maximum.at(y_doc, g_rule, y[rule_rows])
     if len(np.unique(y_doc)) < 2:
-        raise ValueError("the calibration documents need both original and spun documents")
+        raise ValueError("the documents need both original and spun documents")
     doc_model = DocumentScorer().fit(D, y_doc)
     p_doc = doc_model.predict_proba(D)[:, 1]
     originals = p_doc[y_doc == 0]
@@ -144,7 +154,7 @@ def train_model(
     info = {
         "seed": seed,
         "rows": {"train": len(fit_rows), "calibration": len(cal_a), "document_rule": len(cal_b)},
-        "documents_calibration": n_docs,
+        "documents_rule": n_docs,
         "token_level": "trained" if have_tokens else "from base model",
         "seconds": round(time.time() - t0, 1),
     }

@@ -88,3 +88,11 @@ def test_packaged_reference_loads_and_knows_english():
     sec, saf, council = (ref.ids([w]) for w in ("security", "safety", "council"))
     assert ref.pmi(sec, council)[0] > ref.pmi(saf, council)[0] + 1.0
     assert ref.pair_count(ref.ids(["of"]), ref.ids(["the"]))[0] > 100_000
+
+
+def test_builder_survives_a_fifty_megabyte_line(tmp_path):
+    b = ReferenceBuilder(min_count=1, min_pair_count=1)
+    b.add_text("The council met. " + "y" * 50_000_000)
+    ref = b.build(tmp_path / "r.bin")
+    assert ref.word_id("council") != UNK
+    assert ref.meta["sentences"] == 1 + 25_000

@@ -113,3 +113,12 @@ def test_control_characters_and_replacement_chars_do_not_crash():
     sents = split_sentences(text)
     assert len(sents) == 2
     assert sents[0].text == "Bad \ufffd\ufffd bytes here."
+
+
+def test_fifty_megabyte_single_line():
+    # minified script or base64 pasted as "text": one 50 MB line without spaces
+    text = "x" * 50_000_000
+    sents = split_sentences(text)
+    assert sum(len(s.text) for s in sents) == len(text)
+    assert max(len(s.text) for s in sents) == MAX_SENTENCE_CHARS
+    assert all(s.truncated for s in sents[:-1])
