@@ -6,7 +6,7 @@ with every group and once without each group, and reports dev ROC-AUC of
 spun sentences of each style and rate against all original dev sentences.
 Held-out source and style rows are in dev, as everywhere in evaluation.
 
-    python scripts/ablation.py        # prints a Markdown table
+    python scripts/ablation.py > models/default/ABLATION.md
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from spin_detect.features import FEATURE_GROUPS, FEATURE_NAMES
 from spin_detect.model import extract
 from spin_detect.report import default_extractor
 
-STYLES = ["wordnet", "wordnet-rare", "commercial", "mixed", "moby"]
+STYLES = ["wordnet", "wordnet-rare", "commercial", "mixed", "fluent", "moby"]
 
 
 def main() -> None:
@@ -53,6 +53,9 @@ def main() -> None:
                 res.append(roc_auc_score(np.r_[np.zeros(len(neg)), np.ones(len(pos))], np.r_[neg, pos]))
         rows.append((name, res))
         print(name, " ".join(f"{v:.3f}" for v in res), file=sys.stderr)
+    print("# Feature ablation (dev split, sentence level only, no token model)\n")
+    print("Written by `python scripts/ablation.py`. ROC-AUC of spun dev sentences of each style and rate")
+    print("against all original dev sentences; `moby` is the style held out of training.\n")
     print("| features | " + " | ".join(cols_out) + " |")
     print("|---" * (len(cols_out) + 1) + "|")
     for name, res in rows:
