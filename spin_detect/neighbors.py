@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from .store import DataFormatError, read_arrays, write_arrays
+from .store import read_arrays, require_reference, write_arrays
 
 __all__ = ["FORMAT", "VERSION", "Neighbours", "write_neighbors"]
 
@@ -42,9 +42,7 @@ class Neighbours:
 
             path = data_file("neighbors.bin")
         table = cls(read_arrays(path, FORMAT, (VERSION,), verify=verify))
-        if reference is not None and reference.sha256 != table.reference_sha256:
-            raise DataFormatError(f"{path}: built for another reference table "
-                                  f"({table.reference_sha256[:12]}, not {reference.sha256[:12]})")
+        require_reference(path, table.reference_sha256, reference)
         return table
 
     def __len__(self) -> int:

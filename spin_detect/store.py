@@ -159,3 +159,14 @@ def read_arrays(
         arrays[name] = arr.reshape(spec["shape"])
     return StoredArrays(header["format"], header["version"], header["meta"], arrays,
                         header["sha256"], path)
+
+
+def require_reference(path, table_sha256: str, reference) -> None:
+    """Refuse a table whose word ids belong to another reference table.
+
+    Neighbour and trigram tables store reference word ids, which mean nothing
+    with another vocabulary; ``reference=None`` skips the check.
+    """
+    if reference is not None and reference.sha256 != table_sha256:
+        raise DataFormatError(f"{path}: built for another reference table "
+                              f"({table_sha256[:12]}, not {reference.sha256[:12]})")

@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from .store import DataFormatError, read_arrays, write_arrays
+from .store import read_arrays, require_reference, write_arrays
 
 __all__ = ["Trigrams", "trigram_fingerprints", "write_trigrams", "FORMAT", "VERSION"]
 
@@ -54,8 +54,7 @@ class Trigrams:
 
             path = data_file("trigrams.bin")
         table = cls(read_arrays(path, FORMAT, (VERSION,), verify=verify))
-        if reference is not None and reference.sha256 != table.reference_sha256:
-            raise DataFormatError(f"{path}: built for another reference table")
+        require_reference(path, table.reference_sha256, reference)
         return table
 
     def __len__(self) -> int:

@@ -96,3 +96,23 @@ def test_builder_survives_a_fifty_megabyte_line(tmp_path):
     ref = b.build(tmp_path / "r.bin")
     assert ref.word_id("council") != UNK
     assert ref.meta["sentences"] == 1 + 25_000
+
+
+def test_trigram_table_counts_and_reference_tie(tmp_path):
+    import numpy as np
+
+    from spin_detect.store import DataFormatError
+    from spin_detect.trigrams import Trigrams, trigram_fingerprints, write_trigrams
+
+    ref = build_reference(DOCS, tmp_path / "r.bin", min_count=1, min_pair_count=1)
+    other = build_reference([("x", "Other text here.")], tmp_path / "o.bin", min_count=1)
+    a, b, c = (ref.ids(w.split()) for w in ("the security", "security council", "council met"))
+    fps = trigram_fingerprints(np.r_[a[0], a[0], a[0]], np.r_[b[0], b[0], b[0]], np.r_[c[0], c[0], c[1]], len(ref))
+    tri = write_trigrams(tmp_path / "t.bin", fps, {"reference_sha256": ref.sha256, "vocab_size": len(ref),
+                                                     "min_count": 1})
+    # (the, security, council) twice, (the, security, met) once
+    assert tri.count(a[:1], b[:1], c[:1]).tolist() == [2]
+    assert tri.count(a[:1], b[:1], c[1:]).tolist() == [1]
+    assert tri.count(c[:1], b[:1], a[:1]).tolist() == [0]
+    with pytest.raises(DataFormatError, match="another reference"):
+        Trigrams.load(tmp_path / "t.bin", reference=other)
