@@ -121,7 +121,8 @@ def _print_report(name: str, report, all_sentences: bool) -> None:
         mark = typer.style(f"{s.probability:4.0%}", fg=typer.colors.RED if s.flagged else None, bold=s.flagged)
         typer.echo(f"\n[{s.index}] {mark}  {_highlight(s)}")
         if s.evidence:
-            ev = ", ".join(f"{e.word} -> {e.likely_original or '?'}? ({e.probability:.0%})" for e in s.evidence)
+            ev = ", ".join(f"{e.word} -> {e.likely_original}? ({e.probability:.0%})" if e.likely_original
+                           else f"{e.word} ({e.probability:.0%})" for e in s.evidence)
             typer.echo(f"      suspicious: {ev}")
     if not all_sentences and report.n_flagged < report.n_sentences:
         typer.echo(f"\n({report.n_sentences - report.n_flagged} sentences not flagged; --all shows them)")
