@@ -124,10 +124,15 @@ class SpinModel:
 
     Attributes ending in ``_`` are fitted: ``token_model_``, ``sentence_model_``
     (calibrated), ``document_model_``, ``thresholds_`` (document probability per
-    preset) and ``info_`` (training data, seed, versions, metrics).
+    preset) and ``info_`` (training data, seed, versions, metrics). ``prior_`` is
+    the base model of a model retrained on a user's own data: its sentence
+    probability is an input, so a few thousand sentences teach corrections to
+    it rather than a model from scratch.
     """
 
-    def __init__(self, token_model, sentence_model, document_model, thresholds: dict, info: dict):
+    def __init__(self, token_model, sentence_model, document_model, thresholds: dict, info: dict,
+                 prior=None):
+        self.prior_ = prior
         self.token_model_ = token_model
         self.sentence_model_ = sentence_model
         self.document_model_ = document_model
@@ -141,10 +146,16 @@ class SpinModel:
         return self.token_model_.predict_proba(fs.tok)[:, 1]
 
     def sentence_inputs(self, fs: FeatureSet, tok_prob: np.ndarray | None = None) -> np.ndarray:
-        """Sentence features plus aggregated token probabilities."""
+        """Sentence features plus aggregated token probabilities (plus, for a model
+        retrained on a user's data, the log-odds of its base model)."""
         if tok_prob is None:
             tok_prob = self.token_proba(fs)
-        return np.hstack([fs.sent, aggregate_tokens(tok_prob, fs.tok_sent, len(fs))])
+        Z = np.hstack([fs.sent, aggregate_tokens(tok_prob, fs.tok_sent, len(fs))])
+        prior = getattr(self, "prior_", None)
+        if prior is not None:
+            p = np.clip(prior.sentence_proba(fs, tok_prob), 1e-4, 1 - 1e-4)
+            Z = np.hstack([Z, np.log(p / (1 - p))[:, None]])
+        return Z
 
     def sentence_proba(self, fs: FeatureSet, tok_prob: np.ndarray | None = None) -> np.ndarray:
         """Calibrated probability that each sentence was spun."""

@@ -8,7 +8,8 @@ split 80/20 into fitting and calibration sets by a hash of ``doc_id``.
 * Token labels come from the ``changes`` column (exact substitutions recorded by
   the spinner). Data without it (a user's own labelled sentences) keeps the
   token model of a base model (the packaged default) and retrains the sentence
-  and document levels on top of it.
+  and document levels on top of it, with the base model's sentence probability
+  as an extra input (a small model that learns corrections).
 * Token probabilities fed to the sentence model during training are
   out-of-fold (3 folds by document), so the sentence model learns from token
   scores as noisy as the ones it will see on new text.
@@ -27,6 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone as sklearn_clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
@@ -111,9 +113,15 @@ def train_model(
             raise ValueError("data without a 'changes' column needs a base model for the token level")
         token_model = base.token_model_
         tok_prob = token_model.predict_proba(fs.tok)[:, 1] if len(fs.tok) else np.zeros(0)
-    shell = SpinModel(token_model, None, None, {}, {})
+    # Without token labels the data is a user's own: the base model's sentence
+    # probability becomes an input and the sentence model learns corrections to it.
+    prior = None if have_tokens else base
+    shell = SpinModel(token_model, None, None, {}, {}, prior=prior)
     Z = shell.sentence_inputs(fs, tok_prob)
-    sentence = _hgb(seed).fit(Z[fit_rows], y[fit_rows])
+    sentence = _hgb(seed) if prior is None else HistGradientBoostingClassifier(
+        max_iter=100, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
+        random_state=seed)
+    sentence.fit(Z[fit_rows], y[fit_rows])
     # Calibration documents are halved: one half calibrates the sentence model, the
     # other fits the document rule and its thresholds on probabilities the
     # calibration never saw (otherwise the thresholds come out too low).
@@ -133,7 +141,7 @@ def train_model(
     p_rule = np.zeros(len(df))
     folds = GroupKFold(n_splits=3).split(fit_rows, groups=groups[fit_rows])
     for k, (a, b) in enumerate(folds):
-        m = _hgb(seed + 10 + k).fit(Z[fit_rows[a]], y[fit_rows[a]])
+        m = sklearn_clone(sentence).set_params(random_state=seed + 10 + k).fit(Z[fit_rows[a]], y[fit_rows[a]])
         c = CalibratedClassifierCV(FrozenEstimator(m), method="isotonic").fit(Z[cal_a], y[cal_a])
         p_rule[fit_rows[b]] = c.predict_proba(Z[fit_rows[b]])[:, 1]
     p_rule[cal_b] = calibrated.predict_proba(Z[cal_b])[:, 1]
@@ -158,4 +166,4 @@ def train_model(
         "token_level": "trained" if have_tokens else "from base model",
         "seconds": round(time.time() - t0, 1),
     }
-    return SpinModel(token_model, calibrated, doc_model, thresholds, info), fs
+    return SpinModel(token_model, calibrated, doc_model, thresholds, info, prior=prior), fs

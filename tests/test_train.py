@@ -67,6 +67,10 @@ def test_user_data_without_token_labels_reuses_base_token_model():
     model, _ = train_model(df, base.extractor, seed=1, base=base.model)
     assert model.info_["token_level"] == "from base model"
     assert model.token_model_ is base.model.token_model_
+    assert model.prior_ is base.model  # the base's sentence probability is an input
+    fs = base.features(df["text"].tolist()[:5])
+    assert model.sentence_inputs(fs).shape[1] == base.model.sentence_inputs(fs).shape[1] + 1
+    assert np.isfinite(model.sentence_proba(fs)).all()
     with pytest.raises(ValueError, match="base model"):
         train_model(df, base.extractor)
 
