@@ -67,7 +67,8 @@ for i, (doc_id, text) in enumerate(docs):
             rows.append({"doc_id": doc_id, "variant": variant, "style": style if variant == "spun" else "",
                          "text": s.text, "p": s.probability, "doc_p": rep.likelihood,
                          "label": int(variant == "spun" and k in changed),
-                         "evidence": ", ".join(f"{e.word}->{e.likely_original}" for e in s.evidence)})
+                         "evidence": ", ".join(f"{e.word}->{e.likely_original}" if e.likely_original else e.word
+                                                      for e in s.evidence)})
 ea = pd.DataFrame(rows)
 from sklearn.metrics import roc_auc_score
 print("sentence ROC-AUC on this sample:", round(roc_auc_score(ea["label"], ea["p"]), 3))
