@@ -23,7 +23,7 @@ from sklearn.metrics import roc_auc_score
 
 from spin_detect.features import FEATURE_GROUPS, FEATURE_NAMES
 from spin_detect.model import extract
-from spin_detect.report import default_extractor
+from spin_detect.resources import default_extractor
 
 STYLES = ["wordnet", "wordnet-rare", "commercial", "mixed", "fluent", "moby"]
 

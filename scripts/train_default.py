@@ -26,7 +26,7 @@ from spin_detect.detector import Detector, save_model
 from spin_detect.evaluate import evaluation_report, score_frame_for_evaluation
 from spin_detect.labelled import load_labelled
 from spin_detect.model import extract, subset
-from spin_detect.report import default_extractor
+from spin_detect.resources import default_extractor
 from spin_detect.train import train_model
 
 HELD_OUT_SOURCE = "bbc"

@@ -6,7 +6,7 @@ and tokens), :mod:`~spin_detect.reference`, :mod:`~spin_detect.thesaurus` and
 :mod:`~spin_detect.features` (per-token and per-sentence scores),
 :mod:`~spin_detect.model` (token, sentence and document models),
 :mod:`~spin_detect.config` (thresholds), :mod:`~spin_detect.detector`
-(reports), :mod:`~spin_detect.cli`.
+(reports with evidence), :mod:`~spin_detect.cli`.
 
 Python API::
 

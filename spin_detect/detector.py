@@ -310,7 +310,7 @@ def _default_parts() -> tuple[SpinModel, dict, FeatureExtractor]:
 
 
 def _extractor_for(manifest: dict) -> FeatureExtractor:
-    from .report import default_extractor
+    from .resources import default_extractor
 
     ex = default_extractor()
     want = manifest.get("reference_sha256")

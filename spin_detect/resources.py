@@ -57,3 +57,12 @@ def default_trigrams():
     from .trigrams import Trigrams
 
     return Trigrams.load(data_file("trigrams.bin"), reference=default_reference())
+
+
+@lru_cache(maxsize=1)
+def default_extractor():
+    """A :class:`~spin_detect.features.FeatureExtractor` over all packaged tables (cached)."""
+    from .features import FeatureExtractor
+
+    return FeatureExtractor(default_reference(), default_thesaurus(), default_neighbours(),
+                            trigrams=default_trigrams())

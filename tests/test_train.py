@@ -9,7 +9,7 @@ from test_detector import ORIGINAL_ENCYCLOPAEDIC, ORIGINAL_NEWS
 
 from spin_detect.detector import Detector, load_detector, save_model
 from spin_detect.evaluate import binary_metrics, evaluation_report, reliability, score_frame_for_evaluation
-from spin_detect.report import default_extractor
+from spin_detect.resources import default_extractor
 from spin_detect.spinner import spin_text
 from spin_detect.train import document_groups, train_model
 
