@@ -20,14 +20,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np
 import pandas as pd
 
 from spin_detect.detector import Detector, save_model
 from spin_detect.evaluate import evaluation_report, score_frame_for_evaluation
+from spin_detect.features import FeatureExtractor
 from spin_detect.labelled import load_labelled
-from spin_detect.model import extract, subset
+from spin_detect.model import concat, extract, subset
 from spin_detect.resources import default_extractor
-from spin_detect.train import train_model
+from spin_detect.train import _hash01, train_model
 
 HELD_OUT_SOURCE = "bbc"
 HELD_OUT_STYLE = "moby"
@@ -38,11 +40,24 @@ def main() -> None:
     ap.add_argument("--data", default="work-data/datasets/sentences.csv.gz")
     ap.add_argument("--out", default="models/default")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--thesaurus-dropout", type=float, default=0.0,
+                    help="share of training documents whose features are computed as if the thesaurus "
+                         "knew no word (teaches the model not to depend on it)")
     args = ap.parse_args()
     t0 = time.time()
     df = load_labelled(pd.read_csv(args.data, keep_default_na=False, dtype={"text": str}))
     ex = default_extractor()
+    drop = (df["split"] == "train") & df["doc_id"].map(
+        lambda d: _hash01(f"dropout:{d}") < args.thesaurus_dropout)
     fs = extract(df["text"].tolist(), ex)
+    if drop.any():
+        blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False)
+        rows_d, rows_k = drop.to_numpy().nonzero()[0], (~drop).to_numpy().nonzero()[0]
+        fs_d = extract(df["text"].to_numpy()[rows_d].tolist(), blind)
+        merged = concat([subset(fs, rows_k), fs_d])
+        order = np.argsort(np.r_[rows_k, rows_d], kind="stable")
+        fs = subset(merged, order)
+        print(f"thesaurus dropout: {len(rows_d):,} training sentences without thesaurus", file=sys.stderr)
     print(f"features of {len(df):,} sentences: {time.time() - t0:.0f}s", file=sys.stderr)
     held_docs = set(df.loc[df["style"] == HELD_OUT_STYLE, "doc_id"]) | set(
         df.loc[df["source"] == HELD_OUT_SOURCE, "doc_id"])

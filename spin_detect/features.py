@@ -121,15 +121,18 @@ class FeatureExtractor:
     ``max_candidates`` caps the synonyms tried per word (the most frequent in
     the reference are kept: originals are usually common words);
     ``max_neighbours`` caps distributional neighbours tried (when a neighbour
-    table is given); ``max_phrase`` caps multiword spans. Candidate lists are
-    cached per word type, so repeated words cost one dictionary lookup.
+    table is given); ``use_thesaurus=False`` scores as if the thesaurus knew
+    no word (training augmentation for spinners with unknown thesauri);
+    ``max_phrase`` caps multiword spans. Candidate lists are cached per word
+    type, so repeated words cost one dictionary lookup.
     """
 
     def __init__(self, reference: ReferenceStats, thesaurus: Thesaurus, neighbours: Neighbours | None = None,
                  max_candidates: int = 12, max_neighbours: int = 10, max_phrase: int = 3,
-                 trigrams: Trigrams | None = None):
+                 trigrams: Trigrams | None = None, use_thesaurus: bool = True):
         self.ref = reference
         self.th = thesaurus
+        self.use_thesaurus = use_thesaurus
         self.neighbours = neighbours
         self.trigrams = trigrams
         self.max_candidates = max_candidates
@@ -145,6 +148,8 @@ class FeatureExtractor:
     def _phrase_heads(self) -> dict[str, int]:
         """First words of multiword headwords -> longest such headword (in words)."""
         out: dict[str, int] = {}
+        if not self.use_thesaurus:
+            return out
         for h in self.th.headwords():
             if " " in h:
                 words = h.split(" ")
@@ -154,6 +159,8 @@ class FeatureExtractor:
 
     def _candidate_phrases(self, phrase: str) -> list[tuple[int, ...]]:
         """Synonyms of ``phrase`` as id tuples, all words known, most frequent first."""
+        if not self.use_thesaurus:
+            return []
         ref = self.ref
         seen = set()
         cands = []

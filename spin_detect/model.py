@@ -30,7 +30,7 @@ from .estimators import document_features
 from .features import FeatureExtractor
 from .segment import Token, tokenize
 
-__all__ = ["FeatureSet", "extract", "token_labels", "aggregate_tokens", "AGG_FEATURES", "SpinModel", "subset"]
+__all__ = ["FeatureSet", "extract", "token_labels", "aggregate_tokens", "AGG_FEATURES", "SpinModel", "concat", "subset"]
 
 AGG_FEATURES = ("tok_max", "tok_top2", "tok_noisy_or", "tok_mean", "tok_count_over_50", "tok_count_over_20")
 
@@ -184,3 +184,12 @@ def subset(fs: FeatureSet, rows: np.ndarray) -> FeatureSet:
     nbr = [fs.nbr_originals[j] for r in rows for j in range(starts[r], starts[r + 1])]
     return FeatureSet(fs.sent[rows], fs.tok[order], remap[fs.tok_sent[order]], [fs.tokens[r] for r in rows],
                       originals, nbr)
+
+
+def concat(parts: list[FeatureSet]) -> FeatureSet:
+    """Feature sets of consecutive batches of sentences, joined in order."""
+    offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
+    return FeatureSet(np.vstack([p.sent for p in parts]), np.vstack([p.tok for p in parts]),
+                      np.concatenate([p.tok_sent + o for p, o in zip(parts, offsets)]),
+                      [t for p in parts for t in p.tokens], [o for p in parts for o in p.originals],
+                      [o for p in parts for o in p.nbr_originals])

@@ -98,3 +98,24 @@ def test_document_groups_split_variants():
     assert document_groups(df).tolist() == [0, 0, 1, 2]
     assert document_groups(df.drop(columns="variant")).tolist() == [0, 0, 0, 1]
     assert Detector  # imported for the API
+
+
+def test_blind_extractor_and_feature_set_concat():
+    from spin_detect.features import FEATURE_NAMES, FeatureExtractor
+    from spin_detect.model import concat, extract, subset
+
+    ex = default_extractor()
+    blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False)
+    sents = ["Prices rose sharply last twelvemonth.", "He will end up paying more.", "Yes."]
+    seeing, not_seeing = extract(sents, ex), extract(sents, blind)
+    col = FEATURE_NAMES.index("syn_delta_max")
+    assert seeing.sent[0, col] > 0 and not_seeing.sent[:, col].tolist() == [0.0, 0.0, 0.0]
+    # context features do not depend on the thesaurus
+    ctx = FEATURE_NAMES.index("lp_mean")
+    np.testing.assert_allclose(seeing.sent[:, ctx], not_seeing.sent[:, ctx])
+    joined = concat([subset(seeing, [0, 1]), subset(seeing, [2])])
+    np.testing.assert_allclose(joined.sent, seeing.sent)
+    np.testing.assert_allclose(joined.tok, seeing.tok)
+    assert joined.tok_sent.tolist() == seeing.tok_sent.tolist()
+    back = subset(concat([subset(seeing, [2]), subset(seeing, [0, 1])]), [1, 2, 0])
+    np.testing.assert_allclose(back.tok, seeing.tok)
