@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from .features import FEATURE_GROUPS, FEATURE_NAMES, FeatureExtractor
+from .features import FEATURE_GROUPS, FEATURE_NAMES, FeatureExtractor, group_top_k_sum
 from .segment import tokenize
 
 __all__ = ["DOCUMENT_FEATURES", "DocumentScorer", "SentenceFeatures", "document_features"]
@@ -174,13 +174,7 @@ def document_features(probs: np.ndarray, doc_index: np.ndarray, n_docs: int) -> 
     mx = np.zeros(n_docs)
     np.maximum.at(mx, doc_index, probs)
     out[:, 2] = mx
-    order = np.lexsort((-probs, doc_index))
-    d = doc_index[order]
-    first = np.r_[True, d[1:] != d[:-1]] if len(d) else np.zeros(0, dtype=bool)
-    start = np.maximum.accumulate(np.where(first, np.arange(len(d)), 0)) if len(d) else d
-    rank = np.arange(len(d)) - start
-    top = rank < 3
-    out[:, 3] = np.bincount(d[top], weights=probs[order][top], minlength=n_docs) / np.minimum(safe, 3)
+    out[:, 3] = group_top_k_sum(doc_index, probs, n_docs, 3) / np.minimum(safe, 3)
     out[:, 4] = np.bincount(doc_index, weights=(probs > 0.5).astype(float), minlength=n_docs) / safe
     out[:, 5] = np.bincount(doc_index, weights=(probs > 0.8).astype(float), minlength=n_docs) / safe
     out[:, 6] = np.bincount(doc_index, weights=_logit(probs), minlength=n_docs) / safe

@@ -505,8 +505,12 @@ class FeatureExtractor:
         return out
 
 
-def _group_top2(group: np.ndarray, x: np.ndarray, n: int) -> np.ndarray:
-    """Sum of the two largest values per group (0 for missing)."""
+def group_top_k_sum(group: np.ndarray, x: np.ndarray, n: int, k: int) -> np.ndarray:
+    """Sum of the ``k`` largest values of ``x`` in each of ``n`` groups (0 for empty groups).
+
+    Shared by sentence features (top-2 suspicion), token aggregation and the
+    document features (top-3 sentence probabilities).
+    """
     out = np.zeros(n)
     if len(x) == 0:
         return out
@@ -514,9 +518,14 @@ def _group_top2(group: np.ndarray, x: np.ndarray, n: int) -> np.ndarray:
     g = group[order]
     first = np.r_[True, g[1:] != g[:-1]]
     rank = np.arange(len(g)) - np.maximum.accumulate(np.where(first, np.arange(len(g)), 0))
-    keep = rank < 2
-    np.add.at(out, g[keep], np.maximum(x[order][keep], 0))
+    keep = rank < k
+    np.add.at(out, g[keep], x[order][keep])
     return out
+
+
+def _group_top2(group: np.ndarray, x: np.ndarray, n: int) -> np.ndarray:
+    """Sum of the two largest non-negative parts per group (0 for missing)."""
+    return group_top_k_sum(group, np.maximum(x, 0), n, 2)
 
 
 def _group_quantile(group: np.ndarray, x: np.ndarray, n: int, q: float) -> np.ndarray:

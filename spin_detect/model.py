@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .estimators import document_features
-from .features import FeatureExtractor
+from .features import FeatureExtractor, group_top_k_sum
 from .segment import Token, tokenize
 
 __all__ = ["FeatureSet", "extract", "token_labels", "aggregate_tokens", "AGG_FEATURES", "SpinModel", "concat", "subset"]
@@ -102,12 +102,7 @@ def aggregate_tokens(tok_prob: np.ndarray, tok_sent: np.ndarray, n_sent: int) ->
         return out
     mx = np.zeros(n_sent)
     np.maximum.at(mx, tok_sent, tok_prob)
-    order = np.lexsort((-tok_prob, tok_sent))
-    g = tok_sent[order]
-    first = np.r_[True, g[1:] != g[:-1]]
-    rank = np.arange(len(g)) - np.maximum.accumulate(np.where(first, np.arange(len(g)), 0))
-    top2 = np.zeros(n_sent)
-    np.add.at(top2, g[rank < 2], tok_prob[order][rank < 2])
+    top2 = group_top_k_sum(tok_sent, tok_prob, n_sent, 2)
     n = np.maximum(np.bincount(tok_sent, minlength=n_sent), 1)
     log_keep = np.bincount(tok_sent, weights=np.log1p(-np.minimum(tok_prob, 1 - 1e-6)), minlength=n_sent)
     out[:, 0] = mx
