@@ -44,6 +44,22 @@ def _read_input(source: str) -> tuple[str, str]:
     raise AssertionError("unreachable")
 
 
+def _read_article(source: str, html: str) -> tuple[str, str, str | None]:
+    """Read an article to score (text or HTML, file or stdin); return ``(text, name, title)``."""
+    from .inputs import Record, prepare_text, record_format
+    from .sources import InputError
+
+    raw, name = _read_input(source)
+    kind = {"yes": "html", "no": "text"}.get(html, "auto")
+    if html == "auto" and record_format(name) == "html":
+        kind = "html"
+    try:
+        text, title = prepare_text(Record(0, name, name, payload=raw, kind=kind))
+    except InputError as exc:
+        _fail(str(exc))
+    return text, name, title
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"spin-detect {__version__}")
@@ -78,13 +94,20 @@ TrustOpt = Annotated[bool, typer.Option("--trust-model", help="Load a model whos
                                         "not match. Loading a model runs code: only for models you made.")]
 
 
+HtmlOpt = Annotated[str, typer.Option(
+    "--html-input", help="Treat the input as HTML and extract the main text: auto (by suffix or content), yes, no.")]
+
+
 @app.command()
 def score(
-    file: Annotated[str, typer.Argument(help="Article to score: a text file, or - for stdin.")],
+    file: Annotated[str, typer.Argument(help="Article to score: a text or HTML file, or - for stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (schema spin-detect/report/1).")
                        ] = False,
+    html_out: Annotated[Path | None, typer.Option(
+        "--html", help="Also write a self-contained HTML page of the report to this file.")] = None,
     all_sentences: Annotated[bool, typer.Option("--all", help="Show every sentence, not only flagged ones.")
                              ] = False,
+    html_input: HtmlOpt = "auto",
     model: ModelOpt = None,
     preset: PresetOpt = "balanced",
     threshold: ThresholdOpt = None,
@@ -94,18 +117,49 @@ def score(
 
     Prints the document's spin likelihood and verdict, then the flagged
     sentences with their probability and the words that look substituted, with
-    the likely original ("Safety -> security?"). Exit code 0 whatever the
-    verdict; 2 when the input cannot be read.
+    the likely original ("Safety -> security?"). HTML input is reduced to its
+    main text first (scripts, navigation and boilerplate dropped). Exit code 0
+    whatever the verdict; 2 when the input cannot be read.
     """
-    text, name = _read_input(file)
+    from .audit import cap_document
+
+    if html_input not in ("auto", "yes", "no"):
+        _fail(f"--html-input must be auto, yes or no, not {html_input!r}")
+    text, name, _title = _read_article(file, html_input)
     if not text.strip():
         _fail(f"{name}: empty document (no text to score)")
+    text, cap_notes = cap_document(text)
     det = _detector(model, preset, threshold, trust_model)
     report = det.score_document(text)
+    report.notes[:0] = cap_notes
+    if html_out is not None:
+        from .html_report import document_page
+
+        try:
+            _atomic_write(html_out, document_page(report, text, name))
+        except OSError as exc:
+            _fail(f"{html_out}: cannot write ({exc.strerror or exc})", code=1)
     if as_json:
         typer.echo(json.dumps({"input": name, **report.to_dict()}, ensure_ascii=False, indent=2))
         return
     _print_report(name, report, all_sentences)
+    if html_out is not None:
+        typer.echo(f"\nHTML report: {html_out}")
+
+
+def _atomic_write(path: Path, content: str) -> None:
+    """Write a file through a temporary sibling and a rename: never half-written."""
+    import os
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _print_report(name: str, report, all_sentences: bool) -> None:
@@ -136,6 +190,105 @@ def _highlight(s) -> str:
         pos = b
     out.append(s.text[pos:])
     return " ".join("".join(out).split())
+
+
+@app.command()
+def audit(
+    inputs: Annotated[list[str], typer.Argument(
+        help="Folders (walked recursively for .txt/.md/.html/.jsonl/.csv/.tsv/.warc, optionally .gz), files, "
+             "or - for JSONL on stdin.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report to write, one row per input record: "
+                                      ".jsonl (default), .csv or .parquet.")],
+    sentences: Annotated[Path | None, typer.Option(help="Also write one row per sentence to this file "
+                                                        "(.jsonl, .csv or .parquet).")] = None,
+    text_field: Annotated[str, typer.Option(help="JSONL/CSV field with the document text.")] = "text",
+    id_field: Annotated[str, typer.Option(help="JSONL/CSV field with the document id.")] = "id",
+    url_field: Annotated[str, typer.Option(help="JSONL/CSV field with the URL (for the per-host summary).")
+                         ] = "url",
+    html_input: Annotated[str, typer.Option(
+        "--html-input", help="Extract main text from HTML: auto (HTML files, WARC pages, and fields that look "
+                             "like HTML), yes (always), no (never).")] = "auto",
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes (0: one per core).")] = 0,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted audit of the same inputs into the same "
+                                              "report, without duplicating or losing rows.")] = False,
+    summary_html: Annotated[Path | None, typer.Option(help="Write the summary as an HTML page with charts.")
+                            ] = None,
+    summary_json: Annotated[Path | None, typer.Option(help="Write the summary as JSON.")] = None,
+    dask_scheduler: Annotated[str | None, typer.Option(
+        help="Run the scoring on this Dask cluster (e.g. tcp://10.0.0.1:8786); needs spin-detect[dask].")] = None,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Records per task sent to a worker.")] = 64,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Progress line on stderr (default: when stderr is a terminal).")] = None,
+    model: ModelOpt = None,
+    preset: PresetOpt = "balanced",
+    threshold: ThresholdOpt = None,
+    trust_model: TrustOpt = False,
+) -> None:
+    """Audit a crawled corpus: score every record, write one report row each, summarise.
+
+    Every input record gets exactly one row (id, source, URL, date, status,
+    error, spin likelihood, verdict, sentences, flagged, top evidence); records
+    that cannot be read get status=error and the run goes on. Rows are written
+    in input order and synced as they go; the report appears under its name
+    only when complete. After a crash or Ctrl-C, the same command with
+    --resume continues where it stopped. Exit code 0 when the audit completed
+    (even if some records had errors), 1 when the report cannot be written,
+    2 for bad options, 130 when interrupted.
+    """
+    import os
+
+    from .audit import AuditError, AuditOptions, DetectorSpec, format_summary, report_format, run_audit, stderr_progress
+    from .inputs import InputOptions, input_size
+
+    if html_input not in ("auto", "yes", "no"):
+        _fail(f"--html-input must be auto, yes or no, not {html_input!r}")
+    spec = DetectorSpec(None if model in (None, "default") else model, preset, threshold, trust_model)
+    _detector(spec.model, preset, threshold, trust_model)  # a bad model or preset fails here, cleanly
+    opts = AuditOptions(inputs=list(inputs), out=str(out), fmt=report_format(str(out)),
+                        sentences=str(sentences) if sentences else None,
+                        input=InputOptions(text_field=text_field, id_field=id_field, url_field=url_field,
+                                           html=html_input),
+                        detector=spec, chunk_size=chunk_size)
+    if opts.fmt == "parquet" or (sentences and report_format(str(sentences)) == "parquet"):
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            _fail("Parquet output needs pyarrow: pip install 'spin-detect[parquet]'")
+    show = sys.stderr.isatty() if progress is None else progress
+    on_rows = on_bytes = close = None
+    if show:
+        on_rows, on_bytes, close = stderr_progress(input_size([p for p in inputs if p != "-"]))
+    n_jobs = jobs or os.cpu_count() or 1
+    try:
+        summary = run_audit(opts, jobs=n_jobs, resume=resume, scheduler=dask_scheduler, progress=on_rows,
+                            input_progress=on_bytes, log=lambda m: typer.echo(f"spin-detect: {m}", err=True))
+    except AuditError as exc:
+        if close:
+            close()
+        _fail(str(exc), code=1)
+    except KeyboardInterrupt:
+        if close:
+            close()
+        typer.echo(f"spin-detect: interrupted; the rows done so far are kept. Rerun the same command with "
+                   f"--resume to finish {out}.", err=True)
+        raise typer.Exit(130) from None
+    if close:
+        close()
+    for path, content in ((summary_json, lambda: json.dumps(summary, indent=2, ensure_ascii=False) + "\n"),
+                          (summary_html, lambda: _summary_page(summary))):
+        if path is not None:
+            try:
+                _atomic_write(path, content())
+            except OSError as exc:
+                _fail(f"{path}: cannot write ({exc.strerror or exc})", code=1)
+    typer.echo(format_summary(summary), err=True)
+    typer.echo(f"report: {out}" + (f"; sentences: {sentences}" if sentences else ""), err=True)
+
+
+def _summary_page(summary: dict) -> str:
+    from .html_report import summary_page
+
+    return summary_page(summary)
 
 
 @app.command()

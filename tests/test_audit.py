@@ -1,0 +1,199 @@
+"""Corpus audit: one row per record, identical reports however it is run, resume, atomic writes."""
+
+from __future__ import annotations
+
+import errno
+import json
+
+import pandas as pd
+import pytest
+from corpus_fixtures import ORIGINAL, SPUN, article_html, make_corpus
+from typer.testing import CliRunner
+
+import spin_detect.audit as audit_mod
+from spin_detect.audit import ROW_FIELDS, AuditError, AuditOptions, run_audit, score_frame
+from spin_detect.cli import app
+from spin_detect.inputs import InputOptions
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return make_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+def _run(corpus, out, **kw):
+    opts = AuditOptions(inputs=[str(corpus["folder"])], out=str(out), fmt=audit_mod.report_format(str(out)),
+                        chunk_size=kw.pop("chunk_size", 3), sentences=kw.pop("sentences", None))
+    return run_audit(opts, **kw)
+
+
+def _rows(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_every_record_appears_exactly_once(corpus, tmp_path):
+    out = tmp_path / "r.jsonl"
+    summary = _run(corpus, out)
+    rows = _rows(out)
+    assert [r["seq"] for r in rows] == list(range(corpus["records"]))
+    assert all(set(r) == set(ROW_FIELDS) for r in rows)
+    assert summary["records"] == len(rows)
+    assert summary["by_status"] == {"ok": 11, "error": 5, "skipped": 1}
+    assert sum(summary["by_verdict"].values()) == 11
+    assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.state.json"))
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["empty.txt"]["verdict"] == "empty"
+    assert by_id["binary.txt"]["status"] == "error" and "binary" in by_id["binary.txt"]["error"]
+    assert by_id["news/page.html"]["title"] == "Talks to resume"
+    assert by_id["j1"]["url"] == "https://spam.example.com/1"
+    ok = [r for r in rows if r["status"] == "ok" and r["verdict"] != "empty"]
+    assert all(0 <= r["likelihood"] <= 1 and r["n_sentences"] >= 1 for r in ok)
+
+
+def test_report_is_the_same_with_worker_processes_and_chunk_sizes(corpus, tmp_path):
+    _run(corpus, tmp_path / "one.jsonl", jobs=1, chunk_size=100)
+    _run(corpus, tmp_path / "two.jsonl", jobs=2, chunk_size=2)
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+
+
+def test_csv_and_parquet_reports_hold_the_same_rows(corpus, tmp_path):
+    _run(corpus, tmp_path / "r.jsonl")
+    _run(corpus, tmp_path / "r.csv")
+    want = pd.read_json(tmp_path / "r.jsonl", lines=True, precise_float=True)
+    got = pd.read_csv(tmp_path / "r.csv")
+    assert list(got.columns) == list(ROW_FIELDS)
+    assert got["id"].tolist() == want["id"].tolist()
+    assert got["likelihood"].fillna(-1).tolist() == want["likelihood"].fillna(-1).tolist()
+    pytest.importorskip("pyarrow")
+    _run(corpus, tmp_path / "r.parquet")
+    pq = pd.read_parquet(tmp_path / "r.parquet")
+    assert pq["verdict"].fillna("").tolist() == want["verdict"].fillna("").tolist()
+
+
+def test_sentence_rows_match_the_document_rows(corpus, tmp_path):
+    _run(corpus, tmp_path / "r.jsonl", sentences=str(tmp_path / "s.jsonl"))
+    docs = {r["seq"]: r for r in _rows(tmp_path / "r.jsonl")}
+    sents = _rows(tmp_path / "s.jsonl")
+    for seq, doc in docs.items():
+        mine = [s for s in sents if s["seq"] == seq]
+        assert len(mine) == (doc["n_sentences"] or 0)
+        assert sum(s["flagged"] for s in mine) == (doc["n_flagged"] or 0)
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_interrupted_audit_resumes_to_the_same_report(corpus, tmp_path):
+    _run(corpus, tmp_path / "full.jsonl", sentences=str(tmp_path / "full-s.jsonl"))
+    out, sents = tmp_path / "r.jsonl", tmp_path / "s.jsonl"
+
+    def stop_after_two_chunks(done, _n):
+        if done >= 6:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        _run(corpus, out, sentences=str(sents), progress=stop_after_two_chunks)
+    assert not out.exists()  # no half-written report under the real name
+    partial = tmp_path / "r.jsonl.partial"
+    assert len(_rows(partial)) == 6
+    with open(partial, "ab") as f:  # a torn line, as a kill in the middle of a write leaves
+        f.write(b'{"seq": 6, "id": "tor')
+    _run(corpus, out, sentences=str(sents), resume=True)
+    assert out.read_bytes() == (tmp_path / "full.jsonl").read_bytes()
+    assert sents.read_bytes() == (tmp_path / "full-s.jsonl").read_bytes()
+
+
+def test_resume_refuses_other_inputs(corpus, tmp_path):
+    out = tmp_path / "r.jsonl"
+
+    def stop(done, _n):
+        raise _Stop
+
+    with pytest.raises(_Stop):
+        _run(corpus, out, progress=stop)
+    opts = AuditOptions(inputs=[str(corpus["folder"] / "news")], out=str(out))
+    with pytest.raises(AuditError, match="other inputs or options"):
+        run_audit(opts, resume=True)
+
+
+def test_full_disk_gives_an_error_and_no_report(corpus, tmp_path, monkeypatch):
+    def full(self, rows):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(audit_mod._PartialFile, "write", full)
+    out = tmp_path / "r.jsonl"
+    with pytest.raises(AuditError, match="No space left on device.*--resume"):
+        _run(corpus, out)
+    assert not out.exists()
+
+
+def test_missing_output_folder_is_an_error(corpus, tmp_path):
+    with pytest.raises(AuditError, match="does not exist"):
+        _run(corpus, tmp_path / "nope" / "r.jsonl")
+
+
+def test_score_frame_rows_follow_the_input_rows():
+    df = pd.DataFrame({"id": ["a", "b", "c"], "text": [ORIGINAL, None, article_html(SPUN)],
+                       "url": ["https://x.example/a", None, None]}, index=[10, 11, 12])
+    out = score_frame(df)
+    assert list(out.index) == [10, 11, 12] and list(out.columns) == list(ROW_FIELDS)
+    assert out["status"].tolist() == ["ok", "error", "ok"]
+    assert out.loc[12, "title"] == "Talks to resume"
+    from spin_detect import load_detector
+
+    want = load_detector().score_document(ORIGINAL).likelihood
+    assert out.loc[10, "likelihood"] == want
+    assert score_frame(df.iloc[:0]).empty
+
+
+def test_dask_local_cluster_gives_the_local_report(corpus, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    _run(corpus, tmp_path / "local.jsonl")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
+            distributed.Client(cl) as client:
+        opts = AuditOptions(inputs=[str(corpus["folder"])], out=str(tmp_path / "dask.jsonl"), chunk_size=3)
+        run_audit(opts, scheduler=client)
+        # and the pandas route: score_frame on a Dask DataFrame
+        import dask.dataframe as dd
+
+        frame = pd.DataFrame({"id": ["a", "b"], "text": [ORIGINAL, SPUN]})
+        ddf = dd.from_pandas(frame, npartitions=2)
+        got = ddf.map_partitions(score_frame, meta=audit_mod.frame_meta()).compute(scheduler=client)
+    assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    local = score_frame(frame)
+    assert got["likelihood"].tolist() == local["likelihood"].tolist()
+
+
+def test_cli_audit_writes_report_and_summaries(corpus, tmp_path):
+    out = tmp_path / "r.csv"
+    res = CliRunner().invoke(app, ["audit", str(corpus["folder"]), "--out", str(out), "--jobs", "1",
+                                   "--summary-json", str(tmp_path / "s.json"), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) == corpus["records"]
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["schema"] == "spin-detect/audit-summary/1" and summary["records"] == corpus["records"]
+    assert "records:" in res.stderr and "first errors" in res.stderr
+
+
+def test_cli_audit_reads_jsonl_on_stdin(tmp_path):
+    lines = "\n".join(json.dumps({"id": f"d{i}", "text": t}) for i, t in enumerate([ORIGINAL, SPUN])) + "\n"
+    res = CliRunner().invoke(app, ["audit", "-", "--out", str(tmp_path / "r.jsonl"), "-j", "1"], input=lines)
+    assert res.exit_code == 0, res.output
+    assert [r["id"] for r in _rows(tmp_path / "r.jsonl")] == ["d0", "d1"]
+
+
+def test_cli_audit_bad_model_fails_cleanly(tmp_path):
+    res = CliRunner().invoke(app, ["audit", str(tmp_path), "--out", str(tmp_path / "r.jsonl"), "--model",
+                                   str(tmp_path / "nope")])
+    assert res.exit_code == 2 and "error" in res.stderr
+
+
+def test_input_options_reach_the_reader(tmp_path):
+    p = tmp_path / "t.jsonl"
+    p.write_text(json.dumps({"k": "x1", "body": ORIGINAL}) + "\n")
+    opts = AuditOptions(inputs=[str(p)], out=str(tmp_path / "r.jsonl"),
+                        input=InputOptions(text_field="body", id_field="k"))
+    run_audit(opts)
+    (row,) = _rows(tmp_path / "r.jsonl")
+    assert row["id"] == "x1" and row["status"] == "ok"

@@ -1,0 +1,146 @@
+"""Reading crawled corpora: every record found once, in a fixed order, errors kept as records."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+
+import pytest
+from corpus_fixtures import ORIGINAL, SPUN, article_html, make_corpus, write_warc
+
+from spin_detect.inputs import InputOptions, Record, iter_records, prepare_text, record_format
+from spin_detect.sources import InputError
+
+
+def _summary(records):
+    return [(r.seq, r.id, r.status) for r in records]
+
+
+def test_folder_walk_finds_every_record_once_in_a_fixed_order(tmp_path):
+    info = make_corpus(tmp_path)
+    first = list(iter_records([str(info["folder"])]))
+    assert len(first) == info["records"]
+    assert [r.seq for r in first] == list(range(len(first)))
+    assert _summary(first) == _summary(iter_records([str(info["folder"])]))
+    ids = {r.id for r in first}
+    assert {"news/a.txt", "news/deep/b.txt.gz", "news/page.html", "empty.txt", "j1", "c1"} <= ids
+    assert not any("ignored.bin" in r.source for r in first)
+
+
+def test_errors_are_records_with_a_location(tmp_path):
+    info = make_corpus(tmp_path)
+    by_source = {r.source.replace(str(info["folder"]) + "/", ""): r for r in iter_records([str(info["folder"])])}
+    assert by_source["feed.jsonl.gz:2"].status == "error" and "not valid JSON" in by_source["feed.jsonl.gz:2"].error
+    assert "NoneType, not a string" in by_source["feed.jsonl.gz:3"].error
+    assert "JSON list, not an object" in by_source["feed.jsonl.gz:5"].error
+    assert "4 fields, the header has 3" in by_source["table.csv:row 2"].error
+    skipped = [r for r in by_source.values() if r.status == "skipped"]
+    assert len(skipped) == 1 and "image/png" in skipped[0].error
+
+
+def test_csv_keeps_embedded_newlines_and_quotes(tmp_path):
+    info = make_corpus(tmp_path)
+    rows = [r for r in iter_records([str(info["folder"] / "table.csv")]) if r.status == "ok"]
+    assert rows[0].payload.count("\n") >= 2
+    assert rows[1].payload == 'He said "no" twice, then left the room.'
+    assert rows[1].url == "https://news.example.org/c3"
+
+
+def test_csv_without_text_column_is_one_error(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("id,body\n1,hello\n")
+    (rec,) = iter_records([str(p)])
+    assert rec.status == "error" and "no 'text' column" in rec.error
+    recs = list(iter_records([str(p)], InputOptions(text_field="body")))
+    assert recs[0].payload == "hello"
+
+
+def test_jsonl_field_names_are_configurable(tmp_path):
+    p = tmp_path / "t.jsonl"
+    p.write_text(json.dumps({"doc": "d1", "content": ORIGINAL, "link": "https://x.example/a"}) + "\n")
+    (rec,) = iter_records([str(p)], InputOptions(text_field="content", id_field="doc", url_field="link"))
+    assert (rec.id, rec.url, rec.payload) == ("d1", "https://x.example/a", ORIGINAL)
+
+
+def test_truncated_gzip_keeps_complete_records_then_reports_the_break(tmp_path):
+    lines = [json.dumps({"id": f"d{i}", "text": ORIGINAL}) for i in range(200)]
+    data = gzip.compress(("\n".join(lines) + "\n").encode())
+    p = tmp_path / "cut.jsonl.gz"
+    p.write_bytes(data[: len(data) - 40])
+    recs = list(iter_records([str(p)]))
+    assert recs[-1].status == "error" and "breaks off" in recs[-1].error
+    assert sum(r.status == "ok" for r in recs) >= 150
+    assert [r.seq for r in recs] == list(range(len(recs)))
+
+
+def test_warc_response_records_with_url_date_and_charset(tmp_path):
+    info = make_corpus(tmp_path)
+    recs = list(iter_records([str(info["folder"] / "crawl.warc.gz")]))
+    assert [r.status for r in recs] == ["ok", "skipped", "ok"]
+    assert recs[0].url == "https://news.example.org/talks" and recs[0].date.startswith("20")
+    assert recs[0].id.startswith("<urn:uuid:")
+    text, title = prepare_text(recs[2])  # windows-1252 bytes, charset from the HTTP header
+    assert title == "Talks to resume" and "Officers mentioned" in text and "tracking" not in text
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_truncated_warc_keeps_earlier_records_and_reports_where(tmp_path, gz):
+    suffix = ".warc.gz" if gz else ".warc"
+    full = tmp_path / f"full{suffix}"
+    pages = [(f"https://news.example.org/{i}", article_html(ORIGINAL).encode(), "text/html") for i in range(6)]
+    write_warc(full, pages)
+    data = full.read_bytes()
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(data[: int(len(data) * 0.7)])
+    recs = list(iter_records([str(cut)]))
+    assert recs[-1].status == "error" and "truncated WARC" in recs[-1].error
+    assert 2 <= sum(r.status == "ok" for r in recs) <= 5
+
+
+def test_garbage_warc_is_one_error(tmp_path):
+    p = tmp_path / "bad.warc"
+    p.write_bytes(b"this is not a warc file\n" * 20)
+    (rec,) = iter_records([str(p)])
+    assert rec.status == "error" and "WARC" in rec.error
+
+
+def test_missing_input_and_broken_symlinks_are_errors(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "loop.txt").symlink_to(d / "loop.txt")
+    (d / "sub").symlink_to(d)  # a folder loop: not followed
+    (d / "ok.txt").write_text(ORIGINAL)
+    recs = list(iter_records([str(d), str(tmp_path / "missing")]))
+    assert [r.status for r in recs] == ["error", "ok", "error"]
+    assert "cannot read" in recs[0].error and "no such file" in recs[2].error
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_file_and_folder_are_errors(tmp_path):
+    d = tmp_path / "d"
+    (d / "locked").mkdir(parents=True)
+    (d / "secret.txt").write_text(ORIGINAL)
+    (d / "secret.txt").chmod(0)
+    (d / "locked").chmod(0)
+    try:
+        recs = list(iter_records([str(d)]))
+    finally:
+        (d / "locked").chmod(0o755)
+        (d / "secret.txt").chmod(0o644)
+    assert sorted(r.status for r in recs) == ["error", "error"]
+
+
+def test_prepare_text_refuses_binary_and_scriptonly_html():
+    with pytest.raises(InputError, match="binary"):
+        prepare_text(Record(0, "x", "x", payload=b"\0\0\0abc"))
+    with pytest.raises(InputError, match="no article text"):
+        prepare_text(Record(0, "x", "x", payload="<html><script>x()</script></html>", kind="html"))
+    assert prepare_text(Record(0, "x", "x", payload=SPUN, kind="auto")) == (SPUN, None)
+
+
+def test_record_format():
+    assert record_format("a/b.JSONL.gz") == "jsonl"
+    assert record_format("x.warc.gz") == "warc"
+    assert record_format("x.tsv") == "csv"
+    assert record_format("x.pdf") is None
