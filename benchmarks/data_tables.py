@@ -21,7 +21,7 @@ import time, resource
 t = time.perf_counter()
 from spin_detect.resources import default_reference, default_thesaurus, default_neighbours, default_trigrams
 ref = default_reference(); th = default_thesaurus(); nb = default_neighbours(); tri = default_trigrams()
-ref.vocab; ref._index; th.strings; th._string_index; th._head_index
+ref.vocab; ref._index; th.strings
 print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 

@@ -226,7 +226,7 @@ class Detector:
     def _score_batch(self, batch) -> list[DocumentReport]:
         cfg = self.config
         flat = [s for _, sents in batch for s in sents]
-        fs = extract([s.text for s in flat], self.extractor) if flat else None
+        fs = extract([s.text for s in flat], self.extractor, tokens=[s.tokens for s in flat]) if flat else None
         tok_prob = self.model.token_proba(fs) if fs is not None else np.zeros(0)
         sent_prob = self.model.sentence_proba(fs, tok_prob) if fs is not None else np.zeros(0)
         doc_index = np.repeat(np.arange(len(batch)), [len(s) for _, s in batch])

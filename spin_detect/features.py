@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -68,6 +69,11 @@ TOKEN_FEATURES: tuple[str, ...] = (
 )
 
 _WORDLIKE = frozenset("abcdefghijklmnopqrstuvwxyz")
+#: Columns of ``FeatureExtractor._tinfo`` (one row per token type).
+_T_ID, _T_CAP, _T_HEAD, _T_SOFF, _T_SLEN, _T_MOFF, _T_MCNT = range(7)
+_T_COLS = 7
+#: The token-type cache is emptied when it holds more types than this.
+_MAX_TYPES = 500_000
 
 
 @dataclass
@@ -139,23 +145,26 @@ class FeatureExtractor:
         self.max_neighbours = max_neighbours
         self.max_phrase = max(1, min(max_phrase, thesaurus.max_words))
         self._single: dict[int, np.ndarray] = {}
-        self._nbr: dict[int, np.ndarray] = {}
         self._oov: dict[str, np.ndarray] = {}
         self._multi: dict[str, list[tuple[int, ...]]] = {}
-        self._multi_heads = self._phrase_heads()
+        self._phrase_lengths: dict[str, int] = {}
+        self._wordlike_id = np.full(len(reference), -1, dtype=np.int8)
+        self._reset_types()
 
     # ------------------------------------------------------------ candidates
-    def _phrase_heads(self) -> dict[str, int]:
-        """First words of multiword headwords -> longest such headword (in words)."""
-        out: dict[str, int] = {}
-        if not self.use_thesaurus:
-            return out
-        for h in self.th.headwords():
-            if " " in h:
-                words = h.split(" ")
-                if len(words) <= self.max_phrase:
-                    out[words[0]] = max(out.get(words[0], 0), len(words))
-        return out
+    def _phrase_length(self, word: str) -> int:
+        """Words in the longest multiword headword (of at most ``max_phrase`` words)
+        that starts with ``word``; 0 if none."""
+        got = self._phrase_lengths.get(word)
+        if got is None:
+            got = 0
+            if self.use_thesaurus:
+                lengths = [n for n in (len(h.split(" ")) for h in self.th.phrases_from(word)) if n <= self.max_phrase]
+                got = max(lengths, default=0)
+            if len(self._phrase_lengths) > _MAX_TYPES:  # bounded memory; values do not depend on the cache
+                self._phrase_lengths.clear()
+            self._phrase_lengths[word] = got
+        return got
 
     def _candidate_phrases(self, phrase: str) -> list[tuple[int, ...]]:
         """Synonyms of ``phrase`` as id tuples, all words known, most frequent first."""
@@ -190,16 +199,12 @@ class FeatureExtractor:
         such as "twelvemonth" are often unknown; their originals are not)."""
         got = self._oov.get(word)
         if got is None:
-            if not (set(word) & _WORDLIKE) or len(self._oov) > 100_000:
+            if not (set(word) & _WORDLIKE):
                 return np.empty(0, dtype=np.int64)
+            if len(self._oov) > 100_000:  # bounded memory; the value does not depend on the cache
+                self._oov.clear()
             got = np.array([c[0] for c in self._candidate_phrases(word) if len(c) == 1], dtype=np.int64)
             self._oov[word] = got
-        return got
-
-    def _neighbour_candidates(self, word_id: int) -> np.ndarray:
-        got = self._nbr.get(word_id)
-        if got is None:
-            got = self._nbr[word_id] = self.neighbours.of(word_id)[: self.max_neighbours]
         return got
 
     def _multi_candidates(self, phrase: str) -> list[tuple[int, ...]]:
@@ -208,34 +213,92 @@ class FeatureExtractor:
             got = self._multi[phrase] = self._candidate_phrases(phrase)
         return got
 
+    # ------------------------------------------------------------ token types
+    def _reset_types(self) -> None:
+        """Empty the cache of token types (distinct raw token strings).
+
+        Each type gets a row of :attr:`_tinfo` (columns ``_T_*``): its word id,
+        whether it is capitalised, the longest multiword headword it starts, and
+        where its one-word synonym candidates (in ``_s_store``) and its multiword
+        synonym candidates (rows of ``_m_len``/``_m_off``, ids in ``_m_ids``) are.
+        """
+        self._types: dict[str, int] = {}
+        self._type_word: list[str] = []
+        self._tinfo = np.zeros((0, _T_COLS), dtype=np.int64)
+        self._s_store = np.zeros(0, dtype=np.int64)
+        self._m_len = np.zeros(0, dtype=np.int64)
+        self._m_off = np.zeros(0, dtype=np.int64)
+        self._m_ids = np.zeros(0, dtype=np.int64)
+
+    def _token_types(self, tokens: list[str]) -> np.ndarray:
+        """Type number of every raw token, adding unseen types to the cache."""
+        types = self._types
+        try:
+            return np.fromiter(map(types.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        except KeyError:
+            pass
+        if len(types) > _MAX_TYPES:
+            self._reset_types()
+        self._add_types([t for t in dict.fromkeys(tokens) if t not in types])
+        return np.fromiter(map(types.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+    def _add_types(self, new: list[str]) -> None:
+        index = self.ref._index
+        rows = []
+        singles: list[np.ndarray] = []
+        m_len: list[int] = []
+        m_ids: list[int] = []
+        s_total = len(self._s_store)
+        m_total = len(self._m_len)
+        for t in new:
+            w = norm(t)
+            i = index.get(w, UNK)
+            single = self._single_candidates(i) if i != UNK else self._oov_candidates(w)
+            multi = [c for c in self._multi_candidates(w) if len(c) > 1] \
+                if w and w[0] in _WORDLIKE and len(w) > 1 else []
+            rows.append((i, t[:1].isupper(), self._phrase_length(w), s_total, len(single), m_total + len(m_len),
+                         len(multi)))
+            singles.append(single)
+            s_total += len(single)
+            for c in multi:
+                m_len.append(len(c))
+                m_ids.extend(c)
+            self._types[t] = len(self._type_word)
+            self._type_word.append(w)
+        self._tinfo = np.vstack([self._tinfo, np.array(rows, dtype=np.int64).reshape(-1, _T_COLS)])
+        self._s_store = np.concatenate([self._s_store, *singles])
+        m_len_arr = np.array(m_len, dtype=np.int64)
+        self._m_off = np.concatenate([self._m_off, len(self._m_ids) + np.cumsum(m_len_arr) - m_len_arr])
+        self._m_len = np.concatenate([self._m_len, m_len_arr])
+        self._m_ids = np.concatenate([self._m_ids, np.array(m_ids, dtype=np.int64)])
+
+    @cached_property
+    def _vocab_or_empty(self) -> np.ndarray:
+        """The vocabulary as an object array with "" appended, so id -1 gives ""."""
+        return np.array(self.ref.vocab + [""], dtype=object)
+
     # ------------------------------------------------------------ scoring
     def score_tokens(self, sentences: Sequence[Sequence[str]]) -> TokenScores:
         """Token-level context and synonym scores for tokenised sentences."""
         ref = self.ref
-        words = [[norm(t) for t in s] for s in sentences]
-        lengths = np.fromiter((len(s) for s in words), dtype=np.int64, count=len(words))
-        index = ref._index
-        flat = [index.get(w, UNK) for s in words for w in (("<s>",) + tuple(s) + ("</s>",))]
-        X = np.array(flat, dtype=np.int64)
-        X[np.cumsum(np.r_[0, lengths[:-1] + 2])] = BOS
+        lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+        types = self._token_types([t for s in sentences for t in s])
+        info = self._tinfo[types]
+        tok_ids = info[:, _T_ID]
+        n = len(tok_ids)
+        # Sentences framed by <s> and </s>, all in one array; pos: global position of each token.
+        sent = np.repeat(np.arange(len(sentences)), lengths)
+        pos = np.arange(n) + 2 * sent + 1
+        X = np.empty(n + 2 * len(sentences), dtype=np.int64)
+        X[pos] = tok_ids
+        X[np.cumsum(lengths + 2) - lengths - 2] = BOS
         X[np.cumsum(lengths + 2) - 1] = EOS
         # Pairs (X[p], X[p+1]); the seam between sentences is never used.
         a, b = X[:-1], X[1:]
-        lp = ref.cond_logprob(a, b)
-        pmi = lp - ref.logprob(b)
         cnt = ref.pair_count(a, b)
-        known_pair = (a != UNK) & (b != UNK)
-        unseen = (cnt == 0) & known_pair
-        # Global positions of real tokens.
-        is_tok = (X != BOS) & (X != EOS)
-        pos = np.flatnonzero(is_tok)
-        sent = np.repeat(np.arange(len(words)), lengths)
-        n = len(pos)
-        # --- one word for one word, vectorised over all candidates.
-        tok_ids = X[pos]
-        flat_words = [w for s in words for w in s]
-        cand_lists = [self._single_candidates(int(w)) if w != UNK else self._oov_candidates(flat_words[i])
-                      for i, w in enumerate(tok_ids.tolist())]
+        lp = ref.cond_logprob(a, b, cnt)
+        pmi = lp - ref.logprob(b)
+        unseen = (cnt == 0) & (a != UNK) & (b != UNK)
         first = np.zeros(n, dtype=bool)
         first[np.cumsum(np.r_[0, lengths[:-1]])[lengths > 0]] = True
         last = np.zeros(n, dtype=bool)
@@ -244,26 +307,29 @@ class FeatureExtractor:
             tri_l, tri_c, tri_r = self._tri_score(X, pos, tok_ids, ~first, ~last)
             tri_base = tri_l + tri_c + tri_r
         else:
-            tri_l = tri_c = tri_r = tri_base = np.zeros(n)
-        tri_args = (~first, ~last, tri_base if self.trigrams is not None else None)
-        suspicion, susp_pmi, colloc, best = self._score_singles(cand_lists, X, lp, pmi, pos, *tri_args)
-        tri_gain_syn = self._last_tri_gain
-        vocab = ref.vocab
-        original = [vocab[c] if c >= 0 else "" for c in best.tolist()]
+            tri_l = tri_c = tri_r = np.zeros(n)
+            tri_base = None
+        tri_args = (~first, ~last, tri_base)
+        # --- one word for one word, vectorised over all candidates of all tokens.
+        n_cand = info[:, _T_SLEN]
+        cand, _ = csr_gather(self._s_store, info[:, _T_SOFF], n_cand)
+        suspicion, susp_pmi, colloc, best, tri_gain_syn = self._score_singles(cand, n_cand, X, lp, pmi, pos,
+                                                                              *tri_args)
+        vocab_or_empty = self._vocab_or_empty
+        original = vocab_or_empty[best].tolist()
         span = np.ones(n, dtype=np.int64)
         if self.neighbours is not None:
-            nbr_lists = [self._neighbour_candidates(int(w)) for w in tok_ids]
-            nbr_susp, nbr_pmi, nbr_colloc, nbr_best = self._score_singles(nbr_lists, X, lp, pmi, pos, *tri_args)
-            nbr_original = [vocab[c] if c >= 0 else "" for c in nbr_best.tolist()]
-            tri_gain_nbr = self._last_tri_gain
+            nbr, n_nbr = self.neighbours.of_many(tok_ids, self.max_neighbours)
+            nbr_susp, nbr_pmi, nbr_colloc, nbr_best, tri_gain_nbr = self._score_singles(nbr, n_nbr, X, lp, pmi, pos,
+                                                                                        *tri_args)
+            nbr_original = vocab_or_empty[nbr_best].tolist()
         else:
             tri_gain_nbr = np.zeros(n)
             nbr_susp, nbr_pmi, nbr_colloc = np.zeros(n), np.zeros(n), np.zeros(n)
             nbr_original = [""] * n
-        # --- multiword spans and multiword synonyms (rarer; handled per span).
-        self._score_phrases(words, lengths, X, lp, pos, suspicion, susp_pmi, colloc, span, original)
+        # --- multiword spans and multiword synonyms.
+        self._score_phrases(types, info, lengths, sent, X, lp, pos, suspicion, susp_pmi, colloc, span, original)
         tok_left = pos - 1
-        cap = np.fromiter((t[:1].isupper() for s in sentences for t in s), dtype=bool, count=n) & ~first
         return TokenScores(
             sent=sent, ids=tok_ids,
             lp_left=lp[tok_left], lp_right=lp[pos],
@@ -274,8 +340,8 @@ class FeatureExtractor:
             nbr_original=nbr_original, logfreq=ref.logprob(tok_ids),
             lp_outer_left=np.where(first, 0.0, lp[np.maximum(pos - 2, 0)]),
             lp_outer_right=np.where(last, 0.0, lp[np.minimum(pos + 1, len(lp) - 1)]),
-            capitalised=cap, first=first,
-            n_candidates=np.fromiter((len(c) for c in cand_lists), dtype=np.int64, count=n),
+            capitalised=(info[:, _T_CAP] > 0) & ~first, first=first,
+            n_candidates=n_cand,
             tri_left=tri_l, tri_center=tri_c, tri_right=tri_r, tri_gain_syn=tri_gain_syn,
             tri_gain_nbr=tri_gain_nbr,
         )
@@ -288,20 +354,19 @@ class FeatureExtractor:
         right = np.where(right_ok, np.log1p(tri.count(word, X[g + 1], X[np.minimum(g + 2, len(X) - 1)])), 0.0)
         return left, center, right
 
-    def _score_singles(self, cand_lists, X, lp, pmi, pos, left_ok=None, right_ok=None, tri_base=None):
-        """Score one-for-one replacements; per token return the best ``delta``
-        (0 if none is positive), the highest ``delta_pmi`` and collocation gain
-        (0 floor) and the id of the best candidate (-1 if none improves the fit)."""
+    def _score_singles(self, cand, counts, X, lp, pmi, pos, left_ok=None, right_ok=None, tri_base=None):
+        """Score one-for-one replacements: ``cand`` holds the candidates of all
+        tokens in order, ``counts[i]`` of them for token ``i``. Per token return
+        the best ``delta`` (0 if none is positive), the highest ``delta_pmi``,
+        collocation gain and trigram gain (0 floor) and the id of the best
+        candidate (-1 if none improves the fit; the first of equal bests)."""
         ref = self.ref
         n = len(pos)
-        best_delta, best_pmi, best_gain = np.zeros(n), np.zeros(n), np.zeros(n)
+        best_delta, best_pmi, best_gain, tri_gain = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
         best_id = np.full(n, -1, dtype=np.int64)
-        counts = np.fromiter((len(c) for c in cand_lists), dtype=np.int64, count=n)
-        self._last_tri_gain = np.zeros(n)
-        if not counts.sum():
-            return best_delta, best_pmi, best_gain, best_id
+        if not len(cand):
+            return best_delta, best_pmi, best_gain, best_id, tri_gain
         rep_tok = np.repeat(np.arange(n), counts)
-        cand = np.concatenate(cand_lists)
         g = pos[rep_tok]
         left, right = X[g - 1], X[g + 1]
         lp_l = ref.cond_logprob(left, cand)
@@ -310,50 +375,62 @@ class FeatureExtractor:
         uni_c = ref.logprob(cand)
         delta_pmi = delta - (uni_c - ref.logprob(X[g]))
         gain = np.maximum(lp_l - uni_c, lp_r - ref.logprob(right)) - np.maximum(pmi[g - 1], pmi[g])
-        np.maximum.at(best_pmi, rep_tok, delta_pmi)
-        np.maximum.at(best_gain, rep_tok, gain)
+        toks = np.flatnonzero(counts)
+        starts = (np.cumsum(counts) - counts)[toks]
+        best_pmi[toks] = np.maximum(best_pmi[toks], np.maximum.reduceat(delta_pmi, starts))
+        best_gain[toks] = np.maximum(best_gain[toks], np.maximum.reduceat(gain, starts))
         if self.trigrams is not None and tri_base is not None:
             l3, c3, r3 = self._tri_score(X, g, cand, left_ok[rep_tok], right_ok[rep_tok])
-            tri_gain = np.zeros(n)
-            np.maximum.at(tri_gain, rep_tok, l3 + c3 + r3 - tri_base[rep_tok])
-            self._last_tri_gain = tri_gain
-        else:
-            self._last_tri_gain = np.zeros(n)
-        order = np.lexsort((-delta, rep_tok))
-        first = np.r_[True, rep_tok[order][1:] != rep_tok[order][:-1]]
-        top = order[first]
+            tri_gain[toks] = np.maximum(tri_gain[toks], np.maximum.reduceat(l3 + c3 + r3 - tri_base[rep_tok], starts))
+        top = group_first_max(rep_tok, delta, starts)
         better = delta[top] > 0
-        toks = rep_tok[top][better]
-        best_delta[toks] = delta[top][better]
-        best_id[toks] = cand[top][better]
-        return best_delta, best_pmi, best_gain, best_id
+        best_delta[toks[better]] = delta[top][better]
+        best_id[toks[better]] = cand[top][better]
+        return best_delta, best_pmi, best_gain, best_id, tri_gain
 
-    def _score_phrases(self, words, lengths, X, lp, pos, suspicion, susp_pmi, colloc, span,
+    def _phrase_replacements(self, types, info, lengths, sent):
+        """All replacements that change the number of tokens, ordered by first
+        token and, for one token, longest span first, then single words with
+        multiword synonyms; candidates in their list order.
+
+        Returns ``(first token, tokens replaced, candidate lengths, candidate
+        ids concatenated)``.
+        """
+        n = len(types)
+        # Spans of 2+ tokens that are thesaurus headwords (few tokens start one): per span.
+        room = np.minimum(info[:, _T_HEAD], lengths[sent] - (np.arange(n) - (np.cumsum(lengths) - lengths)[sent]))
+        tw = self._type_word
+        type_list = types.tolist()
+        a_tok, a_len, a_clen, a_ids = [], [], [], []
+        for t in np.flatnonzero(room >= 2).tolist():
+            words = [tw[x] for x in type_list[t : t + int(room[t])]]
+            for k in range(len(words), 1, -1):
+                for c in self._multi_candidates(" ".join(words[:k])):
+                    a_tok.append(t)
+                    a_len.append(k)
+                    a_clen.append(len(c))
+                    a_ids.extend(c)
+        # One word -> several words ("year" -> "12 months"): cached per type, gathered in one go.
+        b_cand, b_tok = csr_gather(np.arange(len(self._m_len)), info[:, _T_MOFF], info[:, _T_MCNT])
+        b_clen = self._m_len[b_cand]
+        b_ids, _ = csr_gather(self._m_ids, self._m_off[b_cand], b_clen)
+        r_tok = np.concatenate([np.array(a_tok, dtype=np.int64), b_tok])
+        r_len = np.concatenate([np.array(a_len, dtype=np.int64), np.ones(len(b_tok), dtype=np.int64)])
+        c_len = np.concatenate([np.array(a_clen, dtype=np.int64), b_clen])
+        ids = np.concatenate([np.array(a_ids, dtype=np.int64), b_ids])
+        order = np.argsort(r_tok, kind="stable")
+        cand_flat, _ = csr_gather(ids, (np.cumsum(c_len) - c_len)[order], c_len[order])
+        return r_tok[order], r_len[order], c_len[order], cand_flat
+
+    def _score_phrases(self, types, info, lengths, sent, X, lp, pos, suspicion, susp_pmi, colloc, span,
                        original) -> None:
         """Replacements that change the number of tokens: multiword spans ("end up")
         and single words with multiword synonyms ("year" -> "twelvemonth", "12 months")."""
         ref = self.ref
-        heads = self._multi_heads
-        reps = []  # (first token index, n tokens replaced, candidate ids)
-        tok = 0
-        for s in words:
-            for i, w in enumerate(s):
-                longest = heads.get(w, 0)
-                for k in range(min(longest, len(s) - i), 1, -1):
-                    phrase = " ".join(s[i : i + k])
-                    for c in self._multi_candidates(phrase):
-                        reps.append((tok + i, k, c))
-                if w and w[0] in _WORDLIKE and len(w) > 1:
-                    for c in self._multi_candidates(w):
-                        if len(c) > 1:
-                            reps.append((tok + i, 1, c))
-            tok += len(s)
-        if not reps:
+        r_tok, r_len, c_len, cand_flat = self._phrase_replacements(types, info, lengths, sent)
+        n_reps = len(r_tok)
+        if not n_reps:
             return
-        r_tok = np.fromiter((r[0] for r in reps), dtype=np.int64, count=len(reps))
-        r_len = np.fromiter((r[1] for r in reps), dtype=np.int64, count=len(reps))
-        c_len = np.fromiter((len(r[2]) for r in reps), dtype=np.int64, count=len(reps))
-        cand_flat = np.fromiter((i for r in reps for i in r[2]), dtype=np.int64, count=int(c_len.sum()))
         g = pos[r_tok]  # global position of each span's first token
         # Chains left + candidate + right, flattened: chain r has c_len[r] + 2 items.
         ch_len = c_len + 2
@@ -365,31 +442,31 @@ class FeatureExtractor:
         inner[ch_start] = False
         inner[ch_start + ch_len - 1] = False
         chain[inner] = cand_flat
-        seg = np.repeat(np.arange(len(reps)), ch_len)
+        seg = np.repeat(np.arange(n_reps), ch_len)
         not_last = np.ones(len(chain), dtype=bool)
         not_last[ch_start + ch_len - 1] = False
         pa, pb, pseg = chain[:-1][not_last[:-1]], chain[1:][not_last[:-1]], seg[:-1][not_last[:-1]]
         lps = ref.cond_logprob(pa, pb)
         pmis = lps - ref.logprob(pb)
-        new_lp = np.bincount(pseg, weights=lps, minlength=len(reps))
-        new_pmi = np.full(len(reps), -np.inf)
+        new_lp = np.bincount(pseg, weights=lps, minlength=n_reps)
+        new_pmi = np.full(n_reps, -np.inf)
         np.maximum.at(new_pmi, pseg, pmis)
         # Old chain: pairs g-1 .. g+k-1 of the sentence (k+1 pairs), via cumulative sums.
         cs = np.r_[0.0, np.cumsum(lp)]
         old_lp = cs[g + r_len] - cs[g - 1]
         uni = ref.logprob(X)
         cu = np.r_[0.0, np.cumsum(uni)]
-        cand_uni = np.bincount(np.repeat(np.arange(len(reps)), c_len), weights=ref.logprob(cand_flat),
-                               minlength=len(reps))
+        cand_uni = np.bincount(np.repeat(np.arange(n_reps), c_len), weights=ref.logprob(cand_flat),
+                               minlength=n_reps)
         prior = cand_uni - (cu[g + r_len] - cu[g])
         pair_pmi = lp - uni[1:]
-        old_pmi = np.full(len(reps), -np.inf)
+        old_pmi = np.full(n_reps, -np.inf)
         for j in range(int(r_len.max()) + 1):
             ok = j <= r_len
             old_pmi[ok] = np.maximum(old_pmi[ok], pair_pmi[(g - 1 + j)[ok]])
         delta = new_lp - old_lp
         # Spread each replacement over the tokens it covers.
-        cover_rep = np.repeat(np.arange(len(reps)), r_len)
+        cover_rep = np.repeat(np.arange(n_reps), r_len)
         cover_tok = r_tok[cover_rep] + (np.arange(len(cover_rep)) - np.repeat(np.r_[0, np.cumsum(r_len)[:-1]], r_len))
         np.maximum.at(susp_pmi, cover_tok, (delta - prior)[cover_rep])
         np.maximum.at(colloc, cover_tok, (new_pmi - old_pmi)[cover_rep])
@@ -399,16 +476,15 @@ class FeatureExtractor:
         toks, reps_best = cover_tok[best], cover_rep[best]
         better = delta[reps_best] > suspicion[toks]
         vocab = ref.vocab
+        c_start = np.cumsum(c_len) - c_len
         for t, r in zip(toks[better].tolist(), reps_best[better].tolist()):
             suspicion[t] = delta[r]
             span[t] = r_len[r]
-            original[t] = " ".join(vocab[i] for i in reps[r][2])
+            original[t] = " ".join(vocab[i] for i in cand_flat[c_start[r] : c_start[r] + c_len[r]].tolist())
 
     def token_matrix(self, ts: TokenScores) -> np.ndarray:
         """Per-token feature matrix, columns :data:`TOKEN_FEATURES`."""
-        vocab = self.ref.vocab
-        wordlike = np.fromiter((bool(set(vocab[i]) & _WORDLIKE) if i > 2 else False for i in ts.ids.tolist()),
-                               dtype=float, count=len(ts.ids))
+        wordlike = self._wordlike(ts.ids).astype(float)
         cols = {
             "lp_left": ts.lp_left, "lp_right": ts.lp_right, "pmi_left": ts.pmi_left,
             "pmi_right": ts.pmi_right, "unseen_left": ts.unseen_left, "unseen_right": ts.unseen_right,
@@ -422,6 +498,14 @@ class FeatureExtractor:
         }
         return np.column_stack([np.asarray(cols[f], dtype=float) for f in TOKEN_FEATURES]) if len(ts.ids) else \
             np.zeros((0, len(TOKEN_FEATURES)))
+
+    def _wordlike(self, ids: np.ndarray) -> np.ndarray:
+        """Whether each word id has a letter a-z (never for ``<s>``, ``</s>``, ``<unk>``); cached per id."""
+        known = self._wordlike_id
+        vocab = self.ref.vocab
+        for i in np.unique(ids[known[ids] < 0]).tolist():
+            known[i] = i > 2 and bool(set(vocab[i]) & _WORDLIKE)
+        return known[ids] > 0
 
     def transform(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
         """Feature matrix (one row per sentence, columns :data:`FEATURE_NAMES`)."""
@@ -454,7 +538,7 @@ class FeatureExtractor:
         pmi_tok = 0.5 * (ts.pmi_left + ts.pmi_right)
         unseen = ts.unseen_left.astype(float) + ts.unseen_right
         oov = (ts.ids == UNK).astype(float)
-        has_cand = np.array([o != "" for o in ts.original], dtype=bool)
+        has_cand = np.array(ts.original, dtype=object) != "" if len(ts.original) else np.zeros(0, dtype=bool)
         # A centre trigram never seen although both of its pairs were.
         tri_unseen = ((ts.tri_center == 0) & ~ts.unseen_left & ~ts.unseen_right
                       & (ts.ids != UNK)).astype(float) if self.trigrams is not None else np.zeros(len(ts.ids))
@@ -542,3 +626,24 @@ def _group_quantile(group: np.ndarray, x: np.ndarray, n: int, q: float) -> np.nd
     nonempty = sizes > 0
     out[nonempty] = x[order][idx[nonempty]]
     return out
+
+
+def csr_gather(store: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate ``store[offsets[i] : offsets[i] + counts[i]]`` for all ``i``, in order;
+    also return the ``i`` each element came from."""
+    counts = np.asarray(counts, dtype=np.int64)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    shift = np.asarray(offsets, dtype=np.int64) - (np.cumsum(counts) - counts)
+    return store[np.arange(len(owner)) + shift[owner]], owner
+
+
+def group_first_max(group: np.ndarray, x: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Index of the first largest ``x`` in each run of equal ``group`` values.
+
+    ``group`` is sorted and ``starts`` says where each run begins. Same result
+    as taking the first element of each run after a stable sort by
+    ``(group, -x)``; ``x`` must not hold NaN.
+    """
+    top = np.maximum.reduceat(x, starts)
+    at_top = np.flatnonzero(x == np.repeat(top, np.diff(np.r_[starts, len(x)])))
+    return at_top[np.r_[True, group[at_top][1:] != group[at_top][:-1]]]

@@ -52,18 +52,23 @@ class FeatureSet:
 
 
 def extract(texts: Sequence[str], extractor: FeatureExtractor, batch_size: int = 2000,
-            progress=None) -> FeatureSet:
+            progress=None, tokens: Sequence[Sequence[Token]] | None = None) -> FeatureSet:
     """Tokenise and score ``texts`` (each one sentence) in batches.
 
     ``progress``, if given, is called with the number of sentences done after
-    each batch (the CLI draws a progress bar with it).
+    each batch (the CLI draws a progress bar with it). ``tokens``, if given,
+    are the sentences' tokens already made by :func:`~spin_detect.segment.tokenize`
+    (for instance by :func:`~spin_detect.segment.split_sentences`, offsets into
+    the document): they are used, and kept in the result, instead of tokenising
+    ``texts`` again.
     """
     sent_parts, tok_parts, idx_parts = [], [], []
     all_tokens: list[list[Token]] = []
     originals: list[str] = []
     nbr_originals: list[str] = []
     for lo in range(0, len(texts), batch_size):
-        toks = [tokenize(t) for t in texts[lo : lo + batch_size]]
+        toks = [tokenize(t) for t in texts[lo : lo + batch_size]] if tokens is None else \
+            list(tokens[lo : lo + batch_size])
         ts = extractor.score_tokens([[t.text for t in s] for s in toks])
         sent_parts.append(extractor.features(ts, len(toks)))
         tok_parts.append(extractor.token_matrix(ts))

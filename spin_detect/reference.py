@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .segment import norm, split_sentences
-from .store import DataFormatError, StoredArrays, read_arrays, write_arrays
+from .store import DataFormatError, KeyLookup, StoredArrays, read_arrays, write_arrays
 
 __all__ = ["BOS", "EOS", "FORMAT", "UNK", "VERSION", "ReferenceBuilder", "ReferenceStats"]
 
@@ -62,7 +62,7 @@ class ReferenceStats:
         self.total = int(self.meta["total_tokens"])
         self.bigram_types = int(self.meta["bigram_types"])
         self.unk_types = max(1, int(self.meta["unk_types"]))
-        self._logc = np.log(np.maximum(self.unigram.astype(np.float64), 0.5))
+        self._pairs = KeyLookup(self.bigram_keys)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, verify: bool = True) -> ReferenceStats:
@@ -106,29 +106,37 @@ class ReferenceStats:
         """Count of each adjacent pair ``(a[i], b[i])``; 0 when unseen or pruned."""
         a = np.asarray(a, dtype=np.uint64)
         b = np.asarray(b, dtype=np.uint64)
-        keys = (a << np.uint64(32)) | b
-        if len(self.bigram_keys) == 0:
-            return np.zeros(keys.shape, dtype=np.int64)
-        idx = np.searchsorted(self.bigram_keys, keys)
-        idx = np.minimum(idx, len(self.bigram_keys) - 1)
-        hit = self.bigram_keys[idx] == keys
-        return np.where(hit, self.bigram_counts[idx], 0).astype(np.int64)
+        rows = self._pairs.find((a << np.uint64(32)) | b)
+        return np.where(rows >= 0, self.bigram_counts[rows], 0).astype(np.int64)
+
+    @cached_property
+    def _per_id(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per-id terms of :meth:`logprob` and :meth:`cond_logprob`, computed once
+        for the whole vocabulary with the same operations as a direct computation."""
+        ids = np.arange(len(self.unigram))
+        c = self.count(ids)
+        logprob = np.log((c + 0.5) / (self.total + 0.5 * len(self.unigram)))
+        ca = np.maximum(self.unigram.astype(np.float64), 1.0)
+        cont = (self.preceders.astype(np.float64) + 0.5) / (self.bigram_types + 0.5 * len(self.unigram))
+        cont = np.where(ids == UNK, cont / self.unk_types, cont)
+        backoff = DISCOUNT * np.maximum(self.followers.astype(np.float64), 1.0) / ca
+        return logprob, ca, cont, backoff
 
     def logprob(self, ids: np.ndarray) -> np.ndarray:
         """Natural-log unigram probability of each id (add-half smoothed)."""
-        c = self.count(ids)
-        return np.log((c + 0.5) / (self.total + 0.5 * len(self.unigram)))
+        return self._per_id[0][np.asarray(ids, dtype=np.int64)]
 
-    def cond_logprob(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Natural-log ``P(b | a)`` under an interpolated Kneser-Ney bigram model."""
+    def cond_logprob(self, a: np.ndarray, b: np.ndarray, pair_counts: np.ndarray | None = None) -> np.ndarray:
+        """Natural-log ``P(b | a)`` under an interpolated Kneser-Ney bigram model.
+
+        ``pair_counts``, if given, must be :meth:`pair_count` of the same pairs
+        (saves looking them up twice).
+        """
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
-        ca = np.maximum(self.unigram[a].astype(np.float64), 1.0)
-        cab = self.pair_count(a, b).astype(np.float64)
-        cont = (self.preceders[b].astype(np.float64) + 0.5) / (self.bigram_types + 0.5 * len(self.unigram))
-        cont = np.where(b == UNK, cont / self.unk_types, cont)
-        backoff = DISCOUNT * np.maximum(self.followers[a].astype(np.float64), 1.0) / ca
-        p = np.maximum(cab - DISCOUNT, 0.0) / ca + backoff * cont
+        _, ca, cont, backoff = self._per_id
+        cab = (self.pair_count(a, b) if pair_counts is None else pair_counts).astype(np.float64)
+        p = np.maximum(cab - DISCOUNT, 0.0) / ca[a] + backoff[a] * cont[b]
         return np.log(np.minimum(p, 1.0))
 
     def pmi(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DataFormatError", "StoredArrays", "read_arrays", "write_arrays"]
+__all__ = ["DataFormatError", "HashIndex", "KeyLookup", "StoredArrays", "read_arrays", "write_arrays"]
 
 MAGIC = b"SPINDET\0"
 _ALIGN = 64
@@ -170,3 +170,91 @@ def require_reference(path, table_sha256: str, reference) -> None:
     if reference is not None and reference.sha256 != table_sha256:
         raise DataFormatError(f"{path}: built for another reference table "
                               f"({table_sha256[:12]}, not {reference.sha256[:12]})")
+
+
+_FIB = np.uint64(0x9E3779B97F4A7C15)
+
+
+class HashIndex:
+    """Exact lookup of query keys in an array of unique keys, by open addressing.
+
+    ``np.searchsorted`` on a large sorted table costs about 20 cache misses per
+    query; this table costs one or two. It stores row numbers of ``keys`` (any
+    unsigned integer dtype) in a power-of-two table with linear probing
+    (Fibonacci hashing picks the home slot) and confirms every hit against
+    ``keys`` itself, so :meth:`find` gives exactly the rows a binary search
+    would. Built in vectorised rounds (about 0.1 s for two million keys); 4
+    bytes per slot, at most half the slots used.
+    """
+
+    def __init__(self, keys: np.ndarray):
+        self.keys = keys
+        n = len(keys)
+        self.bits = max(4, int(n * 2 - 1).bit_length())
+        self.shift = np.uint64(64 - self.bits)
+        self.mask = (1 << self.bits) - 1
+        table = np.full(1 << self.bits, -1, dtype=np.int32 if n < 2**31 else np.int64)
+        rows = np.arange(n, dtype=table.dtype)
+        slots = self._home(keys)
+        while len(rows):
+            free = table[slots] < 0
+            table[slots[free]] = rows[free]  # contested slots: one row wins, the others probe on
+            placed = table[slots] == rows
+            rows, slots = rows[~placed], (slots[~placed] + 1) & self.mask
+        self.table = table
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return ((np.asarray(keys, dtype=np.uint64) * _FIB) >> self.shift).astype(np.intp)
+
+    def find(self, queries: np.ndarray) -> np.ndarray:
+        """Row of each query in ``keys``, -1 when absent."""
+        q = np.asarray(queries).ravel()
+        if len(self.keys) == 0:
+            return np.full(np.shape(queries), -1, dtype=np.intp)
+        slots = self._home(q)
+        # First probe on the whole batch; most queries end here.
+        row = self.table[slots]
+        hit = (self.keys[row] == q) & (row >= 0)
+        out = np.where(hit, row, -1)
+        todo = np.flatnonzero((row >= 0) & ~hit)
+        slots = (slots[todo] + 1) & self.mask
+        while len(todo):
+            row = self.table[slots]
+            filled = row >= 0
+            todo, slots, row = todo[filled], slots[filled], row[filled]
+            hit = self.keys[row] == q[todo]
+            out[todo[hit]] = row[hit]
+            todo, slots = todo[~hit], (slots[~hit] + 1) & self.mask
+        return out.reshape(np.shape(queries))
+
+
+class KeyLookup:
+    """Rows of query keys in a sorted array of unique keys: binary search for the
+    first few lookups, then a :class:`HashIndex` built once enough keys were
+    asked for (``build_after``) to repay its build time. Both give the same rows.
+    """
+
+    def __init__(self, keys: np.ndarray, build_after: int = 300_000):
+        self.keys = keys
+        self.build_after = build_after
+        self.asked = 0
+        self.index: HashIndex | None = None
+
+    def find(self, queries: np.ndarray) -> np.ndarray:
+        """Row of each query in ``keys``, -1 when absent."""
+        queries = np.asarray(queries, dtype=self.keys.dtype)
+        if self.index is None:
+            self.asked += queries.size
+            if self.asked < self.build_after or len(self.keys) == 0:
+                return _sorted_rows(self.keys, queries)
+            self.index = HashIndex(self.keys)
+        return self.index.find(queries)
+
+
+def _sorted_rows(keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Binary-search version of :meth:`HashIndex.find` (``keys`` sorted)."""
+    if len(keys) == 0:
+        return np.full(queries.shape, -1, dtype=np.intp)
+    idx = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    return np.where(keys[idx] == queries, idx, -1)

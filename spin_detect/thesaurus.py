@@ -15,6 +15,7 @@ and whether it came from an adjective "similar to" link rather than the synset.
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import NamedTuple
@@ -73,21 +74,35 @@ class Thesaurus:
         """Every headword and synonym, sorted; entries refer to them by index."""
         return bytes(self._blob).decode("utf-8").split("\n")
 
-    @cached_property
-    def _string_index(self) -> dict[str, int]:
-        return {s: i for i, s in enumerate(self.strings)}
-
-    @cached_property
-    def _head_index(self) -> dict[int, int]:
-        return {int(s): h for h, s in enumerate(self.head_string)}
-
     def __len__(self) -> int:
         """Number of headwords (inflected forms count separately)."""
         return len(self.head_string)
 
     def _head(self, phrase: str) -> int | None:
-        sid = self._string_index.get(phrase.lower())
-        return None if sid is None else self._head_index.get(sid)
+        # Binary searches in the sorted strings and head list: no index to build at load time.
+        phrase = phrase.lower()
+        strings = self.strings
+        sid = bisect_left(strings, phrase)
+        if sid == len(strings) or strings[sid] != phrase:
+            return None
+        heads = self._head_list
+        h = bisect_left(heads, sid)
+        return h if h < len(heads) and heads[h] == sid else None
+
+    @cached_property
+    def _head_list(self) -> list[int]:
+        """``head_string`` as a list (sorted string ids of the headwords), for fast scalar searches."""
+        return self.head_string.tolist()
+
+    def phrases_from(self, word: str) -> list[str]:
+        """Headwords of two or more words whose first word is ``word``."""
+        prefix = word.lower() + " "
+        # Strings that start with "word " sort between "word " and "word!" (the character after the space).
+        lo = bisect_left(self.strings, prefix)
+        hi = bisect_left(self.strings, prefix[:-1] + "!")
+        heads = self._head_list
+        strings = self.strings
+        return [strings[i] for i in heads[bisect_left(heads, lo) : bisect_left(heads, hi)]]
 
     def __contains__(self, phrase: object) -> bool:
         return isinstance(phrase, str) and self._head(phrase) is not None

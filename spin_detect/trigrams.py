@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from .store import read_arrays, require_reference, write_arrays
+from .store import KeyLookup, read_arrays, require_reference, write_arrays
 
 __all__ = ["Trigrams", "trigram_fingerprints", "write_trigrams", "FORMAT", "VERSION"]
 
@@ -44,6 +44,7 @@ class Trigrams:
         self.counts = stored.arrays["counts"]
         self.vocab_size = int(self.meta["vocab_size"])
         self.reference_sha256 = self.meta["reference_sha256"]
+        self._lookup = KeyLookup(self.keys)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, reference=None, verify: bool = True) -> Trigrams:
@@ -62,11 +63,8 @@ class Trigrams:
 
     def count(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Count of each trigram (0 when unseen or below the build's cut-off)."""
-        fp = trigram_fingerprints(a, b, c, self.vocab_size)
-        if len(self.keys) == 0:
-            return np.zeros(fp.shape, dtype=np.int64)
-        idx = np.minimum(np.searchsorted(self.keys, fp), len(self.keys) - 1)
-        return np.where(self.keys[idx] == fp, self.counts[idx], 0).astype(np.int64)
+        rows = self._lookup.find(trigram_fingerprints(a, b, c, self.vocab_size))
+        return np.where(rows >= 0, self.counts[rows], 0).astype(np.int64)
 
 
 def write_trigrams(path, fingerprints: np.ndarray, meta: dict) -> Trigrams:
