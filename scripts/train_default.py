@@ -29,7 +29,7 @@ from spin_detect.features import FeatureExtractor
 from spin_detect.labelled import load_labelled
 from spin_detect.model import concat, extract, subset
 from spin_detect.resources import default_extractor
-from spin_detect.train import _hash01, train_model
+from spin_detect.train import TOKEN_MODEL, _hash01, train_model
 
 HELD_OUT_SOURCE = "bbc"
 HELD_OUT_STYLE = "moby"
@@ -118,17 +118,19 @@ calibration, so their rows show generalisation to an unseen source and an unseen
 
 ## What it is
 
-- **Token model**: gradient boosting over per-word context features (bigram and trigram fit with
-  the neighbours, PMI, unseen pairs, frequency, and how much better a WordNet synonym or a
-  distributional neighbour would fit); labels are the exact substitutions the spinner recorded.
+- **Token model**: gradient boosting ({TOKEN_MODEL['max_iter']} trees of up to
+  {TOKEN_MODEL['max_leaf_nodes']} leaves; it scores every token, so it is kept small for speed)
+  over per-word context features (bigram and trigram fit with the neighbours, PMI, unseen pairs,
+  frequency, and how much better a WordNet synonym or a distributional neighbour would fit);
+  labels are the exact substitutions the spinner recorded.
 - **Sentence model**: gradient boosting over sentence features (`spin_detect.features.FEATURE_GROUPS`)
   plus summaries of the token probabilities (out-of-fold during training), calibrated with isotonic
   regression on held-apart calibration documents.
 - **Document rule**: logistic regression over length-independent summaries of the sentence
   probabilities (`spin_detect.estimators.DOCUMENT_FEATURES`), fitted on documents scored by
   models that never saw them (training documents out of fold, the other calibration half).
-  Thresholds per preset (share of those original documents flagged: strict 0.2%, balanced 1%,
-  sensitive 5%): {json.dumps({k: round(v, 4) for k, v in model.thresholds_.items()})}.
+  Thresholds per preset (share of those original documents flagged in the worst of their sources:
+  strict 0.2%, balanced 1%, sensitive 5%): {json.dumps({k: round(v, 4) for k, v in model.thresholds_.items()})}.
 - Rows: {json.dumps(model.info_['rows'])}; documents the rule and thresholds were fitted on:
   {model.info_['documents_rule']:,}. Training time incl. feature extraction: {seconds:.0f} s on 2 cores.
 - Data: original English from BBC (research dataset), Reuters-21578 (research use), UN General

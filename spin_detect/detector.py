@@ -248,6 +248,8 @@ class Detector:
                         break
                     tok = s.tokens[j]
                     orig = fs.originals[lo + j] or fs.nbr_originals[lo + j]
+                    if orig.lower() == tok.text.lower():
+                        orig = ""  # "months -> months?" says nothing
                     ev.append(Evidence(tok.text, tok.start, tok.end, round(float(tp[j]), 4), orig))
                 wl = fs.tok[lo:hi, _WORDLIKE_COL] > 0
                 words += int(wl.sum())

@@ -157,39 +157,50 @@ def _logit(p):
     return np.log(p / (1 - p))
 
 
+#: Short documents carry little evidence: means and shares are smoothed as if
+#: every document also had PRIOR_SENTENCES sentences of probability PRIOR_P (a
+#: typical original sentence), so one odd sentence does not make a one-sentence
+#: document look fully spun. Fixed a priori, not tuned; negligible for long documents.
+PRIOR_SENTENCES = 2.0
+PRIOR_P = 0.1
+
+
 def document_features(probs: np.ndarray, doc_index: np.ndarray, n_docs: int) -> np.ndarray:
     """Document-level features from the spun probabilities of its sentences.
 
     ``doc_index[i]`` is the document of sentence ``i`` (sentences of a document
     in order). Shares and means make the features independent of length, so a
-    long original document is not flagged for having many sentences; ``p_top3``
-    and the longest run of sentences over 0.5 catch documents spun only in part.
+    long original document is not flagged for having many sentences; they are
+    smoothed towards a typical original sentence (:data:`PRIOR_SENTENCES`,
+    :data:`PRIOR_P`) so that a short document is not judged on one sentence
+    alone. ``p_top3`` and the longest run of sentences over 0.5 catch documents
+    spun only in part.
     """
     probs = np.asarray(probs, dtype=float)
     out = np.zeros((n_docs, len(DOCUMENT_FEATURES)))
     n = np.bincount(doc_index, minlength=n_docs).astype(float)
-    safe = np.maximum(n, 1)
+    a, p0 = PRIOR_SENTENCES, PRIOR_P
+    safe = n + a
     out[:, 0] = np.log1p(n)
-    out[:, 1] = np.bincount(doc_index, weights=probs, minlength=n_docs) / safe
+    out[:, 1] = (np.bincount(doc_index, weights=probs, minlength=n_docs) + a * p0) / safe
     mx = np.zeros(n_docs)
     np.maximum.at(mx, doc_index, probs)
     out[:, 2] = mx
-    out[:, 3] = group_top_k_sum(doc_index, probs, n_docs, 3) / np.minimum(safe, 3)
-    out[:, 4] = np.bincount(doc_index, weights=(probs > 0.5).astype(float), minlength=n_docs) / safe
-    out[:, 5] = np.bincount(doc_index, weights=(probs > 0.8).astype(float), minlength=n_docs) / safe
-    out[:, 6] = np.bincount(doc_index, weights=_logit(probs), minlength=n_docs) / safe
+    out[:, 3] = (group_top_k_sum(doc_index, probs, n_docs, 3) + (3 - np.minimum(n, 3)) * p0) / 3
+    out[:, 4] = (np.bincount(doc_index, weights=(probs > 0.5).astype(float), minlength=n_docs) + a * p0) / safe
+    out[:, 5] = (np.bincount(doc_index, weights=(probs > 0.8).astype(float), minlength=n_docs) + a * p0) / safe
+    out[:, 6] = (np.bincount(doc_index, weights=_logit(probs), minlength=n_docs) + a * _logit(p0)) / safe
     # Longest run of consecutive sentences over 0.5, as a share of the document.
     run = np.zeros(n_docs)
     cur = 0
     prev = -1
-    for i, (di, hi) in enumerate(zip(doc_index.tolist(), (probs > 0.5).tolist())):
+    for di, hi in zip(doc_index.tolist(), (probs > 0.5).tolist()):
         if di != prev:
             cur = 0
             prev = di
         cur = cur + 1 if hi else 0
         if cur > run[di]:
             run[di] = cur
-        del i
     out[:, 7] = run / safe
     return out
 

@@ -38,10 +38,30 @@ from .estimators import DocumentScorer, document_features
 from .features import FeatureExtractor
 from .model import FeatureSet, SpinModel, extract, token_labels
 
-__all__ = ["train_model", "PRESET_FPR", "document_groups"]
+__all__ = ["train_model", "PRESET_FPR", "TOKEN_MODEL", "document_groups", "preset_thresholds"]
 
-#: Share of original documents that each preset may flag, on calibration data.
+#: Share of original documents that each preset may flag, on calibration data
+#: (in every source with at least MIN_SOURCE_DOCS original documents, when sources are known).
 PRESET_FPR = {"strict": 0.002, "balanced": 0.01, "sensitive": 0.05}
+MIN_SOURCE_DOCS = 50
+
+
+def preset_thresholds(p_doc: np.ndarray, y_doc: np.ndarray, doc_source: np.ndarray | None = None
+                      ) -> dict[str, float]:
+    """Document threshold of each preset: the (1 - FPR) quantile of the original
+    documents' likelihoods, taken in the worst source, so that no register
+    (newswire, speeches, encyclopaedic text) is flagged more than the preset allows."""
+    orig = y_doc == 0
+    out = {}
+    for name, fpr in PRESET_FPR.items():
+        t = float(np.quantile(p_doc[orig], 1 - fpr))
+        if doc_source is not None:
+            for src in np.unique(doc_source[orig]):
+                o = p_doc[orig & (doc_source == src)]
+                if len(o) >= MIN_SOURCE_DOCS:
+                    t = max(t, float(np.quantile(o, 1 - fpr)))
+        out[name] = t
+    return out
 
 
 def _hash01(s: str) -> float:
@@ -60,6 +80,15 @@ def document_groups(df: pd.DataFrame) -> np.ndarray:
 def _hgb(seed: int, max_iter: int = 300) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(max_iter=max_iter, learning_rate=0.1, max_leaf_nodes=31,
                                           l2_regularization=1.0, random_state=seed)
+
+
+#: The token model scores every token of every sentence, so its size decides
+#: throughput: few, larger trees (see benchmarks/README.md for the trade-off).
+TOKEN_MODEL = {"max_iter": 40, "learning_rate": 0.3, "max_leaf_nodes": 127}
+
+
+def _token_hgb(seed: int) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(l2_regularization=1.0, random_state=seed, **TOKEN_MODEL)
 
 
 def train_model(
@@ -101,9 +130,9 @@ def train_model(
         oof = np.zeros(len(fs.tok_sent))
         idx = np.flatnonzero(tok_rows)
         for k, (a, b) in enumerate(GroupKFold(n_splits=3).split(idx, groups=tok_groups[idx])):
-            m = _hgb(seed + k).fit(fs.tok[idx[a]], y_tok[idx[a]])
+            m = _token_hgb(seed + k).fit(fs.tok[idx[a]], y_tok[idx[a]])
             oof[idx[b]] = m.predict_proba(fs.tok[idx[b]])[:, 1]
-        token_model = _hgb(seed).fit(fs.tok[idx], y_tok[idx])
+        token_model = _token_hgb(seed).fit(fs.tok[idx], y_tok[idx])
         tok_prob = token_model.predict_proba(fs.tok)[:, 1]
         tok_prob[idx] = oof[idx]
         log(f"token model on {len(idx):,} tokens ({int(y_tok[idx].sum()):,} substituted), "
@@ -156,8 +185,11 @@ def train_model(
         raise ValueError("the documents need both original and spun documents")
     doc_model = DocumentScorer().fit(D, y_doc)
     p_doc = doc_model.predict_proba(D)[:, 1]
-    originals = p_doc[y_doc == 0]
-    thresholds = {name: float(np.quantile(originals, 1 - fpr)) for name, fpr in PRESET_FPR.items()}
+    doc_source = None
+    if "source" in df.columns:
+        doc_source = np.empty(n_docs, dtype=object)
+        doc_source[g_rule] = df["source"].astype(str).to_numpy()[rule_rows]
+    thresholds = preset_thresholds(p_doc, y_doc, doc_source)
     log(f"document rule on {n_docs:,} documents; thresholds {thresholds}")
     info = {
         "seed": seed,

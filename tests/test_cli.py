@@ -146,3 +146,21 @@ def test_spin_command(tmp_path):
     for c in data["changes"]:
         assert data["text"][c["start"] : c["end"]] == c["replacement"]
     assert run("spin", str(p), "--style", "nonsense").returncode == 2
+
+
+def test_score_html_input_and_html_report(tmp_path):
+    page = tmp_path / "page.html"
+    body = EXAMPLE.read_text().replace("\n\n", "</p><p>")
+    page.write_text("<html><head><title>Drills</title><script>var tracker = 1;</script></head><body>"
+                    "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+                    f"<article><p>{body}</p></article><footer>Copyright</footer></body></html>")
+    out = tmp_path / "report.html"
+    r = run("score", str(page), "--json", "--html", str(out))
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    texts = " ".join(s["text"] for s in data["sentences"])
+    assert "Safety Council" in texts and "tracker" not in texts and "Home" not in texts
+    html = out.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "Safety Council" in html
+    assert html.count("<mark title=") == sum(len(s["evidence"]) for s in data["sentences"])  # + 1 in the legend
+    assert not list(tmp_path.glob(".*.tmp"))

@@ -119,3 +119,20 @@ def test_blind_extractor_and_feature_set_concat():
     assert joined.tok_sent.tolist() == seeing.tok_sent.tolist()
     back = subset(concat([subset(seeing, [2]), subset(seeing, [0, 1])]), [1, 2, 0])
     np.testing.assert_allclose(back.tok, seeing.tok)
+
+
+def test_preset_thresholds_hold_in_the_worst_source():
+    from spin_detect.train import PRESET_FPR, preset_thresholds
+
+    rng = np.random.default_rng(0)
+    p = np.r_[rng.uniform(0, 0.5, 400), rng.uniform(0.2, 0.9, 100), rng.uniform(0.5, 1, 300)]
+    y = np.r_[np.zeros(500, int), np.ones(300, int)]
+    src = np.array(["news"] * 400 + ["wiki"] * 100 + ["news"] * 300, dtype=object)
+    pooled = preset_thresholds(p, y)
+    per_source = preset_thresholds(p, y, src)
+    for name, fpr in PRESET_FPR.items():
+        assert per_source[name] >= pooled[name]
+        for s in ("news", "wiki"):
+            o = p[(y == 0) & (src == s)]
+            assert (o > per_source[name]).mean() <= fpr + 1 / len(o)  # quantile granularity
+    assert (p[400:500] > pooled["balanced"]).mean() > 0.01  # pooled would over-flag the odd source
