@@ -38,7 +38,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .inputs import InputOptions, Record, iter_records, prepare_text
-from .sources import InputError
+from .sources import InputError, scrub
 
 __all__ = [
     "MAX_DOCUMENT_CHARS",
@@ -65,6 +65,9 @@ ROW_FIELDS = ("seq", "id", "source", "url", "date", "status", "error", "likeliho
 SENTENCE_FIELDS = ("seq", "id", "index", "start", "end", "probability", "flagged", "evidence", "text")
 #: Documents longer than this are scored on their first MAX_DOCUMENT_CHARS characters (noted in the row).
 MAX_DOCUMENT_CHARS = 1_000_000
+#: A worker hands the detector documents in groups of at most this many characters (a single document may reach
+#: MAX_DOCUMENT_CHARS), so a chunk of long documents never makes one huge batch: memory per worker stays bounded.
+BATCH_CHARS = MAX_DOCUMENT_CHARS
 _TOP_EVIDENCE = 5
 
 
@@ -110,9 +113,10 @@ def score_records(records: list[Record], detector, sentences: bool = False) -> t
     texts: list[str] = []
     slots: list[int] = []
     for rec in records:
-        row = {"seq": rec.seq, "id": rec.id, "source": rec.source, "url": rec.url, "date": rec.date,
-               "status": rec.status, "error": rec.error, "likelihood": None, "verdict": None, "n_sentences": None,
-               "n_flagged": None, "top_evidence": None, "title": None, "chars": None, "notes": None}
+        row = {"seq": rec.seq, "id": _clean(rec.id), "source": _clean(rec.source), "url": _clean(rec.url),
+               "date": _clean(rec.date), "status": rec.status, "error": _clean(rec.error), "likelihood": None,
+               "verdict": None, "n_sentences": None, "n_flagged": None, "top_evidence": None, "title": None,
+               "chars": None, "notes": None}
         rows.append(row)
         if rec.status != "ok":
             continue
@@ -122,11 +126,11 @@ def score_records(records: list[Record], detector, sentences: bool = False) -> t
             row.update(status="error", error=str(exc))
             continue
         text, notes = cap_document(text)
-        row.update(title=title, chars=len(text), notes="; ".join(notes) or None)
+        row.update(title=_clean(title), chars=len(text), notes="; ".join(notes) or None)
         texts.append(text)
         slots.append(len(rows) - 1)
     sentence_rows: list[dict] = []
-    for slot, report in zip(slots, detector.score_documents(texts)):
+    for slot, report in zip(slots, _score_in_groups(detector, texts)):
         row = rows[slot]
         ev = sorted((e for s in report.sentences for e in s.evidence), key=lambda e: -e.probability)
         notes = [n for n in [row["notes"], *report.notes] if n]
@@ -141,13 +145,43 @@ def score_records(records: list[Record], detector, sentences: bool = False) -> t
     return rows, sentence_rows
 
 
+def _clean(value):
+    return scrub(value) if isinstance(value, str) else value
+
+
+def _score_in_groups(detector, texts: list[str]) -> Iterator:
+    """``detector.score_documents`` over groups of at most :data:`BATCH_CHARS` characters (same reports)."""
+    group: list[str] = []
+    size = 0
+    for text in texts:
+        if group and size + len(text) > BATCH_CHARS:
+            yield from detector.score_documents(group)
+            group, size = [], 0
+        group.append(text)
+        size += len(text)
+    if group:
+        yield from detector.score_documents(group)
+
+
 def _score_chunk(records: list[Record], spec: DetectorSpec, sentences: bool) -> tuple[list[dict], list[dict]]:
-    """Worker entry point (process pool and Dask)."""
-    return score_records(records, load_spec(spec), sentences)
+    """Worker entry point (process pool and Dask): one OpenMP thread per worker.
+
+    Several workers each running the classifiers with one OpenMP thread per
+    core oversubscribe the machine, and OpenMP's spinning threads then make
+    everything several times slower.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return score_records(records, load_spec(spec), sentences)
 
 
 def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the main process
+    # the workers are the parallelism: one OpenMP thread each (read when the classifier's runtime loads), or
+    # N workers x N threads fight over N cores and every tree of the classifier waits for a descheduled thread
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ["OMP_NUM_THREADS"] = "1"  # before the worker imports scikit-learn
 
 
 # --------------------------------------------------------------------------- pandas / Dask / Spark
@@ -330,15 +364,21 @@ class _PartialFile:
 
     def write(self, rows: list[dict]) -> None:
         if rows:
-            self.f.write(b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rows))
+            self.f.write(b"".join(json.dumps(r, ensure_ascii=False).encode("utf-8", "replace") + b"\n"
+                                  for r in rows))
             self.rows += len(rows)
 
     def sync(self) -> None:
         self.f.flush()
         os.fsync(self.f.fileno())
 
-    def close(self) -> None:
-        self.f.close()
+    def close(self, quiet: bool = False) -> None:
+        """Close (flushing what is buffered); ``quiet``: while failing anyway, a failed flush is not news."""
+        try:
+            self.f.close()
+        except OSError:
+            if not quiet:
+                raise
 
 
 def _state_path(out: Path) -> Path:
@@ -355,12 +395,25 @@ def _iter_partial(path: Path) -> Iterator[dict]:
             yield json.loads(line)
 
 
-def _finalize(partial: Path, out: Path, fmt: str, fields: tuple[str, ...]) -> None:
-    """Convert the partial JSONL to the report format in a temporary file, then rename it into place."""
-    tmp = out.with_name(out.name + ".tmp")
+def _convert(partial: Path, out: Path, fmt: str, fields: tuple[str, ...]) -> Path:
+    """Convert the partial JSONL to the report format in a synced temporary file; return the file to rename.
+
+    A failure (full disk, Ctrl-C) removes the temporary file: no half-written file is left, the partial is kept.
+    """
     if fmt == "jsonl":
-        os.replace(partial, out)
-        return
+        return partial
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        _write_converted(partial, tmp, fmt, fields)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _write_converted(partial: Path, tmp: Path, fmt: str, fields: tuple[str, ...]) -> None:
     if fmt == "csv":
         import csv
 
@@ -386,10 +439,16 @@ def _finalize(partial: Path, out: Path, fmt: str, fields: tuple[str, ...]) -> No
             w.write_table(pa.Table.from_pylist(batch, schema=schema))
     else:
         raise AuditError(f"unknown report format {fmt!r}")
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, out)
-    partial.unlink()
+
+
+def _check_target(path: Path, what: str) -> None:
+    """Refuse a report path that cannot be written by rename (a folder, a device, a pipe) or has no folder."""
+    if path.parent.exists() and not path.parent.is_dir():
+        raise AuditError(f"{path}: {path.parent} is not a folder")
+    if not path.parent.is_dir():
+        raise AuditError(f"{path}: folder {path.parent} does not exist")
+    if path.exists() and not path.is_file():
+        raise AuditError(f"{path}: exists and is not a regular file; the {what} must be a file name")
 
 
 def _arrow_types() -> dict:
@@ -425,11 +484,15 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     """
     global _ARROW_TYPES
     out = Path(opts.out)
-    if not out.parent.is_dir():
-        raise AuditError(f"{out}: folder {out.parent} does not exist")
+    _check_target(out, "report")
     partial, state_path = _partial_path(out), _state_path(out)
     sent_path = Path(opts.sentences) if opts.sentences else None
     sent_partial = _partial_path(sent_path) if sent_path else None
+    if sent_path is not None:
+        _check_target(sent_path, "sentence report")
+        if os.path.abspath(sent_path) == os.path.abspath(out):
+            raise AuditError(f"{out}: the report and the sentence report must be different files")
+    sentences_final = False  # resumed after the sentence report was already renamed into place
     identity = opts.identity()
     det = load_spec(opts.detector)  # fail early (bad model) before any work
     summary = Summary(threshold=det.config.document_cut(det.model.thresholds_))
@@ -445,8 +508,11 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
                 summary.add(row)
             done = rows_file.rows
             sent_file = None
-            if sent_partial is not None:
-                sent_file = _PartialFile(sent_partial, resume=sent_partial.exists(), seq_below=done)
+            if sent_partial is not None and sent_path is not None:
+                if not sent_partial.exists() and sent_path.exists():
+                    sentences_final = True  # killed between the two renames of the last step: all rows are done
+                else:
+                    sent_file = _PartialFile(sent_partial, resume=sent_partial.exists(), seq_below=done)
             log(f"resuming: {done:,} records already done")
         else:
             if resume:
@@ -460,32 +526,55 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     started = time.time()
     records = iter_records(opts.inputs, opts.input, input_progress)
     todo = (r for r in records if r.seq >= done)
+    if sentences_final:
+        todo = _nothing_left(todo, out)
     chunks = _chunks(todo, opts.chunk_size)
     want_sentences = sent_file is not None
     try:
         for rows, srows in _map_chunks(chunks, opts.detector, want_sentences, jobs, scheduler):
+            target = rows_file
             try:
                 if sent_file is not None:
+                    target = sent_file
                     sent_file.write(srows)
                     sent_file.sync()
+                    target = rows_file
                 rows_file.write(rows)
                 rows_file.sync()
             except OSError as exc:
-                raise AuditError(f"cannot write {rows_file.path}: {exc.strerror or exc}; the rows written so far "
-                                 "are kept: free space or fix the folder, then rerun with --resume") from exc
+                raise _write_error(target.path, exc) from exc
             for row in rows:
                 summary.add(row)
             if progress:
                 progress(rows_file.rows, len(rows))
-    finally:
-        rows_file.close()
+    except BaseException:
+        rows_file.close(quiet=True)
         if sent_file is not None:
-            sent_file.close()
+            sent_file.close(quiet=True)
+        raise
+    for pf in (rows_file, sent_file):
+        if pf is not None:
+            try:
+                pf.close()
+            except OSError as exc:
+                raise _write_error(pf.path, exc) from exc
     try:
         _ARROW_TYPES = _arrow_types()
-        if sent_path is not None and sent_partial is not None:
-            _finalize(sent_partial, sent_path, report_format(str(sent_path)), SENTENCE_FIELDS)
-        _finalize(partial, out, opts.fmt, ROW_FIELDS)
+        # both files are converted before either is renamed: a failure leaves both partials, for --resume
+        renames = []
+        if sent_path is not None and sent_partial is not None and not sentences_final:
+            renames.append((_convert(sent_partial, sent_path, report_format(str(sent_path)), SENTENCE_FIELDS),
+                            sent_path, sent_partial))
+        try:
+            renames.append((_convert(partial, out, opts.fmt, ROW_FIELDS), out, partial))
+        except BaseException:
+            for src, _dst, part in renames:
+                if src != part:
+                    src.unlink(missing_ok=True)
+            raise
+        for src, dst, part in renames:
+            os.replace(src, dst)
+            part.unlink(missing_ok=True)
         state_path.unlink(missing_ok=True)
     except OSError as exc:
         raise AuditError(f"cannot write {out}: {exc.strerror or exc}; the rows are kept in {partial}: rerun "
@@ -493,6 +582,18 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     return summary.to_dict(inputs=list(opts.inputs), report=str(out), model=det.model_id,
                            started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
                            elapsed_s=round(time.time() - started, 2))
+
+
+def _write_error(path: Path, exc: OSError) -> AuditError:
+    return AuditError(f"cannot write {path}: {exc.strerror or exc}; the rows written so far are kept: free space "
+                      "or fix the folder, then rerun with --resume")
+
+
+def _nothing_left(todo: Iterator[Record], out: Path) -> Iterator[Record]:
+    for rec in todo:
+        raise AuditError(f"{out}: the sentence report was finished but record {rec.seq} was not; rerun without "
+                         "--resume")
+        yield rec  # pragma: no cover
 
 
 def _iter_partial_prefix(path: Path, n: int) -> Iterator[dict]:

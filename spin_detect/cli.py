@@ -27,18 +27,22 @@ app = typer.Typer(
 
 
 def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"spin-detect: error: {message}", err=True)
+    """One line on stderr (whatever the message holds), then exit with ``code``."""
+    from .sources import scrub
+
+    typer.echo(f"spin-detect: error: {' '.join(scrub(message).split())}", err=True)
     raise typer.Exit(code)
 
 
 def _read_input(source: str) -> tuple[str, str]:
-    """Read a file path or ``-`` (stdin); return ``(text, name)``."""
-    from .sources import InputError, decode_bytes, read_text_file
+    """Read a file path or ``-`` (stdin); return ``(text, name)``. At most MAX_DOCUMENT_BYTES are read."""
+    from .sources import MAX_DOCUMENT_BYTES, InputError, decode_bytes, read_limited, read_text_file, scrub
 
     try:
         if source == "-":
-            return decode_bytes(sys.stdin.buffer.read(), "<stdin>")[0], "<stdin>"
-        return read_text_file(source), source
+            return decode_bytes(read_limited(sys.stdin.buffer, MAX_DOCUMENT_BYTES, "<stdin>"), "<stdin>")[0], \
+                "<stdin>"
+        return read_text_file(source), scrub(source)
     except InputError as exc:
         _fail(str(exc))
     raise AssertionError("unreachable")
@@ -47,8 +51,12 @@ def _read_input(source: str) -> tuple[str, str]:
 def _read_article(source: str, html: str) -> tuple[str, str, str | None]:
     """Read an article to score (text or HTML, file or stdin); return ``(text, name, title)``."""
     from .inputs import Record, prepare_text, record_format
-    from .sources import InputError
+    from .sources import InputError, scrub
 
+    fmt = record_format(source) if source != "-" else None
+    if fmt in ("jsonl", "csv", "warc"):
+        _fail(f"{scrub(source)}: a {fmt.upper()} file holds many records and 'score' reads one article; "
+              f"use 'spin-detect audit {scrub(source)} --out report.jsonl'")
     raw, name = _read_input(source)
     kind = {"yes": "html", "no": "text"}.get(html, "auto")
     if html == "auto" and record_format(name) == "html":
@@ -125,12 +133,16 @@ def score(
 
     if html_input not in ("auto", "yes", "no"):
         _fail(f"--html-input must be auto, yes or no, not {html_input!r}")
-    text, name, _title = _read_article(file, html_input)
-    if not text.strip():
-        _fail(f"{name}: empty document (no text to score)")
-    text, cap_notes = cap_document(text)
-    det = _detector(model, preset, threshold, trust_model)
-    report = det.score_document(text)
+    try:
+        text, name, _title = _read_article(file, html_input)
+        if not text or text.isspace():
+            _fail(f"{name}: empty document (no text to score)")
+        text, cap_notes = cap_document(text)
+        det = _detector(model, preset, threshold, trust_model)
+        report = det.score_document(text)
+    except KeyboardInterrupt:
+        typer.echo("spin-detect: interrupted", err=True)
+        raise typer.Exit(130) from None
     report.notes[:0] = cap_notes
     if html_out is not None:
         from .html_report import document_page
@@ -148,9 +160,23 @@ def score(
 
 
 def _atomic_write(path: Path, content: str) -> None:
-    """Write a file through a temporary sibling and a rename: never half-written."""
-    import os
+    """Write a file through a temporary sibling and a rename: never half-written.
 
+    A symbolic link is followed (the file it points to is replaced, the link stays). An existing path that is
+    not a regular file (``/dev/stdout``, a named pipe) is written to directly: renaming over it would replace it.
+    """
+    import os
+    import stat
+
+    path = Path(os.path.realpath(path))
+    try:
+        direct = not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        direct = False
+    if direct:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(content)
+        return
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
@@ -243,7 +269,11 @@ def audit(
     if html_input not in ("auto", "yes", "no"):
         _fail(f"--html-input must be auto, yes or no, not {html_input!r}")
     spec = DetectorSpec(None if model in (None, "default") else model, preset, threshold, trust_model)
-    _detector(spec.model, preset, threshold, trust_model)  # a bad model or preset fails here, cleanly
+    try:
+        _detector(spec.model, preset, threshold, trust_model)  # a bad model or preset fails here, cleanly
+    except KeyboardInterrupt:
+        typer.echo("spin-detect: interrupted before the audit started", err=True)
+        raise typer.Exit(130) from None
     opts = AuditOptions(inputs=list(inputs), out=str(out), fmt=report_format(str(out)),
                         sentences=str(sentences) if sentences else None,
                         input=InputOptions(text_field=text_field, id_field=id_field, url_field=url_field,
@@ -254,6 +284,9 @@ def audit(
             import pyarrow  # noqa: F401
         except ImportError:
             _fail("Parquet output needs pyarrow: pip install 'spin-detect[parquet]'")
+    for path in (summary_json, summary_html):  # fail before the run, not after it
+        if path is not None and not Path(os.path.realpath(path)).parent.is_dir():
+            _fail(f"{path}: folder {path.parent} does not exist", code=1)
     show = sys.stderr.isatty() if progress is None else progress
     on_rows = on_bytes = close = None
     if show:
@@ -280,7 +313,11 @@ def audit(
             try:
                 _atomic_write(path, content())
             except OSError as exc:
-                _fail(f"{path}: cannot write ({exc.strerror or exc})", code=1)
+                _fail(f"{path}: cannot write ({exc.strerror or exc}); the report {out} is complete", code=1)
+            except KeyboardInterrupt:
+                typer.echo(f"spin-detect: interrupted; the report {out} is complete, {path} was not written",
+                           err=True)
+                raise typer.Exit(130) from None
     typer.echo(format_summary(summary), err=True)
     typer.echo(f"report: {out}" + (f"; sentences: {sentences}" if sentences else ""), err=True)
 

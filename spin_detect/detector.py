@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -153,8 +154,10 @@ def _read_model(folder: Path, trust_unverified: bool) -> tuple[SpinModel, dict]:
     if mpath.is_file():
         try:
             manifest = json.loads(mpath.read_text())
-        except ValueError as exc:
+        except (ValueError, UnicodeDecodeError) as exc:
             raise ModelError(f"{mpath}: unreadable manifest ({exc})") from exc
+        if not isinstance(manifest, dict):
+            raise ModelError(f"{mpath}: not a spin-detect manifest (a JSON {type(manifest).__name__}, not an object)")
     if not trust_unverified:
         if not manifest:
             raise ModelError(f"{folder}: no manifest.json; refusing to load an unverified model "
@@ -227,8 +230,9 @@ class Detector:
         cfg = self.config
         flat = [s for _, sents in batch for s in sents]
         fs = extract([s.text for s in flat], self.extractor, tokens=[s.tokens for s in flat]) if flat else None
-        tok_prob = self.model.token_proba(fs) if fs is not None else np.zeros(0)
-        sent_prob = self.model.sentence_proba(fs, tok_prob) if fs is not None else np.zeros(0)
+        with _few_threads(len(fs.tok) if fs is not None else 0):
+            tok_prob = self.model.token_proba(fs) if fs is not None else np.zeros(0)
+            sent_prob = self.model.sentence_proba(fs, tok_prob) if fs is not None else np.zeros(0)
         doc_index = np.repeat(np.arange(len(batch)), [len(s) for _, s in batch])
         doc_prob = self.model.document_proba(sent_prob, doc_index, len(batch))
         cut = cfg.document_cut(self.model.thresholds_)
@@ -262,6 +266,11 @@ class Detector:
             likelihood = float(doc_prob[d]) if sents else 0.0
             if not sents:
                 verdict = "empty"
+            elif words < cfg.min_words and _has_words(_text, cfg.min_words):
+                # words of other scripts (Cyrillic, CJK...) are not "wordlike" English tokens
+                verdict = "out_of_scope"
+                notes.append(f"this does not look like English (fewer than {cfg.min_words} of its words are "
+                             "known English words); spin-detect judges English text only")
             elif words < cfg.min_words:
                 verdict = "too_short"
                 notes.append(f"only {words} words; at least {cfg.min_words} are needed for a verdict")
@@ -276,6 +285,27 @@ class Detector:
             reports.append(DocumentReport(round(likelihood, 4), verdict, round(cut, 4), len(sents),
                                           sum(r.flagged for r in reports_s), reports_s, self.model_id, notes))
         return reports
+
+
+def _few_threads(n_rows: int):
+    """One OpenMP thread for small batches: the classifiers' per-tree parallel
+    sections cost more than they save on a few thousand rows, and on a busy
+    machine each one waits for a descheduled thread (seconds per document)."""
+    from contextlib import nullcontext
+
+    if n_rows >= 20_000:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="openmp")
+
+
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+
+
+def _has_words(text: str, n: int) -> bool:
+    """Whether ``text`` has at least ``n`` runs of letters, in any script."""
+    return any(i >= n for i, _ in enumerate(_LETTERS_RE.finditer(text), 1))
 
 
 def _col(name: str) -> int:

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sources import MAX_DOCUMENT_BYTES, InputError, decode_bytes
+from .sources import MAX_DOCUMENT_BYTES, InputError, decode_bytes, read_limited, scrub
 
 __all__ = ["FORMATS", "InputOptions", "Record", "input_size", "iter_records", "prepare_text", "record_format"]
 
@@ -152,7 +152,15 @@ def iter_records(paths: list[str], options: InputOptions | None = None, progress
             yield from _file(root, str(root), counter, opts, forced=True)
             counter.done(_size(root))
         else:
-            yield Record(counter.next(), str(p), str(p), error=f"{p}: no such file or folder", status="error")
+            name = scrub(str(p))
+            try:
+                os.stat(p)
+                reason = "not a regular file or folder"
+            except FileNotFoundError:
+                reason = "no such file or folder" + (" (broken symbolic link)" if root.is_symlink() else "")
+            except OSError as exc:
+                reason = f"cannot read ({exc.strerror})"
+            yield Record(counter.next(), name, name, error=f"{name}: {reason}", status="error")
 
 
 def _size(path: Path) -> int:
@@ -166,20 +174,21 @@ def _walk(root: Path, counter: _Counter, opts: InputOptions) -> Iterator[Record]
     errors: list[OSError] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
         while errors:  # report unlistable folders where they are met
-            exc = errors.pop(0)
-            yield Record(counter.next(), str(exc.filename), str(exc.filename), status="error",
-                         error=f"{exc.filename}: cannot list folder ({exc.strerror})")
+            yield _walk_error(errors.pop(0), counter)
         dirnames.sort()  # os.walk does not follow symlinked folders: no loops
         for name in sorted(filenames):
             if record_format(name) is None:
                 continue
             full = Path(dirpath) / name
-            yield from _file(full, full.relative_to(root).as_posix(), counter, opts, forced=False)
+            yield from _file(full, scrub(full.relative_to(root).as_posix()), counter, opts, forced=False)
             counter.done(_size(full))
     while errors:
-        exc = errors.pop(0)
-        yield Record(counter.next(), str(exc.filename), str(exc.filename), status="error",
-                     error=f"{exc.filename}: cannot list folder ({exc.strerror})")
+        yield _walk_error(errors.pop(0), counter)
+
+
+def _walk_error(exc: OSError, counter: _Counter) -> Record:
+    name = scrub(str(exc.filename))
+    return Record(counter.next(), name, name, status="error", error=f"{name}: cannot list folder ({exc.strerror})")
 
 
 class _Gunzip(io.BufferedIOBase):
@@ -265,7 +274,7 @@ def _open_binary(path: Path):
 
 def _file(path: Path, doc_id: str, counter: _Counter, opts: InputOptions, forced: bool) -> Iterator[Record]:
     fmt = record_format(path) or ("text" if forced else None)
-    src = str(path)
+    src = scrub(str(path))
     if fmt in ("jsonl", "csv", "warc"):
         try:
             fh = _open_binary(path)
@@ -288,10 +297,8 @@ def _file(path: Path, doc_id: str, counter: _Counter, opts: InputOptions, forced
         size = path.stat().st_size
         if size > opts.max_bytes:
             raise InputError(f"{src}: {size:,} bytes is over the {opts.max_bytes:,}-byte limit per document")
-        with _open_binary(path) as f:
-            data = f.read(opts.max_bytes + 1)
-        if len(data) > opts.max_bytes:
-            raise InputError(f"{src}: decompresses to over the {opts.max_bytes:,}-byte limit per document")
+        with _open_binary(path) as f:  # in blocks, to the end (gzip) and never past the limit (devices, bombs)
+            data = read_limited(f, opts.max_bytes, src if not src.lower().endswith(".gz") else f"{src} (decompressed)")
     except InputError as exc:
         yield Record(seq, doc_id, src, status="error", error=str(exc))
         return
@@ -303,7 +310,7 @@ def _file(path: Path, doc_id: str, counter: _Counter, opts: InputOptions, forced
 
 def _reason(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
-    return f"{exc.__class__.__name__}: {text}"
+    return f"{exc.__class__.__name__}: {' '.join(text.split())[:300]}"
 
 
 def _field_kind(opts: InputOptions) -> str:
@@ -313,9 +320,9 @@ def _field_kind(opts: InputOptions) -> str:
 def _from_fields(obj: dict, seq: int, where: str, opts: InputOptions) -> Record:
     """A record from a JSON object or CSV row; errors for missing or non-string fields."""
     raw_id = obj.get(opts.id_field)
-    doc_id = str(raw_id) if raw_id not in (None, "") else where
+    doc_id = scrub(str(raw_id)) if raw_id not in (None, "") else where
     url = obj.get(opts.url_field)
-    url = url if isinstance(url, str) and url else None
+    url = scrub(url) if isinstance(url, str) and url else None
     text = obj.get(opts.text_field)
     if opts.text_field not in obj:
         return Record(seq, doc_id, where, url, status="error", error=f"{where}: no {opts.text_field!r} field")
@@ -464,6 +471,9 @@ def _warc_stream(fh, src: str, counter: _Counter, opts: InputOptions) -> Iterato
             if rec.rec_type is None or rec.format != "warc":
                 problem = "a record without a WARC header"
                 break
+            if rec.rec_headers.get_header("Content-Length") is None:  # warcio would read it to the end of file
+                problem, offset = "a record without Content-Length", end
+                break
             if rec.rec_type not in ("response", "resource", "conversion"):
                 while rec.content_stream().read(1 << 20):
                     pass
@@ -506,7 +516,9 @@ def _warc_stream(fh, src: str, counter: _Counter, opts: InputOptions) -> Iterato
                 yield Record(seq, rid, where, url, date, payload=data, kind=kind, charset=charset)
             counter.at(fh)
     except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
-        problem = _reason(exc)
+        problem, offset = _reason(exc), end
+    except Exception as exc:  # warcio meets malformed headers with AttributeError, KeyError...: still the file's fault
+        problem, offset = f"unreadable record ({_reason(exc)})", end
     if problem is None and guard.error is not None:
         problem = f"file breaks off ({_reason(guard.error)})"
     if problem is None:
@@ -537,7 +549,7 @@ def prepare_text(rec: Record) -> tuple[str, str | None]:
         if text is None:
             text = decode_bytes(payload, rec.source)[0]
     else:
-        text = payload or ""
+        text = scrub(payload or "")
         if "\0" in text[:8192]:
             raise InputError(f"{rec.source}: binary data (NUL characters), not text")
     kind = rec.kind

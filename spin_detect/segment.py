@@ -89,8 +89,9 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 
-# A candidate sentence end: terminal punctuation, optional closing quotes/brackets.
-_END_RE = re.compile(r"""(?:[.!?]+|…|\.\.\.)['"”’)\]]*(?=\s|$)""")
+# A candidate sentence end: terminal punctuation, optional closing quotes/brackets. A run of marks is tried from
+# its first mark only and never backtracked into (possessive ++ / *+): "....x" costs linear time, not quadratic.
+_END_RE = re.compile(r"""(?:(?<![.!?])[.!?]++|…|\.\.\.)['"”’)\]]*+(?=\s|$)""")
 _BLOCK_SPLIT_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _BULLET_RE = re.compile(r"""\s*(?:[-*•·▪–—]|\d{1,3}[.)])\s+""")
 _WORD_BEFORE_RE = re.compile(r"([^\s(\[\"'“‘]+)$")

@@ -197,3 +197,16 @@ def test_input_options_reach_the_reader(tmp_path):
     run_audit(opts)
     (row,) = _rows(tmp_path / "r.jsonl")
     assert row["id"] == "x1" and row["status"] == "ok"
+
+
+def test_ids_and_urls_never_name_output_files(tmp_path):
+    feed = tmp_path / "in" / "feed.jsonl"
+    feed.parent.mkdir()
+    feed.write_text("\n".join(json.dumps({"id": i, "url": u, "text": ORIGINAL}) for i, u in [
+        ("../../escape.txt", "https://x.example/../../etc/passwd"), ("/tmp/abs", "file:///etc/shadow")]) + "\n")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    before = set(tmp_path.rglob("*"))
+    run_audit(AuditOptions(inputs=[str(feed)], out=str(out_dir / "r.jsonl"), sentences=str(out_dir / "s.jsonl")))
+    assert set(tmp_path.rglob("*")) - before == {out_dir / "r.jsonl", out_dir / "s.jsonl"}
+    assert [r["id"] for r in _rows(out_dir / "r.jsonl")] == ["../../escape.txt", "/tmp/abs"]
