@@ -289,12 +289,12 @@ def format_summary(s: dict) -> str:
                                                                              key=lambda kv: -kv[1])))
     counts = s["histogram"]["counts"]
     if any(counts):
-        top = max(counts)
+        pairs = [counts[i] + counts[i + 1] for i in range(0, 20, 2)]
+        top = max(pairs)
         lines.append("spin likelihood of judged documents:")
-        for i in range(0, 20, 2):
-            c = counts[i] + counts[i + 1]
-            bar = "#" * (round(40 * c / (top * 2)) if c else 0) or ("." if c else "")
-            lines.append(f"  {i * 5:3d}-{i * 5 + 10:3d}%  {c:>8,}  {bar}")
+        for i, c in enumerate(pairs):
+            bar = "#" * round(40 * c / top) or ("." if c else "")
+            lines.append(f"  {i * 10:3d}-{i * 10 + 10:3d}%  {c:>8,}  {bar}")
     if s["hosts"]:
         lines.append("hosts with the highest share of spun pages:")
         lines += [f"  {h['share']:6.1%}  {h['spun']:,}/{h['documents']:,}  {h['host']}" for h in s["hosts"][:10]]

@@ -129,3 +129,13 @@ def test_untrusted_models_are_refused(tmp_path):
     assert np.isfinite(load_detector(folder, trust_unverified=True).score_sentences(["A test."])).all()
     with pytest.raises(ModelError, match="no model.joblib"):
         load_detector(tmp_path)
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", '"text"', "{not json", "\udcff".encode("utf-8", "surrogatepass")])
+def test_malformed_manifests_are_refused_cleanly(tmp_path, content):
+    folder = tmp_path / "m"
+    shutil.copytree(_default_model_dir(), folder)
+    path = folder / "manifest.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(ModelError, match="manifest"):
+        load_detector(folder)
