@@ -451,7 +451,8 @@ class _progress:
 @app.command()
 def spin(
     file: Annotated[str, typer.Argument(help="Text to spin: a text file, or - for stdin.")],
-    style: Annotated[str, typer.Option(help="Spinner style: wordnet, wordnet-rare, commercial, mixed, moby.")
+    style: Annotated[str, typer.Option(help="Spinner style: wordnet, wordnet-rare, commercial, mixed, fluent, "
+                                            "distributional, moby.")
                      ] = "commercial",
     rate: Annotated[float | None, typer.Option(min=0.0, max=1.0,
                                                help="Share of words to replace (style default: 0.3).")] = None,

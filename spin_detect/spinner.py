@@ -5,9 +5,13 @@ much they change. This one covers that range, so that a detector trained on its
 output learns what spinning does to language rather than one tool's quirks:
 
 * **synonym sources** (packaged tables, combined freely): ``wordnet`` (WordNet 3.0
-  synsets), ``moby`` (the much broader, sense-free Moby Thesaurus) and ``phrases``
+  synsets), ``moby`` (the much broader, sense-free Moby Thesaurus), ``phrases``
   (our table in the style of commercial spinners: reporting verbs, wordy
-  function phrases, numbers spelled differently, "end up" -> "find yourself");
+  function phrases, numbers spelled differently, "end up" -> "find yourself")
+  and ``neighbours`` (the five nearest distributional neighbours of a word in
+  the reference statistics: no thesaurus at all, like spinners that swap words
+  by embedding similarity; related words of every kind, "said" -> "told",
+  "North" -> "South");
 * **choice policy**: ``uniform`` over all senses (cheap spinners), ``rare``
   (prefers unusual words), ``frequent`` (prefers common words) or ``fluent``
   (prefers the synonym that fits between the neighbouring words best, as
@@ -36,7 +40,7 @@ from .thesaurus import Thesaurus
 
 __all__ = ["POLICIES", "SOURCES", "STYLES", "Change", "SpinConfig", "SpinResult", "Spinner", "spin_text"]
 
-SOURCES = {"wordnet": "thesaurus.bin", "moby": "moby.bin", "phrases": "phrases.bin"}
+SOURCES = {"wordnet": "thesaurus.bin", "moby": "moby.bin", "phrases": "phrases.bin", "neighbours": "neighbors.bin"}
 #: Sources whose entries cover function words on purpose; thesauri do not, and
 #: their entries for them are noise no spinner produces ("at" -> "astatine").
 _FUNCTION_WORD_SOURCES = frozenset({"phrases"})
@@ -92,6 +96,7 @@ STYLES: dict[str, SpinConfig] = {
     "mixed": SpinConfig(sources=("phrases", "wordnet"), policy="uniform", source_weights=()),
     "moby": SpinConfig(sources=("moby",), policy="uniform", source_weights=()),
     "fluent": SpinConfig(sources=("phrases", "wordnet"), policy="fluent"),
+    "distributional": SpinConfig(sources=("neighbours",), policy="uniform", source_weights=()),
 }
 
 
@@ -133,10 +138,42 @@ class SpinResult:
 
 
 @cache
-def _table(source: str) -> Thesaurus:
+def _table(source: str):
     from .resources import data_file
 
+    if source == "neighbours":
+        return NeighbourThesaurus()
     return Thesaurus.load(data_file(SOURCES[source]))
+
+
+class NeighbourThesaurus:
+    """The distributional neighbours of the reference statistics, looked up like a thesaurus.
+
+    ``synonyms(word)`` gives the (at most) five most similar single words;
+    multiword keys and the reference's special tokens have none.
+    """
+
+    K = 5
+
+    def __init__(self):
+        from .resources import default_neighbours, default_reference
+
+        self.neighbours = default_neighbours()
+        self.ref = default_reference()
+
+    def synonyms(self, key: str) -> list[_Entry]:
+        if " " in key:
+            return []
+        i = self.ref.word_id(key)
+        if i < 3:  # <s>, </s>, <unk>
+            return []
+        vocab = self.ref.vocab
+        return [_Entry(vocab[int(j)]) for j in self.neighbours.of(i)[: self.K]]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    text: str
 
 
 def _is_word(tok: str) -> bool:

@@ -117,3 +117,17 @@ def test_bad_config_is_refused():
         SpinConfig(policy="clever")
     with pytest.raises(ValueError, match="sources"):
         SpinConfig(sources=("roget",))
+
+
+def test_distributional_style_swaps_words_for_their_neighbours():
+    from spin_detect.spinner import NeighbourThesaurus
+
+    table = NeighbourThesaurus()
+    text = ("The government said on Monday that the economy grew faster than expected in the third quarter, "
+            "helped by strong spending by consumers and companies.")
+    result = spin_text(text, "distributional", rate=0.4, seed=3)
+    assert result.changes
+    for c in result.changes:
+        assert " " not in c.original  # single words only
+        assert c.replacement.lower() in {e.text for e in table.synonyms(c.original.lower())}
+    assert table.synonyms("end up") == [] and table.synonyms("<unk>") == []
