@@ -210,3 +210,13 @@ def test_ids_and_urls_never_name_output_files(tmp_path):
     run_audit(AuditOptions(inputs=[str(feed)], out=str(out_dir / "r.jsonl"), sentences=str(out_dir / "s.jsonl")))
     assert set(tmp_path.rglob("*")) - before == {out_dir / "r.jsonl", out_dir / "s.jsonl"}
     assert [r["id"] for r in _rows(out_dir / "r.jsonl")] == ["../../escape.txt", "/tmp/abs"]
+
+
+def test_score_partitions_is_score_frame_per_batch():
+    from spin_detect.audit import score_partitions
+
+    batches = [pd.DataFrame({"id": ["a"], "text": [ORIGINAL]}), pd.DataFrame({"id": ["b", "c"], "text": [SPUN, ""]})]
+    out = list(score_partitions(iter(batches), preset="strict"))
+    assert [len(o) for o in out] == [1, 2]
+    assert out[1]["verdict"].tolist()[1] == "empty"
+    assert out[0]["likelihood"].iloc[0] == score_frame(batches[0], preset="strict")["likelihood"].iloc[0]
