@@ -17,6 +17,7 @@ trained with) and refuses anything that does not match unless
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -150,6 +151,10 @@ def _read_model(folder: Path, trust_unverified: bool) -> tuple[SpinModel, dict]:
     mpath, fpath = folder / "manifest.json", folder / "model.joblib"
     if not fpath.is_file():
         raise ModelError(f"{folder}: no model.joblib in this folder")
+    try:
+        data = fpath.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{fpath}: cannot read ({exc.strerror or exc})") from exc
     manifest: dict = {}
     if mpath.is_file():
         try:
@@ -167,10 +172,11 @@ def _read_model(folder: Path, trust_unverified: bool) -> tuple[SpinModel, dict]:
                              f"cannot be read by spin-detect {__version__} (it reads {MODEL_FORMAT} "
                              f"v{MODEL_VERSION}); retrain it or use spin-detect "
                              f"{manifest.get('spin_detect_version', '?')}")
-        if _sha256(fpath) != manifest.get("sha256"):
+        if hashlib.sha256(data).hexdigest() != manifest.get("sha256"):
             raise ModelError(f"{fpath}: checksum does not match the manifest; the file was altered "
                              "(pass --trust-model only if you know why)")
-    model = joblib.load(fpath)
+    # Unpickle the very bytes that were checked: the file cannot be swapped in between.
+    model = joblib.load(io.BytesIO(data))
     if not isinstance(model, SpinModel):
         raise ModelError(f"{fpath}: not a spin-detect model")
     return model, manifest
@@ -237,28 +243,42 @@ class Detector:
         doc_prob = self.model.document_proba(sent_prob, doc_index, len(batch))
         cut = cfg.document_cut(self.model.thresholds_)
         reports = []
-        tok_start = np.r_[0, np.cumsum([len(s.tokens) for s in flat])]
+        tok_start = np.r_[0, np.cumsum([len(s.tokens) for s in flat])].tolist()
+        # Per document: word-like tokens, known ones, common ones (all tokens at once).
+        n_docs = len(batch)
+        if fs is not None and len(fs.tok):
+            wl = fs.tok[:, _WORDLIKE_COL] > 0
+            tok_doc = doc_index[fs.tok_sent]
+            doc_words = np.bincount(tok_doc[wl], minlength=n_docs).tolist()
+            doc_known = np.bincount(tok_doc[wl & (fs.tok[:, _OOV_COL] == 0)], minlength=n_docs).tolist()
+            doc_common = np.bincount(tok_doc[wl & (fs.tok[:, _LOGFREQ_COL] >= self._common_cut)],
+                                     minlength=n_docs).tolist()
+            # Sentences that can have evidence: a token at the threshold or above (or NaN, which
+            # the loop below would not stop at); the others have none.
+            ev_tok = (tok_prob >= cfg.evidence_threshold) | np.isnan(tok_prob)
+            has_ev = (np.bincount(fs.tok_sent[ev_tok], minlength=len(flat)) > 0).tolist()
+        else:
+            doc_words = doc_known = doc_common = [0] * n_docs
+            has_ev = [False] * len(flat)
+        sent_p = sent_prob.tolist()
         k = 0
         for d, (_text, sents) in enumerate(batch):
             reports_s = []
-            known = words = common = 0
+            known, words, common = doc_known[d], doc_words[d], doc_common[d]
             for s in sents:
-                lo, hi = tok_start[k], tok_start[k + 1]
-                p = float(sent_prob[k])
+                p = sent_p[k]
                 ev = []
-                tp = tok_prob[lo:hi]
-                for j in np.argsort(-tp, kind="stable")[: cfg.max_evidence]:
-                    if tp[j] < cfg.evidence_threshold:
-                        break
-                    tok = s.tokens[j]
-                    orig = fs.originals[lo + j] or fs.nbr_originals[lo + j]
-                    if orig.lower() == tok.text.lower():
-                        orig = ""  # "months -> months?" says nothing
-                    ev.append(Evidence(tok.text, tok.start, tok.end, round(float(tp[j]), 4), orig))
-                wl = fs.tok[lo:hi, _WORDLIKE_COL] > 0
-                words += int(wl.sum())
-                known += int((wl & (fs.tok[lo:hi, _OOV_COL] == 0)).sum())
-                common += int((wl & (fs.tok[lo:hi, _LOGFREQ_COL] >= self._common_cut)).sum())
+                if has_ev[k]:
+                    lo, hi = tok_start[k], tok_start[k + 1]
+                    tp = tok_prob[lo:hi]
+                    for j in np.argsort(-tp, kind="stable")[: cfg.max_evidence]:
+                        if tp[j] < cfg.evidence_threshold:
+                            break
+                        tok = s.tokens[j]
+                        orig = fs.originals[lo + j] or fs.nbr_originals[lo + j]
+                        if orig.lower() == tok.text.lower():
+                            orig = ""  # "months -> months?" says nothing
+                        ev.append(Evidence(tok.text, tok.start, tok.end, round(float(tp[j]), 4), orig))
                 reports_s.append(SentenceReport(len(reports_s), s.text, s.start, s.end, round(p, 4),
                                                 p >= cfg.sentence_threshold, ev, s.truncated))
                 k += 1

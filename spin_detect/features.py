@@ -223,6 +223,8 @@ class FeatureExtractor:
         synonym candidates (rows of ``_m_len``/``_m_off``, ids in ``_m_ids``) are.
         """
         self._types: dict[str, int] = {}
+        #: multiword replacements per tuple of token types (see ``_span_candidates``)
+        self._spans: dict[tuple[int, ...], tuple] = {}
         self._type_word: list[str] = []
         self._tinfo = np.zeros((0, _T_COLS), dtype=np.int64)
         self._s_store = np.zeros(0, dtype=np.int64)
@@ -399,17 +401,21 @@ class FeatureExtractor:
         n = len(types)
         # Spans of 2+ tokens that are thesaurus headwords (few tokens start one): per span.
         room = np.minimum(info[:, _T_HEAD], lengths[sent] - (np.arange(n) - (np.cumsum(lengths) - lengths)[sent]))
-        tw = self._type_word
         type_list = types.tolist()
+        room_list = room.tolist()
+        spans = self._spans
         a_tok, a_len, a_clen, a_ids = [], [], [], []
         for t in np.flatnonzero(room >= 2).tolist():
-            words = [tw[x] for x in type_list[t : t + int(room[t])]]
-            for k in range(len(words), 1, -1):
-                for c in self._multi_candidates(" ".join(words[:k])):
-                    a_tok.append(t)
-                    a_len.append(k)
-                    a_clen.append(len(c))
-                    a_ids.extend(c)
+            key = tuple(type_list[t : t + room_list[t]])
+            got = spans.get(key)
+            if got is None:
+                got = self._span_candidates(key)
+            if got:
+                lens, clens, ids = got
+                a_tok.extend([t] * len(lens))
+                a_len.extend(lens)
+                a_clen.extend(clens)
+                a_ids.extend(ids)
         # One word -> several words ("year" -> "12 months"): cached per type, gathered in one go.
         b_cand, b_tok = csr_gather(np.arange(len(self._m_len)), info[:, _T_MOFF], info[:, _T_MCNT])
         b_clen = self._m_len[b_cand]
@@ -421,6 +427,25 @@ class FeatureExtractor:
         order = np.argsort(r_tok, kind="stable")
         cand_flat, _ = csr_gather(ids, (np.cumsum(c_len) - c_len)[order], c_len[order])
         return r_tok[order], r_len[order], c_len[order], cand_flat
+
+    def _span_candidates(self, key: tuple[int, ...]) -> tuple:
+        """Multiword replacements of the spans that start with the token types ``key``
+        (longest span first, candidates in list order) as ``(span lengths, candidate
+        lengths, candidate ids concatenated)``, or ``()`` if there are none;
+        cached per tuple of types (emptied with the type cache)."""
+        tw = self._type_word
+        words = [tw[x] for x in key]
+        lens, clens, ids = [], [], []
+        for k in range(len(words), 1, -1):
+            for c in self._multi_candidates(" ".join(words[:k])):
+                lens.append(k)
+                clens.append(len(c))
+                ids.extend(c)
+        got = (tuple(lens), tuple(clens), tuple(ids)) if lens else ()
+        if len(self._spans) > _MAX_TYPES:  # bounded memory; the value does not depend on the cache
+            self._spans.clear()
+        self._spans[key] = got
+        return got
 
     def _score_phrases(self, types, info, lengths, sent, X, lp, pos, suspicion, susp_pmi, colloc, span,
                        original) -> None:
@@ -598,12 +623,33 @@ def group_top_k_sum(group: np.ndarray, x: np.ndarray, n: int, k: int) -> np.ndar
     out = np.zeros(n)
     if len(x) == 0:
         return out
+    if k <= 3 and len(x) > 1 and np.all(group[1:] >= group[:-1]) and not np.isnan(x).any():
+        return _sorted_group_top_k_sum(group, np.asarray(x, dtype=float), out, k)
     order = np.lexsort((-x, group))
     g = group[order]
     first = np.r_[True, g[1:] != g[:-1]]
     rank = np.arange(len(g)) - np.maximum.accumulate(np.where(first, np.arange(len(g)), 0))
     keep = rank < k
     np.add.at(out, g[keep], x[order][keep])
+    return out
+
+
+def _sorted_group_top_k_sum(group: np.ndarray, x: np.ndarray, out: np.ndarray, k: int) -> np.ndarray:
+    """:func:`group_top_k_sum` for ``group`` sorted and ``x`` without NaN, with no sort:
+    the largest value of each group, then the largest of the rest, and so on,
+    added to ``out`` in that (descending) order, as the sorted version adds them."""
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    size = np.diff(np.r_[starts, len(x)])
+    g = group[starts]
+    rest = x.copy()
+    for r in range(k):
+        ok = size > r
+        if not ok.any():
+            break
+        top = group_first_max(group, rest, starts)
+        out[g[ok]] += rest[top][ok]
+        if r + 1 < k:
+            rest[top] = -np.inf
     return out
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .segment import norm, split_sentences
-from .store import DataFormatError, KeyLookup, StoredArrays, read_arrays, write_arrays
+from .store import DataFormatError, KeyLookup, StoredArrays, as_uint64, read_arrays, with_zero, write_arrays
 
 __all__ = ["BOS", "EOS", "FORMAT", "UNK", "VERSION", "ReferenceBuilder", "ReferenceStats"]
 
@@ -104,10 +104,14 @@ class ReferenceStats:
 
     def pair_count(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Count of each adjacent pair ``(a[i], b[i])``; 0 when unseen or pruned."""
-        a = np.asarray(a, dtype=np.uint64)
-        b = np.asarray(b, dtype=np.uint64)
-        rows = self._pairs.find((a << np.uint64(32)) | b)
-        return np.where(rows >= 0, self.bigram_counts[rows], 0).astype(np.int64)
+        key = np.left_shift(as_uint64(a), np.uint64(32))
+        key |= as_uint64(b)
+        return self._counts_or_zero[self._pairs.find(key)].astype(np.int64)
+
+    @cached_property
+    def _counts_or_zero(self) -> np.ndarray:
+        """``bigram_counts`` with a 0 for row -1 (pair not stored)."""
+        return with_zero(self.bigram_counts)
 
     @cached_property
     def _per_id(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

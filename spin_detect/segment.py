@@ -96,6 +96,7 @@ _BLOCK_SPLIT_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _BULLET_RE = re.compile(r"""\s*(?:[-*•·▪–—]|\d{1,3}[.)])\s+""")
 _WORD_BEFORE_RE = re.compile(r"([^\s(\[\"'“‘]+)$")
 _DIGIT_RE = re.compile(r"\d")
+_new_tuple = tuple.__new__
 _QUOTE_TABLE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
 
@@ -109,17 +110,16 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """
     if end is None:
         end = len(text)
-    return [Token(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text, start, end)]
+    # tuple.__new__ makes the same Token as Token(...) without a Python-level call per token
+    return [_new_tuple(Token, (m.group(), *m.span())) for m in _TOKEN_RE.finditer(text, start, end)]
 
 
 def norm(token: str) -> str:
     """The form a token is counted under: lower case, curly quotes and dashes
     straightened, every digit replaced by ``0`` (so "1987" and "1990" share
     statistics as a four-digit number)."""
-    t = token.lower().translate(_QUOTE_TABLE)
-    if any(c.isdigit() for c in t):
-        t = _DIGIT_RE.sub("0", t)
-    return t
+    # One regex pass: it changes nothing in a token without decimal digits.
+    return _DIGIT_RE.sub("0", token.lower().translate(_QUOTE_TABLE))
 
 
 def _is_boundary(text: str, dot_start: int, after: int) -> bool:

@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DataFormatError", "HashIndex", "KeyLookup", "StoredArrays", "read_arrays", "write_arrays"]
+__all__ = ["DataFormatError", "HashIndex", "KeyLookup", "StoredArrays", "as_uint64", "read_arrays", "with_zero",
+           "write_arrays"]
 
 MAGIC = b"SPINDET\0"
 _ALIGN = 64
@@ -175,16 +176,33 @@ def require_reference(path, table_sha256: str, reference) -> None:
 _FIB = np.uint64(0x9E3779B97F4A7C15)
 
 
+def as_uint64(x) -> np.ndarray:
+    """``np.asarray(x, dtype=np.uint64)``; an int64 array is reinterpreted without a copy
+    (casting int64 to uint64 keeps the bits, so the values are the same)."""
+    if isinstance(x, np.ndarray) and x.dtype == np.int64:
+        return x.view(np.uint64)
+    return np.asarray(x, dtype=np.uint64)
+
+
+def with_zero(values: np.ndarray) -> np.ndarray:
+    """``values`` with a 0 appended, so that ``with_zero(values)[rows]`` is 0 where a
+    lookup gave row -1 (absent) and ``values[rows]`` elsewhere."""
+    return np.concatenate([values, np.zeros(1, dtype=values.dtype)])
+
+
 class HashIndex:
     """Exact lookup of query keys in an array of unique keys, by open addressing.
 
     ``np.searchsorted`` on a large sorted table costs about 20 cache misses per
-    query; this table costs one or two. It stores row numbers of ``keys`` (any
-    unsigned integer dtype) in a power-of-two table with linear probing
-    (Fibonacci hashing picks the home slot) and confirms every hit against
-    ``keys`` itself, so :meth:`find` gives exactly the rows a binary search
-    would. Built in vectorised rounds (about 0.1 s for two million keys); 4
-    bytes per slot, at most half the slots used.
+    query; this table costs about one. It is a power-of-two table with linear
+    probing (Fibonacci hashing picks the home slot) that holds, per slot, the
+    key itself (``slot_keys``; a value that is not a key marks an empty slot)
+    and its row number in ``keys`` (``slot_rows``; -1 when empty). A probe
+    compares the query with the slot's key directly, so a lookup that ends at
+    a mismatch or an empty slot touches no other memory, and :meth:`find` gives
+    exactly the rows a binary search would. Built in vectorised rounds (about
+    0.1 s for two million keys); at most half the slots are used, each
+    ``keys.itemsize + 4`` bytes.
     """
 
     def __init__(self, keys: np.ndarray):
@@ -193,40 +211,70 @@ class HashIndex:
         self.bits = max(4, int(n * 2 - 1).bit_length())
         self.shift = np.uint64(64 - self.bits)
         self.mask = (1 << self.bits) - 1
-        table = np.full(1 << self.bits, -1, dtype=np.int32 if n < 2**31 else np.int64)
-        rows = np.arange(n, dtype=table.dtype)
+        rows_table = np.full(1 << self.bits, -1, dtype=np.int32 if n < 2**31 else np.int64)
+        rows = np.arange(n, dtype=rows_table.dtype)
         slots = self._home(keys)
         while len(rows):
-            free = table[slots] < 0
-            table[slots[free]] = rows[free]  # contested slots: one row wins, the others probe on
-            placed = table[slots] == rows
+            free = rows_table[slots] < 0
+            rows_table[slots[free]] = rows[free]  # contested slots: one row wins, the others probe on
+            placed = rows_table[slots] == rows
             rows, slots = rows[~placed], (slots[~placed] + 1) & self.mask
-        self.table = table
+        self.slot_rows = rows_table
+        self.empty = _absent_value(keys)
+        slot_keys = np.full(1 << self.bits, self.empty, dtype=np.asarray(self.empty).dtype)
+        used = rows_table >= 0
+        slot_keys[used] = keys[rows_table[used]]
+        self.slot_keys = slot_keys
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
-            return ((np.asarray(keys, dtype=np.uint64) * _FIB) >> self.shift).astype(np.intp)
+            h = np.multiply(np.asarray(keys, dtype=np.uint64), _FIB)
+        h >>= self.shift
+        return h.view(np.int64).astype(np.intp, copy=False)  # < 2**bits: the same numbers
 
     def find(self, queries: np.ndarray) -> np.ndarray:
         """Row of each query in ``keys``, -1 when absent."""
         q = np.asarray(queries).ravel()
         if len(self.keys) == 0:
             return np.full(np.shape(queries), -1, dtype=np.intp)
+        slot_keys, slot_rows, mask, empty = self.slot_keys, self.slot_rows, self.mask, self.empty
+        out = np.full(len(q), -1, dtype=np.intp)
+        # A query ends at the slot holding it or at an empty slot. A query equal to
+        # the empty marker also ends at an empty slot; its row there is -1.
         slots = self._home(q)
-        # First probe on the whole batch; most queries end here.
-        row = self.table[slots]
-        hit = (self.keys[row] == q) & (row >= 0)
-        out = np.where(hit, row, -1)
-        todo = np.flatnonzero((row >= 0) & ~hit)
-        slots = (slots[todo] + 1) & self.mask
+        k = slot_keys[slots]
+        hit = k == q
+        at = np.flatnonzero(hit)
+        out[at] = slot_rows[slots[at]]
+        todo = np.flatnonzero(~hit & (k != empty))  # First probe on the whole batch; most queries end here.
+        slots = slots[todo]
+        slots += 1
+        slots &= mask
         while len(todo):
-            row = self.table[slots]
-            filled = row >= 0
-            todo, slots, row = todo[filled], slots[filled], row[filled]
-            hit = self.keys[row] == q[todo]
-            out[todo[hit]] = row[hit]
-            todo, slots = todo[~hit], (slots[~hit] + 1) & self.mask
+            k = slot_keys[slots]
+            hit = k == q[todo]
+            if hit.any():
+                out[todo[hit]] = slot_rows[slots[hit]]
+            go = ~hit & (k != empty)
+            todo, slots = todo[go], slots[go]
+            slots += 1
+            slots &= mask
         return out.reshape(np.shape(queries))
+
+
+def _absent_value(keys: np.ndarray):
+    """A value of ``keys``' dtype (or, if every value is a key, of uint64) that is not a key."""
+    dtype = np.asarray(keys).dtype
+    top = np.iinfo(dtype).max
+    if not len(keys) or not (keys == top).any():
+        return dtype.type(top)
+    s = np.sort(keys)
+    if s[0] != 0:
+        return dtype.type(0)
+    gap = np.flatnonzero(np.diff(s) > 1)
+    if len(gap):
+        return dtype.type(s[gap[0]] + 1)
+    return np.uint64(2**64 - 1)  # all values of a narrower dtype are keys
 
 
 class KeyLookup:

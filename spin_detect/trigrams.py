@@ -15,10 +15,11 @@ The table is tied to one reference table (word ids) by its SHA-256.
 from __future__ import annotations
 
 import os
+from functools import cached_property
 
 import numpy as np
 
-from .store import KeyLookup, read_arrays, require_reference, write_arrays
+from .store import KeyLookup, as_uint64, read_arrays, require_reference, with_zero, write_arrays
 
 __all__ = ["Trigrams", "trigram_fingerprints", "write_trigrams", "FORMAT", "VERSION"]
 
@@ -30,9 +31,15 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 def trigram_fingerprints(a: np.ndarray, b: np.ndarray, c: np.ndarray, vocab_size: int) -> np.ndarray:
     """32-bit fingerprints of the id triples ``(a[i], b[i], c[i])``."""
     v = np.uint64(vocab_size)
-    key = (np.asarray(a, dtype=np.uint64) * v + np.asarray(b, dtype=np.uint64)) * v + np.asarray(c, dtype=np.uint64)
+    # (a * v + b) * v + c, then the mix, in place (same uint64 arithmetic, fewer temporaries)
+    key = np.multiply(as_uint64(a), v)
+    key += as_uint64(b)
+    key *= v
+    key += as_uint64(c)
     with np.errstate(over="ignore"):
-        return ((key * _MIX) >> np.uint64(32)).astype(np.uint32)
+        key *= _MIX
+    key >>= np.uint64(32)
+    return key.astype(np.uint32)
 
 
 class Trigrams:
@@ -64,7 +71,12 @@ class Trigrams:
     def count(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Count of each trigram (0 when unseen or below the build's cut-off)."""
         rows = self._lookup.find(trigram_fingerprints(a, b, c, self.vocab_size))
-        return np.where(rows >= 0, self.counts[rows], 0).astype(np.int64)
+        return self._counts_or_zero[rows].astype(np.int64)
+
+    @cached_property
+    def _counts_or_zero(self) -> np.ndarray:
+        """``counts`` with a 0 for row -1 (trigram not stored)."""
+        return with_zero(self.counts)
 
 
 def write_trigrams(path, fingerprints: np.ndarray, meta: dict) -> Trigrams:

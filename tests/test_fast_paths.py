@@ -141,3 +141,231 @@ def test_token_types_cache_gives_the_same_scores_as_a_fresh_extractor():
     singles = [len(ex._single_candidates(i)) if i != 2 else len(ex._oov_candidates(norm(t)))
                for i, t in zip(fresh.ids.tolist(), flat)]
     assert fresh.n_candidates.tolist() == singles
+
+
+@pytest.mark.parametrize("keys", [
+    np.array([0, 5, np.iinfo(np.uint32).max], dtype=np.uint32),  # the dtype's largest value is a key
+    np.array([1, 2, np.iinfo(np.uint64).max], dtype=np.uint64),
+    np.arange(256, dtype=np.uint8),  # every value is a key: the empty-slot marker must be wider
+    np.array([0, 1, 2, 3, 255], dtype=np.uint8),
+])
+def test_hash_index_empty_slot_marker_is_never_a_key(keys):
+    index = HashIndex(keys)
+    assert not (keys == index.empty).any()
+    # queries equal to the marker, to every key and to values around them
+    queries = np.concatenate([keys, keys + keys.dtype.type(1), keys - keys.dtype.type(1),
+                              np.array([index.empty]).astype(keys.dtype)])
+    assert np.array_equal(index.find(queries), _rows_by_binary_search(np.sort(keys), queries))
+    wide = np.array([int(index.empty)], dtype=np.uint64)  # a marker of uint64 asked as uint64
+    assert index.find(wide).tolist() == ([-1] if int(index.empty) not in keys.tolist() else [0])
+
+
+def test_hash_index_on_real_tables_matches_binary_search():
+    ref = default_reference()
+    rng = np.random.default_rng(5)
+    keys = ref.bigram_keys
+    queries = np.concatenate([keys[rng.integers(0, len(keys), 20_000)],
+                              (rng.integers(0, len(ref), 20_000).astype(np.uint64) << np.uint64(32))
+                              | rng.integers(0, len(ref), 20_000).astype(np.uint64)])
+    assert np.array_equal(HashIndex(keys).find(queries), _rows_by_binary_search(keys, queries))
+
+
+def _norm_reference(token):
+    import re
+
+    from spin_detect.segment import _QUOTE_TABLE
+
+    t = token.lower().translate(_QUOTE_TABLE)
+    if any(c.isdigit() for c in t):
+        t = re.sub(r"\d", "0", t)
+    return t
+
+
+def test_norm_equals_the_plain_version_on_every_character():
+    import sys
+
+    from spin_detect.segment import norm
+
+    chars = [chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i <= 0xDFFF]
+    for i in range(0, len(chars), 50):
+        chunk = "".join(chars[i : i + 50])
+        for token in (chunk, "A" + chunk + "1", chunk[::-1]):
+            assert norm(token) == _norm_reference(token)
+
+
+def test_tokenize_builds_the_same_tokens_as_the_plain_loop():
+    import random
+
+    from spin_detect.segment import _TOKEN_RE, Token, tokenize
+
+    rnd = random.Random(6)
+    alphabet = "ab Zé n't'’s@.+-_1,:/\u00a0\n…—()\"“"
+    texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 120))) for _ in range(500)]
+    texts += ["Dr. O'Neill can't see https://example.com/x, mail a.b@c.org; 1,200.5bn U.S."]
+    for text in texts:
+        for start, end in ((0, None), (len(text) // 3, 2 * len(text) // 3)):
+            want = [Token(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text, start,
+                                                                                    len(text) if end is None else end)]
+            got = tokenize(text, start, end)
+            assert got == want
+            assert all(type(t) is Token for t in got)
+
+
+def _phrase_replacements_reference(ex, types, info, lengths, sent):
+    """The uncached multiword loop (span candidates looked up word by word)."""
+    from spin_detect.features import _T_HEAD, _T_MCNT, _T_MOFF
+
+    n = len(types)
+    room = np.minimum(info[:, _T_HEAD], lengths[sent] - (np.arange(n) - (np.cumsum(lengths) - lengths)[sent]))
+    tw = ex._type_word
+    type_list = types.tolist()
+    a_tok, a_len, a_clen, a_ids = [], [], [], []
+    for t in np.flatnonzero(room >= 2).tolist():
+        words = [tw[x] for x in type_list[t : t + int(room[t])]]
+        for k in range(len(words), 1, -1):
+            for c in ex._candidate_phrases(" ".join(words[:k])):
+                a_tok.append(t)
+                a_len.append(k)
+                a_clen.append(len(c))
+                a_ids.extend(c)
+    b_cand, b_tok = csr_gather(np.arange(len(ex._m_len)), info[:, _T_MOFF], info[:, _T_MCNT])
+    b_clen = ex._m_len[b_cand]
+    b_ids, _ = csr_gather(ex._m_ids, ex._m_off[b_cand], b_clen)
+    r_tok = np.concatenate([np.array(a_tok, dtype=np.int64), b_tok])
+    r_len = np.concatenate([np.array(a_len, dtype=np.int64), np.ones(len(b_tok), dtype=np.int64)])
+    c_len = np.concatenate([np.array(a_clen, dtype=np.int64), b_clen])
+    ids = np.concatenate([np.array(a_ids, dtype=np.int64), b_ids])
+    order = np.argsort(r_tok, kind="stable")
+    cand_flat, _ = csr_gather(ids, (np.cumsum(c_len) - c_len)[order], c_len[order])
+    return r_tok[order], r_len[order], c_len[order], cand_flat
+
+
+def test_cached_multiword_spans_equal_the_plain_loop():
+    from spin_detect.segment import tokenize
+
+    ex = default_extractor()
+    heads = [h for h in ex.th.headwords() if " " in h][:400]
+    rng = np.random.default_rng(7)
+    sents = ["He ended up at the end of the day in spite of the fact that they set up a deal.",
+             "As a matter of fact , on the other hand", "end up", "end", "", "in order to make up for it"]
+    sents += [" ".join(rng.choice(heads, rng.integers(1, 5))) + " in the news" for _ in range(200)]
+    batches = [[[t.text for t in tokenize(s)] for s in sents]] * 2 + [[[t.text for t in tokenize(s)]
+                                                                         for s in sents[::-1]]]
+    for i, toks in enumerate(batches):
+        if i == 2:
+            ex._reset_types()  # type numbers change: the span cache must not survive
+        lengths = np.array([len(s) for s in toks], dtype=np.int64)
+        types = ex._token_types([t for s in toks for t in s])
+        info = ex._tinfo[types]
+        sent = np.repeat(np.arange(len(toks)), lengths)
+        got = ex._phrase_replacements(types, info, lengths, sent)
+        want = _phrase_replacements_reference(ex, types, info, lengths, sent)
+        assert len(got[0]) > 100
+        for g, w in zip(got, want):
+            assert np.array_equal(g, w)
+
+
+@pytest.mark.parametrize("max_evidence,evidence_threshold", [(3, 0.3), (1, 0.0), (0, 0.3), (50, 1.0), (-1, 0.2)])
+def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence, evidence_threshold):
+    """Reports built with per-document counts and only the sentences that can have
+    evidence equal a plain per-sentence recomputation."""
+    from pathlib import Path
+
+    import spin_detect
+    from spin_detect.config import DecisionConfig
+    from spin_detect.detector import _LOGFREQ_COL, _OOV_COL, _WORDLIKE_COL
+    from spin_detect.segment import split_sentences
+    from spin_detect.spinner import spin_text
+
+    base = spin_detect.load_detector()
+    cfg = DecisionConfig(max_evidence=max_evidence, evidence_threshold=evidence_threshold)
+    det = spin_detect.load_detector(config=cfg)
+    example = (Path(spin_detect.__file__).parent / "examples" / "spun_article.txt").read_text(encoding="utf-8")
+    docs = [example, spin_text(example, seed=1).text, "", "Short one.", "_ _ _", "Москва является столицей России.",
+            "Zxqv blorf qwpt znarg vlimp frobnic.\n\nThe cat sat on the mat. The dog ate it."]
+    reports = list(det.score_documents(docs, batch_sentences=5))
+    assert [r.to_dict() for r in reports] == [r.to_dict() for r in base.score_documents(docs)] or \
+        (max_evidence, evidence_threshold) != (3, 0.3)
+    for doc, rep in zip(docs, reports):
+        sents = split_sentences(doc)
+        assert rep.n_sentences == len(sents)
+        if not sents:
+            assert rep.verdict == "empty"
+            continue
+        fs = det.features([s.text for s in sents])
+        tok_prob = det.model.token_proba(fs)
+        words = known = common = 0
+        lo = 0
+        for s, srep in zip(sents, rep.sentences):
+            hi = lo + len(s.tokens)
+            tp = tok_prob[lo:hi]
+            want = []
+            for j in np.argsort(-tp, kind="stable")[:max_evidence]:
+                if tp[j] < evidence_threshold:
+                    break
+                orig = fs.originals[lo + j] or fs.nbr_originals[lo + j]
+                want.append((s.tokens[j].text, s.tokens[j].start, s.tokens[j].end, round(float(tp[j]), 4),
+                             "" if orig.lower() == s.tokens[j].text.lower() else orig))
+            assert [(e.word, e.start, e.end, e.probability, e.likely_original) for e in srep.evidence] == want
+            wl = fs.tok[lo:hi, _WORDLIKE_COL] > 0
+            words += int(wl.sum())
+            known += int((wl & (fs.tok[lo:hi, _OOV_COL] == 0)).sum())
+            common += int((wl & (fs.tok[lo:hi, _LOGFREQ_COL] >= det._common_cut)).sum())
+            lo = hi
+        if words >= cfg.min_words:
+            english = known >= cfg.min_known_share * words and common >= cfg.min_common_share * words
+            assert (rep.verdict == "out_of_scope") == (not english)
+        else:
+            assert rep.verdict in ("too_short", "out_of_scope")
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_group_top_k_sum_on_sorted_groups_equals_the_sorting_version(k):
+    from spin_detect.features import group_top_k_sum
+
+    def plain(group, x, n, k):  # the general path: sort by (group, -x), add the first k of each group in order
+        out = np.zeros(n)
+        for g in range(n):
+            for v in sorted(x[group == g].tolist(), reverse=True)[:k]:
+                out[g] += v
+        return out
+
+    rng = np.random.default_rng(8)
+    for trial in range(60):
+        n = int(rng.integers(1, 12))
+        group = np.sort(rng.integers(0, n, int(rng.integers(0, 40))))
+        x = rng.integers(-3, 4, len(group)).astype(float) / 2  # many ties
+        if trial % 3 == 0 and len(x):
+            x[rng.integers(0, len(x), 3)] = -np.inf
+        if trial % 5 == 0:
+            x = np.where(np.isfinite(x), -0.0, x)  # negative zeros
+        got = group_top_k_sum(group, x, n, k)
+        want = plain(group, x, n, k)
+        assert np.array_equal(got, want) and np.array_equal(np.signbit(got), np.signbit(want))
+        shuffled = rng.permutation(len(group))  # unsorted groups take the general path
+        assert np.array_equal(group_top_k_sum(group[shuffled], x[shuffled], n, k), want)
+
+
+def test_in_place_key_arithmetic_equals_the_plain_formulas():
+    from spin_detect.resources import default_trigrams
+    from spin_detect.trigrams import _MIX, trigram_fingerprints
+
+    ref, tri = default_reference(), default_trigrams()
+    rng = np.random.default_rng(9)
+    a, b, c = (rng.integers(0, len(ref), 5000) for _ in range(3))
+    v = np.uint64(tri.vocab_size)
+    for x, y, z in ((a, b, c), (a.astype(np.int32), b.tolist(), c.astype(np.uint64))):
+        key = (np.asarray(x, dtype=np.uint64) * v + np.asarray(y, dtype=np.uint64)) * v + np.asarray(z, np.uint64)
+        with np.errstate(over="ignore"):
+            want = ((key * _MIX) >> np.uint64(32)).astype(np.uint32)
+        assert np.array_equal(trigram_fingerprints(x, y, z, tri.vocab_size), want)
+        rows = _rows_by_binary_search(tri.keys, want)
+        assert np.array_equal(tri.count(x, y, z), np.where(rows >= 0, tri.counts[rows], 0).astype(np.int64))
+    keys = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
+    keys[::2] = ref.bigram_keys[rng.integers(0, len(ref.bigram_keys), 2500)]  # half of them stored pairs
+    pa, pb = (keys >> np.uint64(32)).astype(np.int64), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    rows = _rows_by_binary_search(ref.bigram_keys, keys)
+    want = np.where(rows >= 0, ref.bigram_counts[rows], 0).astype(np.int64)
+    assert (want > 0).sum() >= 2500
+    assert np.array_equal(ref.pair_count(pa, pb), want)
+    assert np.array_equal(ref.pair_count(pa.tolist(), pb.astype(np.uint32)), want)
