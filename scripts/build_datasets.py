@@ -129,12 +129,17 @@ def main() -> None:
     # mtime=0 in the gzip header keeps the files byte-identical across rebuilds.
     sents.to_csv(out / "sentences.csv.gz", index=False, compression={"method": "gzip", "mtime": 0})
     docs.to_csv(out / "documents.csv.gz", index=False, compression={"method": "gzip", "mtime": 0})
-    sample = (sents[sents["variant"] == "spun"].groupby("style", group_keys=False)
-              .apply(lambda g: g[g["label"] == 1].sample(min(8, (g["label"] == 1).sum()), random_state=0)))
-    originals = sents[sents["variant"] == "original"].sample(40, random_state=0)
-    Path("datasets").mkdir(exist_ok=True)
-    pd.concat([sample, originals]).to_csv("datasets/sample_sentences.csv", index=False)
+    write_sample(sents)
     report(sents, docs, spin_words, spin_seconds)
+
+
+def write_sample(sents: pd.DataFrame, path: str = "datasets/sample_sentences.csv") -> None:
+    """A small committed sample: 8 changed sentences per style and 40 originals."""
+    changed = sents[(sents["variant"] == "spun") & (sents["label"] == 1)]
+    sample = changed.groupby("style").sample(n=8, random_state=0)
+    originals = sents[sents["variant"] == "original"].sample(40, random_state=0)
+    Path(path).parent.mkdir(exist_ok=True)
+    pd.concat([sample, originals]).to_csv(path, index=False)
 
 
 def report(sents: pd.DataFrame, docs: pd.DataFrame, words: int, seconds: float) -> None:
