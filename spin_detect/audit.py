@@ -58,9 +58,13 @@ __all__ = [
 
 ROW_SCHEMA = "spin-detect/audit-row/1"
 SUMMARY_SCHEMA = "spin-detect/audit-summary/1"
+#: pandas dtypes of the report's columns (``score_frame``; counts are float because they are missing for errors).
+_FRAME_DTYPES = {"seq": "int64", "id": "object", "source": "object", "url": "object", "date": "object",
+                 "status": "object", "error": "object", "likelihood": "float64", "verdict": "object",
+                 "n_sentences": "float64", "n_flagged": "float64", "top_evidence": "object", "title": "object",
+                 "chars": "float64", "notes": "object"}
 #: Columns of the report, one row per input record.
-ROW_FIELDS = ("seq", "id", "source", "url", "date", "status", "error", "likelihood", "verdict", "n_sentences",
-              "n_flagged", "top_evidence", "title", "chars", "notes")
+ROW_FIELDS = tuple(_FRAME_DTYPES)
 #: Columns of the optional per-sentence report.
 SENTENCE_FIELDS = ("seq", "id", "index", "start", "end", "probability", "flagged", "evidence", "text")
 #: Documents longer than this are scored on their first MAX_DOCUMENT_CHARS characters (noted in the row).
@@ -235,12 +239,6 @@ def score_frame(df, text_column: str = "text", id_column: str | None = "id", url
             records.append(Record(i, rid, where, url, payload=text, kind=kind))
     rows, _ = score_records(records, load_spec(spec)) if records else ([], [])
     return pd.DataFrame(rows, columns=list(ROW_FIELDS), index=df.index).astype(_FRAME_DTYPES)
-
-
-_FRAME_DTYPES = {"seq": "int64", "id": "object", "source": "object", "url": "object", "date": "object",
-                 "status": "object", "error": "object", "likelihood": "float64", "verdict": "object",
-                 "n_sentences": "float64", "n_flagged": "float64", "top_evidence": "object", "title": "object",
-                 "chars": "float64", "notes": "object"}
 
 
 def frame_meta():
@@ -449,7 +447,8 @@ def _write_converted(partial: Path, tmp: Path, fmt: str, fields: tuple[str, ...]
             import pyarrow.parquet as pq
         except ImportError as exc:
             raise AuditError("Parquet output needs pyarrow: pip install 'spin-detect[parquet]'") from exc
-        schema = pa.schema([(k, _ARROW_TYPES.get(k, pa.string())) for k in fields])
+        types = _arrow_types(pa)
+        schema = pa.schema([(k, types.get(k, pa.string())) for k in fields])
         with pq.ParquetWriter(tmp, schema) as w:
             batch: list[dict] = []
             for row in _iter_partial(partial):
@@ -472,17 +471,12 @@ def _check_target(path: Path, what: str) -> None:
         raise AuditError(f"{path}: exists and is not a regular file; the {what} must be a file name")
 
 
-def _arrow_types() -> dict:
-    try:
-        import pyarrow as pa
-    except ImportError:
-        return {}
+def _arrow_types(pa) -> dict:
+    """Parquet column types other than string."""
     return {"seq": pa.int64(), "likelihood": pa.float64(), "n_sentences": pa.int64(), "n_flagged": pa.int64(),
             "chars": pa.int64(), "index": pa.int64(), "start": pa.int64(), "end": pa.int64(),
             "probability": pa.float64(), "flagged": pa.bool_()}
 
-
-_ARROW_TYPES: dict = {}
 
 
 def report_format(path: str) -> str:
@@ -503,7 +497,6 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     ``progress(records_done, rows_this_chunk)`` is called after every chunk;
     ``input_progress(bytes)`` as input files are consumed.
     """
-    global _ARROW_TYPES
     out = Path(opts.out)
     _check_target(out, "report")
     partial, state_path = _partial_path(out), _state_path(out)
@@ -580,7 +573,6 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
             except OSError as exc:
                 raise _write_error(pf.path, exc) from exc
     try:
-        _ARROW_TYPES = _arrow_types()
         # both files are converted before either is renamed: a failure leaves both partials, for --resume
         renames = []
         if sent_path is not None and sent_partial is not None and not sentences_final:

@@ -416,6 +416,11 @@ class FeatureExtractor:
                 a_len.extend(lens)
                 a_clen.extend(clens)
                 a_ids.extend(ids)
+        return self._with_multiword_synonyms(info, a_tok, a_len, a_clen, a_ids)
+
+    def _with_multiword_synonyms(self, info, a_tok, a_len, a_clen, a_ids):
+        """Add the replacements of single words by several words to the span replacements
+        ``a_*`` and order them all by first token (see :meth:`_phrase_replacements`)."""
         # One word -> several words ("year" -> "12 months"): cached per type, gathered in one go.
         b_cand, b_tok = csr_gather(np.arange(len(self._m_len)), info[:, _T_MOFF], info[:, _T_MCNT])
         b_clen = self._m_len[b_cand]

@@ -407,6 +407,9 @@ def _csv_stream(fh, src: str, counter: _Counter, opts: InputOptions, delimiter: 
 _TEXT_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
 
 
+_TAIL = 1 << 16
+
+
 class _Guarded:
     """A binary stream that turns a read error (truncated gzip) into end of file and remembers it.
 
@@ -418,35 +421,32 @@ class _Guarded:
         self.raw = raw
         self.error: BaseException | None = None
         self.total = 0  # bytes handed out
-        self.tail = b""  # the last 64 KiB of them
+        self.tail = bytearray()  # the last 64 KiB of them (at least)
 
-    def _keep(self, data: bytes) -> bytes:
+    def _call(self, method, n: int) -> bytes:
+        if self.error is not None:
+            return b""
+        try:
+            data = method(n)
+        except (OSError, EOFError, zlib.error) as exc:
+            self.error = exc
+            return b""
         self.total += len(data)
-        self.tail = (self.tail + data)[-65536:]
+        self.tail += data
+        if len(self.tail) > 2 * _TAIL:  # trimmed now and then: amortised constant work per byte
+            del self.tail[:-_TAIL]
         return data
 
     def read(self, n: int = -1) -> bytes:
-        if self.error is not None:
-            return b""
-        try:
-            return self._keep(self.raw.read(n))
-        except (OSError, EOFError, zlib.error) as exc:
-            self.error = exc
-            return b""
+        return self._call(self.raw.read, n)
 
     def readline(self, n: int = -1) -> bytes:
-        if self.error is not None:
-            return b""
-        try:
-            return self._keep(self.raw.readline(n))
-        except (OSError, EOFError, zlib.error) as exc:
-            self.error = exc
-            return b""
+        return self._call(self.raw.readline, n)
 
     def leftover(self, end: int) -> bytes | None:
         """Bytes after offset ``end`` that warcio did not turn into a record (None: more than the tail)."""
         n = self.total - end
-        return None if n > len(self.tail) else self.tail[len(self.tail) - n:]
+        return None if n > len(self.tail) else bytes(self.tail[len(self.tail) - n:])
 
 
 def _warc_stream(fh, src: str, counter: _Counter, opts: InputOptions) -> Iterator[Record]:

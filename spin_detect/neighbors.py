@@ -14,7 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .store import read_arrays, require_reference, write_arrays
+from .store import read_table, require_reference, write_arrays
 
 __all__ = ["FORMAT", "VERSION", "Neighbours", "write_neighbors"]
 
@@ -37,11 +37,8 @@ class Neighbours:
     def load(cls, path: str | os.PathLike[str] | None = None, reference=None, verify: bool = True) -> Neighbours:
         """Load a table (default: the packaged one); with ``reference``, refuse a
         table built for another reference."""
-        if path is None:
-            from .resources import data_file
-
-            path = data_file("neighbors.bin")
-        table = cls(read_arrays(path, FORMAT, (VERSION,), verify=verify))
+        path, stored = read_table(path, "neighbors.bin", FORMAT, (VERSION,), verify)
+        table = cls(stored)
         require_reference(path, table.reference_sha256, reference)
         return table
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .segment import norm, split_sentences
-from .store import DataFormatError, KeyLookup, StoredArrays, as_uint64, read_arrays, with_zero, write_arrays
+from .store import DataFormatError, KeyLookup, StoredArrays, as_uint64, read_table, with_zero, write_arrays
 
 __all__ = ["BOS", "EOS", "FORMAT", "UNK", "VERSION", "ReferenceBuilder", "ReferenceStats"]
 
@@ -67,11 +67,7 @@ class ReferenceStats:
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, verify: bool = True) -> ReferenceStats:
         """Load reference statistics from ``path`` (default: the packaged table)."""
-        if path is None:
-            from .resources import data_file
-
-            path = data_file("reference.bin")
-        return cls(read_arrays(path, FORMAT, (VERSION,), verify=verify))
+        return cls(read_table(path, "reference.bin", FORMAT, (VERSION,), verify)[1])
 
     @cached_property
     def vocab(self) -> list[str]:

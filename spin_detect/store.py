@@ -162,6 +162,17 @@ def read_arrays(
                         header["sha256"], path)
 
 
+def read_table(path: str | os.PathLike[str] | None, packaged: str, fmt: str, versions: tuple[int, ...],
+               verify: bool = True) -> tuple[str | os.PathLike[str], StoredArrays]:
+    """:func:`read_arrays` of ``path``, or of the packaged data file ``packaged`` when ``path`` is None;
+    returns the path read and its arrays."""
+    if path is None:
+        from .resources import data_file
+
+        path = data_file(packaged)
+    return path, read_arrays(path, fmt, versions, verify=verify)
+
+
 def require_reference(path, table_sha256: str, reference) -> None:
     """Refuse a table whose word ids belong to another reference table.
 

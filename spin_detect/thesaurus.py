@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .store import StoredArrays, read_arrays, write_arrays
+from .store import StoredArrays, read_table, write_arrays
 
 __all__ = ["FORMAT", "POS", "TAGS", "VERSION", "Synonym", "Thesaurus", "write_thesaurus"]
 
@@ -63,11 +63,7 @@ class Thesaurus:
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, verify: bool = True) -> Thesaurus:
         """Load a thesaurus table from ``path`` (default: the packaged one)."""
-        if path is None:
-            from .resources import data_file
-
-            path = data_file("thesaurus.bin")
-        return cls(read_arrays(path, FORMAT, (VERSION,), verify=verify))
+        return cls(read_table(path, "thesaurus.bin", FORMAT, (VERSION,), verify)[1])
 
     @cached_property
     def strings(self) -> list[str]:

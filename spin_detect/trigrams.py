@@ -19,7 +19,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .store import KeyLookup, as_uint64, read_arrays, require_reference, with_zero, write_arrays
+from .store import KeyLookup, as_uint64, read_table, require_reference, with_zero, write_arrays
 
 __all__ = ["Trigrams", "trigram_fingerprints", "write_trigrams", "FORMAT", "VERSION"]
 
@@ -57,11 +57,8 @@ class Trigrams:
     def load(cls, path: str | os.PathLike[str] | None = None, reference=None, verify: bool = True) -> Trigrams:
         """Load a table (default: the packaged one); with ``reference``, refuse a
         table built for another reference."""
-        if path is None:
-            from .resources import data_file
-
-            path = data_file("trigrams.bin")
-        table = cls(read_arrays(path, FORMAT, (VERSION,), verify=verify))
+        path, stored = read_table(path, "trigrams.bin", FORMAT, (VERSION,), verify)
+        table = cls(stored)
         require_reference(path, table.reference_sha256, reference)
         return table
 

@@ -213,7 +213,7 @@ def test_tokenize_builds_the_same_tokens_as_the_plain_loop():
 
 def _phrase_replacements_reference(ex, types, info, lengths, sent):
     """The uncached multiword loop (span candidates looked up word by word)."""
-    from spin_detect.features import _T_HEAD, _T_MCNT, _T_MOFF
+    from spin_detect.features import _T_HEAD
 
     n = len(types)
     room = np.minimum(info[:, _T_HEAD], lengths[sent] - (np.arange(n) - (np.cumsum(lengths) - lengths)[sent]))
@@ -228,16 +228,7 @@ def _phrase_replacements_reference(ex, types, info, lengths, sent):
                 a_len.append(k)
                 a_clen.append(len(c))
                 a_ids.extend(c)
-    b_cand, b_tok = csr_gather(np.arange(len(ex._m_len)), info[:, _T_MOFF], info[:, _T_MCNT])
-    b_clen = ex._m_len[b_cand]
-    b_ids, _ = csr_gather(ex._m_ids, ex._m_off[b_cand], b_clen)
-    r_tok = np.concatenate([np.array(a_tok, dtype=np.int64), b_tok])
-    r_len = np.concatenate([np.array(a_len, dtype=np.int64), np.ones(len(b_tok), dtype=np.int64)])
-    c_len = np.concatenate([np.array(a_clen, dtype=np.int64), b_clen])
-    ids = np.concatenate([np.array(a_ids, dtype=np.int64), b_ids])
-    order = np.argsort(r_tok, kind="stable")
-    cand_flat, _ = csr_gather(ids, (np.cumsum(c_len) - c_len)[order], c_len[order])
-    return r_tok[order], r_len[order], c_len[order], cand_flat
+    return ex._with_multiword_synonyms(info, a_tok, a_len, a_clen, a_ids)  # the part not under test
 
 
 def test_cached_multiword_spans_equal_the_plain_loop():
