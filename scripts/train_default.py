@@ -51,7 +51,8 @@ def main() -> None:
         lambda d: _hash01(f"dropout:{d}") < args.thesaurus_dropout)
     fs = extract(df["text"].tolist(), ex)
     if drop.any():
-        blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False)
+        blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False,
+                                 topics=ex.topics)
         rows_d, rows_k = drop.to_numpy().nonzero()[0], (~drop).to_numpy().nonzero()[0]
         fs_d = extract(df["text"].to_numpy()[rows_d].tolist(), blind)
         merged = concat([subset(fs, rows_k), fs_d])
@@ -105,7 +106,9 @@ def _table(level: dict, keys=("by_source", "by_style", "by_rate_name", "by_parti
 
 def card(report: dict, model, seconds: float) -> str:
     s, d = report["sentence"], report["document"]
-    flagged = ", ".join(f"{k} {v:.1%}" for k, v in d["original_flagged_by_source"].items())
+    counts = d.get("original_flagged_counts_by_source", {})
+    flagged = ", ".join(f"{k} {v:.1%}" + (f" ({counts[k][0]} of {counts[k][1]})" if k in counts else "")
+                        for k, v in d["original_flagged_by_source"].items())
     rel = "\n".join(f"| {b['bin'][0]:.1f}-{b['bin'][1]:.1f} | {b['n']:,} | {b['predicted']:.3f} | "
                      f"{b['observed']:.3f} |" for b in s["reliability"])
     return f"""# Model card: spin-detect default model
@@ -121,12 +124,13 @@ calibration, so their rows show generalisation to an unseen source and an unseen
 - **Token model**: gradient boosting ({TOKEN_MODEL['max_iter']} trees of up to
   {TOKEN_MODEL['max_leaf_nodes']} leaves; it scores every token, so it is kept small for speed)
   over per-word context features (bigram and trigram fit with the neighbours, PMI, unseen pairs,
-  frequency, and how much better a WordNet synonym or a distributional neighbour would fit);
+  frequency, topic fit with the other words of the sentence, and how much better a WordNet synonym
+  or a distributional neighbour would fit);
   labels are the exact substitutions the spinner recorded.
 - **Sentence model**: gradient boosting over sentence features (`spin_detect.features.FEATURE_GROUPS`)
   plus summaries of the token probabilities (out-of-fold during training), calibrated with isotonic
   regression on held-apart calibration documents.
-- **Document rule**: logistic regression over length-independent summaries of the sentence
+- **Document rule**: logistic regression (standardised inputs) over length-independent summaries of the sentence
   probabilities (`spin_detect.estimators.DOCUMENT_FEATURES`), fitted on documents scored by
   models that never saw them (training documents out of fold, the other calibration half).
   Thresholds per preset (share of those original documents flagged in the worst of their sources:

@@ -420,7 +420,9 @@ def _print_evaluation(report: dict) -> None:
         cm = r["overall"]["confusion"]
         typer.echo(f"confusion [[tn fp] [fn tp]]: {cm}")
         if "original_flagged_by_source" in r:
-            flagged = ", ".join(f"{k} {v:.1%}" for k, v in r["original_flagged_by_source"].items())
+            counts = r.get("original_flagged_counts_by_source", {})
+            flagged = ", ".join(f"{k} {v:.1%}" + (f" ({counts[k][0]} of {counts[k][1]})" if k in counts else "")
+                                for k, v in r["original_flagged_by_source"].items())
             typer.echo(f"original documents flagged, by source: {flagged}")
 
 

@@ -125,6 +125,7 @@ def save_model(model: SpinModel, folder: str | os.PathLike[str], extractor: Feat
         "thesaurus_sha256": extractor.th.sha256,
         "neighbours": extractor.neighbours is not None,
         "trigrams": extractor.trigrams is not None,
+        "topics": extractor.topics is not None,
         "sentence_features": list(FEATURE_NAMES) + list(AGG_FEATURES),
         "token_features": list(TOKEN_FEATURES),
         "thresholds": model.thresholds_,
@@ -143,6 +144,19 @@ def _default_model_dir() -> Path:
         return Path(str(resources.files("spin_detect.default_model")))
     except ModuleNotFoundError:  # running from a source checkout that is not installed
         return Path(__file__).resolve().parents[1] / "models" / "default"
+
+
+def _require_same_features(folder: Path, manifest: dict) -> None:
+    """Refuse a model whose features are not the ones this version computes."""
+    from .features import FEATURE_NAMES, TOKEN_FEATURES
+    from .model import AGG_FEATURES
+
+    for key, names in (("token_features", TOKEN_FEATURES), ("sentence_features", FEATURE_NAMES + AGG_FEATURES)):
+        if key in manifest and list(manifest[key]) != list(names):
+            made_by = manifest.get("spin_detect_version")
+            other = f" (or use spin-detect {made_by}, which made it)" if made_by and made_by != __version__ else ""
+            raise ModelError(f"{folder}: this model was trained on other {key.replace('_', ' ')} than "
+                             f"spin-detect {__version__} computes; retrain it with this version{other}")
 
 
 def _read_model(folder: Path, trust_unverified: bool) -> tuple[SpinModel, dict]:
@@ -175,6 +189,7 @@ def _read_model(folder: Path, trust_unverified: bool) -> tuple[SpinModel, dict]:
         if hashlib.sha256(data).hexdigest() != manifest.get("sha256"):
             raise ModelError(f"{fpath}: checksum does not match the manifest; the file was altered "
                              "(pass --trust-model only if you know why)")
+        _require_same_features(folder, manifest)
     # Unpickle the very bytes that were checked: the file cannot be swapped in between.
     model = joblib.load(io.BytesIO(data))
     if not isinstance(model, SpinModel):

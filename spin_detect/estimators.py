@@ -15,6 +15,8 @@ from collections.abc import Iterable
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from .features import FEATURE_GROUPS, FEATURE_NAMES, FeatureExtractor, group_top_k_sum
@@ -40,13 +42,13 @@ def _load_tables(reference, thesaurus, neighbours):
     return ref, th, nb
 
 
-def _trigrams_for(reference):
-    """The packaged trigram table goes with the packaged reference only."""
+def _packaged_extras(reference) -> dict:
+    """The packaged trigram and topic tables go with the packaged reference only."""
     if reference is not None:
-        return None
-    from .resources import default_trigrams
+        return {}
+    from .resources import default_topics, default_trigrams
 
-    return default_trigrams()
+    return {"trigrams": default_trigrams(), "topics": default_topics()}
 
 
 class SentenceFeatures(TransformerMixin, BaseEstimator):
@@ -100,7 +102,7 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X=None, y=None):
         """Load the tables; ``X`` and ``y`` are ignored."""
         ref, th, nb = _load_tables(self.reference, self.thesaurus, self.neighbours)
-        self.extractor_ = FeatureExtractor(ref, th, nb, trigrams=_trigrams_for(self.reference))
+        self.extractor_ = FeatureExtractor(ref, th, nb, **_packaged_extras(self.reference))
         self.columns_ = self._columns()
         self.reference_sha256_ = ref.sha256
         self.thesaurus_sha256_ = th.sha256
@@ -133,7 +135,7 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
                     f"installed (reference {self.reference_sha256_[:12]} vs {ref.sha256[:12]}); "
                     "install the matching spin-detect version or retrain"
                 )
-            self.extractor_ = FeatureExtractor(ref, th, nb, trigrams=_trigrams_for(self.reference))
+            self.extractor_ = FeatureExtractor(ref, th, nb, **_packaged_extras(self.reference))
         return self.extractor_
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
@@ -209,7 +211,9 @@ class DocumentScorer(ClassifierMixin, BaseEstimator):
     """Logistic regression over :func:`document_features`: the document rule.
 
     Small, documented and monotone in every feature that signals spinning, so
-    its verdicts can be explained ("12 of 30 sentences over 0.5").
+    its verdicts can be explained ("12 of 30 sentences over 0.5"). Features are
+    standardised first, so that the regularisation weighs them alike (a share of
+    sentences and a log length are on different scales).
     """
 
     def __init__(self, C: float = 1.0):
@@ -217,7 +221,7 @@ class DocumentScorer(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Fit on document features ``X`` and labels ``y`` (1 = spun)."""
-        self.model_ = LogisticRegression(C=self.C, max_iter=1000).fit(X, y)
+        self.model_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=1000)).fit(X, y)
         self.classes_ = self.model_.classes_
         return self
 

@@ -100,6 +100,8 @@ def evaluation_report(sent: pd.DataFrame, docs: pd.DataFrame, sentence_threshold
             orig = frame[frame["label"] == 0]
             r["original_flagged_by_source"] = {
                 str(s): float((g["p"] >= thr).mean()) for s, g in orig.groupby("source")}
+            r["original_flagged_counts_by_source"] = {
+                str(s): [int((g["p"] >= thr).sum()), len(g)] for s, g in orig.groupby("source")}
         report[level] = r
     return report
 

@@ -13,6 +13,9 @@ For every token the extractor asks two questions of the reference statistics:
    collocation ``s`` would form with a neighbour (``colloc``). A spun word
    has an original that fits much better: "Safety Council" -> "Security
    Council". The best candidate is kept as evidence: "safety -> security?".
+3. *Does the word belong to the topic of its sentence?* The cosine of its
+   topic vector with those of the other content words (:mod:`spin_detect.topics`):
+   a wider window than any n-gram, for swaps that read fluently to a bigram.
 
 Sentence features aggregate these (max, mean, counts over thresholds, shares).
 Every number is a plain function of counts, so each one can be explained.
@@ -30,6 +33,7 @@ from .neighbors import Neighbours
 from .reference import BOS, EOS, UNK, ReferenceStats
 from .segment import norm
 from .thesaurus import Thesaurus
+from .topics import TopicVectors
 from .trigrams import Trigrams
 
 __all__ = ["FEATURE_NAMES", "FeatureExtractor", "TokenScores"]
@@ -57,6 +61,8 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     # trigrams: three-word sequences around each word never seen, and replacements that restore one
     "trigram": ("tri_unseen_share", "tri_unseen_count", "tri_gain_max", "tri_gain_count_over_2",
                 "tri_nbr_gain_max", "tri_nbr_gain_count_over_2"),
+    # wider context: words off the topic of the rest of the sentence (spin_detect.topics)
+    "topic": ("topic_fit_min", "topic_fit_mean", "topic_low_count"),
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(f for g in FEATURE_GROUPS.values() for f in g)
 
@@ -65,8 +71,11 @@ TOKEN_FEATURES: tuple[str, ...] = (
     "lp_left", "lp_right", "pmi_left", "pmi_right", "unseen_left", "unseen_right", "lp_outer_left",
     "lp_outer_right", "logfreq", "oov", "capitalised", "first", "wordlike", "syn_delta", "syn_pmi",
     "syn_colloc", "phrase", "n_candidates", "nbr_delta", "nbr_pmi", "nbr_colloc",
-    "tri_left", "tri_center", "tri_right", "tri_gain_syn", "tri_gain_nbr",
+    "tri_left", "tri_center", "tri_right", "tri_gain_syn", "tri_gain_nbr", "topic_fit",
 )
+#: A word whose topic fit is under this is counted as off-topic (``topic_low_count``);
+#: cosines of content words with their sentence average about 0.45 in original text.
+TOPIC_LOW = 0.15
 
 _WORDLIKE = frozenset("abcdefghijklmnopqrstuvwxyz")
 #: Columns of ``FeatureExtractor._tinfo`` (one row per token type).
@@ -119,6 +128,7 @@ class TokenScores:
     tri_right: np.ndarray
     tri_gain_syn: np.ndarray
     tri_gain_nbr: np.ndarray
+    topic_fit: np.ndarray
 
 
 class FeatureExtractor:
@@ -135,8 +145,10 @@ class FeatureExtractor:
 
     def __init__(self, reference: ReferenceStats, thesaurus: Thesaurus, neighbours: Neighbours | None = None,
                  max_candidates: int = 12, max_neighbours: int = 10, max_phrase: int = 3,
-                 trigrams: Trigrams | None = None, use_thesaurus: bool = True):
+                 trigrams: Trigrams | None = None, use_thesaurus: bool = True,
+                 topics: TopicVectors | None = None):
         self.ref = reference
+        self.topics = topics
         self.th = thesaurus
         self.use_thesaurus = use_thesaurus
         self.neighbours = neighbours
@@ -346,6 +358,7 @@ class FeatureExtractor:
             n_candidates=n_cand,
             tri_left=tri_l, tri_center=tri_c, tri_right=tri_r, tri_gain_syn=tri_gain_syn,
             tri_gain_nbr=tri_gain_nbr,
+            topic_fit=self.topics.fit(tok_ids, sent, len(sentences)) if self.topics is not None else np.full(n, np.nan),
         )
 
     def _tri_score(self, X, g, word, left_ok, right_ok):
@@ -524,7 +537,7 @@ class FeatureExtractor:
             "phrase": ts.span > 1, "n_candidates": ts.n_candidates, "nbr_delta": ts.nbr_suspicion,
             "nbr_pmi": ts.nbr_pmi, "nbr_colloc": ts.nbr_colloc,
             "tri_left": ts.tri_left, "tri_center": ts.tri_center, "tri_right": ts.tri_right,
-            "tri_gain_syn": ts.tri_gain_syn, "tri_gain_nbr": ts.tri_gain_nbr,
+            "tri_gain_syn": ts.tri_gain_syn, "tri_gain_nbr": ts.tri_gain_nbr, "topic_fit": ts.topic_fit,
         }
         return np.column_stack([np.asarray(cols[f], dtype=float) for f in TOKEN_FEATURES]) if len(ts.ids) else \
             np.zeros((0, len(TOKEN_FEATURES)))
@@ -573,6 +586,10 @@ class FeatureExtractor:
         tri_unseen = ((ts.tri_center == 0) & ~ts.unseen_left & ~ts.unseen_right
                       & (ts.ids != UNK)).astype(float) if self.trigrams is not None else np.zeros(len(ts.ids))
         susp = ts.suspicion
+        topic = ts.topic_fit
+        has_topic = ~np.isnan(topic)
+        topic0 = np.where(has_topic, topic, 0.0)
+        n_topic = np.bincount(sent, weights=has_topic.astype(float), minlength=n_sent)
         f = {
             "n_tokens_log": np.log1p(n_tok),
             "oov_share": mean(oov),
@@ -613,6 +630,11 @@ class FeatureExtractor:
             "tri_gain_count_over_2": count(ts.tri_gain_syn > 2),
             "tri_nbr_gain_max": smax(ts.tri_gain_nbr),
             "tri_nbr_gain_count_over_2": count(ts.tri_gain_nbr > 2),
+            # sentences with fewer than two content words with vectors get neutral values
+            "topic_fit_min": np.where(n_topic > 0, smin(np.where(has_topic, topic, np.inf), 1.0), 1.0),
+            "topic_fit_mean": np.where(n_topic > 0, np.bincount(sent, weights=topic0, minlength=n_sent)
+                                       / np.maximum(n_topic, 1), 1.0),
+            "topic_low_count": count(has_topic & (topic0 < TOPIC_LOW)),
         }
         for j, name in enumerate(FEATURE_NAMES):
             out[:, j] = f[name]

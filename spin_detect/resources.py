@@ -12,7 +12,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["data_file", "default_neighbours", "default_reference", "default_thesaurus"]
+__all__ = ["data_file", "default_neighbours", "default_reference", "default_thesaurus", "default_topics",
+           "default_trigrams", "default_extractor"]
 
 
 def data_file(name: str) -> Path:
@@ -60,9 +61,17 @@ def default_trigrams():
 
 
 @lru_cache(maxsize=1)
+def default_topics():
+    """The packaged :class:`~spin_detect.topics.TopicVectors`, checked against the reference."""
+    from .topics import TopicVectors
+
+    return TopicVectors.load(data_file("topics.bin"), reference=default_reference())
+
+
+@lru_cache(maxsize=1)
 def default_extractor():
     """A :class:`~spin_detect.features.FeatureExtractor` over all packaged tables (cached)."""
     from .features import FeatureExtractor
 
     return FeatureExtractor(default_reference(), default_thesaurus(), default_neighbours(),
-                            trigrams=default_trigrams())
+                            trigrams=default_trigrams(), topics=default_topics())

@@ -123,6 +123,11 @@ def test_untrusted_models_are_refused(tmp_path):
     (folder / "manifest.json").write_text(json.dumps({**manifest, "version": 99}))
     with pytest.raises(ModelError, match="cannot be read"):
         load_detector(folder)
+    # a model made by another version with other features is refused with a reason, not a scikit-learn error
+    old = {**manifest, "spin_detect_version": "0.1.0", "token_features": manifest["token_features"][:-1]}
+    (folder / "manifest.json").write_text(json.dumps(old))
+    with pytest.raises(ModelError, match=r"other token features .* retrain .* spin-detect 0\.1\.0"):
+        load_detector(folder)
     (folder / "manifest.json").unlink()
     with pytest.raises(ModelError, match="no manifest"):
         load_detector(folder)

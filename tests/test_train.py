@@ -105,7 +105,8 @@ def test_blind_extractor_and_feature_set_concat():
     from spin_detect.model import concat, extract, subset
 
     ex = default_extractor()
-    blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False)
+    blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False,
+                             topics=ex.topics)
     sents = ["Prices rose sharply last twelvemonth.", "He will end up paying more.", "Yes."]
     seeing, not_seeing = extract(sents, ex), extract(sents, blind)
     col = FEATURE_NAMES.index("syn_delta_max")
