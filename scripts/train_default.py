@@ -128,10 +128,13 @@ calibration, so their rows show generalisation to an unseen source and an unseen
   or a distributional neighbour would fit);
   labels are the exact substitutions the spinner recorded.
 - **Sentence model**: gradient boosting over sentence features (`spin_detect.features.FEATURE_GROUPS`)
-  plus summaries of the token probabilities (out-of-fold during training), calibrated with isotonic
-  regression on held-apart calibration documents.
+  plus summaries of the token probabilities (out-of-fold during training; the model is constrained
+  to be non-decreasing in them, so more token evidence never lowers a sentence's probability),
+  calibrated with isotonic regression on held-apart calibration documents.
 - **Document rule**: logistic regression (standardised inputs) over length-independent summaries of the sentence
-  probabilities (`spin_detect.estimators.DOCUMENT_FEATURES`), fitted on documents scored by
+  probabilities (`spin_detect.estimators.DOCUMENT_FEATURES`), capped at the noisy-or of the
+  sentence probabilities (a bound when spun sentences come together; it keeps one odd sentence
+  from making a short page look certainly spun), fitted on documents scored by
   models that never saw them (training documents out of fold, the other calibration half).
   Thresholds per preset (share of those original documents flagged in the worst of their sources:
   strict 0.2%, balanced 1%, sensitive 5%): {json.dumps({k: round(v, 4) for k, v in model.thresholds_.items()})}.

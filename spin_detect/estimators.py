@@ -151,7 +151,7 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
 
 #: Columns of :func:`document_features`.
 DOCUMENT_FEATURES = ("n_sentences_log", "p_mean", "p_max", "p_top3", "share_over_50", "share_over_80",
-                     "logit_mean", "longest_run_share")
+                     "logit_mean", "longest_run_share", "p_any")
 
 
 def _logit(p):
@@ -176,7 +176,8 @@ def document_features(probs: np.ndarray, doc_index: np.ndarray, n_docs: int) -> 
     smoothed towards a typical original sentence (:data:`PRIOR_SENTENCES`,
     :data:`PRIOR_P`) so that a short document is not judged on one sentence
     alone. ``p_top3`` and the longest run of sentences over 0.5 catch documents
-    spun only in part.
+    spun only in part. ``p_any`` (noisy-or of the sentence probabilities) is
+    not an input of the regression but its ceiling (see :class:`DocumentScorer`).
     """
     probs = np.asarray(probs, dtype=float)
     out = np.zeros((n_docs, len(DOCUMENT_FEATURES)))
@@ -204,6 +205,9 @@ def document_features(probs: np.ndarray, doc_index: np.ndarray, n_docs: int) -> 
         if cur > run[di]:
             run[di] = cur
     out[:, 7] = run / safe
+    # Probability that at least one sentence is spun if sentences were independent (noisy-or).
+    log_none = np.bincount(doc_index, weights=np.log1p(-np.minimum(probs, 1 - 1e-12)), minlength=n_docs)
+    out[:, 8] = -np.expm1(log_none)
     return out
 
 
@@ -214,21 +218,38 @@ class DocumentScorer(ClassifierMixin, BaseEstimator):
     its verdicts can be explained ("12 of 30 sentences over 0.5"). Features are
     standardised first, so that the regularisation weighs them alike (a share of
     sentences and a log length are on different scales).
+
+    The regression's probability is capped at ``p_any``, the noisy-or of the
+    sentence probabilities. A document counts as spun when any of its sentences
+    is, and spinning makes a document's sentences positively associated, so
+    P(some sentence spun) <= 1 - prod(1 - p_i): a bound, not a tuned rule. It
+    matters only for documents of one to three sentences, where a linear model
+    over length-normalised summaries would otherwise extrapolate ("one sentence
+    at 0.8" must not make a page 0.99 spun); for longer documents the bound is
+    close to 1.
     """
 
     def __init__(self, C: float = 1.0):
         self.C = C
 
+    _CAP = DOCUMENT_FEATURES.index("p_any")
+
+    def _inputs(self, X):
+        return np.delete(np.asarray(X, dtype=float), self._CAP, axis=1)
+
     def fit(self, X, y):
-        """Fit on document features ``X`` and labels ``y`` (1 = spun)."""
-        self.model_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=1000)).fit(X, y)
+        """Fit on document features ``X`` (columns :data:`DOCUMENT_FEATURES`) and labels ``y`` (1 = spun)."""
+        self.model_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=1000)).fit(
+            self._inputs(X), y)
         self.classes_ = self.model_.classes_
         return self
 
     def predict_proba(self, X):
         """Probability of each class; column 1 is "spun"."""
         check_is_fitted(self, "model_")
-        return self.model_.predict_proba(X)
+        p = self.model_.predict_proba(self._inputs(X))[:, 1]
+        p = np.minimum(p, np.asarray(X, dtype=float)[:, self._CAP])
+        return np.column_stack([1 - p, p])
 
     def predict(self, X):
         """Labels at probability 0.5."""

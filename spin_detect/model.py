@@ -8,11 +8,12 @@ numbers:
    labels the spinner records. It is what the evidence shows.
 2. **sentence model** (gradient boosting over the sentence features of
    :data:`~spin_detect.features.FEATURE_NAMES` plus the token probabilities
-   aggregated per sentence), calibrated with isotonic regression on data it
-   was not trained on, so that a 0.8 means 80% of such sentences are spun.
+   aggregated per sentence; non-decreasing in those), calibrated with isotonic
+   regression on data it was not trained on, so that a 0.8 means 80% of such
+   sentences are spun.
 3. **document rule** (:class:`~spin_detect.estimators.DocumentScorer`): a
    logistic regression over length-independent summaries of the sentence
-   probabilities.
+   probabilities, capped at their noisy-or.
 
 Thresholds are not decided here: the model only stores, for each preset, the
 document probability that flagged the target share of original development

@@ -40,8 +40,8 @@ class TopicVectors:
         self.sha256 = stored.sha256
         self.vectors = stored.arrays["vectors"]
         self.reference_sha256 = self.meta["reference_sha256"]
-        # rows are unit vectors or zero (no vector)
-        self._has = np.einsum("ij,ij->i", self.vectors, self.vectors, dtype=np.float32) > 0.25
+        # rows are unit vectors or exactly zero (no vector): test the bits, not float16 arithmetic
+        self._has = self.vectors.view(np.uint16).any(axis=1)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, reference=None, verify: bool = True) -> TopicVectors:

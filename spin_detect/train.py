@@ -77,9 +77,20 @@ def document_groups(df: pd.DataFrame) -> np.ndarray:
     return pd.factorize(key)[0]
 
 
+def _sentence_monotone(with_prior: bool) -> list[int]:
+    """More token evidence never lowers a sentence's probability: the sentence model is
+    constrained to be non-decreasing in the token summaries (and in the base model's
+    log-odds, for a model retrained on a user's data); free in the other features."""
+    from .features import FEATURE_NAMES
+    from .model import AGG_FEATURES
+
+    return [0] * len(FEATURE_NAMES) + [1] * len(AGG_FEATURES) + ([1] if with_prior else [])
+
+
 def _hgb(seed: int, max_iter: int = 300) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(max_iter=max_iter, learning_rate=0.1, max_leaf_nodes=31,
-                                          l2_regularization=1.0, random_state=seed)
+                                          l2_regularization=1.0, random_state=seed,
+                                          monotonic_cst=_sentence_monotone(False))
 
 
 #: The token model scores every token of every sentence, so its size decides
@@ -149,7 +160,7 @@ def train_model(
     Z = shell.sentence_inputs(fs, tok_prob)
     sentence = _hgb(seed) if prior is None else HistGradientBoostingClassifier(
         max_iter=100, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
-        random_state=seed)
+        random_state=seed, monotonic_cst=_sentence_monotone(True))
     sentence.fit(Z[fit_rows], y[fit_rows])
     # Calibration documents are halved: one half calibrates the sentence model, the
     # other fits the document rule and its thresholds on probabilities the

@@ -68,7 +68,29 @@ def test_document_scorer_is_monotone_in_spun_share():
     y = (share + rng.normal(0, 0.1, 400) > 0.5).astype(int)
     X = np.zeros((400, len(DOCUMENT_FEATURES)))
     X[:, DOCUMENT_FEATURES.index("share_over_50")] = share
+    X[:, DOCUMENT_FEATURES.index("p_any")] = 1.0  # no ceiling
     m = DocumentScorer().fit(X, y)
     p = m.predict_proba(X)[:, 1]
     assert np.all(np.diff(p[np.argsort(share)]) >= -1e-12)
     assert set(m.predict(X)) == {0, 1}
+    assert np.allclose(m.predict_proba(X).sum(1), 1)
+
+
+def test_document_likelihood_never_exceeds_the_noisy_or_of_its_sentences():
+    rng = np.random.default_rng(1)
+    # training documents: originals with low sentence probabilities, spun ones with high
+    docs = [rng.uniform(0, 0.3, rng.integers(1, 30)) for _ in range(300)]
+    docs += [rng.uniform(0.5, 1.0, rng.integers(1, 30)) for _ in range(300)]
+    y = np.r_[np.zeros(300, int), np.ones(300, int)]
+    probs = np.concatenate(docs)
+    index = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+    F = document_features(probs, index, len(docs))
+    cap = F[:, DOCUMENT_FEATURES.index("p_any")]
+    assert np.allclose(cap, [1 - np.prod(1 - d) for d in docs])
+    m = DocumentScorer().fit(F, y)
+    p = m.predict_proba(F)[:, 1]
+    assert np.all(p <= cap + 1e-12)
+    # one sentence at 0.8 cannot make a page more than 0.8 spun; 20 such sentences can
+    one = document_features(np.r_[[0.8], np.full(20, 0.8)], np.r_[[0], np.ones(20, int)], 2)
+    p1, p20 = m.predict_proba(one)[:, 1]
+    assert p1 <= 0.8 < p20
