@@ -563,19 +563,32 @@ def synonyms(
 @app.command()
 def info(as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False) -> None:
     """Show the packaged data: sizes, versions and checksums."""
-    from .resources import data_file, default_reference, default_thesaurus
+    from .resources import (
+        data_file,
+        default_neighbours,
+        default_reference,
+        default_thesaurus,
+        default_topics,
+        default_trigrams,
+    )
 
     ref, th = default_reference(), default_thesaurus()
+    topics = default_topics()
     data = {
         "version": __version__,
         "reference": {**ref.describe(), "path": str(data_file("reference.bin"))},
         "thesaurus": {"headwords": len(th), "entries": th.meta["entries"], "sha256": th.sha256,
                       "path": str(data_file("thesaurus.bin"))},
+        "neighbours": {"words": len(default_neighbours()), "path": str(data_file("neighbors.bin"))},
+        "trigrams": {"trigrams": len(default_trigrams()), "path": str(data_file("trigrams.bin"))},
+        "topics": {"words": len(topics), "with_vector": int(topics._has.sum()),
+                   "dims": int(topics.vectors.shape[1]), "sha256": topics.sha256,
+                   "path": str(data_file("topics.bin"))},
     }
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
-    for section in ("reference", "thesaurus"):
+    for section in ("reference", "thesaurus", "neighbours", "trigrams", "topics"):
         typer.echo(f"{section}:")
         for k, v in data[section].items():
             typer.echo(f"  {k}: {v:,}" if isinstance(v, int) else f"  {k}: {v}")

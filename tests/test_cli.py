@@ -115,6 +115,8 @@ def test_synonyms_and_info():
     info = json.loads(run("info", "--json").stdout)
     assert info["reference"]["vocabulary"] > 50_000
     assert info["thesaurus"]["headwords"] > 100_000
+    assert info["topics"]["with_vector"] > 50_000 and info["topics"]["dims"] == 64
+    assert info["trigrams"]["trigrams"] > 1_000_000 and info["neighbours"]["words"] > 50_000
 
 
 def test_train_and_evaluate_commands(tmp_path):
