@@ -206,6 +206,23 @@ def _print_report(name: str, report, all_sentences: bool) -> None:
             typer.echo(f"      suspicious: {ev}")
     if not all_sentences and report.n_flagged < report.n_sentences:
         typer.echo(f"\n({report.n_sentences - report.n_flagged} sentences not flagged; --all shows them)")
+        strong = _strong_unflagged(report)
+        if strong:
+            typer.echo("strongest words in sentences not flagged: " + ", ".join(
+                f"[{i}] {e.word} -> {e.likely_original}? ({e.probability:.0%})" if e.likely_original
+                else f"[{i}] {e.word} ({e.probability:.0%})" for i, e in strong))
+
+
+#: Words at least this likely substituted are listed even when their sentence is not flagged.
+STRONG_WORD = 0.5
+
+
+def _strong_unflagged(report, k: int = 3) -> list:
+    """The ``k`` most suspicious words (at least :data:`STRONG_WORD`) of sentences not flagged,
+    with their sentence index: what a reader of a borderline verdict wants to check."""
+    words = [(s.index, e) for s in report.sentences if not s.flagged for e in s.evidence
+             if e.probability >= STRONG_WORD]
+    return sorted(words, key=lambda x: -x[1].probability)[:k]
 
 
 def _highlight(s) -> str:

@@ -43,6 +43,15 @@ def test_score_example_human_and_json():
             assert text[e["start"] : e["end"]] == e["word"]
     # the spun "financial assist" is the strongest evidence in its sentence
     assert data["sentences"][3]["evidence"][0]["word"] == "assist"
+    # without --all, the strongest words of unflagged sentences are still named (what the JSON says)
+    strong = sorted(((e["probability"], s["index"], e["word"]) for s in data["sentences"] if not s["flagged"]
+                     for e in s["evidence"] if e["probability"] >= 0.5), reverse=True)[:3]
+    out = run("score", str(EXAMPLE)).stdout.decode()
+    if strong:
+        line = next(x for x in out.splitlines() if x.startswith("strongest words in sentences not flagged:"))
+        assert [(int(i), w) for i, w in re.findall(r"\[(\d+)\] (\S+)", line)] == [(i, w) for _, i, w in strong]
+    else:
+        assert "strongest words" not in out
 
 
 def test_score_presets_and_threshold():
