@@ -110,9 +110,16 @@ def train_model(
     log: Callable[[str], None] = lambda s: None,
     progress=None,
     features: FeatureSet | None = None,
+    rule_features: FeatureSet | None = None,
 ) -> tuple[SpinModel, FeatureSet]:
     """Fit token, sentence and document models on ``df``; return the model and
-    the features computed (callers may reuse them for evaluation)."""
+    the features computed (callers may reuse them for evaluation).
+
+    ``rule_features``, if given, are the features of the same sentences as the
+    extractor computes them at scoring time, when ``features`` were altered for
+    training (thesaurus dropout): the models learn from ``features``, but
+    calibration, the document rule and the thresholds see what scoring will see.
+    """
     t0 = time.time()
     df = df.reset_index(drop=True)
     if "split" in df.columns:
@@ -129,6 +136,9 @@ def train_model(
     if features is None:
         features = extract(df["text"].tolist(), extractor, progress=progress)
     fs = features
+    rf = fs if rule_features is None else rule_features
+    if len(rf.tok_sent) != len(fs.tok_sent) or len(rf) != len(fs):
+        raise ValueError("rule_features must hold the same sentences and tokens as features")
     log(f"features for {len(df):,} sentences in {time.time() - t0:.0f}s")
     y = df["label"].to_numpy()
     groups = document_groups(df)
@@ -139,13 +149,20 @@ def train_model(
         tok_groups = groups[fs.tok_sent]
         # Out-of-fold token probabilities for the sentence model's training rows.
         oof = np.zeros(len(fs.tok_sent))
+        oof_rule = oof if rf is fs else np.zeros(len(fs.tok_sent))
         idx = np.flatnonzero(tok_rows)
         for k, (a, b) in enumerate(GroupKFold(n_splits=3).split(idx, groups=tok_groups[idx])):
             m = _token_hgb(seed + k).fit(fs.tok[idx[a]], y_tok[idx[a]])
             oof[idx[b]] = m.predict_proba(fs.tok[idx[b]])[:, 1]
+            if rf is not fs:
+                oof_rule[idx[b]] = m.predict_proba(rf.tok[idx[b]])[:, 1]
         token_model = _token_hgb(seed).fit(fs.tok[idx], y_tok[idx])
         tok_prob = token_model.predict_proba(fs.tok)[:, 1]
         tok_prob[idx] = oof[idx]
+        tok_prob_rule = tok_prob
+        if rf is not fs:
+            tok_prob_rule = token_model.predict_proba(rf.tok)[:, 1]
+            tok_prob_rule[idx] = oof_rule[idx]
         log(f"token model on {len(idx):,} tokens ({int(y_tok[idx].sum()):,} substituted), "
             f"{time.time() - t0:.0f}s")
     else:
@@ -153,11 +170,14 @@ def train_model(
             raise ValueError("data without a 'changes' column needs a base model for the token level")
         token_model = base.token_model_
         tok_prob = token_model.predict_proba(fs.tok)[:, 1] if len(fs.tok) else np.zeros(0)
+        tok_prob_rule = tok_prob if rf is fs else (
+            token_model.predict_proba(rf.tok)[:, 1] if len(rf.tok) else np.zeros(0))
     # Without token labels the data is a user's own: the base model's sentence
     # probability becomes an input and the sentence model learns corrections to it.
     prior = None if have_tokens else base
     shell = SpinModel(token_model, None, None, {}, {}, prior=prior)
     Z = shell.sentence_inputs(fs, tok_prob)
+    Zr = Z if rf is fs else shell.sentence_inputs(rf, tok_prob_rule)  # what scoring will see
     sentence = _hgb(seed) if prior is None else HistGradientBoostingClassifier(
         max_iter=100, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
         random_state=seed, monotonic_cst=_sentence_monotone(True))
@@ -172,7 +192,7 @@ def train_model(
         if len(np.unique(y[rows])) < 2:
             raise ValueError(f"the {name} half of the calibration rows needs both original and spun sentences")
     calibrated = CalibratedClassifierCV(FrozenEstimator(sentence), method="isotonic")
-    calibrated.fit(Z[cal_a], y[cal_a])
+    calibrated.fit(Zr[cal_a], y[cal_a])
     log(f"sentence model on {len(fit_rows):,} sentences, calibrated on {len(cal_a):,}, "
         f"{time.time() - t0:.0f}s")
     # The document rule and its thresholds need many documents scored by a model
@@ -182,9 +202,9 @@ def train_model(
     folds = GroupKFold(n_splits=3).split(fit_rows, groups=groups[fit_rows])
     for k, (a, b) in enumerate(folds):
         m = sklearn_clone(sentence).set_params(random_state=seed + 10 + k).fit(Z[fit_rows[a]], y[fit_rows[a]])
-        c = CalibratedClassifierCV(FrozenEstimator(m), method="isotonic").fit(Z[cal_a], y[cal_a])
-        p_rule[fit_rows[b]] = c.predict_proba(Z[fit_rows[b]])[:, 1]
-    p_rule[cal_b] = calibrated.predict_proba(Z[cal_b])[:, 1]
+        c = CalibratedClassifierCV(FrozenEstimator(m), method="isotonic").fit(Zr[cal_a], y[cal_a])
+        p_rule[fit_rows[b]] = c.predict_proba(Zr[fit_rows[b]])[:, 1]
+    p_rule[cal_b] = calibrated.predict_proba(Zr[cal_b])[:, 1]
     rule_rows = np.sort(np.r_[fit_rows, cal_b])
     g_rule, _ = pd.factorize(groups[rule_rows])
     n_docs = int(g_rule.max()) + 1

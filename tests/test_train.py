@@ -137,3 +137,39 @@ def test_preset_thresholds_hold_in_the_worst_source():
             o = p[(y == 0) & (src == s)]
             assert (o > per_source[name]).mean() <= fpr + 1 / len(o)  # quantile granularity
     assert (p[400:500] > pooled["balanced"]).mean() > 0.01  # pooled would over-flag the odd source
+
+
+def test_rule_features_are_what_calibration_and_thresholds_see(monkeypatch):
+    """With thesaurus dropout, models learn from altered features but calibration, the document
+    rule and the thresholds must use the features scoring will compute."""
+    from spin_detect.features import FeatureExtractor
+    from spin_detect.model import extract
+
+    df = make_data()
+    ex = default_extractor()
+    blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False,
+                             topics=ex.topics)
+    real, altered = extract(df["text"].tolist(), ex), extract(df["text"].tolist(), blind)
+    plain, _ = train_model(df, ex, seed=0, features=real)
+    same, _ = train_model(df, ex, seed=0, features=real, rule_features=real)
+    assert same.thresholds_ == plain.thresholds_  # the same features twice change nothing
+    # Record what calibration is fitted on: blind features have no synonym evidence at all.
+    import spin_detect.train as train_mod
+    from spin_detect.features import FEATURE_NAMES
+
+    seen = []
+
+    class Recording(train_mod.CalibratedClassifierCV):
+        def fit(self, X, y, **kw):
+            seen.append(np.asarray(X))
+            return super().fit(X, y, **kw)
+
+    monkeypatch.setattr(train_mod, "CalibratedClassifierCV", Recording)
+    col = FEATURE_NAMES.index("syn_delta_max")
+    train_model(df, ex, seed=0, features=altered)
+    assert seen and all(not x[:, col].any() for x in seen)  # without rule_features: blind calibration
+    seen.clear()
+    train_model(df, ex, seed=0, features=altered, rule_features=real)
+    assert seen and all(x[:, col].any() for x in seen)  # with them: the real features
+    with pytest.raises(ValueError, match="same sentences"):
+        train_model(df, ex, seed=0, features=real, rule_features=extract(df["text"].tolist()[:-1], ex))
