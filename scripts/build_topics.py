@@ -108,7 +108,7 @@ def main() -> None:
     meta = {"reference_sha256": ref.sha256, "stop": args.stop, "contexts": args.contexts, "window": args.window,
             "built_by": "scripts/build_topics.py"}
     table = write_topics(args.out, vec, meta)
-    print(f"{len(table):,} words x {vec.shape[1]} dims, {int(table._has.sum()):,} with a vector; "
+    print(f"{len(table):,} words x {vec.shape[1]} dims, {int(table.has_vector.sum()):,} with a vector; "
           f"done in {time.time() - t0:.0f}s", file=sys.stderr)
 
 

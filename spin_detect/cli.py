@@ -201,16 +201,19 @@ def _print_report(name: str, report, all_sentences: bool) -> None:
         mark = typer.style(f"{s.probability:4.0%}", fg=typer.colors.RED if s.flagged else None, bold=s.flagged)
         typer.echo(f"\n[{s.index}] {mark}  {_highlight(s)}")
         if s.evidence:
-            ev = ", ".join(f"{e.word} -> {e.likely_original}? ({e.probability:.0%})" if e.likely_original
-                           else f"{e.word} ({e.probability:.0%})" for e in s.evidence)
-            typer.echo(f"      suspicious: {ev}")
+            typer.echo(f"      suspicious: {', '.join(map(_evidence_label, s.evidence))}")
     if not all_sentences and report.n_flagged < report.n_sentences:
         typer.echo(f"\n({report.n_sentences - report.n_flagged} sentences not flagged; --all shows them)")
         strong = _strong_unflagged(report)
         if strong:
-            typer.echo("strongest words in sentences not flagged: " + ", ".join(
-                f"[{i}] {e.word} -> {e.likely_original}? ({e.probability:.0%})" if e.likely_original
-                else f"[{i}] {e.word} ({e.probability:.0%})" for i, e in strong))
+            typer.echo("strongest words in sentences not flagged: "
+                       + ", ".join(f"[{i}] {_evidence_label(e)}" for i, e in strong))
+
+
+def _evidence_label(e) -> str:
+    """'word -> original? (p%)', or 'word (p%)' when no likely original is known."""
+    orig = f" -> {e.likely_original}?" if e.likely_original else ""
+    return f"{e.word}{orig} ({e.probability:.0%})"
 
 
 #: Words at least this likely substituted are listed even when their sentence is not flagged.
@@ -598,7 +601,7 @@ def info(as_json: Annotated[bool, typer.Option("--json", help="Print machine-rea
                       "path": str(data_file("thesaurus.bin"))},
         "neighbours": {"words": len(default_neighbours()), "path": str(data_file("neighbors.bin"))},
         "trigrams": {"trigrams": len(default_trigrams()), "path": str(data_file("trigrams.bin"))},
-        "topics": {"words": len(topics), "with_vector": int(topics._has.sum()),
+        "topics": {"words": len(topics), "with_vector": int(topics.has_vector.sum()),
                    "dims": int(topics.vectors.shape[1]), "sha256": topics.sha256,
                    "path": str(data_file("topics.bin"))},
     }

@@ -98,10 +98,9 @@ def evaluation_report(sent: pd.DataFrame, docs: pd.DataFrame, sentence_threshold
                 r[f"by_{col}"] = grouped_metrics(frame.assign(**{col: frame[col].astype(str)}), col, thr)
         if level == "document" and "source" in frame.columns:
             orig = frame[frame["label"] == 0]
-            r["original_flagged_by_source"] = {
-                str(s): float((g["p"] >= thr).mean()) for s, g in orig.groupby("source")}
-            r["original_flagged_counts_by_source"] = {
-                str(s): [int((g["p"] >= thr).sum()), len(g)] for s, g in orig.groupby("source")}
+            flagged = {str(s): (int((g["p"] >= thr).sum()), len(g)) for s, g in orig.groupby("source")}
+            r["original_flagged_by_source"] = {s: k / n for s, (k, n) in flagged.items()}
+            r["original_flagged_counts_by_source"] = {s: [k, n] for s, (k, n) in flagged.items()}
         report[level] = r
     return report
 
@@ -114,7 +113,6 @@ def score_frame_for_evaluation(detector, df: pd.DataFrame, features=None, progre
     document is spun if any of its sentences is. Returns ``(sentences, documents)``
     frames with ``label`` and ``p`` columns, ready for :func:`evaluation_report`.
     """
-    from .estimators import document_features
     from .model import extract
     from .train import document_groups
 
@@ -125,8 +123,7 @@ def score_frame_for_evaluation(detector, df: pd.DataFrame, features=None, progre
     g = document_groups(sent)
     order = np.argsort(g, kind="stable")
     n_docs = int(g.max()) + 1 if len(g) else 0
-    d_prob = detector.model.document_model_.predict_proba(
-        document_features(sent["p"].to_numpy()[order], g[order], n_docs))[:, 1]
+    d_prob = detector.model.document_proba(sent["p"].to_numpy()[order], g[order], n_docs)
     cols = {"label": ("label", "max")}
     for c in ("source", "style", "rate_name", "partial", "doc_id"):
         if c in sent.columns:

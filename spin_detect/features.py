@@ -631,7 +631,7 @@ class FeatureExtractor:
             "tri_nbr_gain_max": smax(ts.tri_gain_nbr),
             "tri_nbr_gain_count_over_2": count(ts.tri_gain_nbr > 2),
             # sentences with fewer than two content words with vectors get neutral values
-            "topic_fit_min": np.where(n_topic > 0, smin(np.where(has_topic, topic, np.inf), 1.0), 1.0),
+            "topic_fit_min": smin(np.where(has_topic, topic, np.inf), 1.0),
             "topic_fit_mean": np.where(n_topic > 0, np.bincount(sent, weights=topic0, minlength=n_sent)
                                        / np.maximum(n_topic, 1), 1.0),
             "topic_low_count": count(has_topic & (topic0 < TOPIC_LOW)),

@@ -9,12 +9,11 @@ SHA-256: ids mean nothing with another vocabulary.
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
 
 import numpy as np
 
-from .store import read_table, require_reference, write_arrays
+from .store import ReferenceTiedTable, write_arrays
 
 __all__ = ["FORMAT", "VERSION", "Neighbours", "write_neighbors"]
 
@@ -22,8 +21,10 @@ FORMAT = "spin-detect/neighbors"
 VERSION = 1
 
 
-class Neighbours:
+class Neighbours(ReferenceTiedTable):
     """Read-only neighbour table: for a word id, the ids of its ``k`` nearest words."""
+
+    PACKAGED, FORMAT, VERSIONS = "neighbors.bin", FORMAT, (VERSION,)
 
     def __init__(self, stored):
         a = stored.arrays
@@ -32,15 +33,6 @@ class Neighbours:
         self.nbr = a["nbr"]
         self.sim = a["sim"]
         self.reference_sha256 = self.meta["reference_sha256"]
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str] | None = None, reference=None, verify: bool = True) -> Neighbours:
-        """Load a table (default: the packaged one); with ``reference``, refuse a
-        table built for another reference."""
-        path, stored = read_table(path, "neighbors.bin", FORMAT, (VERSION,), verify)
-        table = cls(stored)
-        require_reference(path, table.reference_sha256, reference)
-        return table
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -173,6 +173,26 @@ def read_table(path: str | os.PathLike[str] | None, packaged: str, fmt: str, ver
     return path, read_arrays(path, fmt, versions, verify=verify)
 
 
+class ReferenceTiedTable:
+    """Base of the packaged tables that store reference word ids (neighbours, trigrams,
+    topic vectors): one loader that reads the table and refuses another reference's.
+    Subclasses set ``PACKAGED`` (file name in ``spin_detect/data``), ``FORMAT`` and
+    ``VERSIONS``, and build themselves from the stored arrays in ``__init__``."""
+
+    PACKAGED: str
+    FORMAT: str
+    VERSIONS: tuple[int, ...]
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None, reference=None, verify: bool = True):
+        """Load a table (default: the packaged one); with ``reference``, refuse a
+        table built for another reference."""
+        path, stored = read_table(path, cls.PACKAGED, cls.FORMAT, cls.VERSIONS, verify)
+        table = cls(stored)
+        require_reference(path, stored.meta["reference_sha256"], reference)
+        return table
+
+
 def require_reference(path, table_sha256: str, reference) -> None:
     """Refuse a table whose word ids belong to another reference table.
 

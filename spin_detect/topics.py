@@ -20,11 +20,9 @@ The table is tied to one reference table (word ids) by its SHA-256.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from .store import read_table, require_reference, write_arrays
+from .store import ReferenceTiedTable, write_arrays
 
 __all__ = ["FORMAT", "VERSION", "TopicVectors", "write_topics"]
 
@@ -32,8 +30,10 @@ FORMAT = "spin-detect/topics"
 VERSION = 1
 
 
-class TopicVectors:
+class TopicVectors(ReferenceTiedTable):
     """Read-only unit vectors per word id (a zero row: no vector); see the module docs."""
+
+    PACKAGED, FORMAT, VERSIONS = "topics.bin", FORMAT, (VERSION,)
 
     def __init__(self, stored):
         self.meta = stored.meta
@@ -41,16 +41,7 @@ class TopicVectors:
         self.vectors = stored.arrays["vectors"]
         self.reference_sha256 = self.meta["reference_sha256"]
         # rows are unit vectors or exactly zero (no vector): test the bits, not float16 arithmetic
-        self._has = self.vectors.view(np.uint16).any(axis=1)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str] | None = None, reference=None, verify: bool = True) -> TopicVectors:
-        """Load a table (default: the packaged one); with ``reference``, refuse a
-        table built for another reference."""
-        path, stored = read_table(path, "topics.bin", FORMAT, (VERSION,), verify)
-        table = cls(stored)
-        require_reference(path, table.reference_sha256, reference)
-        return table
+        self.has_vector = self.vectors.view(np.uint16).any(axis=1)
 
     def __len__(self) -> int:
         return len(self.vectors)
@@ -64,7 +55,7 @@ class TopicVectors:
             return np.zeros(0)
         inside = ids < len(self.vectors)
         safe = np.where(inside, ids, 0)
-        has = self._has[safe] & inside
+        has = self.has_vector[safe] & inside
         vec = self.vectors[safe].astype(np.float32)
         vec[~has] = 0.0
         total = np.zeros((n_sent, vec.shape[1]), dtype=np.float32)

@@ -35,8 +35,8 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GroupKFold
 
 from .estimators import DocumentScorer, document_features
-from .features import FeatureExtractor
-from .model import FeatureSet, SpinModel, extract, token_labels
+from .features import FEATURE_NAMES, FeatureExtractor
+from .model import AGG_FEATURES, FeatureSet, SpinModel, extract, token_labels
 
 __all__ = ["train_model", "PRESET_FPR", "TOKEN_MODEL", "document_groups", "preset_thresholds"]
 
@@ -81,9 +81,6 @@ def _sentence_monotone(with_prior: bool) -> list[int]:
     """More token evidence never lowers a sentence's probability: the sentence model is
     constrained to be non-decreasing in the token summaries (and in the base model's
     log-odds, for a model retrained on a user's data); free in the other features."""
-    from .features import FEATURE_NAMES
-    from .model import AGG_FEATURES
-
     return [0] * len(FEATURE_NAMES) + [1] * len(AGG_FEATURES) + ([1] if with_prior else [])
 
 

@@ -14,12 +14,11 @@ The table is tied to one reference table (word ids) by its SHA-256.
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
 
 import numpy as np
 
-from .store import KeyLookup, as_uint64, read_table, require_reference, with_zero, write_arrays
+from .store import KeyLookup, ReferenceTiedTable, as_uint64, with_zero, write_arrays
 
 __all__ = ["Trigrams", "trigram_fingerprints", "write_trigrams", "FORMAT", "VERSION"]
 
@@ -42,8 +41,10 @@ def trigram_fingerprints(a: np.ndarray, b: np.ndarray, c: np.ndarray, vocab_size
     return key.astype(np.uint32)
 
 
-class Trigrams:
+class Trigrams(ReferenceTiedTable):
     """Read-only trigram counts; see the module docs."""
+
+    PACKAGED, FORMAT, VERSIONS = "trigrams.bin", FORMAT, (VERSION,)
 
     def __init__(self, stored):
         self.meta = stored.meta
@@ -52,15 +53,6 @@ class Trigrams:
         self.vocab_size = int(self.meta["vocab_size"])
         self.reference_sha256 = self.meta["reference_sha256"]
         self._lookup = KeyLookup(self.keys)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str] | None = None, reference=None, verify: bool = True) -> Trigrams:
-        """Load a table (default: the packaged one); with ``reference``, refuse a
-        table built for another reference."""
-        path, stored = read_table(path, "trigrams.bin", FORMAT, (VERSION,), verify)
-        table = cls(stored)
-        require_reference(path, table.reference_sha256, reference)
-        return table
 
     def __len__(self) -> int:
         return len(self.keys)
