@@ -140,7 +140,7 @@ calibration, so their rows show generalisation to an unseen source and an unseen
   labels are the exact substitutions the spinner recorded. Thesaurus dropout (share of training
   documents featurised as if the thesaurus knew no word): {model.info_.get('thesaurus_dropout', 0):.0%}.
 - **Sentence model**: gradient boosting over sentence features (`spin_detect.features.FEATURE_GROUPS`)
-  plus summaries of the token probabilities (out-of-fold during training; the model is constrained
+  plus summaries of the token probabilities (out of fold by source during training, as on text of a new source; the model is constrained
   to be non-decreasing in them, so more token evidence never lowers a sentence's probability),
   calibrated with isotonic regression on held-apart calibration documents.
 - **Document rule**: logistic regression (standardised inputs) over length-independent summaries of the sentence

@@ -11,8 +11,9 @@ split 80/20 into fitting and calibration sets by a hash of ``doc_id``.
   and document levels on top of it, with the base model's sentence probability
   as an extra input (a small model that learns corrections).
 * Token probabilities fed to the sentence model during training are
-  out-of-fold (3 folds by document), so the sentence model learns from token
-  scores as noisy as the ones it will see on new text.
+  out-of-fold (3 folds by source when there are 3 or more sources, otherwise by
+  document), so the sentence model learns from token scores as noisy as the
+  ones it will see on new text from a source it never saw.
 * The sentence model is calibrated (isotonic) on half of the calibration
   documents, which neither token nor sentence model saw. The document rule and
   its thresholds are fitted on documents scored by models that never saw them:
@@ -99,6 +100,27 @@ def _token_hgb(seed: int) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(l2_regularization=1.0, random_state=seed, **TOKEN_MODEL)
 
 
+#: Token folds are by source when the training rows come from at least this many.
+MIN_FOLD_SOURCES = 3
+
+
+def token_fold_groups(df: pd.DataFrame, groups: np.ndarray, fit_rows: np.ndarray) -> np.ndarray:
+    """Groups of the folds that make the sentence model's token probabilities out of fold.
+
+    By source when the training rows come from :data:`MIN_FOLD_SOURCES` or more
+    sources (``source`` column), otherwise by document. Out of fold by source, the
+    sentence model learns what token evidence is worth on text of a source the
+    token model never saw, which is what a user's text is: on dev, with the BBC
+    held out, this halved the BBC originals flagged (1.8% -> 0.9%, two seeds) and
+    raised document ROC-AUC by about 0.001 (see the note of issue 4).
+    """
+    if "source" in df.columns:
+        codes, _ = pd.factorize(df["source"].astype(str))
+        if len(np.unique(codes[fit_rows])) >= MIN_FOLD_SOURCES:
+            return codes
+    return groups
+
+
 def train_model(
     df: pd.DataFrame,
     extractor: FeatureExtractor,
@@ -143,7 +165,7 @@ def train_model(
     have_tokens = "changes" in df.columns
     if have_tokens:
         y_tok = token_labels(fs, df["changes"].fillna("[]").astype(str).tolist())
-        tok_groups = groups[fs.tok_sent]
+        tok_groups = token_fold_groups(df, groups, fit_rows)[fs.tok_sent]
         # Out-of-fold token probabilities for the sentence model's training rows.
         oof = np.zeros(len(fs.tok_sent))
         oof_rule = oof if rf is fs else np.zeros(len(fs.tok_sent))

@@ -11,7 +11,7 @@ from spin_detect.detector import Detector, load_detector, save_model
 from spin_detect.evaluate import binary_metrics, evaluation_report, reliability, score_frame_for_evaluation
 from spin_detect.resources import default_extractor
 from spin_detect.spinner import spin_text
-from spin_detect.train import document_groups, train_model
+from spin_detect.train import document_groups, token_fold_groups, train_model
 
 PARAS = [p.strip() for p in (ORIGINAL_NEWS + "\n\n" + ORIGINAL_ENCYCLOPAEDIC).split("\n\n")]
 
@@ -98,6 +98,21 @@ def test_document_groups_split_variants():
     assert document_groups(df).tolist() == [0, 0, 1, 2]
     assert document_groups(df.drop(columns="variant")).tolist() == [0, 0, 0, 1]
     assert Detector  # imported for the API
+
+
+def test_token_folds_are_by_source_when_there_are_enough_sources():
+    from sklearn.model_selection import GroupKFold
+
+    df = pd.DataFrame({"doc_id": [f"d{i}" for i in range(12)],
+                       "source": ["a", "a", "b", "b", "c", "c", "d", "d", "e", "e", "f", "f"]})
+    groups = document_groups(df)
+    fit = np.arange(10)  # the training rows hold five sources
+    g = token_fold_groups(df, groups, fit)
+    for a, b in GroupKFold(n_splits=3).split(fit, groups=g[fit]):
+        assert not set(df["source"].iloc[fit[a]]) & set(df["source"].iloc[fit[b]])
+    # Two sources among the training rows, or no source column: folds by document.
+    assert token_fold_groups(df, groups, np.arange(4)) is groups
+    assert token_fold_groups(df.drop(columns="source"), groups, fit) is groups
 
 
 def test_blind_extractor_and_feature_set_concat():
