@@ -140,9 +140,9 @@ calibration, so their rows show generalisation to an unseen source and an unseen
   labels are the exact substitutions the spinner recorded. Thesaurus dropout (share of training
   documents featurised as if the thesaurus knew no word): {model.info_.get('thesaurus_dropout', 0):.0%}.
 - **Sentence model**: gradient boosting over sentence features (`spin_detect.features.FEATURE_GROUPS`)
-  plus summaries of the token probabilities (out of fold by source during training, as on text of a new source; the model is constrained
-  to be non-decreasing in them, so more token evidence never lowers a sentence's probability),
-  calibrated with isotonic regression on held-apart calibration documents.
+  plus summaries of the token probabilities (out of fold by source during training, as on text of
+  a new source; the model is constrained to be non-decreasing in them, so more token evidence never
+  lowers a sentence's probability), calibrated with isotonic regression on held-apart calibration documents.
 - **Document rule**: logistic regression (standardised inputs) over length-independent summaries of the sentence
   probabilities (`spin_detect.estimators.DOCUMENT_FEATURES`), capped at the noisy-or of the
   sentence probabilities (a bound when spun sentences come together; it keeps one odd sentence

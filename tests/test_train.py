@@ -110,9 +110,12 @@ def test_token_folds_are_by_source_when_there_are_enough_sources():
     g = token_fold_groups(df, groups, fit)
     for a, b in GroupKFold(n_splits=3).split(fit, groups=g[fit]):
         assert not set(df["source"].iloc[fit[a]]) & set(df["source"].iloc[fit[b]])
-    # Two sources among the training rows, or no source column: folds by document.
+    # Two sources among the training rows, no source column, or one source with most
+    # of the rows: folds by document.
     assert token_fold_groups(df, groups, np.arange(4)) is groups
     assert token_fold_groups(df.drop(columns="source"), groups, fit) is groups
+    lopsided = df.assign(source=["a"] * 7 + ["b", "c", "d", "e", "f"])
+    assert token_fold_groups(lopsided, groups, fit) is groups
 
 
 def test_blind_extractor_and_feature_set_concat():
