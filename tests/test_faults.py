@@ -110,9 +110,10 @@ def _interrupt(tmp: Path, sig: int, jobs: int = 1, n_start: int = 60):
                 raise AssertionError("the audit did not stop within 60 s of the signal") from None
             if not out.exists():  # stopped mid-run, as wanted
                 return inp, out, sents, proc, err.decode(), n
-        proc.communicate(timeout=120)
+        _, err = proc.communicate(timeout=120)
+        last = f"exit {proc.returncode}, output {'written' if out.exists() else 'missing'}: {err.decode()[-500:]}"
         n *= 4  # finished before the signal: try a bigger corpus
-    raise AssertionError("could not catch the audit mid-run")
+    raise AssertionError(f"could not catch the audit mid-run; last attempt: {last}")
 
 
 def _session_processes(sid: int) -> list[int]:
