@@ -11,9 +11,10 @@ split 80/20 into fitting and calibration sets by a hash of ``doc_id``.
   and document levels on top of it, with the base model's sentence probability
   as an extra input (a small model that learns corrections).
 * Token probabilities fed to the sentence model during training are
-  out-of-fold (3 folds by source when there are 3 or more sources, otherwise by
-  document), so the sentence model learns from token scores as noisy as the
-  ones it will see on new text from a source it never saw.
+  out-of-fold (3 folds by source when there are 3 or more sources and none holds
+  most of the rows, otherwise by document), so the sentence model learns from
+  token scores as noisy as the ones it will see on new text from a source it
+  never saw.
 * The sentence model is calibrated (isotonic) on half of the calibration
   documents, which neither token nor sentence model saw. The document rule and
   its thresholds are fitted on documents scored by models that never saw them:
@@ -112,11 +113,11 @@ def token_fold_groups(df: pd.DataFrame, groups: np.ndarray, fit_rows: np.ndarray
 
     By source when the training rows come from :data:`MIN_FOLD_SOURCES` or more
     sources (``source`` column), none over :data:`MAX_FOLD_SOURCE_SHARE` of the
-    rows; otherwise by document. Out of fold by source, the
-    sentence model learns what token evidence is worth on text of a source the
-    token model never saw, which is what a user's text is: on dev, with the BBC
-    held out, this halved the BBC originals flagged (1.8% -> 0.9%, two seeds) and
-    raised document ROC-AUC by about 0.001 (see the note of issue 4).
+    rows; otherwise by document. Out of fold by source, the sentence model learns
+    what token evidence is worth on text of a source the token model never saw,
+    which is what a user's text is: on dev, with the BBC held out, this halved the
+    BBC originals flagged (1.8% -> 0.9%, two seeds) and raised document ROC-AUC
+    by about 0.001 (see the note of issue 4).
     """
     if "source" in df.columns:
         codes, _ = pd.factorize(df["source"].astype(str))

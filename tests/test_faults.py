@@ -73,9 +73,15 @@ def _rows_in(path: Path) -> int:
         return 0
 
 
+def _default_sigint() -> None:
+    # As from a terminal: a shell starts background jobs (`cmd &`, a CI script run that way) with
+    # SIGINT ignored, children inherit that, and Python then installs no Ctrl-C handler at all.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list[str], **kw) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "spin_detect", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=ENV, **kw)
+                            stderr=subprocess.PIPE, env=ENV, preexec_fn=_default_sigint, **kw)
 
 
 def _wait_for_rows(proc: subprocess.Popen, partial: Path, rows: int, timeout: float = 180) -> bool:
@@ -110,7 +116,8 @@ def _interrupt(tmp: Path, sig: int, jobs: int = 1, n_start: int = 60):
                 raise AssertionError("the audit did not stop within 60 s of the signal") from None
             if not out.exists():  # stopped mid-run, as wanted
                 return inp, out, sents, proc, err.decode(), n
-        _, err = proc.communicate(timeout=120)
+        else:
+            _, err = proc.communicate(timeout=120)
         last = f"exit {proc.returncode}, output {'written' if out.exists() else 'missing'}: {err.decode()[-500:]}"
         n *= 4  # finished before the signal: try a bigger corpus
     raise AssertionError(f"could not catch the audit mid-run; last attempt: {last}")
