@@ -27,12 +27,11 @@ class Neighbours(ReferenceTiedTable):
     PACKAGED, FORMAT, VERSIONS = "neighbors.bin", FORMAT, (VERSION,)
 
     def __init__(self, stored):
+        super().__init__(stored)
         a = stored.arrays
-        self.meta = stored.meta
         self.ids = a["ids"]
         self.nbr = a["nbr"]
         self.sim = a["sim"]
-        self.reference_sha256 = self.meta["reference_sha256"]
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -177,11 +177,17 @@ class ReferenceTiedTable:
     """Base of the packaged tables that store reference word ids (neighbours, trigrams,
     topic vectors): one loader that reads the table and refuses another reference's.
     Subclasses set ``PACKAGED`` (file name in ``spin_detect/data``), ``FORMAT`` and
-    ``VERSIONS``, and build themselves from the stored arrays in ``__init__``."""
+    ``VERSIONS``, and build themselves from the stored arrays in ``__init__`` after
+    this one's (``meta``, ``sha256``, ``reference_sha256``)."""
 
     PACKAGED: str
     FORMAT: str
     VERSIONS: tuple[int, ...]
+
+    def __init__(self, stored):
+        self.meta = stored.meta
+        self.sha256 = stored.sha256
+        self.reference_sha256 = self.meta["reference_sha256"]
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, reference=None, verify: bool = True):

@@ -36,10 +36,8 @@ class TopicVectors(ReferenceTiedTable):
     PACKAGED, FORMAT, VERSIONS = "topics.bin", FORMAT, (VERSION,)
 
     def __init__(self, stored):
-        self.meta = stored.meta
-        self.sha256 = stored.sha256
+        super().__init__(stored)
         self.vectors = stored.arrays["vectors"]
-        self.reference_sha256 = self.meta["reference_sha256"]
         # rows are unit vectors or exactly zero (no vector): test the bits, not float16 arithmetic
         self.has_vector = self.vectors.view(np.uint16).any(axis=1)
 

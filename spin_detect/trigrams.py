@@ -47,11 +47,10 @@ class Trigrams(ReferenceTiedTable):
     PACKAGED, FORMAT, VERSIONS = "trigrams.bin", FORMAT, (VERSION,)
 
     def __init__(self, stored):
-        self.meta = stored.meta
+        super().__init__(stored)
         self.keys = stored.arrays["keys"]
         self.counts = stored.arrays["counts"]
         self.vocab_size = int(self.meta["vocab_size"])
-        self.reference_sha256 = self.meta["reference_sha256"]
         self._lookup = KeyLookup(self.keys)
 
     def __len__(self) -> int:
