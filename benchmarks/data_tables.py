@@ -19,7 +19,7 @@ import numpy as np
 LOAD = """
 import time, resource
 t = time.perf_counter()
-from spin_detect.resources import default_reference, default_thesaurus, default_neighbours, default_trigrams
+from spin_detect.tables.packaged import default_reference, default_thesaurus, default_neighbours, default_trigrams
 ref = default_reference(); th = default_thesaurus(); nb = default_neighbours(); tri = default_trigrams()
 ref.vocab; ref._index; th.strings
 print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -27,9 +27,9 @@ print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 
 
 def main() -> None:
-    from spin_detect.reference import ReferenceStats
-    from spin_detect.resources import data_file
-    from spin_detect.thesaurus import Thesaurus
+    from spin_detect.tables.packaged import data_file
+    from spin_detect.tables.reference import ReferenceStats
+    from spin_detect.tables.thesaurus import Thesaurus
 
     for name in ("reference.bin", "thesaurus.bin", "neighbors.bin", "trigrams.bin", "moby.bin", "phrases.bin"):
         print(f"{name}: {data_file(name).stat().st_size / 1e6:.1f} MB on disk")
@@ -45,7 +45,7 @@ def main() -> None:
     th = Thesaurus.load()
     print(f"reference: {len(ref):,} words, {len(ref.bigram_keys):,} word pairs, {ref.total:,} tokens")
     print(f"thesaurus: {len(th):,} headwords, {th.meta['entries']:,} entries")
-    from spin_detect.resources import default_trigrams
+    from spin_detect.tables.packaged import default_trigrams
 
     tri = default_trigrams()
     print(f"trigrams: {len(tri):,} fingerprints")

@@ -53,8 +53,8 @@ def inputs() -> tuple[list[str], list[str]]:
     """(documents, sentences): the same every run."""
     from run import EXAMPLE, make_documents
 
-    from spin_detect.segment import split_sentences
-    from spin_detect.spinner import spin_text
+    from spin_detect.learning.spinner import spin_text
+    from spin_detect.text.segment import split_sentences
 
     docs = make_documents(340, seed=7)
     example = EXAMPLE.read_text(encoding="utf-8")
@@ -68,7 +68,7 @@ def inputs() -> tuple[list[str], list[str]]:
 
 def outputs() -> dict:
     import spin_detect
-    from spin_detect.segment import split_sentences
+    from spin_detect.text.segment import split_sentences
 
     det = spin_detect.load_detector()
     docs, sentences = inputs()

@@ -35,8 +35,8 @@ def main() -> None:
     from threadpoolctl import threadpool_limits
 
     import spin_detect
-    from spin_detect.model import extract
-    from spin_detect.segment import split_sentences
+    from spin_detect.learning.model import extract
+    from spin_detect.text.segment import split_sentences
 
     docs = make_documents(600, seed=1)
     det = spin_detect.load_detector()
@@ -67,7 +67,7 @@ def main() -> None:
         rows["token model predict_proba"] = best(lambda: det.model.token_proba(fs))
         tp = det.model.token_proba(fs)
         rows["sentence model (aggregation + predict_proba)"] = best(lambda: det.model.sentence_proba(fs, tp))
-    from spin_detect.model import aggregate_tokens
+    from spin_detect.learning.model import aggregate_tokens
     rows["... of which aggregate_tokens"] = best(lambda: aggregate_tokens(tp, fs.tok_sent, len(fs)))
     print(f"{len(docs)} documents, {n} sentences, {len(fs.tok)} tokens; µs per sentence, best of 3")
     total = rows["end to end (score_documents)"]

@@ -45,7 +45,7 @@ class _Chain:
     def __init__(self, seed: int):
         import numpy as np
 
-        from spin_detect.resources import default_reference
+        from spin_detect.tables.packaged import default_reference
 
         ref = default_reference()
         self.np = np
@@ -84,7 +84,7 @@ def make_documents(n: int, seed: int = 0) -> list[str]:
     300 documents; larger sets reuse the pool with the sentence order shuffled,
     so generating 20,000 documents takes seconds.
     """
-    from spin_detect.spinner import spin_text
+    from spin_detect.learning.spinner import spin_text
 
     rng = random.Random(seed)
     chain = _Chain(seed)
@@ -121,7 +121,7 @@ os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 docs = json.load(open(sys.argv[1]))
 warm = json.load(open(sys.argv[2]))
 import spin_detect
-from spin_detect.segment import split_sentences
+from spin_detect.text.segment import split_sentences
 det = spin_detect.load_detector()
 list(det.score_documents(warm))  # caches and lookup tables warm, as in a long run
 seg = score = 1e9

@@ -52,7 +52,7 @@ spun here with two styles. We look at the original sentences scored highest (fal
 the spun sentences scored lowest (misses), with the evidence the detector gives."""),
     ("code", """from corpora import pool_of, read_source
 import spin_detect
-from spin_detect.spinner import spin_text
+from spin_detect.learning.spinner import spin_text
 
 det = spin_detect.load_detector()
 docs = [(d, t) for d, t in read_source("bbc") if pool_of(d) == "labelled"][:120]
@@ -85,9 +85,9 @@ so the small set teaches corrections. Two "new domains", both BBC news (a source
 trained on): (a) spun by styles like the training ones, (b) spun by a spinner the default never saw
 (the Moby thesaurus), as a user facing a particular spam network would have. About 3,000 labelled
 sentences from 100 BBC documents to retrain, 100 other BBC documents to test, before and after."""),
-    ("code", """from spin_detect.evaluate import binary_metrics, score_frame_for_evaluation
-from spin_detect.train import train_model
-from spin_detect.segment import split_sentences
+    ("code", """from spin_detect.learning.evaluate import binary_metrics, score_frame_for_evaluation
+from spin_detect.learning.train import train_model
+from spin_detect.text.segment import split_sentences
 
 def labelled(docs, seed0, styles):
     out = []

@@ -23,10 +23,10 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
-from spin_detect.features import FEATURE_GROUPS, FEATURE_NAMES, TOKEN_FEATURES
-from spin_detect.model import extract, token_labels
-from spin_detect.resources import default_extractor
-from spin_detect.train import TOKEN_MODEL, _token_hgb
+from spin_detect.features import default_extractor
+from spin_detect.features.extractor import FEATURE_GROUPS, FEATURE_NAMES, TOKEN_FEATURES
+from spin_detect.learning.model import extract, token_labels
+from spin_detect.learning.train import TOKEN_MODEL, _token_hgb
 
 STYLES = ["wordnet", "wordnet-rare", "commercial", "mixed", "fluent", "distributional", "moby"]
 

@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pandas as pd
 from corpora import SHARED, SOURCES, pool_of, read_source, unit_hash
 
-from spin_detect.segment import split_sentences
-from spin_detect.spinner import STYLES, Spinner
+from spin_detect.learning.spinner import STYLES, Spinner
+from spin_detect.text.segment import split_sentences
 
 HELD_OUT_SOURCE = "bbc"
 HELD_OUT_STYLE = "moby"

@@ -27,8 +27,8 @@ from sklearn.decomposition import TruncatedSVD
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from spin_detect.neighbors import write_neighbors
-from spin_detect.reference import ReferenceStats
+from spin_detect.tables.neighbours import write_neighbors
+from spin_detect.tables.reference import ReferenceStats
 
 
 def context_matrix(ref: ReferenceStats, n_words: int, n_ctx: int) -> sp.csr_matrix:

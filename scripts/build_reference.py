@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corpora import SHARED, SOURCES, pool_of, read_source
 
-from spin_detect.reference import ReferenceBuilder
+from spin_detect.tables.reference import ReferenceBuilder
 
 
 def main() -> None:

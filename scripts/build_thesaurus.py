@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from wordnet import WORDNET, inflections, read_exceptions, read_index, read_synsets
 
-from spin_detect.reference import ReferenceStats
-from spin_detect.thesaurus import FLAG_SIMILAR, write_thesaurus
+from spin_detect.tables.reference import ReferenceStats
+from spin_detect.tables.thesaurus import FLAG_SIMILAR, write_thesaurus
 
 
 def entries(known, root: Path):

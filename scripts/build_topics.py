@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corpora import SHARED, SOURCES, pool_of, read_source
 
-from spin_detect.reference import UNK, ReferenceStats
-from spin_detect.segment import norm, tokenize
-from spin_detect.topics import write_topics
+from spin_detect.tables.reference import UNK, ReferenceStats
+from spin_detect.tables.topics import write_topics
+from spin_detect.text.segment import norm, tokenize
 
 
 def cooccurrence(root: Path, index: dict[str, int], n_stop: int, n_words: int, n_ctx: int, window: int

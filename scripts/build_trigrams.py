@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corpora import SHARED, SOURCES, pool_of, read_source
 
-from spin_detect.reference import BOS, EOS, UNK, ReferenceStats
-from spin_detect.segment import norm, split_sentences
-from spin_detect.trigrams import trigram_fingerprints, write_trigrams
+from spin_detect.tables.reference import BOS, EOS, UNK, ReferenceStats
+from spin_detect.tables.trigrams import trigram_fingerprints, write_trigrams
+from spin_detect.text.segment import norm, split_sentences
 
 
 def main() -> None:

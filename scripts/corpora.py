@@ -90,7 +90,7 @@ def clean_lines(text: str) -> str:
 
 def keep_sentences(text: str) -> str:
     """Re-join only the undamaged sentences of ``text``, paragraph breaks kept."""
-    from spin_detect.segment import split_sentences
+    from spin_detect.text.segment import split_sentences
 
     return "\n\n".join(s.text.replace("\n", " ") for s in split_sentences(text) if not damaged(s.text))
 

@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 
 from spin_detect.detector import Detector, save_model
-from spin_detect.evaluate import evaluation_report, score_frame_for_evaluation
-from spin_detect.features import FeatureExtractor
-from spin_detect.labelled import load_labelled
-from spin_detect.model import concat, extract, subset
-from spin_detect.resources import default_extractor
-from spin_detect.train import TOKEN_MODEL, _hash01, train_model
+from spin_detect.features import default_extractor
+from spin_detect.features.extractor import FeatureExtractor
+from spin_detect.learning.evaluate import evaluation_report, score_frame_for_evaluation
+from spin_detect.learning.labelled import load_labelled
+from spin_detect.learning.model import concat, extract, subset
+from spin_detect.learning.train import TOKEN_MODEL, _hash01, train_model
 
 HELD_OUT_SOURCE = "bbc"
 HELD_OUT_STYLE = "moby"
@@ -87,7 +87,7 @@ def main() -> None:
     # Heavy/light figures restricted to fully spun documents, as the targets are stated.
     for rate in ("heavy", "light"):
         part = docs[(docs["label"] == 0) | ((docs["rate_name"] == rate) & (docs["partial"] == "False"))]
-        from spin_detect.evaluate import binary_metrics
+        from spin_detect.learning.evaluate import binary_metrics
 
         report["document"][f"full_{rate}"] = binary_metrics(part["label"], part["p"],
                                                             model.thresholds_["balanced"])
@@ -139,12 +139,12 @@ calibration, so their rows show generalisation to an unseen source and an unseen
   or a distributional neighbour would fit);
   labels are the exact substitutions the spinner recorded. Thesaurus dropout (share of training
   documents featurised as if the thesaurus knew no word): {model.info_.get('thesaurus_dropout', 0):.0%}.
-- **Sentence model**: gradient boosting over sentence features (`spin_detect.features.FEATURE_GROUPS`)
+- **Sentence model**: gradient boosting over sentence features (`spin_detect.features.extractor.FEATURE_GROUPS`)
   plus summaries of the token probabilities (out of fold by source during training, as on text of
   a new source; the model is constrained to be non-decreasing in them, so more token evidence never
   lowers a sentence's probability), calibrated with isotonic regression on held-apart calibration documents.
 - **Document rule**: logistic regression (standardised inputs) over length-independent summaries of the sentence
-  probabilities (`spin_detect.estimators.DOCUMENT_FEATURES`), capped at the noisy-or of the
+  probabilities (`spin_detect.learning.estimators.DOCUMENT_FEATURES`), capped at the noisy-or of the
   sentence probabilities (a bound when spun sentences come together; it keeps one odd sentence
   from making a short page look certainly spun), fitted on documents scored by
   models that never saw them (training documents out of fold, the other calibration half).
@@ -154,7 +154,7 @@ calibration, so their rows show generalisation to an unseen source and an unseen
   {model.info_['documents_rule']:,}. Training time incl. feature extraction: {seconds:.0f} s on 2 cores.
 - Data: original English from BBC (research dataset), Reuters-21578 (research use), UN General
   Debates (CC0), Wikinews (CC BY 2.5), Wikipedia and WikiText (CC BY-SA), spun by
-  `spin_detect.spinner`; reference statistics from other documents of the same sources.
+  `spin_detect.learning.spinner`; reference statistics from other documents of the same sources.
 
 ## Sentence level (threshold 0.5)
 

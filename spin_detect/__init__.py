@@ -1,12 +1,12 @@
 """spin-detect: find spun web content.
 
-Data flow, one module per step: :mod:`~spin_detect.segment` (text -> sentences
-and tokens), :mod:`~spin_detect.reference`, :mod:`~spin_detect.thesaurus` and
-:mod:`~spin_detect.neighbors` (the statistics features are computed from),
-:mod:`~spin_detect.features` (per-token and per-sentence scores),
-:mod:`~spin_detect.model` (token, sentence and document models),
+Data flow, one module per step: :mod:`~spin_detect.text.segment` (text -> sentences
+and tokens), :mod:`~spin_detect.tables.reference`, :mod:`~spin_detect.tables.thesaurus` and
+:mod:`~spin_detect.tables.neighbours` (the statistics features are computed from),
+:mod:`~spin_detect.features.extractor` (per-token and per-sentence scores),
+:mod:`~spin_detect.learning.model` (token, sentence and document models),
 :mod:`~spin_detect.config` (thresholds), :mod:`~spin_detect.detector`
-(reports with evidence), :mod:`~spin_detect.cli`.
+(reports with evidence), :mod:`~spin_detect.cli.app`.
 
 Python API::
 
@@ -24,11 +24,11 @@ __all__ = ["DecisionConfig", "Detector", "DocumentReport", "__version__", "load_
 def __getattr__(name: str):
     # Lazy, so that 'spin-detect --help' does not pay for importing scikit-learn.
     if name in ("load_detector", "Detector", "DocumentReport"):
-        from . import detector
+        from spin_detect import detector
 
         return getattr(detector, name)
     if name == "DecisionConfig":
-        from .config import DecisionConfig
+        from spin_detect.config import DecisionConfig
 
         return DecisionConfig
     raise AttributeError(f"module 'spin_detect' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """``python -m spin_detect`` runs the command line."""
 
-from .cli import main
+from spin_detect.cli.app import main
 
 main()

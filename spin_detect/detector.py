@@ -28,12 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .config import DecisionConfig
-from .features import FeatureExtractor
-from .model import FeatureSet, SpinModel, extract
-from .segment import split_sentences
-from .store import DataFormatError
+from spin_detect import __version__
+from spin_detect.config import DecisionConfig
+from spin_detect.features.extractor import FeatureExtractor
+from spin_detect.learning.model import FeatureSet, SpinModel, extract
+from spin_detect.tables.store import DataFormatError
+from spin_detect.text.segment import split_sentences
 
 __all__ = ["Detector", "DocumentReport", "SentenceReport", "Evidence", "load_detector", "save_model",
            "ModelError", "MODEL_FORMAT", "MODEL_VERSION", "REPORT_SCHEMA"]
@@ -108,8 +108,8 @@ def save_model(model: SpinModel, folder: str | os.PathLike[str], extractor: Feat
     """Write ``model.joblib`` and ``manifest.json`` to ``folder``; return the manifest."""
     import joblib
 
-    from .features import FEATURE_NAMES, TOKEN_FEATURES
-    from .model import AGG_FEATURES
+    from spin_detect.features.extractor import FEATURE_NAMES, TOKEN_FEATURES
+    from spin_detect.learning.model import AGG_FEATURES
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -148,8 +148,8 @@ def _default_model_dir() -> Path:
 
 def _require_same_features(folder: Path, manifest: dict) -> None:
     """Refuse a model whose features are not the ones this version computes."""
-    from .features import FEATURE_NAMES, TOKEN_FEATURES
-    from .model import AGG_FEATURES
+    from spin_detect.features.extractor import FEATURE_NAMES, TOKEN_FEATURES
+    from spin_detect.learning.model import AGG_FEATURES
 
     for key, names in (("token_features", TOKEN_FEATURES), ("sentence_features", FEATURE_NAMES + AGG_FEATURES)):
         if key in manifest and list(manifest[key]) != list(names):
@@ -198,7 +198,7 @@ def _read_model(folder: Path, trust_unverified: bool) -> tuple[SpinModel, dict]:
 
 
 class Detector:
-    """Scores text with a :class:`~spin_detect.model.SpinModel`; see the module docs."""
+    """Scores text with a :class:`~spin_detect.learning.model.SpinModel`; see the module docs."""
 
     def __init__(self, model: SpinModel, manifest: dict, extractor: FeatureExtractor,
                  config: DecisionConfig | None = None):
@@ -344,7 +344,7 @@ def _has_words(text: str, n: int) -> bool:
 
 
 def _col(name: str) -> int:
-    from .features import TOKEN_FEATURES
+    from spin_detect.features.extractor import TOKEN_FEATURES
 
     return TOKEN_FEATURES.index(name)
 
@@ -377,7 +377,7 @@ def _default_parts() -> tuple[SpinModel, dict, FeatureExtractor]:
 
 
 def _extractor_for(manifest: dict) -> FeatureExtractor:
-    from .resources import default_extractor
+    from spin_detect.features import default_extractor
 
     ex = default_extractor()
     want = manifest.get("reference_sha256")

@@ -10,10 +10,10 @@ import pytest
 from corpus_fixtures import ORIGINAL, SPUN, article_html, make_corpus
 from typer.testing import CliRunner
 
-import spin_detect.audit as audit_mod
-from spin_detect.audit import ROW_FIELDS, AuditError, AuditOptions, run_audit, score_frame
-from spin_detect.cli import app
-from spin_detect.inputs import InputOptions
+import spin_detect.audit.run as audit_mod
+from spin_detect.audit.run import ROW_FIELDS, AuditError, AuditOptions, run_audit, score_frame
+from spin_detect.cli.app import app
+from spin_detect.input.records import InputOptions
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +213,7 @@ def test_ids_and_urls_never_name_output_files(tmp_path):
 
 
 def test_score_partitions_is_score_frame_per_batch():
-    from spin_detect.audit import score_partitions
+    from spin_detect.audit.run import score_partitions
 
     batches = [pd.DataFrame({"id": ["a"], "text": [ORIGINAL]}), pd.DataFrame({"id": ["b", "c"], "text": [SPUN, ""]})]
     out = list(score_partitions(iter(batches), preset="strict"))

@@ -33,12 +33,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-import spin_detect.audit as audit_mod
-from spin_detect.audit import AuditOptions, run_audit
-from spin_detect.cli import app
-from spin_detect.inputs import InputOptions, Record, iter_records, prepare_text
-from spin_detect.segment import MAX_SENTENCE_CHARS, split_sentences
-from spin_detect.sources import InputError, read_limited, read_text_file
+import spin_detect.audit.run as audit_mod
+from spin_detect.audit.run import AuditOptions, run_audit
+from spin_detect.cli.app import app
+from spin_detect.input.decode import InputError, read_limited, read_text_file
+from spin_detect.input.records import InputOptions, Record, iter_records, prepare_text
+from spin_detect.text.segment import MAX_SENTENCE_CHARS, split_sentences
 
 ROOT = os.geteuid() == 0
 GERMAN = ("Der Rat der Stadt hat am Montag beschlossen, dass die Schulen in der nächsten Woche wieder öffnen. "
@@ -58,7 +58,7 @@ def _one_openmp_thread():
     classifier's trees made a 20 ms score take 5 s."""
     from threadpoolctl import threadpool_limits
 
-    from spin_detect.audit import DetectorSpec, load_spec
+    from spin_detect.audit.run import DetectorSpec, load_spec
 
     load_spec(DetectorSpec())  # loads the classifier's OpenMP runtime: threadpoolctl limits loaded libraries only
     with threadpool_limits(1, user_api="openmp"):
@@ -459,7 +459,7 @@ def test_runs_of_full_stops_split_in_linear_time():
 
 def test_mixed_encodings_decode_in_linear_time():
     """Every switch between UTF-8 and Windows-1252 used to cost a Python call per byte; now a stretch each."""
-    from spin_detect.sources import decode_bytes
+    from spin_detect.input.decode import decode_bytes
 
     t0 = time.perf_counter()
     alternating = ("é".encode() + b"\xe9 ") * 2_000_000  # 10 MB switching encoding every 4 bytes

@@ -103,7 +103,7 @@ def test_build_reference_from_a_folder(tmp_path):
     assert r.returncode == 0, r.stderr
     err = r.stderr.decode()
     assert "1 documents read, 1 excluded, 1 unreadable" in err
-    from spin_detect.reference import ReferenceStats
+    from spin_detect.tables.reference import ReferenceStats
 
     ref = ReferenceStats.load(out)
     assert ref.count(ref.ids(["council"]))[0] == 2

@@ -7,7 +7,7 @@ import pytest
 import spin_detect
 from spin_detect.config import DecisionConfig
 from spin_detect.detector import ModelError, _default_model_dir, load_detector
-from spin_detect.spinner import spin_text
+from spin_detect.learning.spinner import spin_text
 
 # Original text written for these tests (news and encyclopaedic registers).
 ORIGINAL_NEWS = """Oil prices rose on Tuesday after the producers' group said it would keep output unchanged until the end of the year.

@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spin_detect.features import csr_gather, group_first_max
-from spin_detect.resources import default_extractor, default_neighbours, default_reference, default_thesaurus
-from spin_detect.store import HashIndex, KeyLookup
+from spin_detect.features import default_extractor
+from spin_detect.features.extractor import csr_gather, group_first_max
+from spin_detect.tables.packaged import default_neighbours, default_reference, default_thesaurus
+from spin_detect.tables.store import HashIndex, KeyLookup
 
 
 def _rows_by_binary_search(keys, queries):
@@ -118,9 +119,9 @@ def test_thesaurus_phrases_from_equals_scan():
 def test_token_types_cache_gives_the_same_scores_as_a_fresh_extractor():
     """Scores of a batch do not depend on what the caches saw before, and the
     per-type columns equal a direct per-token computation."""
-    from spin_detect.features import FeatureExtractor
-    from spin_detect.resources import default_trigrams
-    from spin_detect.segment import norm, tokenize
+    from spin_detect.features.extractor import FeatureExtractor
+    from spin_detect.tables.packaged import default_trigrams
+    from spin_detect.text.segment import norm, tokenize
 
     ex = default_extractor()
     sents = ["The U.N. Safety Council met on Tuesday in New York.", "He would find yourself returning in 12 months.",
@@ -173,7 +174,7 @@ def test_hash_index_on_real_tables_matches_binary_search():
 def _norm_reference(token):
     import re
 
-    from spin_detect.segment import _QUOTE_TABLE
+    from spin_detect.text.segment import _QUOTE_TABLE
 
     t = token.lower().translate(_QUOTE_TABLE)
     if any(c.isdigit() for c in t):
@@ -184,7 +185,7 @@ def _norm_reference(token):
 def test_norm_equals_the_plain_version_on_every_character():
     import sys
 
-    from spin_detect.segment import norm
+    from spin_detect.text.segment import norm
 
     chars = [chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i <= 0xDFFF]
     for i in range(0, len(chars), 50):
@@ -196,7 +197,7 @@ def test_norm_equals_the_plain_version_on_every_character():
 def test_tokenize_builds_the_same_tokens_as_the_plain_loop():
     import random
 
-    from spin_detect.segment import _TOKEN_RE, Token, tokenize
+    from spin_detect.text.segment import _TOKEN_RE, Token, tokenize
 
     rnd = random.Random(6)
     alphabet = "ab Zé n't'’s@.+-_1,:/\u00a0\n…—()\"“"
@@ -213,7 +214,7 @@ def test_tokenize_builds_the_same_tokens_as_the_plain_loop():
 
 def _phrase_replacements_reference(ex, types, info, lengths, sent):
     """The uncached multiword loop (span candidates looked up word by word)."""
-    from spin_detect.features import _T_HEAD
+    from spin_detect.features.extractor import _T_HEAD
 
     n = len(types)
     room = np.minimum(info[:, _T_HEAD], lengths[sent] - (np.arange(n) - (np.cumsum(lengths) - lengths)[sent]))
@@ -232,7 +233,7 @@ def _phrase_replacements_reference(ex, types, info, lengths, sent):
 
 
 def test_cached_multiword_spans_equal_the_plain_loop():
-    from spin_detect.segment import tokenize
+    from spin_detect.text.segment import tokenize
 
     ex = default_extractor()
     heads = [h for h in ex.th.headwords() if " " in h][:400]
@@ -265,8 +266,8 @@ def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence
     import spin_detect
     from spin_detect.config import DecisionConfig
     from spin_detect.detector import _LOGFREQ_COL, _OOV_COL, _WORDLIKE_COL
-    from spin_detect.segment import split_sentences
-    from spin_detect.spinner import spin_text
+    from spin_detect.learning.spinner import spin_text
+    from spin_detect.text.segment import split_sentences
 
     base = spin_detect.load_detector()
     cfg = DecisionConfig(max_evidence=max_evidence, evidence_threshold=evidence_threshold)
@@ -312,7 +313,7 @@ def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
 def test_group_top_k_sum_on_sorted_groups_equals_the_sorting_version(k):
-    from spin_detect.features import group_top_k_sum
+    from spin_detect.features.extractor import group_top_k_sum
 
     def plain(group, x, n, k):  # the general path: sort by (group, -x), add the first k of each group in order
         out = np.zeros(n)
@@ -338,8 +339,8 @@ def test_group_top_k_sum_on_sorted_groups_equals_the_sorting_version(k):
 
 
 def test_in_place_key_arithmetic_equals_the_plain_formulas():
-    from spin_detect.resources import default_trigrams
-    from spin_detect.trigrams import _MIX, trigram_fingerprints
+    from spin_detect.tables.packaged import default_trigrams
+    from spin_detect.tables.trigrams import _MIX, trigram_fingerprints
 
     ref, tri = default_reference(), default_trigrams()
     rng = np.random.default_rng(9)

@@ -23,8 +23,8 @@ import pytest
 from corpus_fixtures import ORIGINAL, SPUN
 from typer.testing import CliRunner
 
-import spin_detect.audit as audit_mod
-from spin_detect.cli import app
+import spin_detect.audit.run as audit_mod
+from spin_detect.cli.app import app
 
 ROOT = os.geteuid() == 0
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}  # steadier timing on a busy 2-core machine
@@ -34,7 +34,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1"}  # steadier timing on a busy 2-core
 def _one_openmp_thread():
     from threadpoolctl import threadpool_limits
 
-    from spin_detect.audit import DetectorSpec, load_spec
+    from spin_detect.audit.run import DetectorSpec, load_spec
 
     load_spec(DetectorSpec())  # loads the classifier's OpenMP runtime: threadpoolctl limits loaded libraries only
     with threadpool_limits(1, user_api="openmp"):

@@ -1,4 +1,4 @@
-"""Self-contained HTML pages for a document report and an audit summary (spin_detect.html_report)."""
+"""Self-contained HTML pages for a document report and an audit summary (spin_detect.render.html)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from spin_detect.detector import DocumentReport, Evidence, SentenceReport
-from spin_detect.html_report import document_page, sentence_alpha, summary_page
+from spin_detect.render.html import document_page, sentence_alpha, summary_page
 
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
 PWN = "<script>document.body.setAttribute('data-pwned','1')</script><img src=x onerror=\"document.body.setAttribute('data-pwned','2')\">"

@@ -1,4 +1,4 @@
-"""Main-text extraction from HTML pages (spin_detect.htmltext)."""
+"""Main-text extraction from HTML pages (spin_detect.input.html)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spin_detect.htmltext import HtmlDocument, extract_html, looks_like_html
-from spin_detect.segment import split_sentences
-from spin_detect.sources import InputError
+from spin_detect.input.decode import InputError
+from spin_detect.input.html import HtmlDocument, extract_html, looks_like_html
+from spin_detect.text.segment import split_sentences
 
 P1 = ("SEOUL (Wire) - North Korea on Tuesday warned of a &ldquo;powerful response&rdquo; to joint navy drills by "
       "South Korea and the United States, days after the U.N. Security Council met.")

@@ -9,8 +9,8 @@ import os
 import pytest
 from corpus_fixtures import ORIGINAL, SPUN, article_html, make_corpus, write_warc
 
-from spin_detect.inputs import InputOptions, Record, iter_records, prepare_text, record_format
-from spin_detect.sources import InputError
+from spin_detect.input.decode import InputError
+from spin_detect.input.records import InputOptions, Record, iter_records, prepare_text, record_format
 
 
 def _summary(records):

@@ -4,7 +4,7 @@ import json
 import pandas as pd
 import pytest
 
-from spin_detect.labelled import LabelledDataError, load_labelled
+from spin_detect.learning.labelled import LabelledDataError, load_labelled
 
 
 def write_csv(path, rows):

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from spin_detect.neighbors import Neighbours, write_neighbors
-from spin_detect.reference import build_reference
-from spin_detect.resources import default_neighbours, default_reference
-from spin_detect.store import DataFormatError
+from spin_detect.tables.neighbours import Neighbours, write_neighbors
+from spin_detect.tables.packaged import default_neighbours, default_reference
+from spin_detect.tables.reference import build_reference
+from spin_detect.tables.store import DataFormatError
 
 
 def test_round_trip_and_reference_check(tmp_path):

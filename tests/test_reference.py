@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from spin_detect.reference import BOS, EOS, UNK, ReferenceBuilder, ReferenceStats, build_reference
+from spin_detect.tables.reference import BOS, EOS, UNK, ReferenceBuilder, ReferenceStats, build_reference
 
 DOCS = [
     ("a.txt", "The Security Council met today. The Security Council voted."),
@@ -101,8 +101,8 @@ def test_builder_survives_a_fifty_megabyte_line(tmp_path):
 def test_trigram_table_counts_and_reference_tie(tmp_path):
     import numpy as np
 
-    from spin_detect.store import DataFormatError
-    from spin_detect.trigrams import Trigrams, trigram_fingerprints, write_trigrams
+    from spin_detect.tables.store import DataFormatError
+    from spin_detect.tables.trigrams import Trigrams, trigram_fingerprints, write_trigrams
 
     ref = build_reference(DOCS, tmp_path / "r.bin", min_count=1, min_pair_count=1)
     other = build_reference([("x", "Other text here.")], tmp_path / "o.bin", min_count=1)

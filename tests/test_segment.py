@@ -1,6 +1,6 @@
 import pytest
 
-from spin_detect.segment import MAX_SENTENCE_CHARS, norm, split_sentences, tokenize
+from spin_detect.text.segment import MAX_SENTENCE_CHARS, norm, split_sentences, tokenize
 
 
 def texts(text):

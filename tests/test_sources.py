@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from spin_detect.sources import InputError, TextFile, decode_bytes, iter_text_files, read_text_file
+from spin_detect.input.decode import InputError, TextFile, decode_bytes, iter_text_files, read_text_file
 
 
 def test_decode_utf8_bom_and_utf16():

@@ -2,10 +2,10 @@ import random
 
 import pytest
 
-from spin_detect.reference import build_reference
-from spin_detect.segment import split_sentences
-from spin_detect.spinner import STYLES, SpinConfig, Spinner, spin_text
-from spin_detect.thesaurus import write_thesaurus
+from spin_detect.learning.spinner import STYLES, SpinConfig, Spinner, spin_text
+from spin_detect.tables.reference import build_reference
+from spin_detect.tables.thesaurus import write_thesaurus
+from spin_detect.text.segment import split_sentences
 
 ARTICLE = (
     "The company said on Monday that its profits rose sharply in the third quarter. "
@@ -120,7 +120,7 @@ def test_bad_config_is_refused():
 
 
 def test_distributional_style_swaps_words_for_their_neighbours():
-    from spin_detect.spinner import NeighbourThesaurus
+    from spin_detect.learning.spinner import NeighbourThesaurus
 
     table = NeighbourThesaurus()
     text = ("The government said on Monday that the economy grew faster than expected in the third quarter, "

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from spin_detect.store import DataFormatError, read_arrays, write_arrays
+from spin_detect.tables.store import DataFormatError, read_arrays, write_arrays
 
 
 def test_round_trip_and_determinism(tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from spin_detect.thesaurus import Thesaurus, write_thesaurus
+from spin_detect.tables.thesaurus import Thesaurus, write_thesaurus
 
 
 @pytest.fixture

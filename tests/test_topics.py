@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from spin_detect.store import DataFormatError
-from spin_detect.topics import TopicVectors, write_topics
+from spin_detect.tables.store import DataFormatError
+from spin_detect.tables.topics import TopicVectors, write_topics
 
 
 def _table(tmp_path, vectors, sha="f" * 64):
@@ -64,7 +64,7 @@ def test_table_for_another_reference_is_refused(tmp_path):
 
 
 def test_packaged_vectors_group_words_by_topic():
-    from spin_detect.resources import default_reference, default_topics
+    from spin_detect.tables.packaged import default_reference, default_topics
 
     ref, topics = default_reference(), default_topics()
     assert topics.reference_sha256 == ref.sha256
@@ -75,8 +75,8 @@ def test_packaged_vectors_group_words_by_topic():
 
 
 def test_topic_fit_flags_an_off_topic_swap():
-    from spin_detect.resources import default_extractor
-    from spin_detect.segment import tokenize
+    from spin_detect.features import default_extractor
+    from spin_detect.text.segment import tokenize
 
     ex = default_extractor()
     # "sugar" would not do: it is a commodity like gas and oil (Reuters' topics), so it fits

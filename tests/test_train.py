@@ -8,10 +8,10 @@ import pytest
 from test_detector import ORIGINAL_ENCYCLOPAEDIC, ORIGINAL_NEWS
 
 from spin_detect.detector import Detector, load_detector, save_model
-from spin_detect.evaluate import binary_metrics, evaluation_report, reliability, score_frame_for_evaluation
-from spin_detect.resources import default_extractor
-from spin_detect.spinner import spin_text
-from spin_detect.train import document_groups, token_fold_groups, train_model
+from spin_detect.features import default_extractor
+from spin_detect.learning.evaluate import binary_metrics, evaluation_report, reliability, score_frame_for_evaluation
+from spin_detect.learning.spinner import spin_text
+from spin_detect.learning.train import document_groups, token_fold_groups, train_model
 
 PARAS = [p.strip() for p in (ORIGINAL_NEWS + "\n\n" + ORIGINAL_ENCYCLOPAEDIC).split("\n\n")]
 
@@ -37,7 +37,7 @@ def make_data(n_docs=24):
 
 
 def _spans(text):
-    from spin_detect.segment import split_sentences
+    from spin_detect.text.segment import split_sentences
 
     return [(s.start, s.end) for s in split_sentences(text)]
 
@@ -119,8 +119,8 @@ def test_token_folds_are_by_source_when_there_are_enough_sources():
 
 
 def test_blind_extractor_and_feature_set_concat():
-    from spin_detect.features import FEATURE_NAMES, FeatureExtractor
-    from spin_detect.model import concat, extract, subset
+    from spin_detect.features.extractor import FEATURE_NAMES, FeatureExtractor
+    from spin_detect.learning.model import concat, extract, subset
 
     ex = default_extractor()
     blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False,
@@ -141,7 +141,7 @@ def test_blind_extractor_and_feature_set_concat():
 
 
 def test_preset_thresholds_hold_in_the_worst_source():
-    from spin_detect.train import PRESET_FPR, preset_thresholds
+    from spin_detect.learning.train import PRESET_FPR, preset_thresholds
 
     rng = np.random.default_rng(0)
     p = np.r_[rng.uniform(0, 0.5, 400), rng.uniform(0.2, 0.9, 100), rng.uniform(0.5, 1, 300)]
@@ -160,8 +160,8 @@ def test_preset_thresholds_hold_in_the_worst_source():
 def test_rule_features_are_what_calibration_and_thresholds_see(monkeypatch):
     """With thesaurus dropout, models learn from altered features but calibration, the document
     rule and the thresholds must use the features scoring will compute."""
-    from spin_detect.features import FeatureExtractor
-    from spin_detect.model import extract
+    from spin_detect.features.extractor import FeatureExtractor
+    from spin_detect.learning.model import extract
 
     df = make_data()
     ex = default_extractor()
@@ -172,8 +172,8 @@ def test_rule_features_are_what_calibration_and_thresholds_see(monkeypatch):
     same, _ = train_model(df, ex, seed=0, features=real, rule_features=real)
     assert same.thresholds_ == plain.thresholds_  # the same features twice change nothing
     # Record what calibration is fitted on: blind features have no synonym evidence at all.
-    import spin_detect.train as train_mod
-    from spin_detect.features import FEATURE_NAMES
+    import spin_detect.learning.train as train_mod
+    from spin_detect.features.extractor import FEATURE_NAMES
 
     seen = []
 

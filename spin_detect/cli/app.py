@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from . import __version__
+from spin_detect import __version__
 
 app = typer.Typer(
     name="spin-detect",
@@ -28,7 +28,7 @@ app = typer.Typer(
 
 def _fail(message: str, code: int = 2) -> None:
     """One line on stderr (whatever the message holds), then exit with ``code``."""
-    from .sources import scrub
+    from spin_detect.input.decode import scrub
 
     typer.echo(f"spin-detect: error: {' '.join(scrub(message).split())}", err=True)
     raise typer.Exit(code)
@@ -36,7 +36,14 @@ def _fail(message: str, code: int = 2) -> None:
 
 def _read_input(source: str) -> tuple[str, str]:
     """Read a file path or ``-`` (stdin); return ``(text, name)``. At most MAX_DOCUMENT_BYTES are read."""
-    from .sources import MAX_DOCUMENT_BYTES, InputError, decode_bytes, read_limited, read_text_file, scrub
+    from spin_detect.input.decode import (
+        MAX_DOCUMENT_BYTES,
+        InputError,
+        decode_bytes,
+        read_limited,
+        read_text_file,
+        scrub,
+    )
 
     try:
         if source == "-":
@@ -50,8 +57,8 @@ def _read_input(source: str) -> tuple[str, str]:
 
 def _read_article(source: str, html: str) -> tuple[str, str, str | None]:
     """Read an article to score (text or HTML, file or stdin); return ``(text, name, title)``."""
-    from .inputs import Record, prepare_text, record_format
-    from .sources import InputError, scrub
+    from spin_detect.input.decode import InputError, scrub
+    from spin_detect.input.records import Record, prepare_text, record_format
 
     fmt = record_format(source) if source != "-" else None
     if fmt in ("jsonl", "csv", "warc"):
@@ -83,8 +90,8 @@ def _main(
 
 
 def _detector(model: str | None, preset: str, threshold: float | None, trust: bool):
-    from .config import DecisionConfig
-    from .detector import ModelError, load_detector
+    from spin_detect.config import DecisionConfig
+    from spin_detect.detector import ModelError, load_detector
 
     try:
         config = DecisionConfig(preset=preset, document_threshold=threshold)
@@ -129,7 +136,7 @@ def score(
     main text first (scripts, navigation and boilerplate dropped). Exit code 0
     whatever the verdict; 2 when the input cannot be read.
     """
-    from .audit import cap_document
+    from spin_detect.audit.run import cap_document
 
     if html_input not in ("auto", "yes", "no"):
         _fail(f"--html-input must be auto, yes or no, not {html_input!r}")
@@ -145,7 +152,7 @@ def score(
         raise typer.Exit(130) from None
     report.notes[:0] = cap_notes
     if html_out is not None:
-        from .html_report import document_page
+        from spin_detect.render.html import document_page
 
         try:
             _atomic_write(html_out, document_page(report, text, name))
@@ -283,8 +290,16 @@ def audit(
     """
     import os
 
-    from .audit import AuditError, AuditOptions, DetectorSpec, format_summary, report_format, run_audit, stderr_progress
-    from .inputs import InputOptions, input_size
+    from spin_detect.audit.run import (
+        AuditError,
+        AuditOptions,
+        DetectorSpec,
+        format_summary,
+        report_format,
+        run_audit,
+        stderr_progress,
+    )
+    from spin_detect.input.records import InputOptions, input_size
 
     if html_input not in ("auto", "yes", "no"):
         _fail(f"--html-input must be auto, yes or no, not {html_input!r}")
@@ -343,7 +358,7 @@ def audit(
 
 
 def _summary_page(summary: dict) -> str:
-    from .html_report import summary_page
+    from spin_detect.render.html import summary_page
 
     return summary_page(summary)
 
@@ -364,9 +379,9 @@ def train(
     """
     import pandas as pd
 
-    from .detector import save_model
-    from .labelled import LabelledDataError, load_labelled
-    from .train import train_model
+    from spin_detect.detector import save_model
+    from spin_detect.learning.labelled import LabelledDataError, load_labelled
+    from spin_detect.learning.train import train_model
 
     try:
         df = pd.concat([load_labelled(p) for p in data], ignore_index=True)
@@ -400,8 +415,8 @@ def evaluate(
     and documents."""
     import pandas as pd
 
-    from .evaluate import evaluation_report, score_frame_for_evaluation
-    from .labelled import LabelledDataError, load_labelled
+    from spin_detect.learning.evaluate import evaluation_report, score_frame_for_evaluation
+    from spin_detect.learning.labelled import LabelledDataError, load_labelled
 
     try:
         df = pd.concat([load_labelled(p) for p in data], ignore_index=True)
@@ -488,7 +503,7 @@ def spin(
 
     For making training data and for seeing what spinning does to a text.
     """
-    from .spinner import STYLES, spin_text
+    from spin_detect.learning.spinner import STYLES, spin_text
 
     if style not in STYLES:
         _fail(f"unknown style {style!r}; choose one of: {', '.join(STYLES)}")
@@ -517,8 +532,8 @@ def build_reference_cmd(
     min_pair_count: Annotated[int, typer.Option(help="Word pairs seen fewer times are not stored.")] = 2,
 ) -> None:
     """Build reference statistics (word and word-pair counts) from your own trusted text."""
-    from .reference import build_reference
-    from .sources import InputError, iter_text_files, read_text_file
+    from spin_detect.input.decode import InputError, iter_text_files, read_text_file
+    from spin_detect.tables.reference import build_reference
 
     skip: set[str] = set()
     if exclude is not None:
@@ -567,7 +582,7 @@ def synonyms(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Look a word or phrase up in the packaged thesaurus."""
-    from .resources import default_thesaurus
+    from spin_detect.tables.packaged import default_thesaurus
 
     text = " ".join(phrase).lower()
     found = default_thesaurus().synonyms(text)
@@ -583,7 +598,7 @@ def synonyms(
 @app.command()
 def info(as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False) -> None:
     """Show the packaged data: sizes, versions and checksums."""
-    from .resources import (
+    from spin_detect.tables.packaged import (
         data_file,
         default_neighbours,
         default_reference,

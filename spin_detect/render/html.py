@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from . import __version__
+from spin_detect import __version__
 
 __all__ = ["document_page", "summary_page", "sentence_alpha"]
 

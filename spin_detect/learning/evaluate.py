@@ -109,12 +109,12 @@ def score_frame_for_evaluation(detector, df: pd.DataFrame, features=None, progre
                                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sentence and document scores of a labelled frame, with its grouping columns.
 
-    Documents are the groups of :func:`spin_detect.train.document_groups`; a
+    Documents are the groups of :func:`spin_detect.learning.train.document_groups`; a
     document is spun if any of its sentences is. Returns ``(sentences, documents)``
     frames with ``label`` and ``p`` columns, ready for :func:`evaluation_report`.
     """
-    from .model import extract
-    from .train import document_groups
+    from spin_detect.learning.model import extract
+    from spin_detect.learning.train import document_groups
 
     df = df.reset_index(drop=True)
     fs = features if features is not None else extract(df["text"].tolist(), detector.extractor, progress=progress)

@@ -2,7 +2,7 @@
 
 The moving parts, each usable on its own:
 
-* :func:`score_records` turns a list of :class:`~spin_detect.inputs.Record`
+* :func:`score_records` turns a list of :class:`~spin_detect.input.records.Record`
   into report rows (one per record, errors included) with a detector; it is
   what every worker runs, locally or on Dask.
 * :func:`score_frame` / :func:`score_partitions`: pandas in, pandas out, for
@@ -37,8 +37,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .inputs import InputOptions, Record, iter_records, prepare_text
-from .sources import InputError, scrub
+from spin_detect.input.decode import InputError, scrub
+from spin_detect.input.records import InputOptions, Record, iter_records, prepare_text
 
 __all__ = [
     "MAX_DOCUMENT_CHARS",
@@ -92,8 +92,8 @@ class DetectorSpec:
 @lru_cache(maxsize=4)
 def load_spec(spec: DetectorSpec):
     """The detector of ``spec``, loaded once per process."""
-    from .config import DecisionConfig
-    from .detector import load_detector
+    from spin_detect.config import DecisionConfig
+    from spin_detect.detector import load_detector
 
     config = DecisionConfig(preset=spec.preset, document_threshold=spec.threshold)
     return load_detector(spec.model, config, trust_unverified=spec.trust_model)

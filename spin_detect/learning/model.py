@@ -3,15 +3,15 @@
 Scores flow in three steps, each a small scikit-learn model over explainable
 numbers:
 
-1. **token model** (gradient boosting over :data:`~spin_detect.features.TOKEN_FEATURES`):
+1. **token model** (gradient boosting over :data:`~spin_detect.features.extractor.TOKEN_FEATURES`):
    the probability that each word was substituted. Trained on the exact token
    labels the spinner records. It is what the evidence shows.
 2. **sentence model** (gradient boosting over the sentence features of
-   :data:`~spin_detect.features.FEATURE_NAMES` plus the token probabilities
+   :data:`~spin_detect.features.extractor.FEATURE_NAMES` plus the token probabilities
    aggregated per sentence; non-decreasing in those), calibrated with isotonic
    regression on data it was not trained on, so that a 0.8 means 80% of such
    sentences are spun.
-3. **document rule** (:class:`~spin_detect.estimators.DocumentScorer`): a
+3. **document rule** (:class:`~spin_detect.learning.estimators.DocumentScorer`): a
    logistic regression over length-independent summaries of the sentence
    probabilities, capped at their noisy-or.
 
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .estimators import document_features
-from .features import FeatureExtractor, group_top_k_sum
-from .segment import Token, tokenize
+from spin_detect.features.extractor import FeatureExtractor, group_top_k_sum
+from spin_detect.learning.estimators import document_features
+from spin_detect.text.segment import Token, tokenize
 
 __all__ = ["FeatureSet", "extract", "token_labels", "aggregate_tokens", "AGG_FEATURES", "SpinModel", "concat", "subset"]
 
@@ -58,8 +58,8 @@ def extract(texts: Sequence[str], extractor: FeatureExtractor, batch_size: int =
 
     ``progress``, if given, is called with the number of sentences done after
     each batch (the CLI draws a progress bar with it). ``tokens``, if given,
-    are the sentences' tokens already made by :func:`~spin_detect.segment.tokenize`
-    (for instance by :func:`~spin_detect.segment.split_sentences`, offsets into
+    are the sentences' tokens already made by :func:`~spin_detect.text.segment.tokenize`
+    (for instance by :func:`~spin_detect.text.segment.split_sentences`, offsets into
     the document): they are used, and kept in the result, instead of tokenising
     ``texts`` again.
     """
@@ -121,7 +121,7 @@ def aggregate_tokens(tok_prob: np.ndarray, tok_sent: np.ndarray, n_sent: int) ->
 
 
 class SpinModel:
-    """The fitted models; built by :func:`spin_detect.train.train_model`.
+    """The fitted models; built by :func:`spin_detect.learning.train.train_model`.
 
     Attributes ending in ``_`` are fitted: ``token_model_``, ``sentence_model_``
     (calibrated), ``document_model_``, ``thresholds_`` (document probability per

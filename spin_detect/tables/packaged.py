@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 __all__ = ["data_file", "default_neighbours", "default_reference", "default_thesaurus", "default_topics",
-           "default_trigrams", "default_extractor"]
+           "default_trigrams"]
 
 
 def data_file(name: str) -> Path:
@@ -30,48 +30,39 @@ def data_file(name: str) -> Path:
 
 @lru_cache(maxsize=1)
 def default_reference():
-    """The packaged :class:`~spin_detect.reference.ReferenceStats`, loaded once per process."""
-    from .reference import ReferenceStats
+    """The packaged :class:`~spin_detect.tables.reference.ReferenceStats`, loaded once per process."""
+    from spin_detect.tables.reference import ReferenceStats
 
     return ReferenceStats.load(data_file("reference.bin"))
 
 
 @lru_cache(maxsize=1)
 def default_thesaurus():
-    """The packaged :class:`~spin_detect.thesaurus.Thesaurus`, loaded once per process."""
-    from .thesaurus import Thesaurus
+    """The packaged :class:`~spin_detect.tables.thesaurus.Thesaurus`, loaded once per process."""
+    from spin_detect.tables.thesaurus import Thesaurus
 
     return Thesaurus.load(data_file("thesaurus.bin"))
 
 
 @lru_cache(maxsize=1)
 def default_neighbours():
-    """The packaged :class:`~spin_detect.neighbors.Neighbours`, checked against the reference."""
-    from .neighbors import Neighbours
+    """The packaged :class:`~spin_detect.tables.neighbours.Neighbours`, checked against the reference."""
+    from spin_detect.tables.neighbours import Neighbours
 
     return Neighbours.load(data_file("neighbors.bin"), reference=default_reference())
 
 
 @lru_cache(maxsize=1)
 def default_trigrams():
-    """The packaged :class:`~spin_detect.trigrams.Trigrams`, checked against the reference."""
-    from .trigrams import Trigrams
+    """The packaged :class:`~spin_detect.tables.trigrams.Trigrams`, checked against the reference."""
+    from spin_detect.tables.trigrams import Trigrams
 
     return Trigrams.load(data_file("trigrams.bin"), reference=default_reference())
 
 
 @lru_cache(maxsize=1)
 def default_topics():
-    """The packaged :class:`~spin_detect.topics.TopicVectors`, checked against the reference."""
-    from .topics import TopicVectors
+    """The packaged :class:`~spin_detect.tables.topics.TopicVectors`, checked against the reference."""
+    from spin_detect.tables.topics import TopicVectors
 
     return TopicVectors.load(data_file("topics.bin"), reference=default_reference())
-
-
-@lru_cache(maxsize=1)
-def default_extractor():
-    """A :class:`~spin_detect.features.FeatureExtractor` over all packaged tables (cached)."""
-    from .features import FeatureExtractor
-
-    return FeatureExtractor(default_reference(), default_thesaurus(), default_neighbours(),
-                            trigrams=default_trigrams(), topics=default_topics())

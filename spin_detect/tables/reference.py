@@ -4,7 +4,7 @@ The detector asks, for every token, "how well does this word fit between its
 neighbours, compared with its synonyms?". The answers come from counts of words
 and adjacent word pairs in a large body of original (unspun) text, held here.
 
-Layout (see :mod:`spin_detect.store` for the container):
+Layout (see :mod:`spin_detect.tables.store` for the container):
 
 * ``vocab``: the word list, most frequent first; ids 0, 1, 2 are ``<s>``,
   ``</s>`` and ``<unk>`` (every word below the count cut-off).
@@ -29,8 +29,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .segment import norm, split_sentences
-from .store import DataFormatError, KeyLookup, StoredArrays, as_uint64, read_table, with_zero, write_arrays
+from spin_detect.tables.store import (
+    DataFormatError,
+    KeyLookup,
+    StoredArrays,
+    as_uint64,
+    read_table,
+    with_zero,
+    write_arrays,
+)
+from spin_detect.text.segment import norm, split_sentences
 
 __all__ = ["BOS", "EOS", "FORMAT", "UNK", "VERSION", "ReferenceBuilder", "ReferenceStats"]
 
@@ -82,7 +90,7 @@ class ReferenceStats:
         return len(self.unigram)
 
     def word_id(self, token: str) -> int:
-        """Id of one token (normalised with :func:`~spin_detect.segment.norm`); ``UNK`` if unknown."""
+        """Id of one token (normalised with :func:`~spin_detect.text.segment.norm`); ``UNK`` if unknown."""
         return self._index.get(norm(token), UNK)
 
     def ids(self, tokens: Iterable[str], normalised: bool = False) -> np.ndarray:

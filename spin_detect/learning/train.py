@@ -1,6 +1,6 @@
-"""Train a :class:`~spin_detect.model.SpinModel` from labelled sentences.
+"""Train a :class:`~spin_detect.learning.model.SpinModel` from labelled sentences.
 
-Data: the frame of :func:`spin_detect.labelled.load_labelled` (``text``,
+Data: the frame of :func:`spin_detect.learning.labelled.load_labelled` (``text``,
 ``label``, ``doc_id``; optional ``split``, ``variant``, ``changes``). Rows with
 ``split == "test"`` are never used. Without a ``split`` column the documents are
 split 80/20 into fitting and calibration sets by a hash of ``doc_id``.
@@ -36,9 +36,9 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GroupKFold
 
-from .estimators import DocumentScorer, document_features
-from .features import FEATURE_NAMES, FeatureExtractor
-from .model import AGG_FEATURES, FeatureSet, SpinModel, extract, token_labels
+from spin_detect.features.extractor import FEATURE_NAMES, FeatureExtractor
+from spin_detect.learning.estimators import DocumentScorer, document_features
+from spin_detect.learning.model import AGG_FEATURES, FeatureSet, SpinModel, extract, token_labels
 
 __all__ = ["train_model", "PRESET_FPR", "TOKEN_MODEL", "document_groups", "preset_thresholds"]
 

@@ -35,8 +35,8 @@ from functools import cache
 
 import numpy as np
 
-from .segment import Sentence, split_sentences
-from .thesaurus import Thesaurus
+from spin_detect.tables.thesaurus import Thesaurus
+from spin_detect.text.segment import Sentence, split_sentences
 
 __all__ = ["POLICIES", "SOURCES", "STYLES", "Change", "SpinConfig", "SpinResult", "Spinner", "spin_text"]
 
@@ -139,7 +139,7 @@ class SpinResult:
 
 @cache
 def _table(source: str):
-    from .resources import data_file
+    from spin_detect.tables.packaged import data_file
 
     if source == "neighbours":
         return NeighbourThesaurus()
@@ -156,7 +156,7 @@ class NeighbourThesaurus:
     K = 5
 
     def __init__(self):
-        from .resources import default_neighbours, default_reference
+        from spin_detect.tables.packaged import default_neighbours, default_reference
 
         self.neighbours = default_neighbours()
         self.ref = default_reference()
@@ -196,7 +196,7 @@ class Spinner:
         self.config = config or SpinConfig()
         self.tables = tables or {s: _table(s) for s in self.config.sources}
         if counts is None:
-            from .resources import default_reference
+            from spin_detect.tables.packaged import default_reference
 
             counts = default_reference()
         self.ref = counts

@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .store import ReferenceTiedTable, write_arrays
+from spin_detect.tables.store import ReferenceTiedTable, write_arrays
 
 __all__ = ["FORMAT", "VERSION", "Neighbours", "write_neighbors"]
 

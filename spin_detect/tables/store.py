@@ -167,7 +167,7 @@ def read_table(path: str | os.PathLike[str] | None, packaged: str, fmt: str, ver
     """:func:`read_arrays` of ``path``, or of the packaged data file ``packaged`` when ``path`` is None;
     returns the path read and its arrays."""
     if path is None:
-        from .resources import data_file
+        from spin_detect.tables.packaged import data_file
 
         path = data_file(packaged)
     return path, read_arrays(path, fmt, versions, verify=verify)

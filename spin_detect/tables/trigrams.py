@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .store import KeyLookup, ReferenceTiedTable, as_uint64, with_zero, write_arrays
+from spin_detect.tables.store import KeyLookup, ReferenceTiedTable, as_uint64, with_zero, write_arrays
 
 __all__ = ["Trigrams", "trigram_fingerprints", "write_trigrams", "FORMAT", "VERSION"]
 

@@ -37,7 +37,7 @@ The rules, in order:
    non-short paragraphs before and after it are both good, and a short heading
    when the next non-short paragraph is good. Short link-only lines go.
 
-A page with no text left raises :class:`~spin_detect.sources.InputError`.
+A page with no text left raises :class:`~spin_detect.input.decode.InputError`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from .sources import InputError
+from spin_detect.input.decode import InputError
 
 __all__ = ["HtmlDocument", "extract_html", "looks_like_html"]
 
@@ -250,7 +250,7 @@ def _defuse(html: str) -> str:
 def extract_html(html: str, where: str = "input") -> HtmlDocument:
     """Main text and title of an HTML page (rules in the module docs); ``where`` names it in errors.
 
-    Raises :class:`~spin_detect.sources.InputError` when no article text is left.
+    Raises :class:`~spin_detect.input.decode.InputError` when no article text is left.
     """
     parser = _Extractor()
     try:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .store import ReferenceTiedTable, write_arrays
+from spin_detect.tables.store import ReferenceTiedTable, write_arrays
 
 __all__ = ["FORMAT", "VERSION", "TopicVectors", "write_topics"]
 

@@ -1,7 +1,7 @@
 """scikit-learn estimators: sentence features and the document aggregation rule.
 
 :class:`SentenceFeatures` turns raw sentences into the named features of
-:mod:`spin_detect.features`, so a sentence classifier is an ordinary
+:mod:`spin_detect.features.extractor`, so a sentence classifier is an ordinary
 :class:`~sklearn.pipeline.Pipeline`. :func:`document_features` turns the spun
 probabilities of a document's sentences into a few document-level numbers that
 :class:`DocumentScorer` (a calibrated logistic regression) maps to the
@@ -19,17 +19,17 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from .features import FEATURE_GROUPS, FEATURE_NAMES, FeatureExtractor, group_top_k_sum
-from .segment import tokenize
+from spin_detect.features.extractor import FEATURE_GROUPS, FEATURE_NAMES, FeatureExtractor, group_top_k_sum
+from spin_detect.text.segment import tokenize
 
 __all__ = ["DOCUMENT_FEATURES", "DocumentScorer", "SentenceFeatures", "document_features"]
 
 
 def _load_tables(reference, thesaurus, neighbours):
-    from .neighbors import Neighbours
-    from .reference import ReferenceStats
-    from .resources import default_neighbours, default_reference, default_thesaurus
-    from .thesaurus import Thesaurus
+    from spin_detect.tables.neighbours import Neighbours
+    from spin_detect.tables.packaged import default_neighbours, default_reference, default_thesaurus
+    from spin_detect.tables.reference import ReferenceStats
+    from spin_detect.tables.thesaurus import Thesaurus
 
     ref = default_reference() if reference is None else ReferenceStats.load(reference)
     th = default_thesaurus() if thesaurus is None else Thesaurus.load(thesaurus)
@@ -46,7 +46,7 @@ def _packaged_extras(reference) -> dict:
     """The packaged trigram and topic tables go with the packaged reference only."""
     if reference is not None:
         return {}
-    from .resources import default_topics, default_trigrams
+    from spin_detect.tables.packaged import default_topics, default_trigrams
 
     return {"trigrams": default_trigrams(), "topics": default_topics()}
 
@@ -61,7 +61,7 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
         (``neighbours="none"`` switches distributional neighbours off; with a
         custom reference and no neighbour table they are off too).
     groups : tuple of str or None
-        Feature groups to output (see :data:`~spin_detect.features.FEATURE_GROUPS`);
+        Feature groups to output (see :data:`~spin_detect.features.extractor.FEATURE_GROUPS`);
         ``None`` outputs all. Used for ablation studies.
     batch_size : int
         Sentences scored per vectorised batch; bounds memory.
@@ -128,7 +128,7 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
         if "extractor_" not in self.__dict__:
             ref, th, nb = _load_tables(self.reference, self.thesaurus, self.neighbours)
             if ref.sha256 != self.reference_sha256_ or th.sha256 != self.thesaurus_sha256_:
-                from .store import DataFormatError
+                from spin_detect.tables.store import DataFormatError
 
                 raise DataFormatError(
                     "this model was trained with other reference/thesaurus tables than the ones "

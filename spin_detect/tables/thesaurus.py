@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .store import StoredArrays, read_table, write_arrays
+from spin_detect.tables.store import StoredArrays, read_table, write_arrays
 
 __all__ = ["FORMAT", "POS", "TAGS", "VERSION", "Synonym", "Thesaurus", "write_thesaurus"]
 

@@ -14,7 +14,7 @@ For every token the extractor asks two questions of the reference statistics:
    has an original that fits much better: "Safety Council" -> "Security
    Council". The best candidate is kept as evidence: "safety -> security?".
 3. *Does the word belong to the topic of its sentence?* The cosine of its
-   topic vector with those of the other content words (:mod:`spin_detect.topics`):
+   topic vector with those of the other content words (:mod:`spin_detect.tables.topics`):
    a wider window than any n-gram, for swaps that read fluently to a bigram.
 
 Sentence features aggregate these (max, mean, counts over thresholds, shares).
@@ -29,12 +29,12 @@ from functools import cached_property
 
 import numpy as np
 
-from .neighbors import Neighbours
-from .reference import BOS, EOS, UNK, ReferenceStats
-from .segment import norm
-from .thesaurus import Thesaurus
-from .topics import TopicVectors
-from .trigrams import Trigrams
+from spin_detect.tables.neighbours import Neighbours
+from spin_detect.tables.reference import BOS, EOS, UNK, ReferenceStats
+from spin_detect.tables.thesaurus import Thesaurus
+from spin_detect.tables.topics import TopicVectors
+from spin_detect.tables.trigrams import Trigrams
+from spin_detect.text.segment import norm
 
 __all__ = ["FEATURE_NAMES", "FeatureExtractor", "TokenScores"]
 
@@ -61,7 +61,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     # trigrams: three-word sequences around each word never seen, and replacements that restore one
     "trigram": ("tri_unseen_share", "tri_unseen_count", "tri_gain_max", "tri_gain_count_over_2",
                 "tri_nbr_gain_max", "tri_nbr_gain_count_over_2"),
-    # wider context: words off the topic of the rest of the sentence (spin_detect.topics)
+    # wider context: words off the topic of the rest of the sentence (spin_detect.tables.topics)
     "topic": ("topic_fit_min", "topic_fit_mean", "topic_low_count"),
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(f for g in FEATURE_GROUPS.values() for f in g)

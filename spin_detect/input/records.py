@@ -10,7 +10,7 @@ Nothing is dropped: a file, line, row or WARC record that cannot be read
 becomes a record with ``error`` set, and a file that breaks off in the middle
 (truncated gzip, malformed WARC) ends with one error record saying where.
 Reading is streaming: one record's text in memory at a time, each capped at
-:data:`~spin_detect.sources.MAX_DOCUMENT_BYTES`.
+:data:`~spin_detect.input.decode.MAX_DOCUMENT_BYTES`.
 
 The payload is kept raw (bytes or str): decoding and HTML-to-text extraction
 happen in :func:`prepare_text`, which the scoring workers call, so that the
@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sources import MAX_DOCUMENT_BYTES, InputError, decode_bytes, read_limited, scrub
+from spin_detect.input.decode import MAX_DOCUMENT_BYTES, InputError, decode_bytes, read_limited, scrub
 
 __all__ = ["FORMATS", "InputOptions", "Record", "input_size", "iter_records", "prepare_text", "record_format"]
 
@@ -536,7 +536,7 @@ def _warc_stream(fh, src: str, counter: _Counter, opts: InputOptions) -> Iterato
 def prepare_text(rec: Record) -> tuple[str, str | None]:
     """Decode and (for HTML) extract the main text of a record: ``(text, title)``.
 
-    Raises :class:`~spin_detect.sources.InputError` for binary data or HTML without article text.
+    Raises :class:`~spin_detect.input.decode.InputError` for binary data or HTML without article text.
     """
     payload = rec.payload
     if isinstance(payload, bytes):
@@ -554,11 +554,11 @@ def prepare_text(rec: Record) -> tuple[str, str | None]:
             raise InputError(f"{rec.source}: binary data (NUL characters), not text")
     kind = rec.kind
     if kind == "auto":
-        from .htmltext import looks_like_html
+        from spin_detect.input.html import looks_like_html
 
         kind = "html" if looks_like_html(text[:2048]) else "text"
     if kind == "html":
-        from .htmltext import extract_html
+        from spin_detect.input.html import extract_html
 
         doc = extract_html(text, rec.source)
         return doc.text, doc.title

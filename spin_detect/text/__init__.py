@@ -1,0 +1,1 @@
+"""Layer 2, text: sentences and tokens with offsets (:mod:`.segment`)."""
