@@ -27,7 +27,7 @@ print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 
 
 def main() -> None:
-    from spin_detect.tables.packaged import data_file
+    from spin_detect.tables.datafiles import data_file
     from spin_detect.tables.reference import ReferenceStats
     from spin_detect.tables.thesaurus import Thesaurus
 

@@ -23,12 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 import pandas as pd
 
-from spin_detect.detector import Detector, save_model
+from spin_detect.detector import Detector
 from spin_detect.features import default_extractor
 from spin_detect.features.extractor import FeatureExtractor
 from spin_detect.learning.evaluate import evaluation_report, score_frame_for_evaluation
 from spin_detect.learning.labelled import load_labelled
 from spin_detect.learning.model import concat, extract, subset
+from spin_detect.learning.persist import save_model
 from spin_detect.learning.train import TOKEN_MODEL, _hash01, train_model
 
 HELD_OUT_SOURCE = "bbc"

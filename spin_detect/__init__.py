@@ -21,7 +21,7 @@ __version__ = "0.2.0"
 __all__ = ["DecisionConfig", "Detector", "DocumentReport", "__version__", "load_detector"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     # Lazy, so that 'spin-detect --help' does not pay for importing scikit-learn.
     if name in ("load_detector", "Detector", "DocumentReport"):
         from spin_detect import detector

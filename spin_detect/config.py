@@ -7,9 +7,13 @@ when a text is out of scope. Every field has a documented default.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-__all__ = ["DecisionConfig", "PRESETS"]
+__all__ = ["VERDICTS", "DecisionConfig", "PRESETS"]
+
+#: Every verdict a document can get.
+VERDICTS = ("spun", "original", "too_short", "out_of_scope", "empty")
 
 #: Document presets: the share of original documents each may flag, measured on
 #: the calibration documents when the model was trained (the model stores the
@@ -71,3 +75,32 @@ class DecisionConfig:
         if self.document_threshold is not None:
             return self.document_threshold
         return float(model_thresholds[self.preset])
+
+    def document_verdict(self, text: str, n_sentences: int, words: int, known: int, common: int,
+                         likelihood: float, threshold: float) -> tuple[str, list[str]]:
+        """The verdict of a document and the notes that explain a verdict other than spun/original.
+
+        ``words`` counts its word-like tokens, ``known`` those the reference knows,
+        ``common`` those among the most common English words; ``threshold`` is the
+        document threshold in force (:meth:`document_cut`).
+        """
+        if not n_sentences:
+            return "empty", []
+        if words < self.min_words and _has_words(text, self.min_words):
+            # words of other scripts (Cyrillic, CJK...) are not "wordlike" English tokens
+            return "out_of_scope", [f"this does not look like English (fewer than {self.min_words} of its words "
+                                    "are known English words); spin-detect judges English text only"]
+        if words < self.min_words:
+            return "too_short", [f"only {words} words; at least {self.min_words} are needed for a verdict"]
+        if known < self.min_known_share * words or common < self.min_common_share * words:
+            return "out_of_scope", [f"this does not look like English ({known} of {words} words known, {common} "
+                                    "among the most common English words); spin-detect judges English text only"]
+        return ("spun" if likelihood >= threshold else "original"), []
+
+
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+
+
+def _has_words(text: str, n: int) -> bool:
+    """Whether ``text`` has at least ``n`` runs of letters, in any script."""
+    return any(i >= n for i, _ in enumerate(_LETTERS_RE.finditer(text), 1))

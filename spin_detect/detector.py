@@ -7,22 +7,19 @@
     >>> report = det.score_document(open("article.txt").read())  # doctest: +SKIP
     >>> report.likelihood, report.verdict  # doctest: +SKIP
 
-A model is a folder with ``model.joblib``, ``manifest.json`` and a card.
-Loading a joblib file runs code, so :func:`load_detector` first checks the
-manifest (format version, SHA-256 of the model file, tables the model was
-trained with) and refuses anything that does not match unless
-``trust_unverified=True``.
+The detector runs the layers in order: sentences and tokens
+(:mod:`spin_detect.text`), features (:mod:`spin_detect.features`), the token,
+sentence and document models (:mod:`spin_detect.learning`), then the decisions
+of :class:`~spin_detect.config.DecisionConfig`; it returns
+:class:`~spin_detect.report.DocumentReport` objects. Model folders are read by
+:mod:`spin_detect.learning.persist`, which checks them before loading.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import os
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from contextlib import AbstractContextManager
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,171 +27,14 @@ import numpy as np
 
 from spin_detect import __version__
 from spin_detect.config import DecisionConfig
-from spin_detect.features.extractor import FeatureExtractor
+from spin_detect.features import FeatureExtractor
 from spin_detect.learning.model import FeatureSet, SpinModel, extract
-from spin_detect.tables.store import DataFormatError
-from spin_detect.text.segment import split_sentences
+from spin_detect.learning.persist import ModelError, default_model_dir, read_model
+from spin_detect.report import DocumentReport, Evidence, SentenceReport
+from spin_detect.text.segment import Sentence, split_sentences
 
-__all__ = ["Detector", "DocumentReport", "SentenceReport", "Evidence", "load_detector", "save_model",
-           "ModelError", "MODEL_FORMAT", "MODEL_VERSION", "REPORT_SCHEMA"]
-
-MODEL_FORMAT = "spin-detect/model"
-MODEL_VERSION = 1
-#: Version of the JSON report schema (``DocumentReport.to_dict``).
-REPORT_SCHEMA = "spin-detect/report/1"
-
-
-class ModelError(DataFormatError):
-    """A model folder is missing, altered, or made for another spin-detect."""
-
-
-@dataclass
-class Evidence:
-    """A word that looks substituted: where it is, how likely, and what it likely replaced."""
-
-    word: str
-    start: int
-    end: int
-    probability: float
-    likely_original: str
-
-
-@dataclass
-class SentenceReport:
-    """One sentence: offsets in the document, spun probability, flag and evidence."""
-
-    index: int
-    text: str
-    start: int
-    end: int
-    probability: float
-    flagged: bool
-    evidence: list[Evidence] = field(default_factory=list)
-    truncated: bool = False
-
-
-@dataclass
-class DocumentReport:
-    """A scored document: spin likelihood, verdict and the sentences behind it.
-
-    ``verdict`` is ``spun``, ``original``, ``too_short``, ``out_of_scope`` (not
-    enough known English words to judge) or ``empty``.
-    """
-
-    likelihood: float
-    verdict: str
-    threshold: float
-    n_sentences: int
-    n_flagged: int
-    sentences: list[SentenceReport]
-    model: dict
-    notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        """JSON-ready form, schema :data:`REPORT_SCHEMA`."""
-        return {"schema": REPORT_SCHEMA, **asdict(self)}
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def save_model(model: SpinModel, folder: str | os.PathLike[str], extractor: FeatureExtractor,
-               extra: dict | None = None) -> dict:
-    """Write ``model.joblib`` and ``manifest.json`` to ``folder``; return the manifest."""
-    import joblib
-
-    from spin_detect.features.extractor import FEATURE_NAMES, TOKEN_FEATURES
-    from spin_detect.learning.model import AGG_FEATURES
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "model.joblib.tmp"
-    joblib.dump(model, tmp, compress=3)
-    os.replace(tmp, folder / "model.joblib")
-    manifest = {
-        "format": MODEL_FORMAT,
-        "version": MODEL_VERSION,
-        "spin_detect_version": __version__,
-        "sha256": _sha256(folder / "model.joblib"),
-        "reference_sha256": extractor.ref.sha256,
-        "thesaurus_sha256": extractor.th.sha256,
-        "neighbours": extractor.neighbours is not None,
-        "trigrams": extractor.trigrams is not None,
-        "topics": extractor.topics is not None,
-        "sentence_features": list(FEATURE_NAMES) + list(AGG_FEATURES),
-        "token_features": list(TOKEN_FEATURES),
-        "thresholds": model.thresholds_,
-        "training": model.info_,
-        **(extra or {}),
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    return manifest
-
-
-def _default_model_dir() -> Path:
-    """``models/default`` of the repository, installed as ``spin_detect.default_model``."""
-    from importlib import resources
-
-    try:
-        return Path(str(resources.files("spin_detect.default_model")))
-    except ModuleNotFoundError:  # running from a source checkout that is not installed
-        return Path(__file__).resolve().parents[1] / "models" / "default"
-
-
-def _require_same_features(folder: Path, manifest: dict) -> None:
-    """Refuse a model whose features are not the ones this version computes."""
-    from spin_detect.features.extractor import FEATURE_NAMES, TOKEN_FEATURES
-    from spin_detect.learning.model import AGG_FEATURES
-
-    for key, names in (("token_features", TOKEN_FEATURES), ("sentence_features", FEATURE_NAMES + AGG_FEATURES)):
-        if key in manifest and list(manifest[key]) != list(names):
-            made_by = manifest.get("spin_detect_version")
-            other = f" (or use spin-detect {made_by}, which made it)" if made_by and made_by != __version__ else ""
-            raise ModelError(f"{folder}: this model was trained on other {key.replace('_', ' ')} than "
-                             f"spin-detect {__version__} computes; retrain it with this version{other}")
-
-
-def _read_model(folder: Path, trust_unverified: bool) -> tuple[SpinModel, dict]:
-    import joblib
-
-    mpath, fpath = folder / "manifest.json", folder / "model.joblib"
-    if not fpath.is_file():
-        raise ModelError(f"{folder}: no model.joblib in this folder")
-    try:
-        data = fpath.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"{fpath}: cannot read ({exc.strerror or exc})") from exc
-    manifest: dict = {}
-    if mpath.is_file():
-        try:
-            manifest = json.loads(mpath.read_text())
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ModelError(f"{mpath}: unreadable manifest ({exc})") from exc
-        if not isinstance(manifest, dict):
-            raise ModelError(f"{mpath}: not a spin-detect manifest (a JSON {type(manifest).__name__}, not an object)")
-    if not trust_unverified:
-        if not manifest:
-            raise ModelError(f"{folder}: no manifest.json; refusing to load an unverified model "
-                             "(loading runs code; pass --trust-model if you made it yourself)")
-        if manifest.get("format") != MODEL_FORMAT or manifest.get("version") != MODEL_VERSION:
-            raise ModelError(f"{folder}: model format {manifest.get('format')} v{manifest.get('version')} "
-                             f"cannot be read by spin-detect {__version__} (it reads {MODEL_FORMAT} "
-                             f"v{MODEL_VERSION}); retrain it or use spin-detect "
-                             f"{manifest.get('spin_detect_version', '?')}")
-        if hashlib.sha256(data).hexdigest() != manifest.get("sha256"):
-            raise ModelError(f"{fpath}: checksum does not match the manifest; the file was altered "
-                             "(pass --trust-model only if you know why)")
-        _require_same_features(folder, manifest)
-    # Unpickle the very bytes that were checked: the file cannot be swapped in between.
-    model = joblib.load(io.BytesIO(data))
-    if not isinstance(model, SpinModel):
-        raise ModelError(f"{fpath}: not a spin-detect model")
-    return model, manifest
+# DocumentReport and ModelError are re-exported: callers of the detector meet them.
+__all__ = ["Detector", "DocumentReport", "ModelError", "load_detector"]
 
 
 class Detector:
@@ -208,6 +48,11 @@ class Detector:
         self.config = config or DecisionConfig()
         # log-probability of the 150th most frequent word: "common English word" cut-off
         self._common_cut = float(extractor.ref.logprob(np.array([min(150, len(extractor.ref) - 1)]))[0])
+
+    @property
+    def document_threshold(self) -> float:
+        """The document threshold in force: the configured one, else the preset's stored in the model."""
+        return self.config.document_cut(self.model.thresholds_)
 
     @property
     def model_id(self) -> dict:
@@ -247,7 +92,7 @@ class Detector:
         if batch:
             yield from self._score_batch(batch)
 
-    def _score_batch(self, batch) -> list[DocumentReport]:
+    def _score_batch(self, batch: list[tuple[str, list[Sentence]]]) -> list[DocumentReport]:
         cfg = self.config
         flat = [s for _, sents in batch for s in sents]
         fs = extract([s.text for s in flat], self.extractor, tokens=[s.tokens for s in flat]) if flat else None
@@ -256,7 +101,7 @@ class Detector:
             sent_prob = self.model.sentence_proba(fs, tok_prob) if fs is not None else np.zeros(0)
         doc_index = np.repeat(np.arange(len(batch)), [len(s) for _, s in batch])
         doc_prob = self.model.document_proba(sent_prob, doc_index, len(batch))
-        cut = cfg.document_cut(self.model.thresholds_)
+        cut = self.document_threshold
         reports = []
         tok_start = np.r_[0, np.cumsum([len(s.tokens) for s in flat])].tolist()
         # Per document: word-like tokens, known ones, common ones (all tokens at once).
@@ -277,13 +122,13 @@ class Detector:
             has_ev = [False] * len(flat)
         sent_p = sent_prob.tolist()
         k = 0
-        for d, (_text, sents) in enumerate(batch):
-            reports_s = []
+        for d, (text, sents) in enumerate(batch):
+            reports_s: list[SentenceReport] = []
             known, words, common = doc_known[d], doc_words[d], doc_common[d]
             for s in sents:
                 p = sent_p[k]
-                ev = []
-                if has_ev[k]:
+                ev: list[Evidence] = []
+                if has_ev[k] and fs is not None:
                     lo, hi = tok_start[k], tok_start[k + 1]
                     tp = tok_prob[lo:hi]
                     for j in np.argsort(-tp, kind="stable")[: cfg.max_evidence]:
@@ -297,24 +142,8 @@ class Detector:
                 reports_s.append(SentenceReport(len(reports_s), s.text, s.start, s.end, round(p, 4),
                                                 p >= cfg.sentence_threshold, ev, s.truncated))
                 k += 1
-            notes = []
             likelihood = float(doc_prob[d]) if sents else 0.0
-            if not sents:
-                verdict = "empty"
-            elif words < cfg.min_words and _has_words(_text, cfg.min_words):
-                # words of other scripts (Cyrillic, CJK...) are not "wordlike" English tokens
-                verdict = "out_of_scope"
-                notes.append(f"this does not look like English (fewer than {cfg.min_words} of its words are "
-                             "known English words); spin-detect judges English text only")
-            elif words < cfg.min_words:
-                verdict = "too_short"
-                notes.append(f"only {words} words; at least {cfg.min_words} are needed for a verdict")
-            elif known < cfg.min_known_share * words or common < cfg.min_common_share * words:
-                verdict = "out_of_scope"
-                notes.append(f"this does not look like English ({known} of {words} words known, {common} "
-                             "among the most common English words); spin-detect judges English text only")
-            else:
-                verdict = "spun" if likelihood >= cut else "original"
+            verdict, notes = cfg.document_verdict(text, len(sents), words, known, common, likelihood, cut)
             if any(s.truncated for s in sents):
                 notes.append("a run-on sentence was cut into pieces of at most 2,000 characters")
             reports.append(DocumentReport(round(likelihood, 4), verdict, round(cut, 4), len(sents),
@@ -322,7 +151,7 @@ class Detector:
         return reports
 
 
-def _few_threads(n_rows: int):
+def _few_threads(n_rows: int) -> AbstractContextManager[object]:
     """One OpenMP thread for small batches: the classifiers' per-tree parallel
     sections cost more than they save on a few thousand rows, and on a busy
     machine each one waits for a descheduled thread (seconds per document)."""
@@ -335,16 +164,8 @@ def _few_threads(n_rows: int):
     return threadpool_limits(limits=1, user_api="openmp")
 
 
-_LETTERS_RE = re.compile(r"[^\W\d_]+")
-
-
-def _has_words(text: str, n: int) -> bool:
-    """Whether ``text`` has at least ``n`` runs of letters, in any script."""
-    return any(i >= n for i, _ in enumerate(_LETTERS_RE.finditer(text), 1))
-
-
 def _col(name: str) -> int:
-    from spin_detect.features.extractor import TOKEN_FEATURES
+    from spin_detect.features import TOKEN_FEATURES
 
     return TOKEN_FEATURES.index(name)
 
@@ -366,13 +187,13 @@ def load_detector(model: str | os.PathLike[str] | None = None, config: DecisionC
     folder = Path(model)
     if folder.is_file():
         folder = folder.parent
-    spin, manifest = _read_model(folder, trust_unverified)
+    spin, manifest = read_model(folder, trust_unverified)
     return Detector(spin, manifest, _extractor_for(manifest), config)
 
 
 @lru_cache(maxsize=1)
 def _default_parts() -> tuple[SpinModel, dict, FeatureExtractor]:
-    spin, manifest = _read_model(_default_model_dir(), trust_unverified=False)
+    spin, manifest = read_model(default_model_dir())
     return spin, manifest, _extractor_for(manifest)
 
 

@@ -6,7 +6,8 @@ import pytest
 
 import spin_detect
 from spin_detect.config import DecisionConfig
-from spin_detect.detector import ModelError, _default_model_dir, load_detector
+from spin_detect.detector import ModelError, load_detector
+from spin_detect.learning.persist import default_model_dir
 from spin_detect.learning.spinner import spin_text
 
 # Original text written for these tests (news and encyclopaedic registers).
@@ -111,14 +112,14 @@ def test_top_level_api():
 
 def test_untrusted_models_are_refused(tmp_path):
     folder = tmp_path / "m"
-    shutil.copytree(_default_model_dir(), folder)
+    shutil.copytree(default_model_dir(), folder)
     load_detector(folder)  # an intact copy loads
     data = bytearray((folder / "model.joblib").read_bytes())
     data[-10] ^= 0xFF
     (folder / "model.joblib").write_bytes(bytes(data))
     with pytest.raises(ModelError, match="checksum"):
         load_detector(folder)
-    shutil.copy(_default_model_dir() / "model.joblib", folder / "model.joblib")
+    shutil.copy(default_model_dir() / "model.joblib", folder / "model.joblib")
     manifest = json.loads((folder / "manifest.json").read_text())
     (folder / "manifest.json").write_text(json.dumps({**manifest, "version": 99}))
     with pytest.raises(ModelError, match="cannot be read"):
@@ -139,7 +140,7 @@ def test_untrusted_models_are_refused(tmp_path):
 @pytest.mark.parametrize("content", ["[1, 2]", '"text"', "{not json", "\udcff".encode("utf-8", "surrogatepass")])
 def test_malformed_manifests_are_refused_cleanly(tmp_path, content):
     folder = tmp_path / "m"
-    shutil.copytree(_default_model_dir(), folder)
+    shutil.copytree(default_model_dir(), folder)
     path = folder / "manifest.json"
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     with pytest.raises(ModelError, match="manifest"):

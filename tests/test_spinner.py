@@ -88,7 +88,7 @@ def small_spinner(tmp_path):
     ])
     ref = build_reference([("d", "safety stated increased find yourself")], tmp_path / "r.bin", min_count=1)
     return Spinner(SpinConfig(rate=1.0, sources=("phrases",), policy="uniform", source_weights=()),
-                   tables={"phrases": table}, counts=ref)
+                   tables={"phrases": table}, reference=ref)
 
 
 def test_names_are_not_protected_and_case_is_kept(small_spinner):

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from test_detector import ORIGINAL_ENCYCLOPAEDIC, ORIGINAL_NEWS
 
-from spin_detect.detector import Detector, load_detector, save_model
+from spin_detect.detector import Detector, load_detector
 from spin_detect.features import default_extractor
 from spin_detect.learning.evaluate import binary_metrics, evaluation_report, reliability, score_frame_for_evaluation
+from spin_detect.learning.persist import save_model
 from spin_detect.learning.spinner import spin_text
 from spin_detect.learning.train import document_groups, token_fold_groups, train_model
 
@@ -119,7 +120,7 @@ def test_token_folds_are_by_source_when_there_are_enough_sources():
 
 
 def test_blind_extractor_and_feature_set_concat():
-    from spin_detect.features.extractor import FEATURE_NAMES, FeatureExtractor
+    from spin_detect.features import FEATURE_NAMES, FeatureExtractor
     from spin_detect.learning.model import concat, extract, subset
 
     ex = default_extractor()
@@ -160,7 +161,7 @@ def test_preset_thresholds_hold_in_the_worst_source():
 def test_rule_features_are_what_calibration_and_thresholds_see(monkeypatch):
     """With thesaurus dropout, models learn from altered features but calibration, the document
     rule and the thresholds must use the features scoring will compute."""
-    from spin_detect.features.extractor import FeatureExtractor
+    from spin_detect.features import FeatureExtractor
     from spin_detect.learning.model import extract
 
     df = make_data()
@@ -173,7 +174,7 @@ def test_rule_features_are_what_calibration_and_thresholds_see(monkeypatch):
     assert same.thresholds_ == plain.thresholds_  # the same features twice change nothing
     # Record what calibration is fitted on: blind features have no synonym evidence at all.
     import spin_detect.learning.train as train_mod
-    from spin_detect.features.extractor import FEATURE_NAMES
+    from spin_detect.features import FEATURE_NAMES
 
     seen = []
 

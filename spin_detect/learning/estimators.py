@@ -10,7 +10,9 @@ probability that the document was spun.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
@@ -19,17 +21,20 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from spin_detect.features.extractor import FEATURE_GROUPS, FEATURE_NAMES, FeatureExtractor, group_top_k_sum
+from spin_detect.features import FEATURE_GROUPS, FEATURE_NAMES, FeatureExtractor, group_top_k_sum
+from spin_detect.tables.neighbours import Neighbours
+from spin_detect.tables.reference import ReferenceStats
+from spin_detect.tables.thesaurus import Thesaurus
 from spin_detect.text.segment import tokenize
+
+PathLike = str | os.PathLike[str]
 
 __all__ = ["DOCUMENT_FEATURES", "DocumentScorer", "SentenceFeatures", "document_features"]
 
 
-def _load_tables(reference, thesaurus, neighbours):
-    from spin_detect.tables.neighbours import Neighbours
+def _load_tables(reference: PathLike | None, thesaurus: PathLike | None, neighbours: PathLike | None
+                 ) -> tuple[ReferenceStats, Thesaurus, Neighbours | None]:
     from spin_detect.tables.packaged import default_neighbours, default_reference, default_thesaurus
-    from spin_detect.tables.reference import ReferenceStats
-    from spin_detect.tables.thesaurus import Thesaurus
 
     ref = default_reference() if reference is None else ReferenceStats.load(reference)
     th = default_thesaurus() if thesaurus is None else Thesaurus.load(thesaurus)
@@ -42,7 +47,7 @@ def _load_tables(reference, thesaurus, neighbours):
     return ref, th, nb
 
 
-def _packaged_extras(reference) -> dict:
+def _packaged_extras(reference: PathLike | None) -> dict:
     """The packaged trigram and topic tables go with the packaged reference only."""
     if reference is not None:
         return {}
@@ -76,14 +81,16 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
     contract that does (clone, fit/transform, feature names, pickling).
     """
 
-    def __init__(self, reference=None, thesaurus=None, neighbours=None, groups=None, batch_size=2000):
+    def __init__(self, reference: PathLike | None = None, thesaurus: PathLike | None = None,
+                 neighbours: PathLike | None = None, groups: Iterable[str] | None = None,
+                 batch_size: int = 2000) -> None:
         self.reference = reference
         self.thesaurus = thesaurus
         self.neighbours = neighbours
         self.groups = groups
         self.batch_size = batch_size
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
@@ -99,7 +106,7 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
         wanted = {f for g in self.groups for f in FEATURE_GROUPS[g]}
         return [i for i, f in enumerate(FEATURE_NAMES) if f in wanted]
 
-    def fit(self, X=None, y=None):
+    def fit(self, X: Any = None, y: Any = None) -> SentenceFeatures:
         """Load the tables; ``X`` and ``y`` are ignored."""
         ref, th, nb = _load_tables(self.reference, self.thesaurus, self.neighbours)
         self.extractor_ = FeatureExtractor(ref, th, nb, **_packaged_extras(self.reference))
@@ -138,12 +145,12 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
             self.extractor_ = FeatureExtractor(ref, th, nb, **_packaged_extras(self.reference))
         return self.extractor_
 
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the output columns."""
         check_is_fitted(self, "columns_")
         return np.array([FEATURE_NAMES[i] for i in self.columns_], dtype=object)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state.pop("extractor_", None)  # tables are memory-mapped files, never pickled
         return state
@@ -154,7 +161,7 @@ DOCUMENT_FEATURES = ("n_sentences_log", "p_mean", "p_max", "p_top3", "share_over
                      "logit_mean", "longest_run_share", "p_any")
 
 
-def _logit(p):
+def _logit(p: np.ndarray | float) -> np.ndarray:
     p = np.clip(p, 1e-4, 1 - 1e-4)
     return np.log(p / (1 - p))
 
@@ -234,23 +241,23 @@ class DocumentScorer(ClassifierMixin, BaseEstimator):
 
     _CAP = DOCUMENT_FEATURES.index("p_any")
 
-    def _inputs(self, X):
+    def _inputs(self, X: Any) -> np.ndarray:
         return np.delete(np.asarray(X, dtype=float), self._CAP, axis=1)
 
-    def fit(self, X, y):
+    def fit(self, X: Any, y: Any) -> DocumentScorer:
         """Fit on document features ``X`` (columns :data:`DOCUMENT_FEATURES`) and labels ``y`` (1 = spun)."""
         self.model_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=1000)).fit(
             self._inputs(X), y)
         self.classes_ = self.model_.classes_
         return self
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         """Probability of each class; column 1 is "spun"."""
         check_is_fitted(self, "model_")
         p = self.model_.predict_proba(self._inputs(X))[:, 1]
         p = np.minimum(p, np.asarray(X, dtype=float)[:, self._CAP])
         return np.column_stack([1 - p, p])
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         """Labels at probability 0.5."""
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)

@@ -8,8 +8,15 @@ items, which is how a user meets them: originals have no style.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # the detector sits above learning; only its type is needed here
+    from spin_detect.detector import Detector
+    from spin_detect.learning.model import FeatureSet
 from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
@@ -22,7 +29,7 @@ from sklearn.metrics import (
 __all__ = ["binary_metrics", "grouped_metrics", "reliability", "evaluation_report"]
 
 
-def _recall_at_fpr(y, p, fpr_target: float) -> float:
+def _recall_at_fpr(y: np.ndarray, p: np.ndarray, fpr_target: float) -> float:
     fpr, tpr, _ = roc_curve(y, p)
     ok = fpr <= fpr_target
     return float(tpr[ok].max()) if ok.any() else 0.0
@@ -105,7 +112,8 @@ def evaluation_report(sent: pd.DataFrame, docs: pd.DataFrame, sentence_threshold
     return report
 
 
-def score_frame_for_evaluation(detector, df: pd.DataFrame, features=None, progress=None
+def score_frame_for_evaluation(detector: Detector, df: pd.DataFrame, features: FeatureSet | None = None,
+                               progress: Callable[[int], None] | None = None
                                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sentence and document scores of a labelled frame, with its grouping columns.
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -36,9 +37,10 @@ class LabelledDataError(ValueError):
     """The labelled data is not usable; the message lists every problem found."""
 
 
-def _rows(ix, limit: int = 5) -> str:
+def _rows(ix: Iterable[int], limit: int = 5) -> str:
     # Row numbers as a user counts them in the file: 1-based, after the CSV header.
-    nums = [str(int(i) + 1) for i in list(ix)[:limit]]
+    ix = list(ix)
+    nums = [str(int(i) + 1) for i in ix[:limit]]
     more = f" and {len(ix) - limit} more" if len(ix) > limit else ""
     return ", ".join(nums) + more
 

@@ -22,12 +22,13 @@ documents (see :mod:`spin_detect.config`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from spin_detect.features.extractor import FeatureExtractor, group_top_k_sum
+from spin_detect.features import FeatureExtractor, group_top_k_sum
 from spin_detect.learning.estimators import document_features
 from spin_detect.text.segment import Token, tokenize
 
@@ -44,7 +45,7 @@ class FeatureSet:
     sent: np.ndarray
     tok: np.ndarray
     tok_sent: np.ndarray
-    tokens: list[list[Token]]
+    tokens: list[Sequence[Token]]
     originals: list[str]
     nbr_originals: list[str]
 
@@ -53,7 +54,8 @@ class FeatureSet:
 
 
 def extract(texts: Sequence[str], extractor: FeatureExtractor, batch_size: int = 2000,
-            progress=None, tokens: Sequence[Sequence[Token]] | None = None) -> FeatureSet:
+            progress: Callable[[int], None] | None = None,
+            tokens: Sequence[Sequence[Token]] | None = None) -> FeatureSet:
     """Tokenise and score ``texts`` (each one sentence) in batches.
 
     ``progress``, if given, is called with the number of sentences done after
@@ -64,7 +66,7 @@ def extract(texts: Sequence[str], extractor: FeatureExtractor, batch_size: int =
     ``texts`` again.
     """
     sent_parts, tok_parts, idx_parts = [], [], []
-    all_tokens: list[list[Token]] = []
+    all_tokens: list[Sequence[Token]] = []
     originals: list[str] = []
     nbr_originals: list[str] = []
     for lo in range(0, len(texts), batch_size):
@@ -131,8 +133,8 @@ class SpinModel:
     it rather than a model from scratch.
     """
 
-    def __init__(self, token_model, sentence_model, document_model, thresholds: dict, info: dict,
-                 prior=None):
+    def __init__(self, token_model: Any, sentence_model: Any, document_model: Any, thresholds: dict, info: dict,
+                 prior: Any = None) -> None:
         self.prior_ = prior
         self.token_model_ = token_model
         self.sentence_model_ = sentence_model

@@ -35,6 +35,7 @@ from functools import cache
 
 import numpy as np
 
+from spin_detect.tables.reference import ReferenceStats
 from spin_detect.tables.thesaurus import Thesaurus
 from spin_detect.text.segment import Sentence, split_sentences
 
@@ -138,8 +139,8 @@ class SpinResult:
 
 
 @cache
-def _table(source: str):
-    from spin_detect.tables.packaged import data_file
+def _table(source: str) -> Thesaurus | NeighbourThesaurus:
+    from spin_detect.tables.datafiles import data_file
 
     if source == "neighbours":
         return NeighbourThesaurus()
@@ -155,7 +156,7 @@ class NeighbourThesaurus:
 
     K = 5
 
-    def __init__(self):
+    def __init__(self) -> None:
         from spin_detect.tables.packaged import default_neighbours, default_reference
 
         self.neighbours = default_neighbours()
@@ -191,15 +192,16 @@ def _match_case(original: str, replacement: str) -> str:
 class Spinner:
     """Rewrites text according to a :class:`SpinConfig`; see the module docs."""
 
-    def __init__(self, config: SpinConfig | None = None, tables: dict[str, Thesaurus] | None = None,
-                 counts=None):
+    def __init__(self, config: SpinConfig | None = None,
+                 tables: dict[str, Thesaurus | NeighbourThesaurus] | None = None,
+                 reference: ReferenceStats | None = None) -> None:
         self.config = config or SpinConfig()
         self.tables = tables or {s: _table(s) for s in self.config.sources}
-        if counts is None:
+        if reference is None:
             from spin_detect.tables.packaged import default_reference
 
-            counts = default_reference()
-        self.ref = counts
+            reference = default_reference()
+        self.ref = reference
         self._weights = dict(self.config.source_weights)
         self._cache: dict[str, list[tuple[str, str, float]]] = {}
 
@@ -224,7 +226,8 @@ class Spinner:
         self._cache[key] = got
         return got
 
-    def _fluency(self, sent: Sentence, i: int, n: int, cands, weights) -> list[float]:
+    def _fluency(self, sent: Sentence, i: int, n: int, cands: list[tuple[str, str, float]], weights: list[float]
+                 ) -> list[float]:
         """Reweight candidates by how well they fit between the span's neighbours
         (bigram log-probability of left -> candidate -> right), sharply."""
         ref = self.ref

@@ -36,7 +36,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GroupKFold
 
-from spin_detect.features.extractor import FEATURE_NAMES, FeatureExtractor
+from spin_detect.features import FEATURE_NAMES, FeatureExtractor
 from spin_detect.learning.estimators import DocumentScorer, document_features
 from spin_detect.learning.model import AGG_FEATURES, FeatureSet, SpinModel, extract, token_labels
 
@@ -115,9 +115,8 @@ def token_fold_groups(df: pd.DataFrame, groups: np.ndarray, fit_rows: np.ndarray
     sources (``source`` column), none over :data:`MAX_FOLD_SOURCE_SHARE` of the
     rows; otherwise by document. Out of fold by source, the sentence model learns
     what token evidence is worth on text of a source the token model never saw,
-    which is what a user's text is: on dev, with the BBC held out, this halved the
-    BBC originals flagged (1.8% -> 0.9%, two seeds) and raised document ROC-AUC
-    by about 0.001 (see the note of issue 4).
+    which is what a user's text is (measured: ``models/default/ABLATION.md``,
+    "Token folds").
     """
     if "source" in df.columns:
         codes, _ = pd.factorize(df["source"].astype(str))
@@ -134,7 +133,7 @@ def train_model(
     seed: int = 0,
     base: SpinModel | None = None,
     log: Callable[[str], None] = lambda s: None,
-    progress=None,
+    progress: Callable[[int], None] | None = None,
     features: FeatureSet | None = None,
     rule_features: FeatureSet | None = None,
 ) -> tuple[SpinModel, FeatureSet]:

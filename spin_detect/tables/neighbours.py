@@ -9,11 +9,16 @@ SHA-256: ids mean nothing with another vocabulary.
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from spin_detect.tables.store import ReferenceTiedTable, write_arrays
+from spin_detect.tables.store import ReferenceTiedTable, StoredArrays, write_arrays
+
+if TYPE_CHECKING:
+    from spin_detect.tables.reference import ReferenceStats
 
 __all__ = ["FORMAT", "VERSION", "Neighbours", "write_neighbors"]
 
@@ -26,7 +31,7 @@ class Neighbours(ReferenceTiedTable):
 
     PACKAGED, FORMAT, VERSIONS = "neighbors.bin", FORMAT, (VERSION,)
 
-    def __init__(self, stored):
+    def __init__(self, stored: StoredArrays) -> None:
         super().__init__(stored)
         a = stored.arrays
         self.ids = a["ids"]
@@ -69,12 +74,13 @@ class Neighbours(ReferenceTiedTable):
         counts[has] = keep.sum(axis=1)
         return self.nbr[r][keep].astype(np.int64), counts
 
-    def neighbours_of(self, reference, word: str) -> list[str]:
+    def neighbours_of(self, reference: ReferenceStats, word: str) -> list[str]:
         """Neighbours of a word as strings (for people and tests)."""
         return [reference.vocab[i] for i in self.of(reference.word_id(word))]
 
 
-def write_neighbors(path, ids: np.ndarray, nbr: np.ndarray, sim: np.ndarray, meta: dict) -> Neighbours:
+def write_neighbors(path: str | os.PathLike[str], ids: np.ndarray, nbr: np.ndarray, sim: np.ndarray,
+                    meta: dict) -> Neighbours:
     """Write a neighbour table and return it loaded."""
     write_arrays(path, FORMAT, VERSION, {"ids": ids, "nbr": nbr, "sim": sim}, meta)
     return Neighbours.load(path)

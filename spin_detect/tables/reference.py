@@ -153,14 +153,6 @@ class ReferenceStats:
         near 0 for independent words, negative for pairs that avoid each other."""
         return self.cond_logprob(a, b) - self.logprob(b)
 
-    def sentence_ids(self, tokens: Sequence[str]) -> np.ndarray:
-        """Ids of a sentence's tokens framed by ``<s>`` and ``</s>``."""
-        out = np.empty(len(tokens) + 2, dtype=np.int64)
-        out[0] = BOS
-        out[-1] = EOS
-        out[1:-1] = self.ids(tokens)
-        return out
-
     def describe(self) -> dict[str, int | str]:
         """Sizes and provenance, for ``spin-detect info`` and the data card."""
         return {
@@ -241,7 +233,7 @@ class ReferenceBuilder:
         followers = np.bincount(first, minlength=len(vocab))
         preceders = np.bincount(second, minlength=len(vocab))
         kept = ucounts >= self.min_pair_count
-        arrays = {
+        arrays: dict[str, np.ndarray] = {
             "vocab": np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8),
             "unigram": unigram.astype(np.uint32),
             "bigram_keys": ukeys[kept],

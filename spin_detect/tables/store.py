@@ -21,15 +21,25 @@ import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-__all__ = ["DataFormatError", "HashIndex", "KeyLookup", "StoredArrays", "as_uint64", "read_arrays", "with_zero",
-           "write_arrays"]
+from spin_detect.atomic import atomic_output
+from spin_detect.tables.datafiles import data_file
+
+__all__ = ["FIBONACCI_MIX", "DataFormatError", "HashIndex", "KeyLookup", "StoredArrays", "as_uint64", "read_arrays",
+           "with_zero", "write_arrays"]
 
 MAGIC = b"SPINDET\0"
 _ALIGN = 64
+
+
+class HasSha256(Protocol):
+    """A table identified by the SHA-256 of its payload (a reference table)."""
+
+    sha256: str
 
 
 class DataFormatError(ValueError):
@@ -94,16 +104,13 @@ def write_arrays(
     head = json.dumps(header, sort_keys=True, ensure_ascii=True).encode()
     prefix_len = len(MAGIC) + 8 + len(head)
     head += b" " * _pad(prefix_len)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with atomic_output(path, "wb") as f:
         f.write(MAGIC)
         f.write(struct.pack("<Q", len(head)))
         f.write(head)
         for b in blobs:
             f.write(b)
-    os.replace(tmp, path)
-    return header["sha256"]
+    return str(header["sha256"])
 
 
 def _little() -> bool:
@@ -167,8 +174,6 @@ def read_table(path: str | os.PathLike[str] | None, packaged: str, fmt: str, ver
     """:func:`read_arrays` of ``path``, or of the packaged data file ``packaged`` when ``path`` is None;
     returns the path read and its arrays."""
     if path is None:
-        from spin_detect.tables.packaged import data_file
-
         path = data_file(packaged)
     return path, read_arrays(path, fmt, versions, verify=verify)
 
@@ -184,13 +189,14 @@ class ReferenceTiedTable:
     FORMAT: str
     VERSIONS: tuple[int, ...]
 
-    def __init__(self, stored):
+    def __init__(self, stored: StoredArrays) -> None:
         self.meta = stored.meta
         self.sha256 = stored.sha256
         self.reference_sha256 = self.meta["reference_sha256"]
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str] | None = None, reference=None, verify: bool = True):
+    def load(cls, path: str | os.PathLike[str] | None = None, reference: HasSha256 | None = None,
+             verify: bool = True) -> Self:
         """Load a table (default: the packaged one); with ``reference``, refuse a
         table built for another reference."""
         path, stored = read_table(path, cls.PACKAGED, cls.FORMAT, cls.VERSIONS, verify)
@@ -199,7 +205,7 @@ class ReferenceTiedTable:
         return table
 
 
-def require_reference(path, table_sha256: str, reference) -> None:
+def require_reference(path: str | os.PathLike[str], table_sha256: str, reference: HasSha256 | None) -> None:
     """Refuse a table whose word ids belong to another reference table.
 
     Neighbour and trigram tables store reference word ids, which mean nothing
@@ -210,10 +216,11 @@ def require_reference(path, table_sha256: str, reference) -> None:
                               f"({table_sha256[:12]}, not {reference.sha256[:12]})")
 
 
-_FIB = np.uint64(0x9E3779B97F4A7C15)
+#: 2**64 / golden ratio: multiplying by it spreads keys over all 64 bits (Fibonacci hashing).
+FIBONACCI_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def as_uint64(x) -> np.ndarray:
+def as_uint64(x: ArrayLike) -> np.ndarray:
     """``np.asarray(x, dtype=np.uint64)``; an int64 array is reinterpreted without a copy
     (casting int64 to uint64 keeps the bits, so the values are the same)."""
     if isinstance(x, np.ndarray) and x.dtype == np.int64:
@@ -259,13 +266,13 @@ class HashIndex:
         self.slot_rows = rows_table
         self.empty = _absent_value(keys)
         slot_keys = np.full(1 << self.bits, self.empty, dtype=np.asarray(self.empty).dtype)
-        used = rows_table >= 0
+        used = np.asarray(rows_table) >= 0
         slot_keys[used] = keys[rows_table[used]]
         self.slot_keys = slot_keys
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
-            h = np.multiply(np.asarray(keys, dtype=np.uint64), _FIB)
+            h = np.multiply(np.asarray(keys, dtype=np.uint64), FIBONACCI_MIX)
         h >>= self.shift
         return h.view(np.int64).astype(np.intp, copy=False)  # < 2**bits: the same numbers
 
@@ -299,7 +306,7 @@ class HashIndex:
         return out.reshape(np.shape(queries))
 
 
-def _absent_value(keys: np.ndarray):
+def _absent_value(keys: np.ndarray) -> np.generic:
     """A value of ``keys``' dtype (or, if every value is a key, of uint64) that is not a key."""
     dtype = np.asarray(keys).dtype
     top = np.iinfo(dtype).max

@@ -168,7 +168,7 @@ def write_thesaurus(
     heads = np.array([r[0] for r in rows], dtype=np.uint32)
     head_string, starts = np.unique(heads, return_index=True)
     offsets = np.append(starts, len(rows)).astype(np.uint32)
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         "strings": np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8),
         "head_string": head_string.astype(np.uint32),
         "head_offsets": offsets,

@@ -20,9 +20,11 @@ The table is tied to one reference table (word ids) by its SHA-256.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-from spin_detect.tables.store import ReferenceTiedTable, write_arrays
+from spin_detect.tables.store import ReferenceTiedTable, StoredArrays, write_arrays
 
 __all__ = ["FORMAT", "VERSION", "TopicVectors", "write_topics"]
 
@@ -35,7 +37,7 @@ class TopicVectors(ReferenceTiedTable):
 
     PACKAGED, FORMAT, VERSIONS = "topics.bin", FORMAT, (VERSION,)
 
-    def __init__(self, stored):
+    def __init__(self, stored: StoredArrays) -> None:
         super().__init__(stored)
         self.vectors = stored.arrays["vectors"]
         # rows are unit vectors or exactly zero (no vector): test the bits, not float16 arithmetic
@@ -53,7 +55,7 @@ class TopicVectors(ReferenceTiedTable):
             return np.zeros(0)
         inside = ids < len(self.vectors)
         safe = np.where(inside, ids, 0)
-        has = self.has_vector[safe] & inside
+        has: np.ndarray = np.asarray(self.has_vector)[safe] & inside
         vec = self.vectors[safe].astype(np.float32)
         vec[~has] = 0.0
         total = np.zeros((n_sent, vec.shape[1]), dtype=np.float32)
@@ -73,7 +75,7 @@ class TopicVectors(ReferenceTiedTable):
         return out
 
 
-def write_topics(path, vectors: np.ndarray, meta: dict) -> TopicVectors:
+def write_topics(path: str | os.PathLike[str], vectors: np.ndarray, meta: dict) -> TopicVectors:
     """Write unit (or zero) row vectors as float16 and return the loaded table."""
     write_arrays(path, FORMAT, VERSION, {"vectors": np.asarray(vectors, dtype=np.float16)},
                  {**meta, "words": len(vectors), "dims": int(vectors.shape[1])})

@@ -14,17 +14,25 @@ The table is tied to one reference table (word ids) by its SHA-256.
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 
 import numpy as np
 
-from spin_detect.tables.store import KeyLookup, ReferenceTiedTable, as_uint64, with_zero, write_arrays
+from spin_detect.tables.store import (
+    FIBONACCI_MIX,
+    KeyLookup,
+    ReferenceTiedTable,
+    StoredArrays,
+    as_uint64,
+    with_zero,
+    write_arrays,
+)
 
 __all__ = ["Trigrams", "trigram_fingerprints", "write_trigrams", "FORMAT", "VERSION"]
 
 FORMAT = "spin-detect/trigrams"
 VERSION = 1
-_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def trigram_fingerprints(a: np.ndarray, b: np.ndarray, c: np.ndarray, vocab_size: int) -> np.ndarray:
@@ -36,7 +44,7 @@ def trigram_fingerprints(a: np.ndarray, b: np.ndarray, c: np.ndarray, vocab_size
     key *= v
     key += as_uint64(c)
     with np.errstate(over="ignore"):
-        key *= _MIX
+        key *= FIBONACCI_MIX
     key >>= np.uint64(32)
     return key.astype(np.uint32)
 
@@ -46,7 +54,7 @@ class Trigrams(ReferenceTiedTable):
 
     PACKAGED, FORMAT, VERSIONS = "trigrams.bin", FORMAT, (VERSION,)
 
-    def __init__(self, stored):
+    def __init__(self, stored: StoredArrays) -> None:
         super().__init__(stored)
         self.keys = stored.arrays["keys"]
         self.counts = stored.arrays["counts"]
@@ -67,7 +75,7 @@ class Trigrams(ReferenceTiedTable):
         return with_zero(self.counts)
 
 
-def write_trigrams(path, fingerprints: np.ndarray, meta: dict) -> Trigrams:
+def write_trigrams(path: str | os.PathLike[str], fingerprints: np.ndarray, meta: dict) -> Trigrams:
     """Count raw fingerprints (one per trigram occurrence), keep those seen at
     least ``meta['min_count']`` times, write and return the table."""
     keys, counts = np.unique(fingerprints, return_counts=True)

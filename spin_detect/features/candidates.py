@@ -1,0 +1,237 @@
+"""Replacement candidates of every token: thesaurus synonyms and multiword phrases, cached per token type.
+
+The extractor asks, for each token, which words or phrases a spinner could have
+replaced (the candidates whose fit it then scores). Lookups go through caches
+keyed by the token's raw string (its *type*), so a repeated word costs one
+dictionary lookup; the caches are bounded and never change a value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spin_detect.features.groups import csr_gather
+from spin_detect.tables.reference import UNK, ReferenceStats
+from spin_detect.tables.thesaurus import Thesaurus
+from spin_detect.text.segment import norm
+
+__all__ = ["CandidateIndex"]
+
+_WORDLIKE = frozenset("abcdefghijklmnopqrstuvwxyz")
+#: Columns of ``FeatureExtractor._tinfo`` (one row per token type).
+_T_ID, _T_CAP, _T_HEAD, _T_SOFF, _T_SLEN, _T_MOFF, _T_MCNT = range(7)
+_T_COLS = 7
+#: The token-type cache is emptied when it holds more types than this.
+_MAX_TYPES = 500_000
+
+
+class CandidateIndex:
+    """Synonym candidates (one word and multiword) of token types, and the
+    replacements of multiword spans, for :class:`~spin_detect.features.FeatureExtractor`.
+
+    ``max_candidates`` caps the synonyms kept per word (the most frequent in the
+    reference: originals are usually common words), ``max_phrase`` the words of
+    a multiword span; ``use_thesaurus=False`` knows no synonym at all.
+    """
+
+    def __init__(self, reference: ReferenceStats, thesaurus: Thesaurus, max_candidates: int, max_phrase: int,
+                 use_thesaurus: bool = True):
+        self.ref = reference
+        self.th = thesaurus
+        self.max_candidates = max_candidates
+        self.max_phrase = max_phrase
+        self.use_thesaurus = use_thesaurus
+        self._single: dict[int, np.ndarray] = {}
+        self._oov: dict[str, np.ndarray] = {}
+        self._multi: dict[str, list[tuple[int, ...]]] = {}
+        self._phrase_lengths: dict[str, int] = {}
+        self.reset_types()
+
+    def phrase_length(self, word: str) -> int:
+        """Words in the longest multiword headword (of at most ``max_phrase`` words)
+        that starts with ``word``; 0 if none."""
+        got = self._phrase_lengths.get(word)
+        if got is None:
+            got = 0
+            if self.use_thesaurus:
+                lengths = [n for n in (len(h.split(" ")) for h in self.th.phrases_from(word)) if n <= self.max_phrase]
+                got = max(lengths, default=0)
+            if len(self._phrase_lengths) > _MAX_TYPES:  # bounded memory; values do not depend on the cache
+                self._phrase_lengths.clear()
+            self._phrase_lengths[word] = got
+        return got
+
+    def candidate_phrases(self, phrase: str) -> list[tuple[int, ...]]:
+        """Synonyms of ``phrase`` as id tuples, all words known, most frequent first."""
+        if not self.use_thesaurus:
+            return []
+        ref = self.ref
+        seen = set()
+        cands = []
+        for syn in self.th.synonyms(phrase):
+            ids = tuple(ref.word_id(w) for w in syn.text.split(" "))
+            if UNK in ids or ids in seen or len(ids) > self.max_phrase + 1:
+                continue
+            seen.add(ids)
+            cands.append(ids)
+        cands.sort(key=lambda c: -min(int(ref.unigram[i]) for i in c))
+        return cands[: self.max_candidates]
+
+    def single(self, word_id: int) -> np.ndarray:
+        got = self._single.get(word_id)
+        if got is None:
+            word = self.ref.vocab[word_id]
+            if word_id < 3 or not (set(word) & _WORDLIKE):
+                got = np.empty(0, dtype=np.int64)
+            else:
+                got = np.array([c[0] for c in self.candidate_phrases(word) if len(c) == 1],
+                               dtype=np.int64)
+            self._single[word_id] = got
+        return got
+
+    def oov(self, word: str) -> np.ndarray:
+        """Synonyms of a word the reference does not know (rare spinner choices
+        such as "twelvemonth" are often unknown; their originals are not)."""
+        got = self._oov.get(word)
+        if got is None:
+            if not (set(word) & _WORDLIKE):
+                return np.empty(0, dtype=np.int64)
+            if len(self._oov) > 100_000:  # bounded memory; the value does not depend on the cache
+                self._oov.clear()
+            got = np.array([c[0] for c in self.candidate_phrases(word) if len(c) == 1], dtype=np.int64)
+            self._oov[word] = got
+        return got
+
+    def multi(self, phrase: str) -> list[tuple[int, ...]]:
+        got = self._multi.get(phrase)
+        if got is None:
+            got = self._multi[phrase] = self.candidate_phrases(phrase)
+        return got
+
+    # ------------------------------------------------------------ token types
+    def reset_types(self) -> None:
+        """Empty the cache of token types (distinct raw token strings).
+
+        Each type gets a row of :attr:`tinfo` (columns ``_T_*``): its word id,
+        whether it is capitalised, the longest multiword headword it starts, and
+        where its one-word synonym candidates (in ``s_store``) and its multiword
+        synonym candidates (rows of ``m_len``/``m_off``, ids in ``m_ids``) are.
+        """
+        self.types: dict[str, int] = {}
+        #: multiword replacements per tuple of token types (see ``span_candidates``)
+        self.spans: dict[tuple[int, ...], tuple] = {}
+        self.type_word: list[str] = []
+        self.tinfo = np.zeros((0, _T_COLS), dtype=np.int64)
+        self.s_store = np.zeros(0, dtype=np.int64)
+        self.m_len = np.zeros(0, dtype=np.int64)
+        self.m_off = np.zeros(0, dtype=np.int64)
+        self.m_ids = np.zeros(0, dtype=np.int64)
+
+    def token_types(self, tokens: list[str]) -> np.ndarray:
+        """Type number of every raw token, adding unseen types to the cache."""
+        types = self.types
+        try:
+            return np.fromiter(map(types.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        except KeyError:
+            pass
+        if len(types) > _MAX_TYPES:
+            self.reset_types()
+        self._add_types([t for t in dict.fromkeys(tokens) if t not in types])
+        return np.fromiter(map(types.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+    def _add_types(self, new: list[str]) -> None:
+        index = self.ref._index
+        rows = []
+        singles: list[np.ndarray] = []
+        m_len: list[int] = []
+        m_ids: list[int] = []
+        s_total = len(self.s_store)
+        m_total = len(self.m_len)
+        for t in new:
+            w = norm(t)
+            i = index.get(w, UNK)
+            single = self.single(i) if i != UNK else self.oov(w)
+            multi = [c for c in self.multi(w) if len(c) > 1] \
+                if w and w[0] in _WORDLIKE and len(w) > 1 else []
+            rows.append((i, t[:1].isupper(), self.phrase_length(w), s_total, len(single), m_total + len(m_len),
+                         len(multi)))
+            singles.append(single)
+            s_total += len(single)
+            for c in multi:
+                m_len.append(len(c))
+                m_ids.extend(c)
+            self.types[t] = len(self.type_word)
+            self.type_word.append(w)
+        self.tinfo = np.vstack([self.tinfo, np.array(rows, dtype=np.int64).reshape(-1, _T_COLS)])
+        self.s_store = np.concatenate([self.s_store, *singles])
+        m_len_arr = np.array(m_len, dtype=np.int64)
+        self.m_off = np.concatenate([self.m_off, len(self.m_ids) + np.cumsum(m_len_arr) - m_len_arr])
+        self.m_len = np.concatenate([self.m_len, m_len_arr])
+        self.m_ids = np.concatenate([self.m_ids, np.array(m_ids, dtype=np.int64)])
+
+
+    def phrase_replacements(self, types: np.ndarray, info: np.ndarray, lengths: np.ndarray, sent: np.ndarray
+                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """All replacements that change the number of tokens, ordered by first
+        token and, for one token, longest span first, then single words with
+        multiword synonyms; candidates in their list order.
+
+        Returns ``(first token, tokens replaced, candidate lengths, candidate
+        ids concatenated)``.
+        """
+        n = len(types)
+        # Spans of 2+ tokens that are thesaurus headwords (few tokens start one): per span.
+        room = np.minimum(info[:, _T_HEAD], lengths[sent] - (np.arange(n) - (np.cumsum(lengths) - lengths)[sent]))
+        type_list = types.tolist()
+        room_list = room.tolist()
+        spans = self.spans
+        a_tok, a_len, a_clen, a_ids = [], [], [], []
+        for t in np.flatnonzero(room >= 2).tolist():
+            key = tuple(type_list[t : t + room_list[t]])
+            got = spans.get(key)
+            if got is None:
+                got = self.span_candidates(key)
+            if got:
+                lens, clens, ids = got
+                a_tok.extend([t] * len(lens))
+                a_len.extend(lens)
+                a_clen.extend(clens)
+                a_ids.extend(ids)
+        return self.with_multiword_synonyms(info, a_tok, a_len, a_clen, a_ids)
+
+    def with_multiword_synonyms(self, info: np.ndarray, a_tok: list[int], a_len: list[int], a_clen: list[int],
+                                a_ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Add the replacements of single words by several words to the span replacements
+        ``a_*`` and order them all by first token (see :meth:`phrase_replacements`)."""
+        # One word -> several words ("year" -> "12 months"): cached per type, gathered in one go.
+        b_cand, b_tok = csr_gather(np.arange(len(self.m_len)), info[:, _T_MOFF], info[:, _T_MCNT])
+        b_clen = self.m_len[b_cand]
+        b_ids, _ = csr_gather(self.m_ids, self.m_off[b_cand], b_clen)
+        r_tok = np.concatenate([np.array(a_tok, dtype=np.int64), b_tok])
+        r_len = np.concatenate([np.array(a_len, dtype=np.int64), np.ones(len(b_tok), dtype=np.int64)])
+        c_len = np.concatenate([np.array(a_clen, dtype=np.int64), b_clen])
+        ids = np.concatenate([np.array(a_ids, dtype=np.int64), b_ids])
+        order = np.argsort(r_tok, kind="stable")
+        cand_flat, _ = csr_gather(ids, (np.cumsum(c_len) - c_len)[order], c_len[order])
+        return r_tok[order], r_len[order], c_len[order], cand_flat
+
+    def span_candidates(self, key: tuple[int, ...]) -> tuple:
+        """Multiword replacements of the spans that start with the token types ``key``
+        (longest span first, candidates in list order) as ``(span lengths, candidate
+        lengths, candidate ids concatenated)``, or ``()`` if there are none;
+        cached per tuple of types (emptied with the type cache)."""
+        tw = self.type_word
+        words = [tw[x] for x in key]
+        lens: list[int] = []
+        clens: list[int] = []
+        ids: list[int] = []
+        for k in range(len(words), 1, -1):
+            for c in self.multi(" ".join(words[:k])):
+                lens.append(k)
+                clens.append(len(c))
+                ids.extend(c)
+        got = (tuple(lens), tuple(clens), tuple(ids)) if lens else ()
+        if len(self.spans) > _MAX_TYPES:  # bounded memory; the value does not depend on the cache
+            self.spans.clear()
+        self.spans[key] = got
+        return got

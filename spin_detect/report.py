@@ -1,0 +1,68 @@
+"""The result object every consumer reads: a scored document with its sentences and evidence.
+
+:class:`DocumentReport` is what the detector returns; the terminal output, the
+JSON report (:meth:`DocumentReport.to_dict`), the HTML page and the audit rows
+are all views of it, with character offsets into the text that was scored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+__all__ = ["REPORT_SCHEMA", "DocumentReport", "Evidence", "SentenceReport"]
+
+#: Version of the JSON report schema (``DocumentReport.to_dict``).
+REPORT_SCHEMA = "spin-detect/report/1"
+
+
+@dataclass
+class Evidence:
+    """A word that looks substituted: where it is, how likely, and what it likely replaced."""
+
+    word: str
+    start: int
+    end: int
+    probability: float
+    likely_original: str
+
+    def label(self, probability: bool = True) -> str:
+        """How reports name it: ``word -> original? (p%)``, or ``word (p%)`` when no likely
+        original is known; without the percentage when ``probability`` is false."""
+        text = f"{self.word} -> {self.likely_original}?" if self.likely_original else self.word
+        return f"{text} ({self.probability:.0%})" if probability else text
+
+
+@dataclass
+class SentenceReport:
+    """One sentence: offsets in the document, spun probability, flag and evidence."""
+
+    index: int
+    text: str
+    start: int
+    end: int
+    probability: float
+    flagged: bool
+    evidence: list[Evidence] = field(default_factory=list)
+    truncated: bool = False
+
+
+@dataclass
+class DocumentReport:
+    """A scored document: spin likelihood, verdict and the sentences behind it.
+
+    ``verdict`` is ``spun``, ``original``, ``too_short``, ``out_of_scope`` (not
+    enough known English words to judge) or ``empty``.
+    """
+
+    likelihood: float
+    verdict: str
+    threshold: float
+    n_sentences: int
+    n_flagged: int
+    sentences: list[SentenceReport]
+    model: dict
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON-ready form, schema :data:`REPORT_SCHEMA`."""
+        return {"schema": REPORT_SCHEMA, **asdict(self)}
