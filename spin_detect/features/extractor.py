@@ -222,19 +222,25 @@ class FeatureExtractor:
         new_lp = np.bincount(pseg, weights=lps, minlength=n_reps)
         new_pmi = np.full(n_reps, -np.inf)
         np.maximum.at(new_pmi, pseg, pmis)
-        # Old chain: pairs g-1 .. g+k-1 of the sentence (k+1 pairs), via cumulative sums.
-        cs = np.r_[0.0, np.cumsum(lp)]
-        old_lp = cs[g + r_len] - cs[g - 1]
+        # Old chain: pairs g-1 .. g+k-1 of the sentence (k+1 pairs), and the unigrams of the k tokens
+        # replaced, summed over each span alone, left to right. (Differences of one cumulative sum
+        # over the whole batch gave the same numbers but for the last bits, which then depended on
+        # where the sentence stood in the batch: a score must be a function of the text alone.)
         uni = ref.logprob(X)
-        cu = np.r_[0.0, np.cumsum(uni)]
-        cand_uni = np.bincount(np.repeat(np.arange(n_reps), c_len), weights=ref.logprob(cand_flat),
-                               minlength=n_reps)
-        prior = cand_uni - (cu[g + r_len] - cu[g])
         pair_pmi = lp - uni[1:]
+        old_lp = np.zeros(n_reps)
+        old_uni = np.zeros(n_reps)
         old_pmi = np.full(n_reps, -np.inf)
         for j in range(int(r_len.max()) + 1):
             ok = j <= r_len
-            old_pmi[ok] = np.maximum(old_pmi[ok], pair_pmi[(g - 1 + j)[ok]])
+            at = (g - 1 + j)[ok]
+            old_lp[ok] += lp[at]
+            old_pmi[ok] = np.maximum(old_pmi[ok], pair_pmi[at])
+            inner = j < r_len
+            old_uni[inner] += uni[(g + j)[inner]]
+        cand_uni = np.bincount(np.repeat(np.arange(n_reps), c_len), weights=ref.logprob(cand_flat),
+                               minlength=n_reps)
+        prior = cand_uni - old_uni
         delta = new_lp - old_lp
         # Spread each replacement over the tokens it covers.
         cover_rep = np.repeat(np.arange(n_reps), r_len)
