@@ -233,7 +233,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer documents (about a minute in all)")
     ap.add_argument("--train-time", action="store_true",
-                    help="also time scripts/train_default.py (needs ../shared/corpora; takes minutes)")
+                    help="also time python -m scripts.build default-model (needs ../shared/corpora; takes minutes)")
     args = ap.parse_args()
     n_docs = 150 if args.quick else 600
     audit_sizes = (200, 2000) if args.quick else (1000, 20000)
@@ -290,8 +290,8 @@ def main() -> None:
                          f"{n / secs:,.1f} documents/s"))
     if args.train_time:
         t = time.perf_counter()
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "train_default.py")], check=True, cwd=ROOT)
-        rows.append(("train default model (scripts/train_default.py)", f"{time.perf_counter() - t:.0f} s"))
+        subprocess.run([sys.executable, "-m", "scripts.build", "default-model"], check=True, cwd=ROOT)
+        rows.append(("train default model (python -m scripts.build default-model)", f"{time.perf_counter() - t:.0f} s"))
     else:
         manifest = json.loads((ROOT / "models" / "default" / "manifest.json").read_text())
         secs = manifest.get("training", {}).get("seconds")

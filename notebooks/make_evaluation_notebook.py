@@ -11,7 +11,7 @@ CELLS = [
     ("md", """# spin-detect: evaluation of the default model
 
 Runs top to bottom from a clean checkout (CI executes it). It reads the test metrics that
-`scripts/train_default.py` wrote (`models/default/metrics.json`) and, for error analysis and the
+`python -m scripts.build default-model` wrote (`models/default/metrics.json`) and, for error analysis and the
 new-domain experiment, original text from `../shared/corpora` (present on developer machines and in
 CI, not on users' machines). Nothing here is trained on the documents it is evaluated on."""),
     ("code", """import json, sys
@@ -116,7 +116,7 @@ for domain, styles in (("(a) BBC, familiar spinners", ["commercial", "fluent", "
                                "document ROC-AUC": binary_metrics(docs_["label"], docs_["p"])["roc_auc"]}
 pd.DataFrame(res).T.round(3)"""),
     ("md", """The table above is measured, not asserted: if retraining does not help on some run, it shows here.
-Feature importance by group is in `models/default/ABLATION.md` (`python scripts/ablation.py`)."""),
+Feature importance by group is in `models/default/ABLATION.md` (`python -m scripts.build ablation`)."""),
 ]
 
 

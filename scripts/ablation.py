@@ -8,31 +8,33 @@ A second table does the same for the token model and families of token
 features. The held-out source and style never train; their dev rows are
 scored, as everywhere in evaluation.
 
-    python scripts/ablation.py > models/default/ABLATION.md
+    python -m scripts.build ablation > models/default/ABLATION.md
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
-from spin_detect.features import default_extractor
-from spin_detect.features.extractor import FEATURE_GROUPS, FEATURE_NAMES, TOKEN_FEATURES
+from spin_detect.features import FEATURE_GROUPS, FEATURE_NAMES, TOKEN_FEATURES, default_extractor
 from spin_detect.learning.model import extract, token_labels
-from spin_detect.learning.train import TOKEN_MODEL, _token_hgb
+from spin_detect.learning.train import TOKEN_MODEL, token_classifier
 
 STYLES = ["wordnet", "wordnet-rare", "commercial", "mixed", "fluent", "distributional", "moby"]
 
 
-def main() -> None:
-    df = pd.read_csv("work-data/datasets/sentences.csv.gz", keep_default_na=False, dtype={"text": str})
+def main(argv: list[str] | None = None) -> None:
+    """Print the ablation tables (Markdown) to stdout (arguments as on the command line; None: ``sys.argv``)."""
+    ap = argparse.ArgumentParser(prog="python -m scripts.build ablation", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", default="work-data/datasets/sentences.csv.gz",
+                    help="the sentence dataset of 'python -m scripts.build datasets'")
+    args = ap.parse_args(argv)
+    df = pd.read_csv(args.data, keep_default_na=False, dtype={"text": str})
     df = df[df["split"].isin(["train", "dev"])].reset_index(drop=True)
     fs = extract(df["text"].tolist(), default_extractor())
     X = fs.sent
@@ -59,7 +61,7 @@ def main() -> None:
         rows.append((name, res))
         print(name, " ".join(f"{v:.3f}" for v in res), file=sys.stderr)
     print("# Feature ablation (dev split, sentence level only, no token model)\n")
-    print("Written by `python scripts/ablation.py`. ROC-AUC of spun dev sentences of each style and rate")
+    print("Written by `python -m scripts.build ablation`. ROC-AUC of spun dev sentences of each style and rate")
     print("against all original dev sentences; `moby` and `bbc` are held out of training.\n")
     print("| features | " + " | ".join(cols_out) + " |")
     print("|---" * (len(cols_out) + 1) + "|")
@@ -90,7 +92,7 @@ def token_ablation(df, fs, tr, dv) -> None:
     print("|---" * (len(styles) + 1) + "|")
     for name, drop in [("all", ())] + [(f"without {k}", v) for k, v in families.items()]:
         cols = [i for i, f in enumerate(TOKEN_FEATURES) if f not in drop]
-        m = _token_hgb(0).fit(fs.tok[t_tr][:, cols], y_tok[t_tr])
+        m = token_classifier(0).fit(fs.tok[t_tr][:, cols], y_tok[t_tr])
         p = m.predict_proba(fs.tok[t_dv][:, cols])[:, 1]
         res = []
         for s in styles:

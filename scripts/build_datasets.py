@@ -1,7 +1,7 @@
 """Build the labelled sentence and document datasets from ``../shared/corpora``.
 
 Only documents of the *labelled pool* (never counted in the packaged reference
-statistics, see ``scripts/corpora.py``) are used. Each document appears twice:
+statistics, see :mod:`scripts.corpora`) are used. Each document appears twice:
 as written (every sentence labelled original) and spun by one spinner style at
 one rate, sometimes only partly (sentences the spinner did not change are
 labelled original). Splits are by document:
@@ -16,7 +16,7 @@ Outputs (not committed; rebuilt by this script, deterministic):
 ``datasets/sample_sentences.csv`` (a small committed sample) and figures for
 the data card on stderr.
 
-    python scripts/build_datasets.py [--max-sentences 60]
+    python -m scripts.build datasets [--max-sentences 60]
 """
 
 from __future__ import annotations
@@ -30,12 +30,9 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import pandas as pd
-from corpora import SHARED, SOURCES, pool_of, read_source, unit_hash
 
+from scripts.corpora import SHARED, SOURCES, pool_of, read_source, unit_hash
 from spin_detect.learning.spinner import STYLES, Spinner
 from spin_detect.text.segment import split_sentences
 
@@ -60,13 +57,15 @@ def truncate(text: str, max_sentences: int) -> str:
     return text[: sents[max_sentences - 1].end]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> None:
+    """Build the labelled datasets (arguments as on the command line; None: ``sys.argv``)."""
+    ap = argparse.ArgumentParser(prog="python -m scripts.build datasets",
+                                 description=__doc__.split("\n\n")[0])
     ap.add_argument("--root", default=str(SHARED))
     ap.add_argument("--out", default="work-data/datasets")
     ap.add_argument("--max-sentences", type=int, default=60, help="sentences kept per document")
     ap.add_argument("--seed", type=int, default=20261128)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     spinners = {name: Spinner(cfg) for name, cfg in STYLES.items()}

@@ -11,7 +11,7 @@ Deterministic for a given reference (fixed SVD seed). Output:
 ``spin_detect/data/neighbors.bin`` (format ``spin-detect/neighbors`` v1), tied
 to the reference by its SHA-256.
 
-    python scripts/build_neighbors.py [--words 60000] [--k 20]
+    python -m scripts.build neighbours [--words 60000] [--k 20]
 """
 
 from __future__ import annotations
@@ -19,13 +19,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from spin_detect.tables.neighbours import write_neighbors
 from spin_detect.tables.reference import ReferenceStats
@@ -55,15 +52,17 @@ def ppmi(m: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix((val[keep], (coo.row[keep], coo.col[keep])), shape=m.shape)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> None:
+    """Build the neighbours table (arguments as on the command line; None: ``sys.argv``)."""
+    ap = argparse.ArgumentParser(prog="python -m scripts.build neighbours",
+                                 description=__doc__.split("\n\n")[0])
     ap.add_argument("--reference", default="spin_detect/data/reference.bin")
     ap.add_argument("--out", default="spin_detect/data/neighbors.bin")
     ap.add_argument("--words", type=int, default=60000)
     ap.add_argument("--contexts", type=int, default=4000)
     ap.add_argument("--dims", type=int, default=128)
     ap.add_argument("--k", type=int, default=10)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     t0 = time.time()
     ref = ReferenceStats.load(args.reference)
     n = min(args.words, len(ref))

@@ -1,11 +1,11 @@
 """Build the packaged reference statistics from ``../shared/corpora``.
 
 Deterministic: the same corpora give byte-identical output. Documents that
-:func:`corpora.pool_of` assigns to the labelled pool (classifier train/dev/test)
+:func:`scripts.corpora.pool_of` assigns to the labelled pool (classifier train/dev/test)
 are left out, and their ids are written beside the table so that anyone can
 check that no labelled document was counted.
 
-    python scripts/build_reference.py [--out spin_detect/data/reference.bin]
+    python -m scripts.build reference [--out spin_detect/data/reference.bin]
 """
 
 from __future__ import annotations
@@ -15,23 +15,20 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from corpora import SHARED, SOURCES, pool_of, read_source
-
+from scripts.corpora import SHARED, SOURCES, pool_of, read_source
 from spin_detect.tables.reference import ReferenceBuilder
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> None:
+    """Build the reference table (arguments as on the command line; None: ``sys.argv``)."""
+    ap = argparse.ArgumentParser(prog="python -m scripts.build reference", description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="spin_detect/data/reference.bin")
     ap.add_argument("--excluded", default="datasets/labelled_pool_docs.txt",
                     help="where to write the ids of the documents left out")
     ap.add_argument("--root", default=str(SHARED))
     ap.add_argument("--min-count", type=int, default=3)
     ap.add_argument("--min-pair-count", type=int, default=2)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     builder = ReferenceBuilder(min_count=args.min_count, min_pair_count=args.min_pair_count)
     excluded: list[str] = []
     per_source: dict[str, int] = {}

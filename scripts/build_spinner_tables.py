@@ -10,7 +10,7 @@
   Only headwords and synonyms made of words in the reference vocabulary are
   kept, at most ``--per-head`` synonyms per headword (the most frequent).
 
-    python scripts/build_spinner_tables.py
+    python -m scripts.build spinner-tables
 """
 
 from __future__ import annotations
@@ -23,11 +23,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from wordnet import WORDNET, inflections, read_exceptions, read_index
-
+from scripts.wordnet import WORDNET, inflections, read_exceptions, read_index
 from spin_detect.tables.reference import ReferenceStats
 from spin_detect.tables.thesaurus import write_thesaurus
 
@@ -98,12 +94,14 @@ def moby_entries(path: Path, exc, index, ref: ReferenceStats, per_head: int):
                 yield head, syn, "x", "X", rank, 0
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> None:
+    """Build the phrase and Moby tables (arguments as on the command line; None: ``sys.argv``)."""
+    ap = argparse.ArgumentParser(prog="python -m scripts.build spinner-tables",
+                                 description=__doc__.split("\n\n")[0])
     ap.add_argument("--reference", default="spin_detect/data/reference.bin")
     ap.add_argument("--cache", default="work-data/cache", help="where the Moby word list is kept")
     ap.add_argument("--per-head", type=int, default=15)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     ref = ReferenceStats.load(args.reference)
     vocab = set(ref.vocab)
     exc = read_exceptions(WORDNET)

@@ -6,7 +6,7 @@ then inflected alike (say/mention -> said/mentioned, year/twelvemonth ->
 years/twelvemonths). Regular forms whose spelling is uncertain, and plurals
 of nouns that may be uncountable, are checked against the reference vocabulary.
 
-    python scripts/build_thesaurus.py [--reference spin_detect/data/reference.bin]
+    python -m scripts.build thesaurus [--reference spin_detect/data/reference.bin]
 """
 
 from __future__ import annotations
@@ -16,11 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from wordnet import WORDNET, inflections, read_exceptions, read_index, read_synsets
-
+from scripts.wordnet import WORDNET, inflections, read_exceptions, read_index, read_synsets
 from spin_detect.tables.reference import ReferenceStats
 from spin_detect.tables.thesaurus import FLAG_SIMILAR, write_thesaurus
 
@@ -56,13 +52,14 @@ def entries(known, root: Path):
                         yield head, syn_forms[tag], pos, tag, rank, flags
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> None:
+    """Build the thesaurus table (arguments as on the command line; None: ``sys.argv``)."""
+    ap = argparse.ArgumentParser(prog="python -m scripts.build thesaurus", description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="spin_detect/data/thesaurus.bin")
     ap.add_argument("--reference", default="spin_detect/data/reference.bin",
                     help="reference table whose vocabulary checks uncertain inflections")
     ap.add_argument("--wordnet", default=str(WORDNET))
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     t0 = time.time()
     ref = ReferenceStats.load(args.reference)
     vocab = set(ref.vocab)

@@ -1,4 +1,4 @@
-"""Build the packaged topic vectors from ``../shared/corpora`` (see ``spin_detect/topics.py``).
+"""Build the packaged topic vectors from ``../shared/corpora`` (see ``spin_detect/tables/topics.py``).
 
 Counts how often two content words occur within ``--window`` content words of
 each other in the documents of the reference pool (the same documents as the
@@ -9,7 +9,7 @@ ids: the ``--stop`` most frequent carry no topic; targets are the ``--words``
 most frequent, contexts the ``--contexts`` most frequent after the stop words.
 Rows of words seen fewer than 5 times in such pairs are left empty.
 
-    python scripts/build_topics.py [--out spin_detect/data/topics.bin]
+    python -m scripts.build topics [--out spin_detect/data/topics.bin]
 """
 
 from __future__ import annotations
@@ -23,11 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import randomized_svd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from corpora import SHARED, SOURCES, pool_of, read_source
-
+from scripts.corpora import SHARED, SOURCES, pool_of, read_source
 from spin_detect.tables.reference import UNK, ReferenceStats
 from spin_detect.tables.topics import write_topics
 from spin_detect.text.segment import norm, tokenize
@@ -88,8 +84,10 @@ def ppmi_svd(counts: sp.csr_matrix, dims: int, min_count: float = 5.0) -> np.nda
     return vec
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> None:
+    """Build the topic vectors (arguments as on the command line; None: ``sys.argv``)."""
+    ap = argparse.ArgumentParser(prog="python -m scripts.build topics",
+                                 description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="spin_detect/data/topics.bin")
     ap.add_argument("--reference", default="spin_detect/data/reference.bin")
     ap.add_argument("--root", default=str(SHARED))
@@ -98,7 +96,7 @@ def main() -> None:
     ap.add_argument("--contexts", type=int, default=20000)
     ap.add_argument("--window", type=int, default=5)
     ap.add_argument("--dims", type=int, default=64)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     t0 = time.time()
     ref = ReferenceStats.load(args.reference)
     index = {w: i for i, w in enumerate(ref.vocab)}

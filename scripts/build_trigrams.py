@@ -1,11 +1,11 @@
 """Build the packaged trigram table over the same documents as the reference.
 
-Reads ``../shared/corpora`` exactly as ``scripts/build_reference.py`` does
+Reads ``../shared/corpora`` exactly as ``python -m scripts.build reference`` does
 (same cleaning, same labelled pool left out), maps tokens to the reference's
 word ids and counts 32-bit fingerprints of every trigram, sentence boundaries
 included. Deterministic.
 
-    python scripts/build_trigrams.py [--min-count 2]
+    python -m scripts.build trigrams [--min-count 2]
 """
 
 from __future__ import annotations
@@ -17,26 +17,24 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from corpora import SHARED, SOURCES, pool_of, read_source
-
+from scripts.corpora import SHARED, SOURCES, pool_of, read_source
 from spin_detect.tables.reference import BOS, EOS, UNK, ReferenceStats
 from spin_detect.tables.trigrams import trigram_fingerprints, write_trigrams
 from spin_detect.text.segment import norm, split_sentences
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> None:
+    """Build the trigram table (arguments as on the command line; None: ``sys.argv``)."""
+    ap = argparse.ArgumentParser(prog="python -m scripts.build trigrams",
+                                 description=__doc__.split("\n\n")[0])
     ap.add_argument("--reference", default="spin_detect/data/reference.bin")
     ap.add_argument("--out", default="spin_detect/data/trigrams.bin")
     ap.add_argument("--root", default=str(SHARED))
     ap.add_argument("--min-count", type=int, default=2)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     t0 = time.time()
     ref = ReferenceStats.load(args.reference)
-    index = ref._index
+    index = {w: i for i, w in enumerate(ref.vocab)}
     parts = []
     buf: list[int] = []
     for source in SOURCES:

@@ -7,7 +7,7 @@ calibrates them and fits the document rule; ``test`` (all sources and styles)
 is only scored, and its figures go into ``models/default/MODEL_CARD.md`` and
 ``metrics.json``.
 
-    python scripts/build_datasets.py && python scripts/train_default.py
+    python -m scripts.build datasets && python -m scripts.build default-model
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import numpy as np
 import pandas as pd
 
+from scripts.corpora import unit_hash
 from spin_detect.detector import Detector
 from spin_detect.features import default_extractor
 from spin_detect.features.extractor import FeatureExtractor
@@ -30,7 +29,7 @@ from spin_detect.learning.evaluate import evaluation_report, score_frame_for_eva
 from spin_detect.learning.labelled import load_labelled
 from spin_detect.learning.model import concat, extract, subset
 from spin_detect.learning.persist import save_model
-from spin_detect.learning.train import TOKEN_MODEL, _hash01, train_model
+from spin_detect.learning.train import TOKEN_MODEL, train_model
 
 HELD_OUT_SOURCE = "bbc"
 HELD_OUT_STYLE = "moby"
@@ -44,8 +43,10 @@ HELD_OUT_STYLE = "moby"
 DROPOUT = 0.0
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> None:
+    """Train the default model and write its card (arguments as on the command line; None: ``sys.argv``)."""
+    ap = argparse.ArgumentParser(prog="python -m scripts.build default-model",
+                                 description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default="work-data/datasets/sentences.csv.gz")
     ap.add_argument("--out", default="models/default")
     ap.add_argument("--seed", type=int, default=0)
@@ -53,12 +54,12 @@ def main() -> None:
                     help="share of training documents whose features are computed as if the thesaurus "
                          "knew no word (teaches the model not to depend on it; calibration, document "
                          "rule and thresholds always see the real features)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     t0 = time.time()
     df = load_labelled(pd.read_csv(args.data, keep_default_na=False, dtype={"text": str}))
     ex = default_extractor()
     drop = (df["split"] == "train") & df["doc_id"].map(
-        lambda d: _hash01(f"dropout:{d}") < args.thesaurus_dropout)
+        lambda d: unit_hash(f"dropout:{d}") < args.thesaurus_dropout)
     fs = full = extract(df["text"].tolist(), ex)
     if drop.any():
         blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False,
@@ -125,7 +126,7 @@ def card(report: dict, model, seconds: float) -> str:
                      f"{b['observed']:.3f} |" for b in s["reliability"])
     return f"""# Model card: spin-detect default model
 
-Produced by `python scripts/train_default.py` (seed {model.info_['seed']}); every figure below was
+Produced by `python -m scripts.build default-model` (seed {model.info_['seed']}); every figure below was
 measured by it on the **test split** of the generated datasets (`datasets/README.md`): documents
 never trained or calibrated on. The `bbc` source and the `moby` spinner style (a thesaurus that
 neither the other styles nor the detector's features use) were held out of all fitting and
@@ -145,7 +146,7 @@ calibration, so their rows show generalisation to an unseen source and an unseen
   a new source; the model is constrained to be non-decreasing in them, so more token evidence never
   lowers a sentence's probability), calibrated with isotonic regression on held-apart calibration documents.
 - **Document rule**: logistic regression (standardised inputs) over length-independent summaries of the sentence
-  probabilities (`spin_detect.learning.estimators.DOCUMENT_FEATURES`), capped at the noisy-or of the
+  probabilities (`spin_detect.learning.documents.DOCUMENT_FEATURES`), capped at the noisy-or of the
   sentence probabilities (a bound when spun sentences come together; it keeps one odd sentence
   from making a short page look certainly spun), fitted on documents scored by
   models that never saw them (training documents out of fold, the other calibration half).

@@ -16,7 +16,7 @@ Python API::
     report = det.score_document(text)            # likelihood, verdict, evidence
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = ["DecisionConfig", "Detector", "DocumentReport", "__version__", "load_detector"]
 

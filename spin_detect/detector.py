@@ -152,12 +152,13 @@ class Detector:
 
 
 def _few_threads(n_rows: int) -> AbstractContextManager[object]:
-    """One OpenMP thread for small batches: the classifiers' per-tree parallel
-    sections cost more than they save on a few thousand rows, and on a busy
-    machine each one waits for a descheduled thread (seconds per document)."""
+    """One OpenMP thread for small batches scored by scikit-learn models (a model trained in this
+    process; loaded models predict in numpy): their per-tree parallel sections cost more than they
+    save on a few thousand rows, and on a busy machine each one waits for a descheduled thread."""
+    import sys
     from contextlib import nullcontext
 
-    if n_rows >= 20_000:
+    if n_rows >= 20_000 or "sklearn" not in sys.modules:
         return nullcontext()
     from threadpoolctl import threadpool_limits
 

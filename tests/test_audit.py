@@ -10,8 +10,8 @@ import pytest
 from corpus_fixtures import ORIGINAL, SPUN, article_html, make_corpus
 from typer.testing import CliRunner
 
-import spin_detect.audit.run as audit_mod
-from spin_detect.audit.run import ROW_FIELDS, AuditError, AuditOptions, run_audit, score_frame
+import spin_detect.audit.reportfile as reportfile
+from spin_detect.audit import ROW_FIELDS, AuditError, AuditOptions, frame_meta, run_audit, score_frame
 from spin_detect.cli.app import app
 from spin_detect.input.records import InputOptions
 
@@ -22,7 +22,7 @@ def corpus(tmp_path_factory):
 
 
 def _run(corpus, out, **kw):
-    opts = AuditOptions(inputs=[str(corpus["folder"])], out=str(out), fmt=audit_mod.report_format(str(out)),
+    opts = AuditOptions(inputs=[str(corpus["folder"])], out=str(out), fmt=reportfile.report_format(str(out)),
                         chunk_size=kw.pop("chunk_size", 3), sentences=kw.pop("sentences", None))
     return run_audit(opts, **kw)
 
@@ -121,7 +121,7 @@ def test_full_disk_gives_an_error_and_no_report(corpus, tmp_path, monkeypatch):
     def full(self, rows):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(audit_mod._PartialFile, "write", full)
+    monkeypatch.setattr(reportfile.PartialFile, "write", full)
     out = tmp_path / "r.jsonl"
     with pytest.raises(AuditError, match="No space left on device.*--resume"):
         _run(corpus, out)
@@ -147,6 +147,7 @@ def test_score_frame_rows_follow_the_input_rows():
     assert score_frame(df.iloc[:0]).empty
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_local_report(corpus, tmp_path):
     distributed = pytest.importorskip("distributed")
     _run(corpus, tmp_path / "local.jsonl")
@@ -159,7 +160,7 @@ def test_dask_local_cluster_gives_the_local_report(corpus, tmp_path):
 
         frame = pd.DataFrame({"id": ["a", "b"], "text": [ORIGINAL, SPUN]})
         ddf = dd.from_pandas(frame, npartitions=2)
-        got = ddf.map_partitions(score_frame, meta=audit_mod.frame_meta()).compute(scheduler=client)
+        got = ddf.map_partitions(score_frame, meta=frame_meta()).compute(scheduler=client)
     assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
     local = score_frame(frame)
     assert got["likelihood"].tolist() == local["likelihood"].tolist()
@@ -213,7 +214,7 @@ def test_ids_and_urls_never_name_output_files(tmp_path):
 
 
 def test_score_partitions_is_score_frame_per_batch():
-    from spin_detect.audit.run import score_partitions
+    from spin_detect.audit import score_partitions
 
     batches = [pd.DataFrame({"id": ["a"], "text": [ORIGINAL]}), pd.DataFrame({"id": ["b", "c"], "text": [SPUN, ""]})]
     out = list(score_partitions(iter(batches), preset="strict"))

@@ -33,11 +33,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-import spin_detect.audit.run as audit_mod
-from spin_detect.audit.run import AuditOptions, run_audit
+import spin_detect.audit.worker as audit_worker
+from spin_detect.audit import AuditOptions, run_audit
 from spin_detect.cli.app import app
 from spin_detect.input.decode import InputError, read_limited, read_text_file
-from spin_detect.input.records import InputOptions, Record, iter_records, prepare_text
+from spin_detect.input.records import InputOptions, Record, iter_records, prepare_record
 from spin_detect.text.segment import MAX_SENTENCE_CHARS, split_sentences
 
 ROOT = os.geteuid() == 0
@@ -49,7 +49,6 @@ RUSSIAN = ("Городской совет в понедельник решил, 
 CHINESE = "市议会星期一决定，学校将于下周重新开放。家长们很高兴，老师们也很高兴，但是市长要求在最初几天保持谨慎。当局表示将继续关注局势。"
 SPANISH = ("El consejo municipal decidió el lunes que las escuelas volverán a abrir la próxima semana. Los padres "
            "están contentos y los maestros también, pero el alcalde pidió prudencia en los primeros días.")
-JUDGED = {"original", "spun"}
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -58,7 +57,7 @@ def _one_openmp_thread():
     classifier's trees made a 20 ms score take 5 s."""
     from threadpoolctl import threadpool_limits
 
-    from spin_detect.audit.run import DetectorSpec, load_spec
+    from spin_detect.audit.worker import DetectorSpec, load_spec
 
     load_spec(DetectorSpec())  # loads the classifier's OpenMP runtime: threadpoolctl limits loaded libraries only
     with threadpool_limits(1, user_api="openmp"):
@@ -224,16 +223,16 @@ CASES = [
     Case("binary control bytes", _file("ctl.txt", bytes(range(1, 9)) * 500), "error:binary data", ("error",),
          "binary"),
     Case("invalid UTF-8 (Windows-1252)", _file("cp.txt", ORIGINAL.encode("cp1252") + b" caf\xe9 \x93no\x94."),
-         "verdict:original|spun"),
+         "verdict:original"),
     Case("mixed encodings", _file("mixed.txt", "The café was naïve. ".encode() + b"He said \x93quoted\x94 twice. "
-                                  + ORIGINAL.encode()), "verdict:original|spun", check=_check_mixed),
-    Case("UTF-16 with BOM", _file("u16.txt", ORIGINAL.encode("utf-16")), "verdict:original|spun"),
+                                  + ORIGINAL.encode()), "verdict:original", check=_check_mixed),
+    Case("UTF-16 with BOM", _file("u16.txt", ORIGINAL.encode("utf-16")), "verdict:original"),
     Case("invalid UTF-16", _file("bad16.txt", b"\xff\xfeH\x00i\x00\x00\xd8!\x00"), "error:invalid UTF-16",
          ("error",), "UTF-16"),
     Case("NUL after the first 8 KiB", _file("latenul.txt", (ORIGINAL + " ") * 40 + "\0" + ORIGINAL),
-         "verdict:original|spun"),
-    Case("deeply nested HTML", _file("nested.html", _nested_html()), "verdict:original|spun"),
-    Case("broken HTML", _file("broken.html", _BROKEN_HTML), "verdict:original|spun"),
+         "verdict:original"),
+    Case("deeply nested HTML", _file("nested.html", _nested_html()), "verdict:original"),
+    Case("broken HTML", _file("broken.html", _BROKEN_HTML), "verdict:spun"),  # its second half is SPUN
     Case("HTML that is all script", _file("script.html", "<html><head><script>" + "var x = 1;\n" * 2000
                                           + "</script></head><body><script>run()</script></body></html>"),
          "error:no article text", ("error",), "no article text"),
@@ -293,11 +292,11 @@ CASES = [
     Case("TSV with BOM, CRLF and invalid UTF-8", _file("t.tsv", b"\xef\xbb\xbfid\ttext\r\nt1\tcaf\xe9 "
                                                       + ORIGINAL.encode() + b"\r\n"), "error:holds many records"),
     Case("symlink loop", _folder(_symlink_loop), "error:symbolic links", ("error", "ok"), "symbolic links"),
-    Case("path through a folder loop", _folder(_through_folder_loop), "verdict:original|spun"),
+    Case("path through a folder loop", _folder(_through_folder_loop), "verdict:original"),
     Case("broken symlink", _folder(_broken_symlink), "error:No such file", ("error",), "No such file"),
     Case("a folder given to score", _folder(_a_folder), "error:is a folder"),
     Case("missing file", lambda tmp: tmp / "nope.txt", "error:No such file", ("error",), "no such file"),
-    Case("file name that is not UTF-8", _folder(_non_utf8_name), "verdict:original|spun",
+    Case("file name that is not UTF-8", _folder(_non_utf8_name), "verdict:original",
          check=_check_replacement_name),
     Case("unreadable file", _folder(_unreadable_file), "error:Permission denied", ("error",), "Permission denied",
          root_ok=False),
@@ -415,7 +414,7 @@ def test_caps_are_reported_in_the_audit_rows(tmp_path, monkeypatch):
                                      + json.dumps({"id": "fine", "text": ORIGINAL}) + "\n")
     (d / "d-long.txt").write_text((ORIGINAL + " ") * 3)
     (d / "e-runon.txt").write_text(("the council met and " * 150).strip() + ".")
-    monkeypatch.setattr(audit_mod, "MAX_DOCUMENT_CHARS", 500)
+    monkeypatch.setattr(audit_worker, "MAX_DOCUMENT_CHARS", 500)
     out = tmp_path / "r.jsonl"
     run_audit(AuditOptions(inputs=[str(d)], out=str(out), input=InputOptions(max_bytes=4000)))
     rows = {r["id"]: r for r in map(json.loads, out.read_text().split("\n")[:-1])}
@@ -498,7 +497,12 @@ def test_any_bytes_as_a_file_never_traceback(data):
     if res.exit_code == 2:
         assert str(p) in _one_line(res.stderr)
     else:
-        assert json.loads(res.stdout)["verdict"] in {"original", "spun", "too_short", "out_of_scope", "empty"}
+        rep = json.loads(res.stdout)
+        assert len(rep["sentences"]) == rep["n_sentences"] and (rep["verdict"] == "empty") == (rep["n_sentences"] == 0)
+        if rep["verdict"] in ("too_short", "out_of_scope"):
+            assert rep["notes"]  # the reason, for the reader
+        elif rep["verdict"] != "empty" and rep["likelihood"] != rep["threshold"]:  # both rounded to 4 places
+            assert rep["verdict"] == ("spun" if rep["likelihood"] > rep["threshold"] else "original")
 
 
 _LINE = st.one_of(
@@ -533,7 +537,7 @@ def test_any_jsonl_lines_give_one_row_per_non_blank_line(lines):
 def test_prepare_text_raises_only_input_error(payload, kind, charset):
     """Every record (any bytes or text, any declared kind and charset) gives text or an InputError."""
     try:
-        text, _title = prepare_text(Record(0, "x", "x", payload=payload, kind=kind, charset=charset))
+        text = prepare_record(Record(0, "x", "x", payload=payload, kind=kind, charset=charset), max_chars=None).text
     except InputError as exc:
         assert str(exc).startswith("x: ")
     else:
@@ -576,7 +580,7 @@ def test_100mb_single_line_file(tmp_path):
     rss, code, out = _peak("score", str(p), "--json")
     assert code == 0
     report = json.loads(out)
-    assert report["verdict"] in JUDGED
+    assert report["verdict"] == "original"  # ORIGINAL, over and over
     assert f"document of {size:,} characters scored on its first 1,000,000" in report["notes"][0]
     print(f"\npeak RSS of score on a {size / 2**20:.0f} MiB single-line file: {rss / 1024:.0f} MiB")
     assert rss < SCORE_PEAK_LIMIT_KB
@@ -600,7 +604,7 @@ def test_sentence_of_a_million_characters(tmp_path):
     res = CliRunner().invoke(app, ["score", str(p), "--json"])
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
-    assert report["verdict"] in JUDGED
+    assert report["verdict"] == "original"  # ORIGINAL, over and over
     assert report["n_sentences"] >= 1_000_000 // MAX_SENTENCE_CHARS
     assert all(s["end"] - s["start"] <= MAX_SENTENCE_CHARS for s in report["sentences"])
     assert any("run-on sentence was cut" in n for n in report["notes"])

@@ -110,30 +110,34 @@ def test_top_level_api():
         spin_detect.no_such_thing  # noqa: B018
 
 
-def test_untrusted_models_are_refused(tmp_path):
+def test_altered_or_foreign_models_are_refused(tmp_path):
     folder = tmp_path / "m"
     shutil.copytree(default_model_dir(), folder)
     load_detector(folder)  # an intact copy loads
-    data = bytearray((folder / "model.joblib").read_bytes())
+    data = bytearray((folder / "model.npz").read_bytes())
     data[-10] ^= 0xFF
-    (folder / "model.joblib").write_bytes(bytes(data))
+    (folder / "model.npz").write_bytes(bytes(data))
     with pytest.raises(ModelError, match="checksum"):
         load_detector(folder)
-    shutil.copy(default_model_dir() / "model.joblib", folder / "model.joblib")
+    shutil.copy(default_model_dir() / "model.npz", folder / "model.npz")
     manifest = json.loads((folder / "manifest.json").read_text())
     (folder / "manifest.json").write_text(json.dumps({**manifest, "version": 99}))
     with pytest.raises(ModelError, match="cannot be read"):
         load_detector(folder)
-    # a model made by another version with other features is refused with a reason, not a scikit-learn error
+    # a model made by another version with other features is refused with a reason, not a shape error
     old = {**manifest, "spin_detect_version": "0.1.0", "token_features": manifest["token_features"][:-1]}
     (folder / "manifest.json").write_text(json.dumps(old))
     with pytest.raises(ModelError, match=r"other token features .* retrain .* spin-detect 0\.1\.0"):
         load_detector(folder)
-    (folder / "manifest.json").unlink()
-    with pytest.raises(ModelError, match="no manifest"):
+    # --trust-model: a model file that no longer matches its manifest's checksum loads (it is data)
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "sha256": "0" * 64}))
+    with pytest.raises(ModelError, match="checksum"):
         load_detector(folder)
     assert np.isfinite(load_detector(folder, trust_unverified=True).score_sentences(["A test."])).all()
-    with pytest.raises(ModelError, match="no model.joblib"):
+    (folder / "manifest.json").unlink()
+    with pytest.raises(ModelError, match="no manifest"):
+        load_detector(folder, trust_unverified=True)
+    with pytest.raises(ModelError, match="no model.npz"):
         load_detector(tmp_path)
 
 

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from spin_detect.features.extractor import FEATURE_GROUPS, FEATURE_NAMES
-from spin_detect.learning.estimators import DOCUMENT_FEATURES, DocumentScorer, SentenceFeatures, document_features
+from spin_detect.features import FEATURE_GROUPS, FEATURE_NAMES
+from spin_detect.learning.documents import DOCUMENT_FEATURES, document_features
+from spin_detect.learning.estimators import DocumentScorer, SentenceFeatures
 
 SENTS = ["The U.N. Security Council met on Monday.", "The U.N. Safety Council met on Monday.", "Yes."]
 

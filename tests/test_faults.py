@@ -23,7 +23,8 @@ import pytest
 from corpus_fixtures import ORIGINAL, SPUN
 from typer.testing import CliRunner
 
-import spin_detect.audit.run as audit_mod
+import spin_detect
+import spin_detect.audit.reportfile as reportfile
 from spin_detect.cli.app import app
 
 ROOT = os.geteuid() == 0
@@ -34,7 +35,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1"}  # steadier timing on a busy 2-core
 def _one_openmp_thread():
     from threadpoolctl import threadpool_limits
 
-    from spin_detect.audit.run import DetectorSpec, load_spec
+    from spin_detect.audit.worker import DetectorSpec, load_spec
 
     load_spec(DetectorSpec())  # loads the classifier's OpenMP runtime: threadpoolctl limits loaded libraries only
     with threadpool_limits(1, user_api="openmp"):
@@ -143,6 +144,7 @@ def _resume(inp: Path, out: Path, sents: Path) -> str:
     return r.stderr.decode()
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_gives_the_uninterrupted_report(tmp_path):
     inp, out, sents, proc, _err, n = _interrupt(tmp_path, signal.SIGKILL)
     assert proc.returncode == -signal.SIGKILL
@@ -158,6 +160,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_report(tmp_path):
     assert not partial.exists() and not list(tmp_path.glob("*.state.json"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, jobs):
     inp, out, sents, proc, err, _n = _interrupt(tmp_path, signal.SIGINT, jobs=jobs)
@@ -174,20 +177,29 @@ def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, jobs):
     assert out.read_bytes() == want_rows and sents.read_bytes() == want_sentences
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_score_exits_130(tmp_path):
     p = tmp_path / "long.txt"
     p.write_text((ORIGINAL + " ") * 3000)  # about a second of scoring
     proc = _start(["score", str(p)], start_new_session=True)
     deadline = time.monotonic() + 120
-    while "sklearn" not in _maps(proc.pid):  # loading the model: the command is running, not starting Python
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+    # The packaged tables are mapped when the detector loads: the command is running (inside its Ctrl-C
+    # handler), not starting Python. (scikit-learn, the old sign, is no longer loaded by the detector.)
+    while _PACKAGED_DATA not in _maps(proc.pid):
+        assert proc.poll() is None and time.monotonic() < deadline, ("no packaged table mapped", proc.communicate())
         time.sleep(0.01)
     os.killpg(proc.pid, signal.SIGINT)
-    _out, err = proc.communicate(timeout=60)
-    if proc.returncode == 0:
-        pytest.skip("score finished before the signal")
-    assert proc.returncode == 130 and err.decode().strip().endswith("interrupted")
+    out, err = proc.communicate(timeout=60)
+    # A signal that comes after the report is printed (the parent was slow to send it) finds score done:
+    # the process then dies of it at interpreter shutdown (-2), when Python has given SIGINT back to the
+    # default action. That is not "during score".
+    if proc.returncode == 0 or b"sentences flagged" in out:
+        pytest.skip(f"score finished before the signal (exit {proc.returncode})")
+    assert proc.returncode == 130 and err.decode().strip().endswith("interrupted"), (proc.returncode, err)
     assert b"Traceback" not in err
+
+
+_PACKAGED_DATA = str(Path(spin_detect.__file__).parent / "data") + "/"
 
 
 def _maps(pid: int) -> str:
@@ -204,6 +216,7 @@ def _limit_file_size(limit: int):
     return apply
 
 
+@pytest.mark.slow
 def test_disk_full_mid_run_then_resume(tmp_path):
     """The report outgrows the space (RLIMIT_FSIZE): a one-line error, no report; --resume completes it."""
     inp = _corpus(tmp_path / "c.jsonl", 40)
@@ -223,7 +236,7 @@ def test_no_space_left_while_writing_rows(tmp_path, monkeypatch):
     inp = _corpus(tmp_path / "c.jsonl", 20)
     out, sents = tmp_path / "r.jsonl", tmp_path / "s.jsonl"
     calls = {"n": 0}
-    real_sync = audit_mod._PartialFile.sync
+    real_sync = reportfile.PartialFile.sync
 
     def sync(self):
         calls["n"] += 1
@@ -231,7 +244,7 @@ def test_no_space_left_while_writing_rows(tmp_path, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
         real_sync(self)
 
-    monkeypatch.setattr(audit_mod._PartialFile, "sync", sync)
+    monkeypatch.setattr(reportfile.PartialFile, "sync", sync)
     res = CliRunner().invoke(app, _args(inp, out, sents))
     assert res.exit_code == 1
     err = res.stderr.strip()
@@ -247,15 +260,15 @@ def test_no_space_left_while_converting_to_csv(tmp_path, monkeypatch):
     """The last step (JSONL -> CSV) fails: no report and no temporary file; the partials are kept for --resume."""
     inp = _corpus(tmp_path / "c.jsonl", 12)
     out, sents = tmp_path / "r.csv", tmp_path / "s.csv"
-    real = audit_mod._write_converted
+    real = reportfile._write_converted
 
     def full(partial, tmp, fmt, fields):
-        if tmp.name.startswith("r.csv"):
-            tmp.write_text("id,half")
+        if os.path.basename(tmp.name).startswith(".r.csv"):  # tmp: the open temporary file
+            tmp.write("id,half")
             raise OSError(errno.ENOSPC, "No space left on device")
         real(partial, tmp, fmt, fields)
 
-    monkeypatch.setattr(audit_mod, "_write_converted", full)
+    monkeypatch.setattr(reportfile, "_write_converted", full)
     res = CliRunner().invoke(app, _args(inp, out, sents))
     assert res.exit_code == 1 and "No space left on device" in res.stderr and "--resume" in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl", "r.csv.partial", "r.csv.state.json",
@@ -277,7 +290,7 @@ def test_killed_between_the_final_renames_resumes(tmp_path, monkeypatch):
         if Path(dst) == sents:
             raise KeyboardInterrupt  # stands for the kill
 
-    monkeypatch.setattr(audit_mod.os, "replace", replace)
+    monkeypatch.setattr(reportfile.os, "replace", replace)
     res = CliRunner().invoke(app, _args(inp, out, sents))
     assert res.exit_code == 130 and sents.exists() and not out.exists()
     monkeypatch.undo()

@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from spin_detect.detector import DocumentReport, Evidence, SentenceReport
 from spin_detect.render.html import document_page, sentence_alpha, summary_page
+from spin_detect.report import DocumentReport, Evidence, SentenceReport
 
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
 PWN = "<script>document.body.setAttribute('data-pwned','1')</script><img src=x onerror=\"document.body.setAttribute('data-pwned','2')\">"

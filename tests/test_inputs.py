@@ -10,7 +10,13 @@ import pytest
 from corpus_fixtures import ORIGINAL, SPUN, article_html, make_corpus, write_warc
 
 from spin_detect.input.decode import InputError
-from spin_detect.input.records import InputOptions, Record, iter_records, prepare_text, record_format
+from spin_detect.input.files import file_format
+from spin_detect.input.records import InputOptions, Record, iter_records, prepare_record
+
+
+def prepare_text(rec):
+    doc = prepare_record(rec, max_chars=None)
+    return doc.text, doc.title
 
 
 def _summary(records):
@@ -139,8 +145,8 @@ def test_prepare_text_refuses_binary_and_scriptonly_html():
     assert prepare_text(Record(0, "x", "x", payload=SPUN, kind="auto")) == (SPUN, None)
 
 
-def test_record_format():
-    assert record_format("a/b.JSONL.gz") == "jsonl"
-    assert record_format("x.warc.gz") == "warc"
-    assert record_format("x.tsv") == "csv"
-    assert record_format("x.pdf") is None
+def test_file_format():
+    assert file_format("a/b.JSONL.gz") == "jsonl"
+    assert file_format("x.warc.gz") == "warc"
+    assert file_format("x.tsv") == "csv"
+    assert file_format("x.pdf") is None

@@ -3,6 +3,7 @@ import math
 import numpy as np
 import pytest
 
+from spin_detect.input.corpus import TextCorpus
 from spin_detect.tables.reference import BOS, EOS, UNK, ReferenceBuilder, ReferenceStats, build_reference
 
 DOCS = [
@@ -52,6 +53,27 @@ def test_unknown_words_and_exclusion(tmp_path):
     assert np.isfinite(ref.cond_logprob(np.array([UNK]), np.array([UNK]))).all()
 
 
+def test_exclusion_from_files_is_counted_in_the_metadata(tmp_path):
+    """build-reference --exclude used to write excluded_documents: 0 (the files were skipped before the builder)."""
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    for name, (_, text) in zip(["a.txt", "b.txt", "sub/c.txt"], DOCS):
+        (corpus / name).write_text(text)
+    (corpus / "sub" / "d.txt.gz").write_bytes(b"not gzip")  # unreadable: neither counted nor excluded
+    skipped = []
+    docs = TextCorpus([corpus], exclude={"b.txt"}, on_skip=skipped.append)
+    ref = build_reference(docs, tmp_path / "r.bin", min_count=1, min_pair_count=1)
+    assert ref.meta["excluded_documents"] == 1
+    assert ref.meta["documents"] == 2
+    assert ref.word_id("safety") == UNK  # only b.txt has it
+    assert (docs.read, docs.excluded, docs.failed) == (2, 1, 1)
+    assert len(skipped) == 1 and "d.txt.gz: cannot read" in str(skipped[0])
+    # ids excluded by build_reference itself count too
+    ref = build_reference(TextCorpus([corpus], exclude={"b.txt"}), tmp_path / "r2.bin", exclude={"a.txt"},
+                          min_count=1, min_pair_count=1)
+    assert ref.meta["excluded_documents"] == 2 and ref.meta["documents"] == 1
+
+
 def test_pruning_and_min_count(tmp_path):
     ref = build_reference(DOCS, tmp_path / "r.bin", min_count=2, min_pair_count=2)
     assert ref.word_id("safety") == UNK  # seen once
@@ -90,6 +112,7 @@ def test_packaged_reference_loads_and_knows_english():
     assert ref.pair_count(ref.ids(["of"]), ref.ids(["the"]))[0] > 100_000
 
 
+@pytest.mark.slow
 def test_builder_survives_a_fifty_megabyte_line(tmp_path):
     b = ReferenceBuilder(min_count=1, min_pair_count=1)
     b.add_text("The council met. " + "y" * 50_000_000)

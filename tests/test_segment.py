@@ -115,6 +115,7 @@ def test_control_characters_and_replacement_chars_do_not_crash():
     assert sents[0].text == "Bad \ufffd\ufffd bytes here."
 
 
+@pytest.mark.slow
 def test_fifty_megabyte_single_line():
     # minified script or base64 pasted as "text": one 50 MB line without spaces
     text = "x" * 50_000_000

@@ -3,7 +3,12 @@ import os
 
 import pytest
 
-from spin_detect.input.decode import InputError, TextFile, decode_bytes, iter_text_files, read_text_file
+from spin_detect.input.decode import InputError, decode_bytes, read_text_file
+from spin_detect.input.files import FoundFile, PathError, iter_files
+
+
+def _text_files(paths):
+    return list(iter_files(paths, ("text",)))
 
 
 def test_decode_utf8_bom_and_utf16():
@@ -46,9 +51,10 @@ def test_walk_is_sorted_recursive_and_reports_missing(tmp_path):
     (tmp_path / "b" / "2.txt").write_text("two")
     (tmp_path / "1.txt").write_text("one")
     (tmp_path / "skip.jpg").write_bytes(b"\xff\xd8")
-    items = list(iter_text_files([tmp_path, tmp_path / "nope"]))
-    assert [i.doc_id for i in items if isinstance(i, TextFile)] == ["1.txt", "b/2.txt"]
-    assert isinstance(items[-1], InputError) and "no such file" in str(items[-1])
+    items = _text_files([tmp_path, tmp_path / "nope"])
+    assert [i.doc_id for i in items if isinstance(i, FoundFile)] == ["1.txt", "b/2.txt"]
+    assert isinstance(items[-1], PathError) and "no such file" in str(items[-1])
+    assert items[-1].where == str(tmp_path / "nope")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read any folder")
@@ -58,7 +64,7 @@ def test_unreadable_folder_is_reported(tmp_path):
     (locked / "x.txt").write_text("x")
     locked.chmod(0)
     try:
-        items = list(iter_text_files([tmp_path]))
+        items = _text_files([tmp_path])
         assert any(isinstance(i, InputError) for i in items)
     finally:
         locked.chmod(0o755)
@@ -68,5 +74,5 @@ def test_symlink_loop_terminates(tmp_path):
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "a.txt").write_text("a")
     os.symlink(tmp_path, tmp_path / "d" / "loop")
-    items = list(iter_text_files([tmp_path]))
+    items = _text_files([tmp_path])
     assert [i.doc_id for i in items] == ["d/a.txt"]

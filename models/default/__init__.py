@@ -1,1 +1,1 @@
-"""The packaged default model (model.joblib, manifest.json, MODEL_CARD.md); data only."""
+"""The packaged default model (model.npz, manifest.json, MODEL_CARD.md); data only."""

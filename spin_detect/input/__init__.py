@@ -1,6 +1,10 @@
 """Layer 1, input: bytes -> text.
 
-Decoding with binary and encoding checks (:mod:`.decode`), HTML main text
-(:mod:`.html`), and crawl records from folders, JSONL, CSV and WARC
-(:mod:`.records`). Nothing here knows about models or statistics.
+Finding and opening files, one suffix table and one gzip reader for every
+command (:mod:`.files`); decoding with binary and encoding checks
+(:mod:`.decode`); HTML main text (:mod:`.html`); one document made ready to
+score (:mod:`.prepare`); crawl records from folders, JSONL and CSV
+(:mod:`.records`) and WARC (:mod:`.warc`); the plain-text corpus that
+``build-reference`` counts (:mod:`.corpus`). Nothing here knows about models
+or statistics.
 """

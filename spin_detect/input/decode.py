@@ -1,48 +1,34 @@
-"""Reading documents from files: decoding, binary detection, folder walks.
+"""Bytes to text: decoding with binary and encoding checks, and reading one text document.
 
-Everything that turns bytes on disk into ``(doc_id, text)`` lives here, so that
-``score``, ``audit`` and ``build-reference`` refuse bad input the same way, with
-an :class:`InputError` that says what is wrong and where.
+:func:`decode_bytes` is the one decoder of document bytes, so that ``score``,
+``audit`` and ``build-reference`` refuse bad input the same way, with an
+:class:`InputError` that says what is wrong and where. Finding, opening and
+reading files (gzip included) is :mod:`spin_detect.input.files`;
+:class:`InputError`, :func:`scrub`, :func:`read_limited` and
+:data:`MAX_DOCUMENT_BYTES` are importable from here too.
 """
 
 from __future__ import annotations
 
 import codecs
-import gzip
 import os
 import re
-import stat
-import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+import sys
 
-__all__ = [
-    "MAX_DOCUMENT_BYTES",
-    "TEXT_SUFFIXES",
-    "InputError",
-    "TextFile",
-    "decode_bytes",
-    "read_limited",
-    "scrub",
-    "iter_text_files",
-    "read_text_file",
-]
+from spin_detect.input.errors import InputError, scrub
+from spin_detect.input.files import (
+    MAX_DOCUMENT_BYTES,
+    read_file,
+    read_limited,
+)
 
-#: Larger inputs are refused rather than read into memory whole (a file, a gzip member's content, stdin, a
-#: JSONL line, a CSV field or a WARC payload). Reading stops after this many bytes, whatever the input claims.
-MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
-TEXT_SUFFIXES = (".txt", ".text", ".md")
-_READ_BLOCK = 1 << 20
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+__all__ = ["MAX_DOCUMENT_BYTES", "InputError", "decode_bytes", "read_input_text", "read_limited", "read_text_file",
+           "scrub"]
+
 # where valid multi-byte UTF-8 may start again (a lead byte, then a continuation byte); the decoder checks it
 _UTF8_LEAD_RE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 _MAX_SWITCHES = 10_000
 _WINDOW = 1 << 16
-
-
-class InputError(ValueError):
-    """An input cannot be read as text; the message names the input and the reason."""
 
 
 def _decode_mixed(data: bytes) -> tuple[str, bool] | None:
@@ -78,14 +64,6 @@ def _decode_mixed(data: bytes) -> tuple[str, bool] | None:
     return "".join(parts), utf8
 
 
-def scrub(text: str) -> str:
-    """Replace lone surrogates (from JSON ``\\ud800`` escapes or undecodable file names) by U+FFFD.
-
-    Such strings cannot be written as UTF-8; everything that reaches a report or the console goes through here.
-    """
-    return _SURROGATE_RE.sub("\ufffd", text) if _SURROGATE_RE.search(text) else text
-
-
 def decode_bytes(data: bytes, where: str = "input") -> tuple[str, str]:
     """Decode document bytes; return ``(text, encoding_used)``.
 
@@ -118,81 +96,20 @@ def decode_bytes(data: bytes, where: str = "input") -> tuple[str, str]:
         return data.decode("cp1252", errors="replace"), "cp1252"
 
 
-def read_limited(f, max_bytes: int, where: str) -> bytes:
-    """Read a binary stream in blocks, refusing it once it passes ``max_bytes`` (memory stays bounded)."""
-    parts: list[bytes] = []
-    n = 0
-    while True:
-        block = f.read(min(_READ_BLOCK, max_bytes + 1 - n))
-        if not block:
-            break
-        parts.append(block)
-        n += len(block)
-        if n > max_bytes:
-            raise InputError(f"{where}: over the {max_bytes:,}-byte limit per document")
-    return b"".join(parts)
-
-
 def read_text_file(path: str | os.PathLike[str], max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
-    """Read one text file (``.gz`` is decompressed) and decode it with :func:`decode_bytes`.
+    """The text of one document file: :func:`~spin_detect.input.files.read_file` decoded with :func:`decode_bytes`.
 
-    At most ``max_bytes`` are read (also from devices, pipes and gzip bombs); folders are refused.
+    Raises :class:`InputError` naming the file when it cannot be read (a truncated ``.gz`` included), is over
+    ``max_bytes``, or is binary.
     """
-    path = Path(path)
-    where = scrub(str(path))
-    try:
-        st = path.stat()
-        if stat.S_ISDIR(st.st_mode):
-            raise InputError(f"{where}: is a folder, not a file")
-        if st.st_size > max_bytes:
-            raise InputError(f"{where}: {st.st_size:,} bytes is over the {max_bytes:,}-byte limit per document")
-        if path.suffix.lower() == ".gz":
-            with gzip.open(path, "rb") as f:
-                data = read_limited(f, max_bytes, f"{where} (decompressed)")
-        else:
-            with open(path, "rb") as f:
-                data = read_limited(f, max_bytes, where)
-    except InputError:
-        raise
-    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or "unexpected end"
-        raise InputError(f"{where}: cannot read ({exc.__class__.__name__}: {reason})") from exc
-    return decode_bytes(data, where)[0]
+    return decode_bytes(read_file(path, max_bytes), scrub(str(path)))[0]
 
 
-@dataclass(frozen=True)
-class TextFile:
-    """A text file found by :func:`iter_text_files`: its id and its path."""
+def read_input_text(source: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> tuple[str, str]:
+    """Read one document from a file path or ``-`` (stdin): ``(text, name)``, ``name`` for messages.
 
-    doc_id: str
-    path: Path
-
-
-def iter_text_files(paths: list[str | os.PathLike[str]], suffixes: tuple[str, ...] = TEXT_SUFFIXES
-                    ) -> Iterator[TextFile | InputError]:
-    """Walk files and folders (recursively, in sorted order) for text files.
-
-    Yields a :class:`TextFile` per file, with ``doc_id`` the path relative to the
-    folder given (or the path as given for a file), and an :class:`InputError`
-    for each path that cannot be walked, so callers can report it instead of
-    losing it. Symbolic links to folders are not followed (no loops).
+    This is how ``score`` and ``spin`` read their input. Raises :class:`InputError` as :func:`read_text_file`.
     """
-    for p in paths:
-        root = Path(p)
-        if root.is_file():
-            yield TextFile(str(p), root)
-            continue
-        if not root.is_dir():
-            yield InputError(f"{root}: no such file or folder")
-            continue
-        errors: list[OSError] = []
-        for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
-            dirnames.sort()
-            for name in sorted(filenames):
-                lower = name.lower()
-                if lower.endswith(suffixes) or lower.endswith(tuple(s + ".gz" for s in suffixes)):
-                    full = Path(dirpath) / name
-                    yield TextFile(full.relative_to(root).as_posix(), full)
-            while errors:
-                exc = errors.pop(0)
-                yield InputError(f"{exc.filename}: cannot list folder ({exc.strerror})")
+    if source == "-":
+        return decode_bytes(read_limited(sys.stdin.buffer, max_bytes, "<stdin>"), "<stdin>")[0], "<stdin>"
+    return read_text_file(source, max_bytes), scrub(source)

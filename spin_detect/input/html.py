@@ -46,7 +46,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from spin_detect.input.decode import InputError
+from spin_detect.input.errors import InputError
 
 __all__ = ["HtmlDocument", "extract_html", "looks_like_html"]
 
@@ -217,8 +217,9 @@ def _density_select(paras: list[_Para]) -> list[_Para]:
     kind = ["good" if p.words >= MIN_WORDS and p.density < MAX_LINK_DENSITY else
             "bad" if p.density > 0.5 else "short" for p in paras]
     n = len(paras)
-    prev_ns, next_ns = [None] * n, [None] * n
-    last = None
+    prev_ns: list[str | None] = [None] * n
+    next_ns: list[str | None] = [None] * n
+    last: str | None = None
     for i in range(n):
         prev_ns[i] = last
         last = kind[i] if kind[i] != "short" else last

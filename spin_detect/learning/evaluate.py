@@ -9,14 +9,10 @@ items, which is how a user meets them: originals have no style.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
-
-if TYPE_CHECKING:  # the detector sits above learning; only its type is needed here
-    from spin_detect.detector import Detector
-    from spin_detect.learning.model import FeatureSet
 from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
@@ -25,6 +21,18 @@ from sklearn.metrics import (
     roc_auc_score,
     roc_curve,
 )
+
+if TYPE_CHECKING:
+    from spin_detect.features import FeatureExtractor
+    from spin_detect.learning.model import FeatureSet, SpinModel
+
+
+class Scorer(Protocol):
+    """What evaluation needs of a detector: its extractor and model."""
+
+    extractor: FeatureExtractor
+    model: SpinModel
+
 
 __all__ = ["binary_metrics", "grouped_metrics", "reliability", "evaluation_report"]
 
@@ -112,7 +120,7 @@ def evaluation_report(sent: pd.DataFrame, docs: pd.DataFrame, sentence_threshold
     return report
 
 
-def score_frame_for_evaluation(detector: Detector, df: pd.DataFrame, features: FeatureSet | None = None,
+def score_frame_for_evaluation(detector: Scorer, df: pd.DataFrame, features: FeatureSet | None = None,
                                progress: Callable[[int], None] | None = None
                                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sentence and document scores of a labelled frame, with its grouping columns.

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from spin_detect.features import FeatureExtractor, group_top_k_sum
-from spin_detect.learning.estimators import document_features
+from spin_detect.learning.documents import document_features
 from spin_detect.text.segment import Token, tokenize
 
 __all__ = ["FeatureSet", "extract", "token_labels", "aggregate_tokens", "AGG_FEATURES", "SpinModel", "concat", "subset"]

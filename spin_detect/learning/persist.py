@@ -1,10 +1,19 @@
 """Model folders: save a trained :class:`~spin_detect.learning.model.SpinModel`, and read one back.
 
-A model is a folder with ``model.joblib``, ``manifest.json`` and a card.
-Loading a joblib file runs code, so :func:`read_model` first checks the
-manifest (format version, SHA-256 of the model file, features the model was
-trained on) and refuses anything that does not match unless
-``trust_unverified=True``; it then unpickles the very bytes it checked.
+A model folder is data, never code: ``model.npz`` holds every fitted number
+as plain numeric arrays (:mod:`spin_detect.learning.predictors`),
+``manifest.json`` the format version, the SHA-256 of ``model.npz``, the
+thresholds, the features and tables the model was trained with, and its
+training record; a card may sit beside them. Reading checks the manifest and
+the checksum, checks the header of every array in the archive (numeric
+dtypes only, sizes that match the archive, at most :data:`MAX_MODEL_BYTES`)
+and loads them with ``numpy.load(allow_pickle=False)``; nothing in the folder
+is imported, unpickled or executed.
+
+Folders of spin-detect 0.2 and older hold a pickled ``model.joblib``, which
+can run code when it is loaded: :func:`read_model` refuses them and names
+:func:`convert_legacy_model` (``spin-detect convert-model``), which unpickles
+one only when the user says they trust it.
 """
 
 from __future__ import annotations
@@ -13,59 +22,100 @@ import hashlib
 import io
 import json
 import os
+import zipfile
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from spin_detect import __version__
 from spin_detect.atomic import atomic_write
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, FeatureExtractor
 from spin_detect.learning.model import AGG_FEATURES, SpinModel
+from spin_detect.learning.predictors import export_estimator, from_arrays
 from spin_detect.tables.store import DataFormatError
 
-__all__ = ["MODEL_FORMAT", "MODEL_VERSION", "ModelError", "default_model_dir", "read_model", "save_model"]
+__all__ = ["LEGACY_MODEL_FILE", "MAX_MODEL_BYTES", "MODEL_FILE", "MODEL_FORMAT", "MODEL_VERSION", "ModelError",
+           "convert_legacy_model", "default_model_dir", "model_arrays", "read_model", "save_model"]
 
 MODEL_FORMAT = "spin-detect/model"
-MODEL_VERSION = 1
+#: 1: pickled ``model.joblib`` (spin-detect 0.2); 2: ``model.npz`` of plain arrays.
+MODEL_VERSION = 2
+MODEL_FILE = "model.npz"
+LEGACY_MODEL_FILE = "model.joblib"
+#: Largest model archive read (bytes, and bytes of arrays once unpacked); the default model is about 1 MB.
+MAX_MODEL_BYTES = 256 << 20
+_PARTS = ("token", "sentence", "document")
 
 
 class ModelError(DataFormatError):
     """A model folder is missing, altered, or made for another spin-detect."""
 
 
-def save_model(model: SpinModel, folder: str | os.PathLike[str], extractor: FeatureExtractor,
-               extra: dict | None = None) -> dict:
-    """Write ``model.joblib`` and ``manifest.json`` to ``folder``; return the manifest.
+# ----------------------------------------------------------------------------- writing
+def model_arrays(model: SpinModel, prefix: str = "") -> dict[str, np.ndarray]:
+    """Every fitted number of ``model`` as named arrays (its models exported from scikit-learn if need be)."""
+    out: dict[str, np.ndarray] = {}
+    for part in _PARTS:
+        out.update(export_estimator(getattr(model, f"{part}_model_")).to_arrays(f"{prefix}{part}/"))
+    if getattr(model, "prior_", None) is not None:
+        out.update(model_arrays(model.prior_, prefix + "prior/"))
+    return out
 
-    Each file is written whole or not at all (:mod:`spin_detect.atomic`); the model
-    file first, so a manifest never names a model file that is not there.
-    """
-    import joblib
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """A ``.npz`` archive of ``arrays`` that is the same bytes for the same arrays (no timestamps)."""
     buf = io.BytesIO()
-    joblib.dump(model, buf, compress=3)
-    data = buf.getvalue()
-    atomic_write(folder / "model.joblib", data)
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(arrays):
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with zf.open(info, "w") as f:
+                np.lib.format.write_array(f, np.asarray(arrays[name]), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _write_folder(model: SpinModel, folder: Path, fields: dict[str, Any]) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    data = _npz_bytes(model_arrays(model))
+    atomic_write(folder / MODEL_FILE, data)  # the model first: a manifest never names a missing file
     manifest = {
+        **fields,
         "format": MODEL_FORMAT,
         "version": MODEL_VERSION,
+        "file": MODEL_FILE,
         "spin_detect_version": __version__,
         "sha256": hashlib.sha256(data).hexdigest(),
-        "reference_sha256": extractor.ref.sha256,
-        "thesaurus_sha256": extractor.th.sha256,
-        "neighbours": extractor.neighbours is not None,
-        "trigrams": extractor.trigrams is not None,
-        "topics": extractor.topics is not None,
         "sentence_features": list(FEATURE_NAMES) + list(AGG_FEATURES),
         "token_features": list(TOKEN_FEATURES),
         "thresholds": model.thresholds_,
         "training": model.info_,
-        **(extra or {}),
     }
     atomic_write(folder / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
 
 
+def save_model(model: SpinModel, folder: str | os.PathLike[str], extractor: FeatureExtractor,
+               extra: dict | None = None) -> dict:
+    """Write ``model.npz`` and ``manifest.json`` to ``folder``; return the manifest.
+
+    The fitted scikit-learn models are exported to arrays (the predictions of the
+    exported models equal scikit-learn's to about 1e-15). Each file is written whole
+    or not at all (:mod:`spin_detect.atomic`). ``extra`` adds manifest fields.
+    """
+    fields = {
+        "reference_sha256": extractor.ref.sha256,
+        "thesaurus_sha256": extractor.th.sha256,
+        "neighbours": extractor.neighbours is not None,
+        "trigrams": extractor.trigrams is not None,
+        "topics": extractor.topics is not None,
+        **(extra or {}),
+    }
+    return _write_folder(model, Path(folder), fields)
+
+
+# ----------------------------------------------------------------------------- reading
 def default_model_dir() -> Path:
     """``models/default`` of the repository, installed as ``spin_detect.default_model``."""
     from importlib import resources
@@ -86,44 +136,151 @@ def _require_same_features(folder: Path, manifest: dict) -> None:
                              f"spin-detect {__version__} computes; retrain it with this version{other}")
 
 
+def _read_manifest(folder: Path) -> dict:
+    mpath = folder / "manifest.json"
+    if not mpath.is_file():
+        raise ModelError(f"{folder}: no manifest.json in this folder (a model folder holds {MODEL_FILE} and "
+                         "manifest.json)")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{mpath}: unreadable manifest ({exc})") from exc
+    if not isinstance(manifest, dict):
+        raise ModelError(f"{mpath}: not a spin-detect manifest (a JSON {type(manifest).__name__}, not an object)")
+    return manifest
+
+
+def _legacy_message(folder: Path) -> str:
+    return (f"{folder}: this model is in the pickle format of spin-detect 0.2 ({LEGACY_MODEL_FILE}), which runs "
+            f"code when it is loaded, so spin-detect {__version__} does not load it. If you made it yourself, "
+            f"convert it once: spin-detect convert-model {folder} --out NEW_FOLDER --trust-model")
+
+
+def _checked_arrays(data: bytes, where: Path) -> dict[str, np.ndarray]:
+    """The arrays of a ``.npz`` archive, after checking every member's header; never unpickles."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        members = zf.infolist()
+        total = 0
+        for m in members:
+            if not m.filename.endswith(".npy") or m.is_dir():
+                raise ModelError(f"{where}: not a spin-detect model (unexpected member {m.filename!r})")
+            total += m.file_size
+            if total > MAX_MODEL_BYTES:
+                raise ModelError(f"{where}: the model's arrays would take more than {MAX_MODEL_BYTES >> 20} MB")
+            with zf.open(m) as f:
+                version = np.lib.format.read_magic(f)
+                read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                    np.lib.format.read_array_header_2_0
+                shape, _fortran, dtype = read_header(f, max_header_size=10_000)
+                if dtype.hasobject or dtype.kind not in "biuf?U":
+                    raise ModelError(f"{where}: not a spin-detect model ({m.filename} holds {dtype}, which needs "
+                                     "pickling: refused)")
+                if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != m.file_size - f.tell():
+                    raise ModelError(f"{where}: not a spin-detect model ({m.filename}: header and size disagree)")
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except ModelError:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, SyntaxError) as exc:
+        raise ModelError(f"{where}: not a spin-detect model ({exc})") from exc
+
+
+def _model_from_arrays(a: dict[str, np.ndarray], thresholds: dict, info: dict, prefix: str = "") -> SpinModel:
+    prior = _model_from_arrays(a, {}, {}, prefix + "prior/") if f"{prefix}prior/token/kind" in a else None
+    token, sentence, document = (from_arrays(a, f"{prefix}{part}/") for part in _PARTS)
+    return SpinModel(token, sentence, document, thresholds, info, prior)
+
+
 def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel, dict]:
     """The model of ``folder`` and its manifest, after the checks in the module docs.
 
-    Raises :class:`ModelError` saying what is wrong (missing file, unreadable or
-    mismatched manifest, altered model file, other features).
+    ``trust_unverified`` skips the checksum and feature-list checks (for a model
+    file the user altered on purpose); it never makes loading run code. Raises
+    :class:`ModelError` saying what is wrong.
     """
-    import joblib
-
-    mpath, fpath = folder / "manifest.json", folder / "model.joblib"
+    folder = Path(folder)
+    fpath = folder / MODEL_FILE
     if not fpath.is_file():
-        raise ModelError(f"{folder}: no model.joblib in this folder")
+        if (folder / LEGACY_MODEL_FILE).is_file():
+            raise ModelError(_legacy_message(folder))
+        raise ModelError(f"{folder}: no {MODEL_FILE} in this folder")
+    manifest = _read_manifest(folder)
+    if manifest.get("format") != MODEL_FORMAT or manifest.get("version") != MODEL_VERSION:
+        if manifest.get("version") == 1:
+            raise ModelError(_legacy_message(folder))
+        raise ModelError(f"{folder}: model format {manifest.get('format')} v{manifest.get('version')} "
+                         f"cannot be read by spin-detect {__version__} (it reads {MODEL_FORMAT} "
+                         f"v{MODEL_VERSION}); retrain it or use spin-detect "
+                         f"{manifest.get('spin_detect_version', '?')}")
     try:
+        size = fpath.stat().st_size
+        if size > MAX_MODEL_BYTES:
+            raise ModelError(f"{fpath}: {size >> 20} MB, larger than any spin-detect model "
+                             f"({MAX_MODEL_BYTES >> 20} MB at most)")
         data = fpath.read_bytes()
     except OSError as exc:
         raise ModelError(f"{fpath}: cannot read ({exc.strerror or exc})") from exc
-    manifest: dict = {}
-    if mpath.is_file():
-        try:
-            manifest = json.loads(mpath.read_text())
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ModelError(f"{mpath}: unreadable manifest ({exc})") from exc
-        if not isinstance(manifest, dict):
-            raise ModelError(f"{mpath}: not a spin-detect manifest (a JSON {type(manifest).__name__}, not an object)")
     if not trust_unverified:
-        if not manifest:
-            raise ModelError(f"{folder}: no manifest.json; refusing to load an unverified model "
-                             "(loading runs code; pass --trust-model if you made it yourself)")
-        if manifest.get("format") != MODEL_FORMAT or manifest.get("version") != MODEL_VERSION:
-            raise ModelError(f"{folder}: model format {manifest.get('format')} v{manifest.get('version')} "
-                             f"cannot be read by spin-detect {__version__} (it reads {MODEL_FORMAT} "
-                             f"v{MODEL_VERSION}); retrain it or use spin-detect "
-                             f"{manifest.get('spin_detect_version', '?')}")
         if hashlib.sha256(data).hexdigest() != manifest.get("sha256"):
             raise ModelError(f"{fpath}: checksum does not match the manifest; the file was altered "
                              "(pass --trust-model only if you know why)")
         _require_same_features(folder, manifest)
-    # Unpickle the very bytes that were checked: the file cannot be swapped in between.
-    model = joblib.load(io.BytesIO(data))
+    arrays = _checked_arrays(data, fpath)
+    thresholds = manifest.get("thresholds")
+    if not isinstance(thresholds, dict) or not all(isinstance(v, (int, float)) for v in thresholds.values()):
+        raise ModelError(f"{folder}/manifest.json: no document thresholds")
+    try:
+        model = _model_from_arrays(arrays, {k: float(v) for k, v in thresholds.items()},
+                                   manifest.get("training", {}))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ModelError(f"{fpath}: not a spin-detect model ({exc})") from exc
+    return model, manifest
+
+
+def convert_legacy_model(old: str | os.PathLike[str], new: str | os.PathLike[str], trust: bool = False) -> dict:
+    """Convert a spin-detect 0.2 model folder (pickled ``model.joblib``) into a folder of this format.
+
+    Unpickling runs code, so this refuses unless ``trust`` is set: convert only
+    models you made yourself. The old manifest's checksum is still checked when
+    there is one. Returns the new manifest; ``new`` must not hold a model yet.
+    """
+    old, new = Path(old), Path(new)
+    if not trust:
+        raise ModelError(f"{old}: converting unpickles {LEGACY_MODEL_FILE}, which can run code; pass "
+                         "--trust-model if you made this model yourself")
+    fpath = old / LEGACY_MODEL_FILE
+    if not fpath.is_file():
+        raise ModelError(f"{old}: no {LEGACY_MODEL_FILE} in this folder (nothing to convert)")
+    if (new / MODEL_FILE).exists() or (new / "manifest.json").exists():
+        raise ModelError(f"{new}: already holds a model; choose an empty folder")
+    manifest = _read_manifest(old) if (old / "manifest.json").is_file() else {}
+    data = fpath.read_bytes()
+    if manifest.get("sha256") and hashlib.sha256(data).hexdigest() != manifest["sha256"]:
+        raise ModelError(f"{fpath}: checksum does not match its manifest; the file was altered")
+    model = _unpickle_legacy(data)
     if not isinstance(model, SpinModel):
         raise ModelError(f"{fpath}: not a spin-detect model")
-    return model, manifest
+    keep = {k: v for k, v in manifest.items() if k not in ("format", "version", "sha256", "file")}
+    keep["converted_from"] = {"format": manifest.get("format", MODEL_FORMAT), "version": manifest.get("version", 1),
+                              "sha256": hashlib.sha256(data).hexdigest()}
+    return _write_folder(model, new, keep)
+
+
+def _unpickle_legacy(data: bytes) -> Any:
+    """Unpickle a 0.2 model (the one place a pickle is ever loaded, on the user's word), with the module
+    paths of 0.2 (``spin_detect.model``, ``spin_detect.estimators``) pointing at their new homes."""
+    import sys
+
+    import joblib
+
+    from spin_detect.learning import estimators, model
+
+    aliases = {"spin_detect.model": model, "spin_detect.estimators": estimators}
+    added = [name for name in aliases if name not in sys.modules]
+    sys.modules.update({name: aliases[name] for name in added})
+    try:
+        return joblib.load(io.BytesIO(data))
+    finally:
+        for name in added:
+            del sys.modules[name]

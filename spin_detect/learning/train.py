@@ -37,7 +37,8 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GroupKFold
 
 from spin_detect.features import FEATURE_NAMES, FeatureExtractor
-from spin_detect.learning.estimators import DocumentScorer, document_features
+from spin_detect.learning.documents import document_features
+from spin_detect.learning.estimators import DocumentScorer
 from spin_detect.learning.model import AGG_FEATURES, FeatureSet, SpinModel, extract, token_labels
 
 __all__ = ["train_model", "PRESET_FPR", "TOKEN_MODEL", "document_groups", "preset_thresholds"]
@@ -97,7 +98,7 @@ def _hgb(seed: int, max_iter: int = 300) -> HistGradientBoostingClassifier:
 TOKEN_MODEL = {"max_iter": 40, "learning_rate": 0.3, "max_leaf_nodes": 127}
 
 
-def _token_hgb(seed: int) -> HistGradientBoostingClassifier:
+def token_classifier(seed: int) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(l2_regularization=1.0, random_state=seed, **TOKEN_MODEL)
 
 
@@ -177,11 +178,11 @@ def train_model(
         oof_rule = oof if rf is fs else np.zeros(len(fs.tok_sent))
         idx = np.flatnonzero(tok_rows)
         for k, (a, b) in enumerate(GroupKFold(n_splits=3).split(idx, groups=tok_groups[idx])):
-            m = _token_hgb(seed + k).fit(fs.tok[idx[a]], y_tok[idx[a]])
+            m = token_classifier(seed + k).fit(fs.tok[idx[a]], y_tok[idx[a]])
             oof[idx[b]] = m.predict_proba(fs.tok[idx[b]])[:, 1]
             if rf is not fs:
                 oof_rule[idx[b]] = m.predict_proba(rf.tok[idx[b]])[:, 1]
-        token_model = _token_hgb(seed).fit(fs.tok[idx], y_tok[idx])
+        token_model = token_classifier(seed).fit(fs.tok[idx], y_tok[idx])
         tok_prob = token_model.predict_proba(fs.tok)[:, 1]
         tok_prob[idx] = oof[idx]
         tok_prob_rule = tok_prob

@@ -1,6 +1,6 @@
 """Distributional neighbours: words that fill the same slots in original English.
 
-Built from the reference statistics by ``scripts/build_neighbors.py``: the
+Built from the reference statistics by ``python -m scripts.build neighbours``: the
 neighbours of "security" are the words found between the same left and right
 words ("safety", "defence", ...). They propose likely originals for spinners
 whose thesaurus we do not know. The table is tied to one reference table by its

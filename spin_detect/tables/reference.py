@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from spin_detect.input.corpus import TextCorpus
 from spin_detect.tables.store import (
     DataFormatError,
     KeyLookup,
@@ -172,7 +173,7 @@ class ReferenceBuilder:
     input during the build.
     """
 
-    def __init__(self, min_count: int = 3, min_pair_count: int = 2, max_vocab: int | None = None):
+    def __init__(self, min_count: int = 3, min_pair_count: int = 2, max_vocab: int | None = None) -> None:
         self.min_count = min_count
         self.min_pair_count = min_pair_count
         self.max_vocab = max_vocab
@@ -201,8 +202,8 @@ class ReferenceBuilder:
             self.add_tokens([t.text for t in s.tokens])
         self.documents += 1
 
-    def build(self, path: str | os.PathLike[str], meta: dict | None = None) -> ReferenceStats:
-        """Prune, write the table to ``path`` and return it loaded."""
+    def build(self, path: str | os.PathLike[str], meta: dict[str, int | str] | None = None) -> ReferenceStats:
+        """Prune, write the table to ``path`` (with ``meta`` added to its metadata) and return it loaded."""
         stream = np.frombuffer(self._stream, dtype=np.int32).astype(np.int64)
         words = list(self._ids)
         counts = np.bincount(stream, minlength=len(words))
@@ -241,7 +242,7 @@ class ReferenceBuilder:
             "followers": followers.astype(np.uint32),
             "preceders": preceders.astype(np.uint32),
         }
-        info = {
+        info: dict[str, int | str] = {
             "total_tokens": int(unigram.sum()),
             "bigram_types": len(ukeys),
             "unk_types": int(unk_types),
@@ -261,11 +262,14 @@ def build_reference(
     exclude: Iterable[str] = (),
     min_count: int = 3,
     min_pair_count: int = 2,
-    meta: dict | None = None,
+    meta: dict[str, int | str] | None = None,
 ) -> ReferenceStats:
-    """Build a reference table from ``(doc_id, text)`` pairs, leaving out ``exclude`` ids.
+    """Build a reference table from ``(doc_id, text)`` pairs, leaving out ``exclude`` ids; return it loaded.
 
-    This is what ``spin-detect build-reference`` runs. Returns the loaded table.
+    This is what ``spin-detect build-reference`` runs, with ``documents`` a
+    :class:`~spin_detect.input.corpus.TextCorpus` (which leaves its own
+    excluded ids unread). The table's ``excluded_documents`` counts every
+    document left out: those of ``exclude`` and those the corpus excluded.
     Raises ``ValueError`` when no document is left to count.
     """
     skip = set(exclude)
@@ -276,9 +280,11 @@ def build_reference(
             excluded += 1
             continue
         builder.add_text(text)
+    if isinstance(documents, TextCorpus):
+        excluded += documents.excluded
     if builder.sentences == 0:
         raise ValueError("no text to count: every document was empty or excluded")
-    info = {"excluded_documents": excluded}
+    info: dict[str, int | str] = {"excluded_documents": excluded}
     info.update(meta or {})
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     return builder.build(out, info)

@@ -1,6 +1,6 @@
 """Synonym candidates for English words and multiword expressions.
 
-The table is derived from WordNet 3.0 at build time (``scripts/build_thesaurus.py``)
+The table is derived from WordNet 3.0 at build time (``python -m scripts.build thesaurus``)
 and shipped pre-inflected: the entry for "said" lists "stated", "told",
 "mentioned" ... in the past tense, "years" lists plural nouns, and "forces" has
 both its noun synonyms ("troops") and its verb synonyms ("coerces"). Lookups

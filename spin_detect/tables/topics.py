@@ -6,7 +6,7 @@ reads fluently ("gas storage" -> "sugar transmission", "nails in the coffin"
 vectors look further: two content words are close when they occur near each
 other (within five content words) in the reference, whatever their order.
 The vectors are positive PMI of those co-occurrences reduced by a truncated SVD
-(``scripts/build_topics.py``); the 100 most frequent words carry no topic and
+(``python -m scripts.build topics``); the 100 most frequent words carry no topic and
 have none.
 
 For each token the extractor computes the cosine between its vector and the sum

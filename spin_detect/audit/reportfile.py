@@ -1,0 +1,292 @@
+"""The files an audit writes: partial rows, resume state, and the finished report.
+
+While an audit runs, its rows go to ``REPORT.partial`` (and the sentence rows
+to ``SENTENCES.partial``), appended in record order and synced per chunk;
+``REPORT.state.json`` holds what the rows depend on (inputs and options), so
+that ``--resume`` continues only the same audit. The number of complete rows
+in the partial file is the number of records done: a torn last line (a kill in
+the middle of a write) is cut off on resume.
+
+At the end both partial files are converted to their report format (JSONL,
+CSV or Parquet, from the file name: :func:`report_format`) before either is
+renamed into place: a failure leaves both partials, for ``--resume``, and no
+report. The sentence report is renamed first and its partial removed, then the
+report: a run killed between the two renames resumes to the same files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from spin_detect.atomic import atomic_output
+from spin_detect.audit.worker import ROW_FIELDS, SENTENCE_FIELDS
+
+__all__ = ["AuditError", "PartialFile", "ReportFiles", "check_target", "iter_rows", "report_format"]
+
+
+class AuditError(RuntimeError):
+    """The audit cannot go on (unwritable report, options that do not match a resumed run)."""
+
+
+def report_format(path: str) -> str:
+    """Report format from the file name: ``jsonl`` (default), ``csv`` (.csv) or ``parquet`` (.parquet, .pq)."""
+    name = path.lower()
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    return "jsonl"
+
+
+def check_target(path: Path, what: str) -> None:
+    """Refuse a report path that cannot be written by rename (a folder, a device, a pipe) or has no folder.
+
+    Raises :class:`AuditError`; called before any work, so that a bad path fails at once.
+    """
+    if path.parent.exists() and not path.parent.is_dir():
+        raise AuditError(f"{path}: {path.parent} is not a folder")
+    if not path.parent.is_dir():
+        raise AuditError(f"{path}: folder {path.parent} does not exist")
+    if path.exists() and not path.is_file():
+        raise AuditError(f"{path}: exists and is not a regular file; the {what} must be a file name")
+
+
+def _partial_path(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def _state_path(out: Path) -> Path:
+    return out.with_name(out.name + ".state.json")
+
+
+def iter_rows(path: Path, limit: int | None = None) -> Iterator[dict[str, Any]]:
+    """The rows of a partial (JSONL) file, the first ``limit`` only if given."""
+    with open(path, "rb") as f:
+        for i, line in enumerate(f):
+            if limit is not None and i >= limit:
+                break
+            yield json.loads(line)
+
+
+class PartialFile:
+    """An append-only JSONL file of rows in record order, synced per chunk.
+
+    ``resume=True`` opens an existing one for appending after its complete rows
+    (and, with ``seq_below``, only the rows of records before that one); ``rows``
+    counts the rows in the file.
+    """
+
+    def __init__(self, path: Path, resume: bool = False, seq_below: int | None = None) -> None:
+        self.path = path
+        self.rows = 0
+        if not resume:
+            self.f: IO[bytes] = open(path, "wb")  # noqa: SIM115 - closed in close()
+            return
+        good = 0
+        with open(path, "rb") as f:
+            for line in f:
+                if not line.endswith(b"\n"):
+                    break  # torn last line of a killed run
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    break
+                if seq_below is not None and row["seq"] >= seq_below:
+                    break
+                good += len(line)
+                self.rows += 1
+        self.f = open(path, "r+b")  # noqa: SIM115
+        self.f.truncate(good)
+        self.f.seek(good)
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        """Append ``rows`` (buffered: :meth:`sync` puts them on disk)."""
+        if rows:
+            self.f.write(b"".join(json.dumps(r, ensure_ascii=False).encode("utf-8", "replace") + b"\n"
+                                  for r in rows))
+            self.rows += len(rows)
+
+    def sync(self) -> None:
+        """Flush and sync to disk: the rows written so far survive a crash."""
+        self.f.flush()
+        os.fsync(self.f.fileno())
+
+    def close(self, quiet: bool = False) -> None:
+        """Close (flushing what is buffered); ``quiet``: while failing anyway, a failed flush is not news."""
+        try:
+            self.f.close()
+        except OSError:
+            if not quiet:
+                raise
+
+
+class ReportFiles:
+    """The files of one audit: partial rows, partial sentence rows (optional) and the resume state.
+
+    :meth:`open` starts or resumes, :meth:`append` adds a chunk's rows,
+    :meth:`close` then :meth:`finish` put the reports in place.
+    """
+
+    def __init__(self, out: Path, sentences: Path | None = None) -> None:
+        self.out, self.sentences = out, sentences
+        self.partial, self.state = _partial_path(out), _state_path(out)
+        self.sentence_partial = _partial_path(sentences) if sentences is not None else None
+        self.row_file: PartialFile
+        self.sentence_file: PartialFile | None = None
+        #: resumed after the sentence report was already renamed into place (all rows were done)
+        self.sentences_final = False
+
+    @property
+    def done(self) -> int:
+        """Rows in the report so far: the number of records done."""
+        return self.row_file.rows
+
+    def open(self, identity: dict[str, Any], resume: bool, recount: Callable[[dict[str, Any]], None],
+             log: Callable[[str], None]) -> None:
+        """Start a new audit, or with ``resume`` continue the interrupted one with the same ``identity``.
+
+        The rows already done are passed to ``recount`` (for the summary).
+        Raises :class:`AuditError` when the files cannot be written or the
+        interrupted audit had another identity.
+        """
+        try:
+            if resume and self.partial.exists() and self.state.exists():
+                state = json.loads(self.state.read_text())
+                if state.get("identity") != identity:
+                    raise AuditError(f"{self.out}: the interrupted audit was run with other inputs or options; "
+                                     "rerun without --resume to start over")
+                self.row_file = PartialFile(self.partial, resume=True)
+                for row in iter_rows(self.partial, self.row_file.rows):
+                    recount(row)
+                if self.sentence_partial is not None and self.sentences is not None:
+                    if not self.sentence_partial.exists() and self.sentences.exists():
+                        self.sentences_final = True  # killed between the two renames of the last step
+                    else:
+                        self.sentence_file = PartialFile(self.sentence_partial,
+                                                         resume=self.sentence_partial.exists(), seq_below=self.done)
+                log(f"resuming: {self.done:,} records already done")
+            else:
+                if resume:
+                    log("nothing to resume; starting a new audit")
+                self.state.write_text(json.dumps({"identity": identity, "started": time.time()}) + "\n")
+                self.row_file = PartialFile(self.partial)
+                self.sentence_file = PartialFile(self.sentence_partial) if self.sentence_partial else None
+        except OSError as exc:
+            raise AuditError(f"cannot write the report next to {self.out}: {exc.strerror or exc}") from exc
+
+    def append(self, rows: list[dict[str, Any]], sentence_rows: list[dict[str, Any]]) -> None:
+        """Append one chunk's rows (and sentence rows) and sync them; :class:`AuditError` when the disk fails."""
+        target = self.row_file
+        try:
+            if self.sentence_file is not None:
+                target = self.sentence_file
+                self.sentence_file.write(sentence_rows)
+                self.sentence_file.sync()
+                target = self.row_file
+            self.row_file.write(rows)
+            self.row_file.sync()
+        except OSError as exc:
+            raise _write_error(target.path, exc) from exc
+
+    def close(self, quiet: bool = False) -> None:
+        """Close the partial files; ``quiet``: while failing anyway (closing errors are ignored)."""
+        for pf in (self.row_file, self.sentence_file):
+            if pf is None:
+                continue
+            if quiet:
+                pf.close(quiet=True)
+                continue
+            try:
+                pf.close()
+            except OSError as exc:
+                raise _write_error(pf.path, exc) from exc
+
+    def finish(self, fmt: str) -> None:
+        """Convert the closed partial files (the report to ``fmt``) and rename them into place; drop the state.
+
+        Raises :class:`AuditError` when a report cannot be written; the partial
+        files are then kept, for ``--resume``.
+        """
+        steps: list[tuple[Path, Path, str, tuple[str, ...]]] = []
+        if self.sentences is not None and self.sentence_partial is not None and not self.sentences_final:
+            steps.append((self.sentence_partial, self.sentences, report_format(str(self.sentences)), SENTENCE_FIELDS))
+        steps.append((self.partial, self.out, fmt, ROW_FIELDS))
+        try:
+            with ExitStack() as stack:
+                # entered last to first, so that they exit (rename into place) first to last
+                files = [stack.enter_context(_report_output(partial, report, kind))
+                         for partial, report, kind, _ in reversed(steps)][::-1]
+                for (partial, _report, kind, fields), f in zip(steps, files):
+                    if f is not None:
+                        _write_converted(partial, f, kind, fields)
+            self.state.unlink(missing_ok=True)
+        except OSError as exc:
+            raise AuditError(f"cannot write {self.out}: {exc.strerror or exc}; the rows are kept in {self.partial}: "
+                             "rerun with --resume") from exc
+
+
+@contextmanager
+def _report_output(partial: Path, report: Path, fmt: str) -> Iterator[IO[Any] | None]:
+    """The file to convert ``partial`` into (None for JSONL: the partial file is the report).
+
+    On a normal exit the report is put in place (renamed, synced before) and
+    ``partial`` removed; on an exception nothing is renamed or removed but the
+    temporary file of the conversion.
+    """
+    if fmt == "jsonl":
+        yield None
+        os.replace(partial, report)
+    elif fmt in ("csv", "parquet"):
+        text: dict[str, Any] = {"newline": "", "encoding": "utf-8"} if fmt == "csv" else {}
+        with atomic_output(report, "w" if text else "wb", **text) as f:
+            yield f
+    else:
+        raise AuditError(f"unknown report format {fmt!r}")
+    partial.unlink(missing_ok=True)
+
+
+def _write_converted(partial: Path, f: IO[Any], fmt: str, fields: tuple[str, ...]) -> None:
+    """Write the rows of ``partial`` to ``f`` as ``fmt`` (``csv``: ``f`` is text, ``parquet``: binary)."""
+    if fmt == "csv":
+        import csv
+
+        w = csv.DictWriter(f, fieldnames=list(fields), extrasaction="ignore")
+        w.writeheader()
+        for row in iter_rows(partial):
+            w.writerow(row)
+    elif fmt == "parquet":
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError as exc:
+            raise AuditError("Parquet output needs pyarrow: pip install 'spin-detect[parquet]'") from exc
+        types = _arrow_types(pa)
+        schema = pa.schema([(k, types.get(k, pa.string())) for k in fields])
+        with pq.ParquetWriter(f, schema) as pw:
+            batch: list[dict[str, Any]] = []
+            for row in iter_rows(partial):
+                batch.append(row)
+                if len(batch) >= 50_000:
+                    pw.write_table(pa.Table.from_pylist(batch, schema=schema))
+                    batch = []
+            pw.write_table(pa.Table.from_pylist(batch, schema=schema))
+    else:
+        raise AuditError(f"unknown report format {fmt!r}")
+
+
+def _arrow_types(pa: Any) -> dict[str, Any]:
+    """Parquet column types other than string."""
+    return {"seq": pa.int64(), "likelihood": pa.float64(), "n_sentences": pa.int64(), "n_flagged": pa.int64(),
+            "chars": pa.int64(), "index": pa.int64(), "start": pa.int64(), "end": pa.int64(),
+            "probability": pa.float64(), "flagged": pa.bool_()}
+
+
+def _write_error(path: Path, exc: OSError) -> AuditError:
+    return AuditError(f"cannot write {path}: {exc.strerror or exc}; the rows written so far are kept: free space "
+                      "or fix the folder, then rerun with --resume")

@@ -1,0 +1,87 @@
+"""The summary of an audit: counts gathered row by row, and their text for people.
+
+:class:`Summary` counts rows per status and verdict, a histogram of
+likelihoods, the hosts with the highest share of spun pages and sample errors;
+its ``to_dict`` is the schema :data:`SUMMARY_SCHEMA`, which
+:func:`format_summary` and :func:`spin_detect.render.html.summary_page` show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["SUMMARY_SCHEMA", "Summary", "format_summary"]
+
+SUMMARY_SCHEMA = "spin-detect/audit-summary/1"
+
+
+@dataclass
+class Summary:
+    """Counts gathered row by row; ``to_dict`` gives the schema ``spin-detect/audit-summary/1``."""
+
+    threshold: float | None = None
+    records: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_verdict: dict[str, int] = field(default_factory=dict)
+    counts: list[int] = field(default_factory=lambda: [0] * 20)
+    hosts: dict[str, list[int]] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    max_errors: int = 20
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Count one report row (its status, verdict, likelihood and host; the first errors are kept)."""
+        self.records += 1
+        self.by_status[row["status"]] = self.by_status.get(row["status"], 0) + 1
+        if row["status"] != "ok":
+            if len(self.errors) < self.max_errors:
+                self.errors.append({"id": row["id"], "source": row["source"], "error": row["error"]})
+            return
+        v = row["verdict"]
+        self.by_verdict[v] = self.by_verdict.get(v, 0) + 1
+        if v in ("spun", "original"):
+            self.counts[min(int(row["likelihood"] * 20), 19)] += 1
+        if row.get("url"):
+            host = (urlsplit(row["url"]).hostname or "").lower()
+            if host:
+                n = self.hosts.setdefault(host, [0, 0])
+                n[0] += 1
+                n[1] += v == "spun"
+
+    def top_hosts(self, k: int = 20, min_documents: int = 2) -> list[dict[str, Any]]:
+        """The ``k`` hosts with the highest share of spun pages (of those with at least ``min_documents``)."""
+        rows: list[dict[str, Any]] = [{"host": h, "documents": n, "spun": s, "share": round(s / n, 4)}
+                for h, (n, s) in self.hosts.items() if n >= min_documents or len(self.hosts) <= k]
+        rows.sort(key=lambda r: (-r["share"], -r["documents"], r["host"]))
+        return rows[:k]
+
+    def to_dict(self, **extra: Any) -> dict[str, Any]:
+        """The summary as data (schema ``spin-detect/audit-summary/1``), with ``extra`` fields added."""
+        return {"schema": SUMMARY_SCHEMA, "records": self.records, "by_status": self.by_status,
+                "by_verdict": self.by_verdict,
+                "histogram": {"edges": [round(i / 20, 2) for i in range(21)], "counts": self.counts},
+                "hosts": self.top_hosts(), "threshold": self.threshold, "errors": self.errors, **extra}
+
+
+def format_summary(s: dict[str, Any]) -> str:
+    """The summary (``Summary.to_dict``) for people: counts, a text histogram, top hosts, first errors."""
+    lines = [f"{s['records']:,} records: " + ", ".join(f"{v:,} {k}" for k, v in sorted(s["by_status"].items()))]
+    if s["by_verdict"]:
+        lines.append("verdicts: " + ", ".join(f"{v:,} {k}" for k, v in sorted(s["by_verdict"].items(),
+                                                                             key=lambda kv: -kv[1])))
+    counts = s["histogram"]["counts"]
+    if any(counts):
+        pairs = [counts[i] + counts[i + 1] for i in range(0, 20, 2)]
+        top = max(pairs)
+        lines.append("spin likelihood of judged documents:")
+        for i, c in enumerate(pairs):
+            bar = "#" * round(40 * c / top) or ("." if c else "")
+            lines.append(f"  {i * 10:3d}-{i * 10 + 10:3d}%  {c:>8,}  {bar}")
+    if s["hosts"]:
+        lines.append("hosts with the highest share of spun pages:")
+        lines += [f"  {h['share']:6.1%}  {h['spun']:,}/{h['documents']:,}  {h['host']}" for h in s["hosts"][:10]]
+    if s["errors"]:
+        lines.append("first errors:")
+        lines += [f"  {e['error']}" for e in s["errors"][:5]]
+    return "\n".join(lines)

@@ -1,0 +1,173 @@
+"""What an audit worker runs: records in, report rows out.
+
+:func:`score_records` turns a list of :class:`~spin_detect.input.records.Record`
+into report rows (one per record, in order, errors included) with a detector;
+:func:`score_chunk` is the same for a worker process or a Dask worker, which
+loads the detector of a :class:`DetectorSpec` once (:func:`load_spec`). The
+columns of the rows are :data:`ROW_FIELDS` (and :data:`SENTENCE_FIELDS` for the
+optional per-sentence rows); they never hold timings or anything else that
+varies between runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from spin_detect.input.decode import InputError, scrub
+from spin_detect.input.prepare import MAX_DOCUMENT_CHARS
+from spin_detect.input.records import Record, prepare_record
+
+if TYPE_CHECKING:
+    from spin_detect.detector import Detector, DocumentReport, Evidence
+
+__all__ = ["BATCH_CHARS", "FRAME_DTYPES", "MAX_DOCUMENT_CHARS", "ROW_FIELDS", "ROW_SCHEMA", "SENTENCE_FIELDS",
+           "DetectorSpec", "init_worker", "load_spec", "score_chunk", "score_records"]
+
+ROW_SCHEMA = "spin-detect/audit-row/1"
+#: pandas dtypes of the report's columns (``score_frame``; counts are float because they are missing for errors).
+FRAME_DTYPES = {"seq": "int64", "id": "object", "source": "object", "url": "object", "date": "object",
+                "status": "object", "error": "object", "likelihood": "float64", "verdict": "object",
+                "n_sentences": "float64", "n_flagged": "float64", "top_evidence": "object", "title": "object",
+                "chars": "float64", "notes": "object"}
+#: Columns of the report, one row per input record.
+ROW_FIELDS = tuple(FRAME_DTYPES)
+#: Columns of the optional per-sentence report.
+SENTENCE_FIELDS = ("seq", "id", "index", "start", "end", "probability", "flagged", "evidence", "text")
+#: A worker hands the detector documents in groups of at most this many characters (a single document may reach
+#: MAX_DOCUMENT_CHARS), so a chunk of long documents never makes one huge batch: memory per worker stays bounded.
+BATCH_CHARS = MAX_DOCUMENT_CHARS
+_TOP_EVIDENCE = 5
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    """What a worker needs to load the detector: picklable, hashable."""
+
+    model: str | None = None
+    preset: str = "balanced"
+    threshold: float | None = None
+    trust_model: bool = False
+
+
+@lru_cache(maxsize=4)
+def load_spec(spec: DetectorSpec) -> Detector:
+    """The detector of ``spec``, loaded once per process: call it wherever a worker needs the detector."""
+    from spin_detect.config import DecisionConfig
+    from spin_detect.detector import load_detector
+
+    config = DecisionConfig(preset=spec.preset, document_threshold=spec.threshold)
+    return load_detector(spec.model, config, trust_unverified=spec.trust_model)
+
+
+_FROZEN = False
+
+
+def freeze_once() -> None:
+    """Move the loaded model and tables out of the garbage collector's reach (audit processes only).
+
+    They live as long as the process; without this every full collection walks
+    them again (about 10% of scoring time). Not done for library users, whose
+    own objects would be frozen too.
+    """
+    global _FROZEN
+    if not _FROZEN:
+        import gc
+
+        gc.collect()
+        gc.freeze()
+        _FROZEN = True
+
+
+def _evidence_text(evidence: Iterable[Evidence]) -> str:
+    return "; ".join(e.label(probability=False) for e in evidence)
+
+
+def score_records(records: list[Record], detector: Detector, sentences: bool = False
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Score records with ``detector``: the rows (one per record, in order) and, if ``sentences``, per-sentence rows.
+
+    Records that cannot be read or prepared get a row with status ``error``:
+    one bad record never stops the others.
+    """
+    rows: list[dict[str, Any]] = []
+    texts: list[str] = []
+    slots: list[int] = []
+    for rec in records:
+        row: dict[str, Any] = {
+            "seq": rec.seq, "id": _clean(rec.id), "source": _clean(rec.source), "url": _clean(rec.url),
+            "date": _clean(rec.date), "status": rec.status, "error": _clean(rec.error), "likelihood": None,
+            "verdict": None, "n_sentences": None, "n_flagged": None, "top_evidence": None, "title": None,
+            "chars": None, "notes": None}
+        rows.append(row)
+        if rec.status != "ok":
+            continue
+        try:
+            doc = prepare_record(rec, max_chars=MAX_DOCUMENT_CHARS)  # looked up here: tests patch it
+        except InputError as exc:
+            row.update(status="error", error=str(exc))
+            continue
+        row.update(title=_clean(doc.title), chars=len(doc.text), notes="; ".join(doc.notes) or None)
+        texts.append(doc.text)
+        slots.append(len(rows) - 1)
+    sentence_rows: list[dict[str, Any]] = []
+    for slot, report in zip(slots, _score_in_groups(detector, texts)):
+        row = rows[slot]
+        ev = sorted((e for s in report.sentences for e in s.evidence), key=lambda e: -e.probability)
+        notes = [n for n in [row["notes"], *report.notes] if n]
+        row.update(likelihood=report.likelihood, verdict=report.verdict, n_sentences=report.n_sentences,
+                   n_flagged=report.n_flagged, top_evidence=_evidence_text(ev[:_TOP_EVIDENCE]) or None,
+                   notes="; ".join(notes) or None)
+        if sentences:
+            for s in report.sentences:
+                sentence_rows.append({"seq": row["seq"], "id": row["id"], "index": s.index, "start": s.start,
+                                      "end": s.end, "probability": s.probability, "flagged": s.flagged,
+                                      "evidence": _evidence_text(s.evidence) or None, "text": s.text})
+    return rows, sentence_rows
+
+
+def _clean(value: Any) -> Any:
+    return scrub(value) if isinstance(value, str) else value
+
+
+def _score_in_groups(detector: Detector, texts: list[str]) -> Iterator[DocumentReport]:
+    """``detector.score_documents`` over groups of at most :data:`BATCH_CHARS` characters (same reports)."""
+    group: list[str] = []
+    size = 0
+    for text in texts:
+        if group and size + len(text) > BATCH_CHARS:
+            yield from detector.score_documents(group)
+            group, size = [], 0
+        group.append(text)
+        size += len(text)
+    if group:
+        yield from detector.score_documents(group)
+
+
+def score_chunk(records: list[Record], spec: DetectorSpec, sentences: bool
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Worker entry point (process pool and Dask): :func:`score_records` with one OpenMP thread per worker.
+
+    Several workers each running the classifiers with one OpenMP thread per
+    core oversubscribe the machine, and OpenMP's spinning threads then make
+    everything several times slower.
+    """
+    from threadpoolctl import threadpool_limits
+
+    det = load_spec(spec)
+    freeze_once()
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return score_records(records, det, sentences)
+
+
+def init_worker() -> None:
+    """Initializer of the audit's worker processes: Ctrl-C left to the main process, one OpenMP thread."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the main process
+    # the workers are the parallelism: one OpenMP thread each (read when the classifier's runtime loads), or
+    # N workers x N threads fight over N cores and every tree of the classifier waits for a descheduled thread
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ["OMP_NUM_THREADS"] = "1"  # before the worker imports scikit-learn

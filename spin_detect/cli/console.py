@@ -1,0 +1,187 @@
+"""What the commands print: document reports and evaluations (stdout), notes and progress (stderr).
+
+:func:`print_report` shows a scored document with its flagged sentences and the
+words that give it away; :func:`print_evaluation` the metrics table of
+``evaluate``; :func:`note` a line of news on stderr; :func:`progress_bar` the
+one progress display of every long command (a ``rich`` bar on stderr).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from spin_detect.detector import DocumentReport, Evidence, SentenceReport
+
+__all__ = ["STRONG_WORD", "ProgressBar", "note", "print_evaluation", "print_report", "progress_bar",
+           "progress_wanted"]
+
+#: Words at least this likely substituted are listed even when their sentence is not flagged.
+STRONG_WORD = 0.5
+
+
+def note(message: str) -> None:
+    """``spin-detect: message`` on stderr: news for the user that is not the command's result."""
+    typer.echo(f"spin-detect: {message}", err=True)
+
+
+def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None:
+    """Print a scored document for people: verdict and likelihood, notes, flagged (or ``all_sentences``) sentences."""
+    color = {"spun": typer.colors.RED, "original": typer.colors.GREEN}.get(report.verdict, typer.colors.YELLOW)
+    verdict = typer.style(report.verdict.upper().replace("_", " "), fg=color, bold=True)
+    typer.echo(f"{name}: {verdict}  spin likelihood {report.likelihood:.0%} "
+               f"(threshold {report.threshold:.0%}); {report.n_flagged} of {report.n_sentences} sentences flagged")
+    for n in report.notes:
+        typer.echo(f"  note: {n}")
+    for s in report.sentences:
+        if not (s.flagged or all_sentences):
+            continue
+        mark = typer.style(f"{s.probability:4.0%}", fg=typer.colors.RED if s.flagged else None, bold=s.flagged)
+        typer.echo(f"\n[{s.index}] {mark}  {_highlight(s)}")
+        if s.evidence:
+            typer.echo(f"      suspicious: {', '.join(e.label() for e in s.evidence)}")
+    if not all_sentences and report.n_flagged < report.n_sentences:
+        typer.echo(f"\n({report.n_sentences - report.n_flagged} sentences not flagged; --all shows them)")
+        strong = _strong_unflagged(report)
+        if strong:
+            typer.echo("strongest words in sentences not flagged: "
+                       + ", ".join(f"[{i}] {e.label()}" for i, e in strong))
+
+
+def _strong_unflagged(report: DocumentReport, k: int = 3) -> list[tuple[int, Evidence]]:
+    """The ``k`` most suspicious words (at least :data:`STRONG_WORD`) of sentences not flagged,
+    with their sentence index: what a reader of a borderline verdict wants to check."""
+    words = [(s.index, e) for s in report.sentences if not s.flagged for e in s.evidence
+             if e.probability >= STRONG_WORD]
+    return sorted(words, key=lambda x: -x[1].probability)[:k]
+
+
+def _highlight(s: SentenceReport) -> str:
+    out, pos = [], 0
+    for e in sorted(s.evidence, key=lambda e: e.start):
+        a, b = e.start - s.start, e.end - s.start
+        out += [s.text[pos:a], typer.style(s.text[a:b], fg=typer.colors.RED, underline=True)]
+        pos = b
+    out.append(s.text[pos:])
+    return " ".join("".join(out).split())
+
+
+def print_evaluation(report: dict[str, Any]) -> None:
+    """Print the metrics of ``evaluate`` as tables: overall and per group, for sentences and documents."""
+    cols = ("n", "positives", "roc_auc", "pr_auc", "f1", "recall_at_1pct_fpr", "recall_at_5pct_fpr", "fpr", "brier")
+    head = f"{'':<22}" + "".join(f"{c.replace('recall_at_', 'R@').replace('pct_fpr', '%'):>10}" for c in cols)
+    for level in ("sentence", "document"):
+        r = report[level]
+        typer.echo(f"\n{level} level (threshold {report['thresholds'][level]:.3f})\n{head}")
+        rows = [("overall", r["overall"])]
+        for key in ("by_source", "by_style", "by_rate_name", "by_partial"):
+            rows += [(f"{key[3:]}={k}", v) for k, v in r.get(key, {}).items()]
+        for label, m in rows:
+            vals = "".join(f"{m.get(c, float('nan')):>10.3f}" if isinstance(m.get(c), float)
+                           else f"{m.get(c, ''):>10}" for c in cols)
+            typer.echo(f"{label:<22}{vals}")
+        cm = r["overall"]["confusion"]
+        typer.echo(f"confusion [[tn fp] [fn tp]]: {cm}")
+        if "original_flagged_by_source" in r:
+            counts = r.get("original_flagged_counts_by_source", {})
+            flagged = ", ".join(f"{k} {v:.1%}" + (f" ({counts[k][0]} of {counts[k][1]})" if k in counts else "")
+                                for k, v in r["original_flagged_by_source"].items())
+            typer.echo(f"original documents flagged, by source: {flagged}")
+
+
+# --------------------------------------------------------------------------- progress
+
+def progress_wanted(choice: bool | None = None) -> bool:
+    """Whether to show progress: ``choice`` (``--progress/--no-progress``), by default when stderr is a terminal."""
+    return sys.stderr.isatty() if choice is None else choice
+
+
+class ProgressBar:
+    """Progress of one long step on stderr, drawn by ``rich``.
+
+    Call it with the amount done so far (of ``total``, when known); when the
+    amount is not what is counted (an audit reads input bytes and counts
+    records), :meth:`items` gives the count of ``unit`` done, shown with its
+    rate. On a terminal the bar is redrawn in place; elsewhere (``--progress``
+    into a log) a line is written every 30 seconds and at the end.
+    """
+
+    _LOG_EVERY = 30.0
+
+    def __init__(self, label: str, total: int | None = None, unit: str | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self._live = sys.stderr.isatty()
+        columns: list[ProgressColumn] = [TextColumn("{task.description}")]
+        if total:
+            columns += [BarColumn(), TaskProgressColumn()]
+            if unit is None:
+                columns.append(MofNCompleteColumn())
+        columns.append(TimeElapsedColumn())
+        if total:
+            columns.append(TimeRemainingColumn())
+        self._progress = Progress(*columns, console=Console(stderr=True, force_terminal=self._live),
+                                  disable=not self._live, refresh_per_second=2)
+        self._task = self._progress.add_task(label, total=total or None)
+        self._label, self._unit = label, unit
+        self._t0 = self._logged = time.monotonic()
+
+    def __call__(self, done: int) -> None:
+        """Record the amount done so far."""
+        self._progress.update(self._task, completed=done)
+        self._log()
+
+    def items(self, done: int, _new: int = 0) -> None:
+        """Record the number of items done so far (signature of ``run_audit``'s ``progress``)."""
+        rate = done / max(time.monotonic() - self._t0, 1e-9)
+        self._progress.update(self._task, description=f"{self._label}: {done:,} {self._unit}, {rate:,.1f}/s")
+        self._log()
+
+    def _log(self, final: bool = False) -> None:
+        now = time.monotonic()
+        if not self._live and (final or now - self._logged >= self._LOG_EVERY):
+            self._logged = now
+            self._progress.console.print(self._progress.get_renderable())
+
+    def start(self) -> None:
+        """Start drawing (on a terminal)."""
+        self._progress.start()
+
+    def close(self) -> None:
+        """Stop drawing, leaving the last state on screen (or in the log)."""
+        self._progress.stop()
+        self._log(final=True)
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None, show: bool, unit: str | None = None
+                 ) -> Iterator[ProgressBar | None]:
+    """A :class:`ProgressBar` for the block, closed (its last state shown) when the block ends, however it ends.
+
+    Yields None when ``show`` is false: pass it on as "no progress callback".
+    """
+    if not show:
+        yield None
+        return
+    bar = ProgressBar(label, total, unit)
+    bar.start()
+    try:
+        yield bar
+    finally:
+        bar.close()

@@ -1,0 +1,100 @@
+"""``spin-detect build-reference``, ``synonyms`` and ``info``: the data tables behind the features."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from spin_detect import __version__
+from spin_detect.cli.app import fail
+from spin_detect.cli.console import note, progress_bar, progress_wanted
+
+__all__ = ["build_reference_cmd", "info", "synonyms"]
+
+
+def build_reference_cmd(
+    corpus: Annotated[list[Path], typer.Argument(help="Folders or files of plain text (.txt, .txt.gz).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the reference table.")],
+    exclude: Annotated[Path | None, typer.Option(
+        help="File listing document ids to leave out, one per line (ids are paths relative to the folder)."
+    )] = None,
+    min_count: Annotated[int, typer.Option(help="Words seen fewer times become <unk>.")] = 3,
+    min_pair_count: Annotated[int, typer.Option(help="Word pairs seen fewer times are not stored.")] = 2,
+) -> None:
+    """Build reference statistics (word and word-pair counts) from your own trusted text."""
+    from spin_detect.input.corpus import TextCorpus
+    from spin_detect.tables.reference import build_reference
+
+    skip: set[str] = set()
+    if exclude is not None:
+        try:
+            skip = {ln.strip() for ln in exclude.read_text(encoding="utf-8").splitlines() if ln.strip()}
+        except OSError as exc:
+            fail(f"{exclude}: cannot read exclusion list ({exc.strerror})")
+    docs = TextCorpus(corpus, exclude=skip, on_skip=lambda exc: note(f"skipped: {exc}"))
+    try:
+        with progress_bar("build-reference", None, progress_wanted(), unit="documents") as bar:
+            docs.on_read = bar.items if bar is not None else None
+            ref = build_reference(docs, out, min_count=min_count, min_pair_count=min_pair_count,
+                                  meta={"built_by": "spin-detect build-reference"})
+    except ValueError as exc:
+        fail(str(exc))
+    typer.echo(
+        f"{out}: {docs.read:,} documents read, {docs.excluded:,} excluded, {docs.failed:,} "
+        f"unreadable; {ref.total:,} tokens, {len(ref):,} words, {len(ref.bigram_keys):,} word pairs",
+        err=True,
+    )
+
+
+def synonyms(
+    phrase: Annotated[list[str], typer.Argument(help="A word or phrase, e.g. 'said' or 'end up'.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Look a word or phrase up in the packaged thesaurus."""
+    from spin_detect.tables.packaged import default_thesaurus
+
+    text = " ".join(phrase).lower()
+    found = default_thesaurus().synonyms(text)
+    if as_json:
+        typer.echo(json.dumps([s._asdict() for s in found], indent=2))
+        return
+    if not found:
+        fail(f"{text!r} is not in the thesaurus", code=1)
+    for s in found:
+        typer.echo(f"{s.text}\t{s.pos}\t{s.tag}\tsense {s.rank}{'  (similar)' if s.similar else ''}")
+
+
+def info(as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False) -> None:
+    """Show the packaged data: sizes, versions and checksums."""
+    from spin_detect.tables.packaged import (
+        data_file,
+        default_neighbours,
+        default_reference,
+        default_thesaurus,
+        default_topics,
+        default_trigrams,
+    )
+
+    ref, th = default_reference(), default_thesaurus()
+    topics = default_topics()
+    data: dict[str, Any] = {
+        "version": __version__,
+        "reference": {**ref.describe(), "path": str(data_file("reference.bin"))},
+        "thesaurus": {"headwords": len(th), "entries": th.meta["entries"], "sha256": th.sha256,
+                      "path": str(data_file("thesaurus.bin"))},
+        "neighbours": {"words": len(default_neighbours()), "path": str(data_file("neighbors.bin"))},
+        "trigrams": {"trigrams": len(default_trigrams()), "path": str(data_file("trigrams.bin"))},
+        "topics": {"words": len(topics), "with_vector": int(topics.has_vector.sum()),
+                   "dims": int(topics.vectors.shape[1]), "sha256": topics.sha256,
+                   "path": str(data_file("topics.bin"))},
+    }
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    for section in ("reference", "thesaurus", "neighbours", "trigrams", "topics"):
+        typer.echo(f"{section}:")
+        for k, v in data[section].items():
+            typer.echo(f"  {k}: {v:,}" if isinstance(v, int) else f"  {k}: {v}")

@@ -1,0 +1,145 @@
+"""``spin-detect train``, ``evaluate`` and ``spin``: making and measuring models, and making training data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+from spin_detect.cli.app import PresetOpt, ThresholdOpt, TrustOpt, fail, load_detector_or_fail, read_input
+from spin_detect.cli.console import note, print_evaluation, progress_bar, progress_wanted
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["SpinStyle", "convert_model", "evaluate", "spin", "train"]
+
+#: The spinner's styles (the keys of :data:`spin_detect.learning.spinner.STYLES`, not imported here: it needs numpy).
+SpinStyle = Literal["wordnet", "wordnet-rare", "commercial", "mixed", "moby", "fluent", "distributional"]
+
+
+def _load_labelled_or_fail(data: list[Path]) -> pd.DataFrame:
+    """The labelled sentences of all ``data`` files in one frame, or a clean failure."""
+    import pandas as pd
+
+    from spin_detect.learning.labelled import LabelledDataError, load_labelled
+
+    try:
+        return pd.concat([load_labelled(p) for p in data], ignore_index=True)
+    except LabelledDataError as exc:
+        fail(str(exc))
+
+
+def train(
+    data: Annotated[list[Path], typer.Argument(help="Labelled sentences: CSV/JSONL with text and label "
+                                                    "(see README, 'Training on your own data').")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    seed: Annotated[int, typer.Option(help="Random seed (same data and seed, same model).")] = 0,
+    base: Annotated[str, typer.Option(help="Model whose token level is reused when the data has no "
+                                           "'changes' column ('default' or a folder).")] = "default",
+) -> None:
+    """Train a model on labelled sentences (yours, or the generated datasets).
+
+    Rows with split=test are left out; without a split column, documents are
+    split 80/20 into training and calibration sets.
+    """
+    from spin_detect.learning.persist import save_model
+    from spin_detect.learning.train import train_model
+
+    df = _load_labelled_or_fail(data)
+    base_det = load_detector_or_fail(base, "balanced", None, False)
+    with progress_bar("features", len(df), progress_wanted()) as bar:
+        try:
+            model, _ = train_model(df, base_det.extractor, seed=seed, base=base_det.model, log=note, progress=bar)
+        except ValueError as exc:
+            fail(str(exc))
+    model.info_["data"] = [str(p) for p in data]
+    manifest = save_model(model, out, base_det.extractor, {"name": out.name})
+    note(f"model written to {out} (sha256 {manifest['sha256'][:16]})")
+
+
+def evaluate(
+    model: Annotated[str, typer.Argument(help="Model folder, or 'default'.")],
+    data: Annotated[list[Path], typer.Argument(help="Labelled sentences (CSV/JSONL).")],
+    split: Annotated[str | None, typer.Option(help="Only rows of this split (when the data has a split "
+                                                   "column), e.g. test.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print all metrics as JSON.")] = False,
+    preset: PresetOpt = "balanced",
+    threshold: ThresholdOpt = None,
+    trust_model: TrustOpt = False,
+) -> None:
+    """Measure a model on labelled data: ROC-AUC, PR-AUC, F1, recall at 1%/5% FPR,
+    confusion matrix and calibration, per source, style and rate, for sentences
+    and documents."""
+    from spin_detect.learning.evaluate import evaluation_report, score_frame_for_evaluation
+
+    df = _load_labelled_or_fail(data)
+    if split is not None:
+        if "split" not in df.columns:
+            fail("--split given but the data has no split column")
+        df = df[df["split"] == split]
+        if df.empty:
+            fail(f"no rows with split={split}")
+    det = load_detector_or_fail(model, preset, threshold, trust_model)
+    with progress_bar("scoring", len(df), progress_wanted()) as bar:
+        sent, docs = score_frame_for_evaluation(det, df, progress=bar)
+    report = evaluation_report(sent, docs, det.config.sentence_threshold,
+                               det.config.document_cut(det.model.thresholds_))
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    print_evaluation(report)
+
+
+def spin(
+    file: Annotated[str, typer.Argument(help="Text to spin: a text file, or - for stdin.")],
+    style: Annotated[SpinStyle, typer.Option(help="Spinner style.")] = "commercial",
+    rate: Annotated[float | None, typer.Option(min=0.0, max=1.0,
+                                               help="Share of words to replace (style default: 0.3).")] = None,
+    sentence_share: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Spin only this share of paragraphs/sentences (partial spinning).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same output.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the spun text with every change as JSON.")
+                       ] = False,
+) -> None:
+    """Rewrite text the way article spinners do, recording every change.
+
+    For making training data and for seeing what spinning does to a text.
+    """
+    from spin_detect.learning.spinner import spin_text
+
+    text, name = read_input(file)
+    if not text.strip():
+        fail(f"{name}: empty document (nothing to spin)")
+    result = spin_text(text, style, rate=rate, seed=seed, sentence_share=sentence_share)
+    if as_json:
+        typer.echo(json.dumps({"input": name, "style": style, "seed": seed, **result.to_dict()},
+                              ensure_ascii=False, indent=2))
+    else:
+        typer.echo(result.text, nl=not result.text.endswith("\n"))
+        words = sum(s["word_tokens"] for s in result.sentences)
+        note(f"{len(result.changes)} replacements, {result.changed_tokens} of {words} words changed ({style})")
+
+
+def convert_model(
+    old: Annotated[Path, typer.Argument(help="Model folder of spin-detect 0.2 (model.joblib and manifest.json).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="New model folder to write (empty or new).")],
+    trust_model: Annotated[bool, typer.Option(
+        "--trust-model", help="Required: you made this model yourself (converting unpickles it, which runs code).",
+    )] = False,
+) -> None:
+    """Convert a model of spin-detect 0.2 (a pickle) into today's format (plain arrays, no code).
+
+    Old model folders hold model.joblib, which runs code when it is loaded, so
+    spin-detect no longer loads them. Convert each model you made yourself once;
+    the new folder loads without unpickling anything and scores the same.
+    """
+    from spin_detect.learning.persist import ModelError, convert_legacy_model
+
+    try:
+        manifest = convert_legacy_model(old, out, trust=trust_model)
+    except (ModelError, OSError) as exc:
+        fail(str(exc))
+    note(f"converted {old} -> {out} (model.npz {manifest['sha256'][:12]})")
