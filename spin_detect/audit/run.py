@@ -73,7 +73,7 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
             raise AuditError(f"{out}: the report and the sentence report must be different files")
     identity = opts.identity()
     det = load_spec(opts.detector)  # fail early (bad model) before any work
-    summary = Summary(threshold=det.config.document_cut(det.model.thresholds_))
+    summary = Summary(threshold=det.document_threshold)
     files = ReportFiles(out, sent_path)
     files.open(identity, resume, summary.add, log)
 

@@ -86,7 +86,7 @@ def evaluate(
     with progress_bar("scoring", len(df), progress_wanted()) as bar:
         sent, docs = score_frame_for_evaluation(det, df, progress=bar)
     report = evaluation_report(sent, docs, det.config.sentence_threshold,
-                               det.config.document_cut(det.model.thresholds_))
+                               det.document_threshold)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
