@@ -22,6 +22,7 @@ such as ``numpy.load(..., allow_pickle=False)`` returns. The arrays carry a
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
@@ -35,6 +36,20 @@ class Predictor(Protocol):
     def predict_proba(self, X: np.ndarray) -> np.ndarray: ...
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]: ...
+
+
+#: Rows x trees from which a tree ensemble uses the compiled walk (when numba is installed): below it,
+#: numba's import and first compilation cost more than they save.
+COMPILED_MIN_WORK = 400_000
+
+
+def _compiled_walk() -> Any:
+    """:func:`spin_detect.learning.compiled.tree_raw`, or None without numba."""
+    try:
+        from spin_detect.learning.compiled import tree_raw
+    except ImportError:
+        return None
+    return tree_raw
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
@@ -98,31 +113,69 @@ class TreeEnsemble:
         )
 
     def raw(self, X: np.ndarray) -> np.ndarray:
-        """Raw scores (log-odds), the sum of the baseline and one leaf value per tree."""
+        """Raw scores (log-odds), the sum of the baseline and one leaf value per tree.
+
+        Large batches use the compiled walk of :mod:`spin_detect.learning.compiled`
+        when numba is installed; both walks add the leaf values tree by tree, in
+        scikit-learn's order, so they give the same numbers.
+        """
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"expected {self.n_features} feature columns, got shape {X.shape}")
+        if len(X) * len(self.tree_start) >= COMPILED_MIN_WORK:
+            walk = _compiled_walk()
+            if walk is not None:
+                return walk(X, self.feature, self.threshold, self.missing_left, self.left, self.right, self.is_leaf,
+                            self.value, self.tree_start, self.baseline)
+        return self.raw_numpy(X)
+
+    def raw_numpy(self, X: np.ndarray) -> np.ndarray:
+        """:meth:`raw` in numpy alone: the reference walk, and the one small batches use.
+
+        Tree by tree, every sample one step down per round; a sample that reached a
+        leaf stays there (leaves are their own children), and finished samples are
+        dropped once they are a quarter of those still walking.
+        """
         n = len(X)
         out = np.full(n, self.baseline)
+        if n == 0:
+            return out
         flat = X.ravel()
-        rows = np.arange(n, dtype=np.int64) * self.n_features
-        feature, threshold, missing_left = self.feature, self.threshold, self.missing_left
-        left, right, is_leaf, value = self.left, self.right, self.is_leaf, self.value
+        has_nan = bool(np.isnan(flat).any())
+        feature, threshold, nan_right, children, is_leaf = self._walk_arrays
+        row_start = np.arange(n, dtype=np.int64) * self.n_features
         for root in self.tree_start.tolist():
-            node = np.full(n, root, dtype=np.int64)
-            todo = np.arange(n, dtype=np.int64)
-            while len(todo):
-                nd = node[todo]
-                leaf = is_leaf[nd]
-                if leaf.any():
-                    todo, nd = todo[~leaf], nd[~leaf]
-                    if not len(todo):
-                        break
-                x = flat[rows[todo] + feature[nd]]
-                go_left = (x <= threshold[nd]) | (missing_left[nd] & np.isnan(x))  # NaN <= t is False
-                node[todo] = np.where(go_left, left[nd], right[nd])
-            out += value[node]
+            leaf_of = np.empty(n, dtype=np.int64)
+            cur = np.full(n, root, dtype=np.int64)
+            rows, where = row_start, np.arange(n)
+            while len(cur):
+                x = flat[rows + feature[cur]]
+                right = x > threshold[cur]  # NaN > t is False: NaN goes left unless told otherwise
+                if has_nan:
+                    right |= nan_right[cur] & np.isnan(x)
+                cur = children[2 * cur + right]
+                done = is_leaf[cur]
+                n_done = np.count_nonzero(done)
+                if n_done == len(cur):
+                    leaf_of[where] = cur
+                    break
+                if n_done * 4 > len(cur):
+                    leaf_of[where[done]] = cur[done]
+                    keep = ~done
+                    cur, rows, where = cur[keep], rows[keep], where[keep]
+            out += self.value[leaf_of]
         return out
+
+    @cached_property
+    def _walk_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per node, for :meth:`raw_numpy`: feature, threshold, whether NaN goes right, the children
+        interleaved (left, right; a leaf's are itself), and whether it is a leaf."""
+        inner = ~self.is_leaf
+        nodes = np.arange(len(self.left))
+        children = np.empty(2 * len(nodes), dtype=np.int64)
+        children[0::2] = np.where(inner, self.left, nodes)
+        children[1::2] = np.where(inner, self.right, nodes)
+        return np.where(inner, self.feature, 0), self.threshold, ~self.missing_left, children, self.is_leaf
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Probabilities of the two classes; column 1 is the positive one."""
