@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["VERDICTS", "DecisionConfig", "PRESETS"]
+__all__ = ["PRESETS", "VERDICTS", "DecisionConfig"]
 
 #: Every verdict a document can get.
 VERDICTS = ("spun", "original", "too_short", "out_of_scope", "empty")
@@ -50,6 +50,11 @@ class DecisionConfig:
         30-50%, other languages a few percent (0.12).
     min_words:
         Documents with fewer word tokens get the verdict ``too_short`` (5).
+    min_hidden:
+        A document is noted as obfuscated when at least this many of its words hid
+        something from a reader: invisible characters inside words, look-alike
+        letters of another script, letters in fullwidth or mathematical forms (3;
+        a soft hyphen or two, or a Greek letter in a formula, are ordinary).
     """
 
     preset: str = "balanced"
@@ -60,6 +65,7 @@ class DecisionConfig:
     min_known_share: float = 0.5
     min_common_share: float = 0.12
     min_words: int = 5
+    min_hidden: int = 3
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
@@ -96,6 +102,24 @@ class DecisionConfig:
             return "out_of_scope", [f"this does not look like English ({known} of {words} words known, {common} "
                                     "among the most common English words); spin-detect judges English text only"]
         return ("spun" if likelihood >= threshold else "original"), []
+
+    def obfuscation_note(self, counts: dict[str, int]) -> str | None:
+        """A note when a document hid more from a reader than ordinary text does
+        (:attr:`min_hidden`), saying what; None otherwise. ``counts`` as in
+        :attr:`spin_detect.text.normalize.Normalized.obfuscation`."""
+        hidden = counts.get("invisible_in_words", 0) + counts.get("mixed_script_words", 0) + \
+            counts.get("compatibility", 0)
+        if hidden < self.min_hidden:
+            return None
+        parts = []
+        if counts.get("invisible_in_words"):
+            parts.append(f"{counts['invisible_in_words']} invisible characters inside words")
+        if counts.get("mixed_script_words"):
+            parts.append(f"{counts['confusables']} look-alike letters of another script in "
+                         f"{counts['mixed_script_words']} words")
+        if counts.get("compatibility"):
+            parts.append(f"{counts['compatibility']} letters or digits in fullwidth or other look-alike forms")
+        return "obfuscated: " + "; ".join(parts) + " (undone before scoring; offsets point into the text as given)"
 
 
 _LETTERS_RE = re.compile(r"[^\W\d_]+")

@@ -31,6 +31,7 @@ from spin_detect.features import FeatureExtractor
 from spin_detect.learning.model import FeatureSet, SpinModel, extract
 from spin_detect.learning.persist import ModelError, default_model_dir, read_model
 from spin_detect.report import DocumentReport, Evidence, SentenceReport
+from spin_detect.text.normalize import Normalized, normalize
 from spin_detect.text.segment import Sentence, split_sentences
 
 # DocumentReport and ModelError are re-exported: callers of the detector meet them.
@@ -72,19 +73,25 @@ class Detector:
                 raise TypeError(f"score_sentences takes strings, got {type(t).__name__}")
         if not texts:
             return np.zeros(0)
-        return self.model.sentence_proba(self.features(texts))
+        return self.model.sentence_proba(self.features([normalize(t).text for t in texts]))
 
     def score_document(self, text: str) -> DocumentReport:
         """Score one document: likelihood, verdict and per-sentence evidence."""
         return next(iter(self.score_documents([text])))
 
     def score_documents(self, texts: Iterable[str], batch_sentences: int = 2000) -> Iterator[DocumentReport]:
-        """Score documents lazily, batching sentences across documents for speed."""
-        batch: list[tuple[str, list]] = []
+        """Score documents lazily, batching sentences across documents for speed.
+
+        Each text is scored as a reader sees it (:func:`~spin_detect.text.normalize.normalize`:
+        invisible characters, look-alike letters and compatibility forms undone); every
+        offset in the reports points into the text as given.
+        """
+        batch: list[tuple[Normalized, list[Sentence]]] = []
         n_sent = 0
         for text in texts:
-            sents = split_sentences(text)
-            batch.append((text, sents))
+            norm = normalize(text)
+            sents = split_sentences(norm.text)
+            batch.append((norm, sents))
             n_sent += len(sents)
             if n_sent >= batch_sentences:
                 yield from self._score_batch(batch)
@@ -92,7 +99,7 @@ class Detector:
         if batch:
             yield from self._score_batch(batch)
 
-    def _score_batch(self, batch: list[tuple[str, list[Sentence]]]) -> list[DocumentReport]:
+    def _score_batch(self, batch: list[tuple[Normalized, list[Sentence]]]) -> list[DocumentReport]:
         cfg = self.config
         flat = [s for _, sents in batch for s in sents]
         fs = extract([s.text for s in flat], self.extractor, tokens=[s.tokens for s in flat]) if flat else None
@@ -122,7 +129,8 @@ class Detector:
             has_ev = [False] * len(flat)
         sent_p = sent_prob.tolist()
         k = 0
-        for d, (text, sents) in enumerate(batch):
+        for d, (norm, sents) in enumerate(batch):
+            original = norm.original
             reports_s: list[SentenceReport] = []
             known, words, common = doc_known[d], doc_words[d], doc_common[d]
             for s in sents:
@@ -138,16 +146,22 @@ class Detector:
                         orig = fs.originals[lo + j] or fs.nbr_originals[lo + j]
                         if orig.lower() == tok.text.lower():
                             orig = ""  # "months -> months?" says nothing
-                        ev.append(Evidence(tok.text, tok.start, tok.end, round(float(tp[j]), 4), orig))
-                reports_s.append(SentenceReport(len(reports_s), s.text, s.start, s.end, round(p, 4),
+                        w0, w1 = norm.span(tok.start, tok.end)
+                        ev.append(Evidence(original[w0:w1], w0, w1, round(float(tp[j]), 4), orig))
+                s0, s1 = norm.span(s.start, s.end)
+                reports_s.append(SentenceReport(len(reports_s), original[s0:s1], s0, s1, round(p, 4),
                                                 p >= cfg.sentence_threshold, ev, s.truncated))
                 k += 1
             likelihood = float(doc_prob[d]) if sents else 0.0
-            verdict, notes = cfg.document_verdict(text, len(sents), words, known, common, likelihood, cut)
+            verdict, notes = cfg.document_verdict(norm.text, len(sents), words, known, common, likelihood, cut)
             if any(s.truncated for s in sents):
                 notes.append("a run-on sentence was cut into pieces of at most 2,000 characters")
+            hidden = cfg.obfuscation_note(norm.obfuscation)
+            if hidden:
+                notes.append(hidden)
             reports.append(DocumentReport(round(likelihood, 4), verdict, round(cut, 4), len(sents),
-                                          sum(r.flagged for r in reports_s), reports_s, self.model_id, notes))
+                                          sum(r.flagged for r in reports_s), reports_s, self.model_id, notes,
+                                          dict(norm.obfuscation), bool(hidden)))
         return reports
 
 

@@ -51,7 +51,9 @@ class DocumentReport:
     """A scored document: spin likelihood, verdict and the sentences behind it.
 
     ``verdict`` is ``spun``, ``original``, ``too_short``, ``out_of_scope`` (not
-    enough known English words to judge) or ``empty``.
+    enough known English words to judge) or ``empty``. Offsets (sentences,
+    evidence) point into the text as given, although it was scored as a reader
+    sees it; ``obfuscation`` counts what was hidden.
     """
 
     likelihood: float
@@ -62,6 +64,11 @@ class DocumentReport:
     sentences: list[SentenceReport]
     model: dict
     notes: list[str] = field(default_factory=list)
+    #: What was hidden from a reader and undone before scoring (:mod:`spin_detect.text.normalize`):
+    #: invisible, invisible_in_words, compatibility, spaces, confusables, mixed_script_words.
+    obfuscation: dict[str, int] = field(default_factory=dict)
+    #: Whether that is more than ordinary text shows (:meth:`spin_detect.config.DecisionConfig.obfuscation_note`).
+    obfuscated: bool = False
 
     def to_dict(self) -> dict:
         """JSON-ready form, schema :data:`REPORT_SCHEMA`."""

@@ -71,5 +71,5 @@ def document_features(probs: np.ndarray, doc_index: np.ndarray, n_docs: int) -> 
     out[:, 7] = run / safe
     # Probability that at least one sentence is spun if sentences were independent (noisy-or).
     log_none = np.bincount(doc_index, weights=np.log1p(-np.minimum(probs, 1 - 1e-12)), minlength=n_docs)
-    out[:, 8] = -np.expm1(log_none)
+    out[:, 8] = 0.0 - np.expm1(log_none)  # 0.0 - x: a document of nothing is 0.0, not -0.0
     return out

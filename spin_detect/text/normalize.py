@@ -1,0 +1,176 @@
+"""What a reader sees: text normalised before scoring, with a map back to the text as given.
+
+Spam pages hide from duplicate checks with characters a reader does not see or
+cannot tell apart. Before anything is scored, :func:`normalize`
+
+* removes format characters (Unicode category Cf: soft hyphens, zero-width
+  spaces and joiners, bidirectional controls, byte-order marks);
+* maps compatibility forms a reader takes for plain letters, digits and spaces
+  to them, as NFKC does, but only where that is safe for English text:
+  fullwidth and halfwidth forms, ligatures (``ﬁ``), mathematical
+  alphanumerics (``𝐀``), and space separators such as the no-break space;
+* folds letters of another script that pose as Latin letters (Cyrillic ``а``,
+  Greek ``ο``) to the Latin letter they look like, using Unicode's confusables
+  data (``confusable_homoglyphs``), in words that mix scripts, and in words made
+  only of such look-alikes inside a mainly Latin text. Words of another script
+  (``Москва``) are left alone.
+
+:class:`Normalized` keeps, for every character of the normalised text, the span
+of the original it came from, so every offset the detector reports (sentences,
+evidence, HTML highlights) points into the text the user gave; and it counts
+what was hidden (:attr:`Normalized.obfuscation`), which is evidence in itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+__all__ = ["Normalized", "normalize"]
+
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+#: Ranges mapped with NFKC: what a reader takes for the plain character.
+_COMPAT_RANGES = ((0xFB00, 0xFB06), (0xFF01, 0xFF5E), (0xFF61, 0xFFEE), (0x1D400, 0x1D7FF))
+
+
+@lru_cache(maxsize=4096)
+def _mapped(ch: str) -> str | None:
+    """The replacement of one character (``""`` to remove it), or None to keep it."""
+    cat = unicodedata.category(ch)
+    if cat == "Cf":
+        return ""
+    if cat == "Zs" and ch != " ":
+        return " "
+    code = ord(ch)
+    if any(lo <= code <= hi for lo, hi in _COMPAT_RANGES):
+        out = unicodedata.normalize("NFKC", ch)
+        return out if out != ch else None
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _script(ch: str) -> str:
+    from confusable_homoglyphs import categories
+
+    return str(categories.alias(ch))
+
+
+@lru_cache(maxsize=4096)
+def _latin_lookalike(ch: str) -> str | None:
+    """The ASCII letter that ``ch`` (a letter of another script) is confusable with, if any."""
+    from confusable_homoglyphs import confusables
+
+    found = confusables.is_confusable(ch, greedy=True, preferred_aliases=["latin"])
+    for entry in found or ():
+        for glyph in entry["homoglyphs"]:
+            c = glyph["c"]
+            if len(c) == 1 and c.isascii() and c.isalpha():
+                return str(c)
+    return None
+
+
+@dataclass
+class Normalized:
+    """A normalised text, the map back to the original, and the counts of what was changed.
+
+    ``starts[i]`` and ``ends[i]`` give the span of the original that normalised
+    character ``i`` came from (None when nothing changed: the identity map).
+    ``obfuscation`` counts ``invisible`` (format characters removed),
+    ``invisible_in_words`` (of those, the ones between two letters),
+    ``compatibility`` (letters and digits in fullwidth, ligature or
+    mathematical forms), ``spaces`` (other space characters), ``confusables``
+    (look-alike letters folded to Latin) and ``mixed_script_words`` (words
+    that mixed Latin letters with look-alikes).
+    """
+
+    original: str
+    text: str
+    starts: list[int] | None = None
+    ends: list[int] | None = None
+    obfuscation: dict[str, int] = field(default_factory=dict)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that normalised ``text[start:end]`` came from."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        if end <= start:
+            at = self.starts[start] if start < len(self.starts) else len(self.original)
+            return at, at
+        return self.starts[start], self.ends[end - 1]
+
+    @property
+    def changed(self) -> bool:
+        """Whether the normalised text differs from the original."""
+        return self.text != self.original
+
+
+_EMPTY_COUNTS = {"invisible": 0, "invisible_in_words": 0, "compatibility": 0, "spaces": 0, "confusables": 0,
+                 "mixed_script_words": 0}
+
+
+def normalize(text: str) -> Normalized:
+    """``text`` as a reader sees it, with the map back and the counts (see the module docs)."""
+    counts = dict(_EMPTY_COUNTS)
+    if text.isascii():
+        return Normalized(text, text, obfuscation=counts)
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    removed_at: list[int] = []  # output positions where an invisible character was removed
+    for i, ch in enumerate(text):
+        rep = _mapped(ch) if not ch.isascii() else None
+        if rep is None:
+            out.append(ch)
+            starts.append(i)
+            ends.append(i + 1)
+            continue
+        if rep == "":
+            counts["invisible"] += 1
+            removed_at.append(len(out))
+            continue
+        if rep == " ":
+            counts["spaces"] += 1
+        elif any(c.isalnum() for c in rep):
+            counts["compatibility"] += 1
+        for c in rep:
+            out.append(c)
+            starts.append(i)
+            ends.append(i + 1)
+    counts["invisible_in_words"] = sum(1 for k in removed_at if 0 < k < len(out) and out[k - 1].isalpha()
+                                       and out[k].isalpha())
+    _fold_confusables(out, counts)
+    normalized = "".join(out)
+    if normalized == text:
+        return Normalized(text, text, obfuscation=counts)
+    return Normalized(text, normalized, starts, ends, counts)
+
+
+def _fold_confusables(chars: list[str], counts: dict[str, int]) -> None:
+    """Fold look-alike letters of other scripts to Latin in place (one character for one)."""
+    text = "".join(chars)
+    words = [m for m in _LETTERS_RE.finditer(text) if not m.group().isascii()]
+    if not words:
+        return
+    letters = sum(len(m.group()) for m in _LETTERS_RE.finditer(text))
+    latin = letters - sum(1 for m in words for c in m.group() if not c.isascii() and _script(c) != "LATIN")
+    mainly_latin = latin >= 0.5 * letters
+    for m in words:
+        word = m.group()
+        foreign = [(k, c) for k, c in enumerate(word) if _script(c) not in ("LATIN", "COMMON")]
+        if not foreign:
+            continue
+        has_latin = any(_script(c) == "LATIN" for c in word)
+        looks = [(k, _latin_lookalike(c)) for k, c in foreign]
+        if has_latin or (mainly_latin and all(c is not None for _, c in looks)):
+            fold = [(k, c) for k, c in looks if c is not None]
+        else:
+            continue
+        if fold:
+            # A word of look-alikes only ("а" for "a") is folded for scoring but not counted as mixed:
+            # Greek letters in formulas and glossary words of other languages are like that too.
+            counts["mixed_script_words"] += has_latin
+            counts["confusables"] += len(fold)
+            for k, c in fold:
+                chars[m.start() + k] = c
