@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["REPORT_SCHEMA", "DocumentReport", "Evidence", "SentenceReport"]
+__all__ = ["JUDGED_VERDICTS", "REPORT_SCHEMA", "DocumentReport", "Evidence", "SentenceReport"]
 
+#: Verdicts that judge the text; ``too_short``, ``out_of_scope`` and ``empty`` say why it was not judged.
+JUDGED_VERDICTS = ("spun", "original")
 #: Version of the JSON report schema (``DocumentReport.to_dict``).
 REPORT_SCHEMA = "spin-detect/report/1"
 
@@ -69,6 +71,12 @@ class DocumentReport:
     obfuscation: dict[str, int] = field(default_factory=dict)
     #: Whether that is more than ordinary text shows (:meth:`spin_detect.config.DecisionConfig.obfuscation_note`).
     obfuscated: bool = False
+
+    @property
+    def judged(self) -> bool:
+        """Whether the text was judged (verdict spun or original); the other verdicts say why not, and their
+        likelihood and flags are no judgement: views show the verdict and its reason only."""
+        return self.verdict in JUDGED_VERDICTS
 
     def to_dict(self) -> dict:
         """JSON-ready form, schema :data:`REPORT_SCHEMA`."""

@@ -11,7 +11,7 @@ from corpus_fixtures import ORIGINAL, SPUN, article_html, make_corpus
 from typer.testing import CliRunner
 
 import spin_detect.audit.reportfile as reportfile
-from spin_detect.audit import ROW_FIELDS, AuditError, AuditOptions, frame_meta, run_audit, score_frame
+from spin_detect.audit import ROW_FIELDS, AuditError, AuditOptions, AuditRefused, frame_meta, run_audit, score_frame
 from spin_detect.cli.app import app
 from spin_detect.input.records import InputOptions
 
@@ -46,8 +46,8 @@ def test_every_record_appears_exactly_once(corpus, tmp_path):
     assert by_id["binary.txt"]["status"] == "error" and "binary" in by_id["binary.txt"]["error"]
     assert by_id["news/page.html"]["title"] == "Talks to resume"
     assert by_id["j1"]["url"] == "https://spam.example.com/1"
-    ok = [r for r in rows if r["status"] == "ok" and r["verdict"] != "empty"]
-    assert all(0 <= r["likelihood"] <= 1 and r["n_sentences"] >= 1 for r in ok)
+    ok = [r for r in rows if r["status"] == "ok" and r["verdict"] in ("spun", "original")]
+    assert ok and all(0 <= r["likelihood"] <= 1 and r["n_sentences"] >= 1 for r in ok)
 
 
 def test_report_is_the_same_with_worker_processes_and_chunk_sizes(corpus, tmp_path):
@@ -77,7 +77,7 @@ def test_sentence_rows_match_the_document_rows(corpus, tmp_path):
     for seq, doc in docs.items():
         mine = [s for s in sents if s["seq"] == seq]
         assert len(mine) == (doc["n_sentences"] or 0)
-        assert sum(s["flagged"] for s in mine) == (doc["n_flagged"] or 0)
+        assert sum(bool(s["flagged"]) for s in mine) == (doc["n_flagged"] or 0)
 
 
 class _Stop(Exception):
@@ -113,7 +113,7 @@ def test_resume_refuses_other_inputs(corpus, tmp_path):
     with pytest.raises(_Stop):
         _run(corpus, out, progress=stop)
     opts = AuditOptions(inputs=[str(corpus["folder"] / "news")], out=str(out))
-    with pytest.raises(AuditError, match="other inputs or options"):
+    with pytest.raises(AuditRefused, match="run with other options: the inputs: .*crawl then, .*news now"):
         run_audit(opts, resume=True)
 
 
@@ -221,3 +221,120 @@ def test_score_partitions_is_score_frame_per_batch():
     assert [len(o) for o in out] == [1, 2]
     assert out[1]["verdict"].tolist()[1] == "empty"
     assert out[0]["likelihood"].iloc[0] == score_frame(batches[0], preset="strict")["likelihood"].iloc[0]
+
+
+# --------------------------------------------------------------------------- issue 17: what rows show, what a rerun may overwrite
+
+GERMAN = ("Der Rat der Stadt hat am Montag beschlossen, dass die Schulen in der nächsten Woche wieder öffnen. "
+          "Die Eltern sind darüber sehr froh, und die Lehrer auch. Der Bürgermeister bat aber um Vorsicht in den "
+          "ersten Tagen, weil noch nicht alle Fragen geklärt sind.")
+
+
+def test_unjudged_records_show_the_verdict_and_its_reason_only(tmp_path):
+    feed = tmp_path / "f.jsonl"
+    feed.write_text("".join(json.dumps({"id": i, "text": t}) + "\n"
+                            for i, t in [("de", GERMAN), ("en", SPUN), ("short", "He agreed.")]))
+    run_audit(AuditOptions(inputs=[str(feed)], out=str(tmp_path / "r.jsonl"), sentences=str(tmp_path / "s.jsonl")))
+    rows = {r["id"]: r for r in _rows(tmp_path / "r.jsonl")}
+    sents = _rows(tmp_path / "s.jsonl")
+    assert (rows["de"]["verdict"], rows["short"]["verdict"]) == ("out_of_scope", "too_short")
+    for rid in ("de", "short"):
+        row = rows[rid]
+        assert (row["likelihood"], row["n_flagged"], row["top_evidence"]) == (None, None, None), row
+        assert row["notes"] and row["n_sentences"] >= 1  # the reason, and what was found
+        mine = [s for s in sents if s["id"] == rid]
+        assert len(mine) == row["n_sentences"]
+        assert all((s["probability"], s["flagged"], s["evidence"]) == (None, None, None) for s in mine)
+    assert "English" in rows["de"]["notes"]
+    assert rows["en"]["likelihood"] is not None and rows["en"]["top_evidence"]
+    assert all(s["probability"] is not None for s in sents if s["id"] == "en")
+    frame = score_frame(pd.DataFrame({"id": ["de", "en"], "text": [GERMAN, SPUN]}))
+    assert frame["likelihood"].isna().tolist() == [True, False]
+    assert frame["n_flagged"].isna().tolist() == [True, False]
+
+
+def test_score_frame_has_real_dtypes():
+    df = pd.DataFrame({"id": ["a", "b"], "text": [ORIGINAL, None]})
+    out = score_frame(df)
+    assert out.dtypes.to_dict() == frame_meta().dtypes.to_dict()
+    assert str(out["id"].dtype) == "string" and str(out["n_sentences"].dtype) == "Int64"
+    assert out["error"].isna().tolist() == [True, False]
+    assert str(out["likelihood"].dtype) == "float64" and out["seq"].tolist() == [0, 1]
+
+
+def test_a_finished_report_is_overwritten_only_with_force(corpus, tmp_path):
+    out = tmp_path / "r.jsonl"
+    _run(corpus, out)
+    first = out.read_bytes()
+    with pytest.raises(AuditRefused, match=r"r\.jsonl: exists; use --force to overwrite it"):
+        _run(corpus, out)
+    with pytest.raises(AuditRefused, match="already complete, nothing to resume; use --force"):
+        _run(corpus, out, resume=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.jsonl"] and out.read_bytes() == first
+    _run(corpus, out, force=True)
+    assert out.read_bytes() == first
+    sents = tmp_path / "s.jsonl"
+    sents.write_text("mine\n")
+    with pytest.raises(AuditRefused, match=r"s\.jsonl: exists; use --force"):
+        _run(corpus, tmp_path / "other.jsonl", sentences=str(sents))
+    assert sents.read_text() == "mine\n"
+
+
+def test_an_unfinished_audit_is_discarded_only_with_force(corpus, tmp_path):
+    out = tmp_path / "r.jsonl"
+
+    def stop(done, _n):
+        raise _Stop
+
+    with pytest.raises(_Stop):
+        _run(corpus, out, progress=stop)
+    partial = tmp_path / "r.jsonl.partial"
+    kept = partial.read_bytes()
+    assert kept
+    with pytest.raises(AuditRefused, match=r"unfinished audit left its rows in r\.jsonl\.partial; use --resume to "
+                                           "continue it or --force to start over"):
+        _run(corpus, out)
+    with pytest.raises(AuditRefused, match="contradict"):
+        _run(corpus, out, resume=True, force=True)
+    assert partial.read_bytes() == kept and not out.exists()
+    _run(corpus, out, force=True)
+    _run(corpus, tmp_path / "want.jsonl")
+    assert out.read_bytes() == (tmp_path / "want.jsonl").read_bytes() and not partial.exists()
+
+
+def test_a_refused_resume_names_the_option_that_differs(corpus, tmp_path):
+    from spin_detect.audit import DetectorSpec
+
+    out = tmp_path / "r.jsonl"
+
+    def stop(done, _n):
+        raise _Stop
+
+    with pytest.raises(_Stop):
+        _run(corpus, out, progress=stop)
+    opts = AuditOptions(inputs=[str(corpus["folder"])], out=str(out), detector=DetectorSpec(preset="strict"),
+                        input=InputOptions(text_field="body"))
+    with pytest.raises(AuditRefused) as err:
+        run_audit(opts, resume=True)
+    assert "--text-field: text then, body now" in str(err.value)
+    assert "--preset: balanced then, strict now" in str(err.value)
+    assert "inputs" not in str(err.value)
+
+
+def test_unknown_suffixes_and_missing_inputs_are_refused_before_any_work(corpus, tmp_path):
+    folder = str(corpus["folder"])
+    with pytest.raises(AuditRefused, match=r"r\.xlsx: unknown report format '\.xlsx'; name it with one of "
+                                           r"\.jsonl, \.ndjson, \.csv, \.parquet, \.pq"):
+        run_audit(AuditOptions(inputs=[folder], out=str(tmp_path / "r.xlsx")))
+    with pytest.raises(AuditRefused, match="no suffix"):
+        run_audit(AuditOptions(inputs=[folder], out=str(tmp_path / "report")))
+    with pytest.raises(AuditRefused, match=r"s\.txt: unknown report format"):
+        run_audit(AuditOptions(inputs=[folder], out=str(tmp_path / "r.jsonl"), sentences=str(tmp_path / "s.txt")))
+    missing = tmp_path / "nosuch.jsonl"
+    with pytest.raises(AuditRefused, match=r"nosuch\.jsonl: no such file or folder$"):
+        run_audit(AuditOptions(inputs=[folder, str(missing)], out=str(tmp_path / "r.jsonl")))
+    (tmp_path / "gone.jsonl").symlink_to(missing)
+    with pytest.raises(AuditRefused, match="broken symbolic link"):
+        run_audit(AuditOptions(inputs=[str(tmp_path / "gone.jsonl")], out=str(tmp_path / "r.jsonl")))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gone.jsonl"]  # nothing written
+    assert reportfile.report_format("R.NDJSON") == "jsonl" and reportfile.report_format("r.pq") == "parquet"

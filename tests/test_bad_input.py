@@ -362,6 +362,10 @@ def test_audit(case, tmp_path):
                                        "--chunk-size", "2", "--no-progress"])
     finally:
         _restore(tmp_path)
+    if case.name == "missing file":  # a named path that does not exist is refused before any work (issue 17)
+        assert res.exit_code == 2 and "no such file or folder" in _one_line(res.stderr)
+        assert not out.exists() and not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.state.json"))
+        return
     assert res.exit_code == 0, res.output
     assert "Traceback" not in res.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").split("\n")[:-1]]

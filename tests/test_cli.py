@@ -147,7 +147,7 @@ def test_build_reference_from_a_folder(tmp_path):
     r = run("build-reference", str(corpus), "--out", str(out), "--exclude", str(tmp_path / "exclude.txt"),
             "--min-count", "1", "--min-pair-count", "1")
     assert r.exit_code == 0, r.output
-    assert "1 documents read, 1 excluded, 1 unreadable" in r.stderr
+    assert "1 document read, 1 excluded, 1 unreadable" in r.stderr
     from spin_detect.tables.reference import ReferenceStats
 
     ref = ReferenceStats.load(out)
@@ -228,3 +228,98 @@ def test_score_html_input_and_html_report(tmp_path):
     assert html.startswith("<!DOCTYPE html>") and "Safety Council" in re.sub(r"<[^>]+>", "", html)
     assert html.count("<mark title=") == sum(len(s["evidence"]) for s in data["sentences"])  # + 1 in the legend
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+# --------------------------------------------------------------------------- issue 17: help, synonyms, thresholds, verdicts
+
+COMMANDS = ("score", "audit", "spin", "train", "evaluate", "convert-model", "build-reference", "synonyms", "info")
+
+
+@pytest.mark.parametrize("command", [(), *((c,) for c in COMMANDS)], ids=["app", *COMMANDS])
+def test_help_reads_like_other_command_line_tools(command):
+    r = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert CliRunner().invoke(app, [*command, "-h"], env={"COLUMNS": "200"}).stdout == r.stdout  # -h is --help
+    out = r.stdout
+    assert not re.search(r"<(bool|str|int|float|path|list|int range|float range)\b", out), out
+    assert not re.search(r"\{[a-z_]+\}", out), out  # no {file}
+    assert max(len(line) for line in out.splitlines()) <= 80, out  # readable at 80 columns, however wide
+    usage = out.splitlines()[0]
+    assert usage.startswith("Usage: spin-detect"), usage
+
+
+def test_help_names_arguments_and_values_plainly():
+    out = run("score", "--help").stdout
+    assert out.splitlines()[0] == "Usage: spin-detect score [OPTIONS] FILE"
+    assert re.search(r"^  --html FILE\s", out, re.M) and re.search(r"^  --json\s+Print", out, re.M)
+    out = run("audit", "--help").stdout
+    assert out.splitlines()[0] == "Usage: spin-detect audit [OPTIONS] INPUT..."
+    assert re.search(r"^  -o, --out FILE\s", out, re.M) and "--force" in out
+    assert "spin-detect[dask]" in re.sub(r"-\n\s+", "-", out)  # not eaten as markup
+    assert run("synonyms", "--help").stdout.splitlines()[0] == "Usage: spin-detect synonyms [OPTIONS] WORD..."
+
+
+def test_synonyms_looks_up_each_argument():
+    r = run("synonyms", "said", "end up")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert "said:" in lines and "end up:" in lines
+    block = lines[lines.index("end up:") + 1 :]
+    assert block and block[0].startswith("  ") and "finish" in r.stdout
+    data = json.loads(run("synonyms", "said", "end up", "--json").stdout)
+    assert list(data) == ["said", "end up"] and all(data.values())
+    assert any(s["text"] == "stated" for s in data["said"])
+    r = run("synonyms", "said", "qwzx")
+    assert r.exit_code == 1 and "stated" in r.stdout and "'qwzx' is not in the thesaurus" in r.stderr
+    one = run("synonyms", "said").stdout.splitlines()
+    assert one[0].startswith("stated\t")  # one argument: no heading, as before
+
+
+@pytest.mark.parametrize("given, want", [("0.8", 0.8), ("80%", 0.8), ("80 %", 0.8), ("0", 0.0), ("100%", 1.0)])
+def test_threshold_as_a_probability_or_a_percentage(given, want):
+    r = run("score", str(EXAMPLE), "--json", "--threshold", given)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["threshold"] == pytest.approx(want)
+
+
+@pytest.mark.parametrize("given", ["180%", "1.5", "-0.1", "high", "%"])
+def test_threshold_out_of_range_is_a_usage_error(given):
+    r = run("score", str(EXAMPLE), "--threshold", given)
+    assert r.exit_code == 2 and "--threshold" in r.stderr and "Traceback" not in r.stderr
+
+
+GERMAN = ("Der Rat der Stadt hat am Montag beschlossen, dass die Schulen in der nächsten Woche wieder öffnen. "
+          "Die Eltern sind darüber sehr froh, und die Lehrer auch. Der Bürgermeister bat aber um Vorsicht in den "
+          "ersten Tagen, weil noch nicht alle Fragen geklärt sind.")
+
+
+@pytest.mark.parametrize("text, verdict", [(GERMAN, "out_of_scope"), ("He agreed.", "too_short")])
+def test_an_unjudged_document_shows_its_verdict_and_reason_only(tmp_path, text, verdict):
+    p = tmp_path / "doc.txt"
+    p.write_text(text)
+    r = run("score", str(p), "--all")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"{p}: {verdict.upper().replace('_', ' ')}  not judged (no spin likelihood)"
+    assert lines[1:] and all(line.startswith("  note: ") for line in lines[1:])  # the reason, nothing else
+    assert "%" not in lines[0] and "flagged" not in r.stdout and "suspicious" not in r.stdout
+    data = json.loads(run("score", str(p), "--json").stdout)
+    assert data["verdict"] == verdict and data["notes"]
+    assert data["likelihood"] is None and data["n_flagged"] is None
+    assert len(data["sentences"]) == data["n_sentences"] >= 1
+    for s in data["sentences"]:
+        assert (s["probability"], s["flagged"], s["evidence"]) == (None, None, [])
+        assert text[s["start"] : s["end"]] == s["text"]
+
+
+def test_counts_agree_with_their_nouns(capsys):
+    from spin_detect.cli.console import print_report
+    from spin_detect.report import DocumentReport, SentenceReport
+
+    sents = [SentenceReport(0, "One.", 0, 4, 0.9, True), SentenceReport(1, "Two.", 5, 9, 0.1, False)]
+    print_report("doc", DocumentReport(0.95, "spun", 0.9, 2, 1, sents, {}), all_sentences=False)
+    out = capsys.readouterr().out
+    assert "1 of 2 sentences flagged" in out and "(1 sentence not flagged; --all shows it)" in out
+    print_report("doc", DocumentReport(0.1, "original", 0.9, 1, 0, sents[1:], {}), all_sentences=False)
+    out = capsys.readouterr().out
+    assert "0 of 1 sentence flagged" in out and "(1 sentence not flagged; --all shows it)" in out

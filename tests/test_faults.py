@@ -365,3 +365,35 @@ def test_score_html_through_a_symlink_keeps_the_link(tmp_path):
     res = CliRunner().invoke(app, ["score", str(tmp_path / "a.txt"), "--html", str(tmp_path / "link.html")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "link.html").is_symlink() and "<html" in real.read_text().lower()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("address, code, message", [
+    ("tcp://127.0.0.1:{port}", 1, "cannot reach the Dask scheduler at tcp://127.0.0.1:{port}: Timed out"),
+    ("nonsense://x", 2, "--dask-scheduler nonsense://x: unknown address scheme 'nonsense'"),
+])
+def test_unreachable_dask_scheduler_is_one_line_and_leaves_nothing(tmp_path, address, code, message):
+    """Checked before any file is written: no traceback, no .partial or .state.json left behind."""
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    port = _closed_port()
+    address, message = address.format(port=port), message.format(port=port)
+    inp = _corpus(tmp_path / "c.jsonl", 4)
+    out = tmp_path / "r.jsonl"
+    t0 = time.monotonic()
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        res = CliRunner().invoke(app, ["audit", str(inp), "--out", str(out), "--no-progress",
+                                       "--sentences", str(tmp_path / "s.jsonl"), "--dask-scheduler", address])
+    assert res.exit_code == code, res.output
+    err = res.stderr.strip()
+    assert "\n" not in err and "Traceback" not in err and err.startswith("spin-detect: error: ")
+    assert message in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl"]
+    assert time.monotonic() - t0 < 30

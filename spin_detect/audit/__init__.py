@@ -1,6 +1,6 @@
 """Application: corpus audits and dataframe scoring.
 
-:func:`run_audit` (:mod:`.run`) scores every record of a crawl into a report
+:func:`run_audit` (:mod:`.run`, checked first by :func:`check_audit`) scores every record of a crawl into a report
 file (:mod:`.reportfile`: partial rows, resume state, conversion) and returns
 its :class:`Summary` (:mod:`.summary`); :func:`score_records` (:mod:`.worker`)
 is what each worker runs; :func:`score_frame` and :func:`score_partitions`
@@ -9,8 +9,8 @@ progress and news go to callbacks.
 """
 
 from spin_detect.audit.frames import frame_meta, score_frame, score_partitions
-from spin_detect.audit.reportfile import AuditError
-from spin_detect.audit.run import AuditOptions, run_audit
+from spin_detect.audit.reportfile import AuditError, AuditRefused
+from spin_detect.audit.run import AuditOptions, check_audit, run_audit
 from spin_detect.audit.summary import SUMMARY_SCHEMA, Summary
 from spin_detect.audit.worker import (
     BATCH_CHARS,
@@ -23,5 +23,5 @@ from spin_detect.audit.worker import (
 )
 
 __all__ = ["BATCH_CHARS", "MAX_DOCUMENT_CHARS", "ROW_FIELDS", "ROW_SCHEMA", "SENTENCE_FIELDS", "SUMMARY_SCHEMA",
-           "AuditError", "AuditOptions", "DetectorSpec", "Summary", "frame_meta", "run_audit", "score_frame",
-           "score_partitions", "score_records"]
+           "AuditError", "AuditOptions", "AuditRefused", "DetectorSpec", "Summary", "check_audit", "frame_meta",
+           "run_audit", "score_frame", "score_partitions", "score_records"]

@@ -26,11 +26,15 @@ def score_frame(df: pd.DataFrame, text_column: str = "text", id_column: str | No
                 threshold: float | None = None, html: str = "auto", trust_model: bool = False) -> pd.DataFrame:
     """Score a pandas DataFrame of documents; return one report row per input row, same order and index.
 
-    The columns are :data:`~spin_detect.audit.worker.ROW_FIELDS` (``seq`` is
-    the row's position in this frame). Suitable for Dask
-    ``ddf.map_partitions(score_frame, meta=...)`` and, through
-    :func:`score_partitions`, Spark ``mapInPandas``; the detector is loaded
-    once per process and cached.
+    The columns are :data:`~spin_detect.audit.worker.ROW_FIELDS`, with the
+    dtypes of :data:`~spin_detect.audit.worker.FRAME_DTYPES` (nullable
+    ``string`` and ``Int64``), so that every partition of a Dask frame has one
+    Parquet schema. ``seq`` is the row's position in the frame given: under
+    Dask or Spark, its position in its partition or batch, which restarts at 0
+    in each; the index (kept) or ``id`` identify a row across partitions.
+    Suitable for Dask ``ddf.map_partitions(score_frame, meta=frame_meta())``
+    and, through :func:`score_partitions`, Spark ``mapInPandas``; the detector
+    is loaded once per process and cached.
     """
     import pandas as pd
 

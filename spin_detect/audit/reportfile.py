@@ -27,21 +27,35 @@ from typing import IO, Any
 from spin_detect.atomic import atomic_output
 from spin_detect.audit.worker import ROW_FIELDS, SENTENCE_FIELDS
 
-__all__ = ["AuditError", "PartialFile", "ReportFiles", "check_target", "iter_rows", "report_format"]
+__all__ = ["REPORT_SUFFIXES", "AuditError", "AuditRefused", "PartialFile", "ReportFiles", "check_target", "iter_rows",
+           "report_format"]
 
 
 class AuditError(RuntimeError):
-    """The audit cannot go on (unwritable report, options that do not match a resumed run)."""
+    """The audit cannot go on: a report cannot be written (the command exits 1)."""
+
+
+class AuditRefused(AuditError):
+    """The audit was refused before any work: options or existing files say it should not run as asked
+    (an unknown report suffix, an input path that does not exist, a report or unfinished audit that would be
+    overwritten, ``resume`` with other options). The command exits 2."""
+
+
+#: Report formats by file suffix (the suffix of ``--out`` and ``--sentences`` decides).
+REPORT_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
 def report_format(path: str) -> str:
-    """Report format from the file name: ``jsonl`` (default), ``csv`` (.csv) or ``parquet`` (.parquet, .pq)."""
-    name = path.lower()
-    if name.endswith(".csv"):
-        return "csv"
-    if name.endswith((".parquet", ".pq")):
-        return "parquet"
-    return "jsonl"
+    """Report format from the file name's suffix (:data:`REPORT_SUFFIXES`): ``jsonl``, ``csv`` or ``parquet``.
+
+    Raises :class:`AuditRefused` for any other suffix, naming the formats there are.
+    """
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in REPORT_SUFFIXES:
+        known = ", ".join(REPORT_SUFFIXES)
+        what = f"unknown report format {suffix!r}" if suffix else "no suffix to tell the report format"
+        raise AuditRefused(f"{path}: {what}; name it with one of {known}")
+    return REPORT_SUFFIXES[suffix]
 
 
 def check_target(path: Path, what: str) -> None:
@@ -147,20 +161,57 @@ class ReportFiles:
         """Rows in the report so far: the number of records done."""
         return self.row_file.rows
 
-    def open(self, identity: dict[str, Any], resume: bool, recount: Callable[[dict[str, Any]], None],
-             log: Callable[[str], None]) -> None:
-        """Start a new audit, or with ``resume`` continue the interrupted one with the same ``identity``.
+    def check(self, identity: dict[str, Any], resume: bool, force: bool = False) -> bool:
+        """Whether the audit resumes; :class:`AuditRefused` when it should not run as asked. Writes nothing.
 
-        The rows already done are passed to ``recount`` (for the summary).
-        Raises :class:`AuditError` when the files cannot be written or the
-        interrupted audit had another identity.
+        Without ``resume`` or ``force``, an unfinished audit (``REPORT.partial``) or an existing report or
+        sentence report is never overwritten. ``resume`` continues an unfinished audit with the same
+        ``identity`` (the refusal names the options that differ), starts a new audit when there is nothing at
+        all, and refuses a report that is already complete. ``force`` starts over whatever is there.
         """
+        if resume and force:
+            raise AuditRefused("--resume and --force contradict each other: --resume continues the unfinished "
+                               "audit, --force starts over")
+        if force:
+            return False
+        if resume:
+            if self.partial.exists():
+                if not self.state.exists():
+                    raise AuditRefused(f"{self.out}: cannot resume: {self.state.name} (the options of the "
+                                       "unfinished audit) is missing; use --force to start over")
+                try:
+                    old = json.loads(self.state.read_text()).get("identity")
+                except (OSError, ValueError) as exc:
+                    raise AuditRefused(f"{self.out}: cannot resume: {self.state.name} cannot be read ({exc}); "
+                                       "use --force to start over") from exc
+                differ = _differences(old if isinstance(old, dict) else {}, identity)
+                if differ:
+                    raise AuditRefused(f"{self.out}: cannot resume: the unfinished audit was run with other "
+                                       f"options: {'; '.join(differ)}. Rerun it as it was, or use --force to "
+                                       "start over")
+                return True
+            if self.out.exists():
+                raise AuditRefused(f"{self.out}: the audit is already complete, nothing to resume; use --force "
+                                   "to run it again")
+            return False
+        if self.partial.exists():
+            raise AuditRefused(f"{self.out}: an unfinished audit left its rows in {self.partial.name}; use "
+                               "--resume to continue it or --force to start over")
+        for path in (self.out, self.sentences):
+            if path is not None and path.exists():
+                raise AuditRefused(f"{path}: exists; use --force to overwrite it (or --out another file)")
+        return False
+
+    def open(self, identity: dict[str, Any], resume: bool, recount: Callable[[dict[str, Any]], None],
+             log: Callable[[str], None], force: bool = False) -> None:
+        """Start a new audit, or with ``resume`` continue the unfinished one with the same ``identity``.
+
+        :meth:`check` decides (and refuses with :class:`AuditRefused`). The rows already done are passed to
+        ``recount`` (for the summary). Raises :class:`AuditError` when the files cannot be written.
+        """
+        resuming = self.check(identity, resume, force)
         try:
-            if resume and self.partial.exists() and self.state.exists():
-                state = json.loads(self.state.read_text())
-                if state.get("identity") != identity:
-                    raise AuditError(f"{self.out}: the interrupted audit was run with other inputs or options; "
-                                     "rerun without --resume to start over")
+            if resuming:
                 self.row_file = PartialFile(self.partial, resume=True)
                 for row in iter_rows(self.partial, self.row_file.rows):
                     recount(row)
@@ -284,7 +335,42 @@ def _arrow_types(pa: Any) -> dict[str, Any]:
     """Parquet column types other than string."""
     return {"seq": pa.int64(), "likelihood": pa.float64(), "n_sentences": pa.int64(), "n_flagged": pa.int64(),
             "chars": pa.int64(), "index": pa.int64(), "start": pa.int64(), "end": pa.int64(),
-            "probability": pa.float64(), "flagged": pa.bool_()}
+            "probability": pa.float64(), "flagged": pa.bool_(), "obfuscated": pa.bool_(),
+            "invisible_in_words": pa.int64(), "mixed_script_words": pa.int64(), "compatibility": pa.int64()}
+
+
+#: Command-line names of what an audit's report depends on (``AuditOptions.identity``), for a refused resume.
+_OPTION_NAMES = {"inputs": "the inputs", "format": "the report format", "sentences": "--sentences",
+                 "input.text_field": "--text-field", "input.id_field": "--id-field", "input.url_field": "--url-field",
+                 "input.html": "--html-input", "input.max_bytes": "the size limit per document",
+                 "detector.model": "--model", "detector.preset": "--preset", "detector.threshold": "--threshold",
+                 "detector.trust_model": "--trust-model"}
+
+
+def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs between two identities, for people: ``--preset: balanced then, strict now``."""
+    a, b = _flat(old), _flat(new)
+    return [f"{_OPTION_NAMES.get(k, k)}: {_shown(a.get(k))} then, {_shown(b.get(k))} now"
+            for k in sorted(set(a) | set(b), key=lambda k: list(_OPTION_NAMES).index(k) if k in _OPTION_NAMES
+                            else len(_OPTION_NAMES)) if a.get(k) != b.get(k)]
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "not given"
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
 
 
 def _write_error(path: Path, exc: OSError) -> AuditError:

@@ -26,12 +26,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spin_detect.audit.reportfile import AuditError, ReportFiles, check_target
+from spin_detect.audit.reportfile import AuditError, AuditRefused, ReportFiles, check_target, report_format
 from spin_detect.audit.summary import Summary
 from spin_detect.audit.worker import DetectorSpec, freeze_once, init_worker, load_spec, score_chunk, score_records
 from spin_detect.input.records import InputOptions, Record, iter_records
 
-__all__ = ["AuditOptions", "run_audit"]
+__all__ = ["AuditOptions", "check_audit", "run_audit"]
 
 Rows = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
@@ -42,27 +42,31 @@ class AuditOptions:
 
     inputs: list[str]
     out: str
-    fmt: str = "jsonl"
+    #: report format (``jsonl``, ``csv``, ``parquet``); None: from the suffix of ``out`` (:func:`report_format`)
+    fmt: str | None = None
     sentences: str | None = None
     input: InputOptions = field(default_factory=InputOptions)
     detector: DetectorSpec = field(default_factory=DetectorSpec)
     chunk_size: int = 64
 
+    @property
+    def format(self) -> str:
+        """The report format: ``fmt``, or the one the suffix of ``out`` names."""
+        return self.fmt or report_format(self.out)
+
     def identity(self) -> dict[str, Any]:
         """What the report depends on, as data: stored with a run and compared on ``--resume``."""
-        return {"inputs": [os.path.abspath(p) if p != "-" else p for p in self.inputs], "format": self.fmt,
+        return {"inputs": [os.path.abspath(p) if p != "-" else p for p in self.inputs], "format": self.format,
                 "sentences": self.sentences, "input": asdict(self.input), "detector": asdict(self.detector)}
 
 
-def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler: Any = None,
-              progress: Callable[[int, int], None] | None = None, input_progress: Callable[[int], None] | None = None,
-              log: Callable[[str], None] = lambda m: None) -> dict[str, Any]:
-    """Run (or resume) an audit; return the summary dict (``Summary.to_dict``). See the module docs.
+def check_audit(opts: AuditOptions, resume: bool = False, force: bool = False) -> bool:
+    """Check an audit before any work; return whether it resumes. Writes nothing, loads no model.
 
-    ``scheduler`` is a Dask scheduler address (or client) to score on;
-    ``progress(records_done, rows_this_chunk)`` is called after every chunk;
-    ``input_progress(bytes)`` as input files are consumed; ``log(message)``
-    with news for the user (nothing is printed).
+    Raises :class:`AuditError` when a report cannot be written where asked (a folder, a device, a missing
+    folder), and :class:`AuditRefused` when the audit should not run as asked: an unknown report suffix, the
+    same file for both reports, an input path that does not exist (paths met inside folders are rows, with
+    their errors), or existing files that ``resume``/``force`` do not cover (:meth:`ReportFiles.check`).
     """
     out = Path(opts.out)
     check_target(out, "report")
@@ -70,12 +74,47 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     if sent_path is not None:
         check_target(sent_path, "sentence report")
         if os.path.abspath(sent_path) == os.path.abspath(out):
-            raise AuditError(f"{out}: the report and the sentence report must be different files")
+            raise AuditRefused(f"{out}: the report and the sentence report must be different files")
+        report_format(str(sent_path))
+    if opts.fmt is None:
+        report_format(opts.out)  # an unknown suffix is refused
+    for p in opts.inputs:
+        if p != "-":
+            _check_input(p)
+    return ReportFiles(out, sent_path).check(opts.identity(), resume, force)
+
+
+def _check_input(path: str) -> None:
+    """Refuse an input path that does not exist; any other problem (permissions) becomes an error row."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        broken = " (a broken symbolic link)" if os.path.islink(path) else ""
+        raise AuditRefused(f"{path}: no such file or folder{broken}") from None
+    except OSError:
+        pass
+
+
+def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler: Any = None,
+              progress: Callable[[int, int], None] | None = None, input_progress: Callable[[int], None] | None = None,
+              log: Callable[[str], None] = lambda m: None, force: bool = False) -> dict[str, Any]:
+    """Run (or resume) an audit; return the summary dict (``Summary.to_dict``). See the module docs.
+
+    :func:`check_audit` runs first: nothing is written when it refuses. Without ``resume`` or ``force`` an
+    existing report or unfinished audit is never overwritten; ``force`` starts over.
+    ``scheduler`` is a Dask scheduler address (or client) to score on;
+    ``progress(records_done, rows_this_chunk)`` is called after every chunk;
+    ``input_progress(bytes)`` as input files are consumed; ``log(message)``
+    with news for the user (nothing is printed).
+    """
+    check_audit(opts, resume, force)
+    out = Path(opts.out)
+    sent_path = Path(opts.sentences) if opts.sentences else None
     identity = opts.identity()
     det = load_spec(opts.detector)  # fail early (bad model) before any work
     summary = Summary(threshold=det.document_threshold)
     files = ReportFiles(out, sent_path)
-    files.open(identity, resume, summary.add, log)
+    files.open(identity, resume, summary.add, log, force=force)
 
     started = time.time()
     done = files.done
@@ -96,7 +135,7 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
         files.close(quiet=True)
         raise
     files.close()
-    files.finish(opts.fmt)
+    files.finish(opts.format)
     return summary.to_dict(inputs=list(opts.inputs), report=str(out), model=det.model_id,
                            started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
                            elapsed_s=round(time.time() - started, 2))
@@ -119,8 +158,8 @@ def _chunks(records: Iterator[Record], size: int, max_bytes: int = 32 << 20) -> 
 def _nothing_left(todo: Iterator[Record], out: Path) -> Iterator[Record]:
     """After the sentence report was finished, every record must be done: one left is an error."""
     for rec in todo:
-        raise AuditError(f"{out}: the sentence report was finished but record {rec.seq} was not; rerun without "
-                         "--resume")
+        raise AuditError(f"{out}: the sentence report was finished but record {rec.seq} was not; rerun with "
+                         "--force to start over")
         yield rec  # pragma: no cover
 
 

@@ -28,12 +28,15 @@ if TYPE_CHECKING:
 __all__ = ["BATCH_CHARS", "FRAME_DTYPES", "MAX_DOCUMENT_CHARS", "ROW_FIELDS", "ROW_SCHEMA", "SENTENCE_FIELDS",
            "DetectorSpec", "init_worker", "load_spec", "score_chunk", "score_records"]
 
-ROW_SCHEMA = "spin-detect/audit-row/1"
-#: pandas dtypes of the report's columns (``score_frame``; counts are float because they are missing for errors).
-FRAME_DTYPES = {"seq": "int64", "id": "object", "source": "object", "url": "object", "date": "object",
-                "status": "object", "error": "object", "likelihood": "float64", "verdict": "object",
-                "n_sentences": "float64", "n_flagged": "float64", "top_evidence": "object", "title": "object",
-                "chars": "float64", "notes": "object"}
+ROW_SCHEMA = "spin-detect/audit-row/2"
+#: pandas dtypes of the report's columns (``score_frame``, ``frame_meta``): real types, so that a Dask frame
+#: writes Parquet with one schema whatever its partitions hold. Text is the nullable ``string``, counts the
+#: nullable ``Int64`` (missing for errors and for verdicts that judge nothing), the likelihood ``float64`` (NaN).
+FRAME_DTYPES = {"seq": "int64", "id": "string", "source": "string", "url": "string", "date": "string",
+                "status": "string", "error": "string", "likelihood": "float64", "verdict": "string",
+                "n_sentences": "Int64", "n_flagged": "Int64", "top_evidence": "string", "title": "string",
+                "chars": "Int64", "notes": "string", "obfuscated": "boolean", "invisible_in_words": "Int64",
+                "mixed_script_words": "Int64", "compatibility": "Int64"}
 #: Columns of the report, one row per input record.
 ROW_FIELDS = tuple(FRAME_DTYPES)
 #: Columns of the optional per-sentence report.
@@ -102,7 +105,8 @@ def score_records(records: list[Record], detector: Detector, sentences: bool = F
             "seq": rec.seq, "id": _clean(rec.id), "source": _clean(rec.source), "url": _clean(rec.url),
             "date": _clean(rec.date), "status": rec.status, "error": _clean(rec.error), "likelihood": None,
             "verdict": None, "n_sentences": None, "n_flagged": None, "top_evidence": None, "title": None,
-            "chars": None, "notes": None}
+            "chars": None, "notes": None, "obfuscated": None, "invisible_in_words": None, "mixed_script_words": None,
+            "compatibility": None}
         rows.append(row)
         if rec.status != "ok":
             continue
@@ -121,13 +125,29 @@ def score_records(records: list[Record], detector: Detector, sentences: bool = F
         notes = [n for n in [row["notes"], *report.notes] if n]
         row.update(likelihood=report.likelihood, verdict=report.verdict, n_sentences=report.n_sentences,
                    n_flagged=report.n_flagged, top_evidence=_evidence_text(ev[:_TOP_EVIDENCE]) or None,
-                   notes="; ".join(notes) or None)
+                   notes="; ".join(notes) or None, obfuscated=report.obfuscated,
+                   **{k: report.obfuscation.get(k, 0) for k in ("invisible_in_words", "mixed_script_words",
+                                                                 "compatibility")})
         if sentences:
             for s in report.sentences:
                 sentence_rows.append({"seq": row["seq"], "id": row["id"], "index": s.index, "start": s.start,
                                       "end": s.end, "probability": s.probability, "flagged": s.flagged,
                                       "evidence": _evidence_text(s.evidence) or None, "text": s.text})
+        if not report.judged:
+            _hide_judgement(row, sentence_rows)
     return rows, sentence_rows
+
+
+# --------------------------------------------------------------------------- verdicts that judge nothing
+
+def _hide_judgement(row: dict[str, Any], sentence_rows: list[dict[str, Any]]) -> None:
+    """Blank what would be a guess in the row of an unjudged document (and in its sentence rows at the end of
+    ``sentence_rows``): likelihood, flags and evidence become null; the verdict, counts and notes stay."""
+    row.update(likelihood=None, n_flagged=None, top_evidence=None)
+    for srow in reversed(sentence_rows):
+        if srow["seq"] != row["seq"]:
+            break
+        srow.update(probability=None, flagged=None, evidence=None)
 
 
 def _clean(value: Any) -> Any:

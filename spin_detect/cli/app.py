@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 import typer
 
 from spin_detect import __version__
+from spin_detect.cli.helpformat import EXIT_USAGE, PlainGroup
 
 if TYPE_CHECKING:
     from spin_detect.detector import Detector
     from spin_detect.input.prepare import PreparedDocument
 
 __all__ = ["HtmlChoice", "HtmlOpt", "ModelOpt", "Preset", "PresetOpt", "ThresholdOpt", "TrustOpt", "app", "fail",
-           "load_detector_or_fail", "main", "read_article", "read_input"]
+           "load_detector_or_fail", "main", "parse_threshold", "read_article", "read_input"]
 
 app = typer.Typer(
     name="spin-detect",
@@ -31,6 +32,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=PlainGroup,
+    rich_markup_mode=None,  # plain help (helpformat.py): no markup to eat "spin-detect[dask]"
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80},
 )
 
 #: Document threshold presets (:data:`spin_detect.config.PRESETS`).
@@ -38,19 +42,39 @@ Preset = Literal["strict", "balanced", "sensitive"]
 #: Whether an input is HTML: by suffix or content, always, never.
 HtmlChoice = Literal["auto", "yes", "no"]
 
-ModelOpt = Annotated[str | None, typer.Option("--model", help="Model folder (default: the packaged model).")]
+ModelOpt = Annotated[str | None, typer.Option("--model", metavar="DIR",
+                                              help="Model folder (default: the packaged model).")]
 PresetOpt = Annotated[Preset, typer.Option(help="Document threshold preset: strict flags fewest original "
                                                 "documents, sensitive catches more light spinning.")]
+
+
+def parse_threshold(value: str | float) -> float:
+    """A probability given as ``0.8`` or ``80%`` (``--threshold``); a bad value is a usage error (exit 2)."""
+    text = str(value).strip()
+    try:
+        p = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a probability; give it as 0.8 or 80%") from None
+    if not 0.0 <= p <= 1.0:
+        raise typer.BadParameter(f"{value!r} is not between 0 and 1 (0% and 100%)")
+    return p
+
+
 ThresholdOpt = Annotated[float | None, typer.Option(
-    min=0.0, max=1.0, help="Document threshold (overrides --preset): spun when the likelihood is at least this.")]
+    parser=parse_threshold, metavar="P",
+    help="Document threshold, as 0.8 or 80% (overrides --preset): spun when the likelihood is at least this.")]
 TrustOpt = Annotated[bool, typer.Option("--trust-model", help="Load a model whose manifest is missing or does "
                                         "not match. Loading a model runs code: only for models you made.")]
 HtmlOpt = Annotated[HtmlChoice, typer.Option(
     "--html-input", help="Treat the input as HTML and extract the main text: auto (by suffix or content), yes, no.")]
 
 
-def fail(message: str, code: int = 2) -> NoReturn:
-    """One line on stderr (whatever the message holds), then exit with ``code``: how a command reports an error."""
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """One line on stderr (whatever the message holds), then exit with ``code``: how a command reports an error.
+
+    ``code`` is one of :data:`~spin_detect.cli.helpformat.EXIT_CODES`: 2 (usage or bad input) unless the
+    failure is outside the command line (1: an output cannot be written, a package is missing).
+    """
     from spin_detect.input.decode import scrub
 
     typer.echo(f"spin-detect: error: {' '.join(scrub(message).split())}", err=True)

@@ -19,8 +19,8 @@ import typer
 if TYPE_CHECKING:
     from spin_detect.detector import DocumentReport, Evidence, SentenceReport
 
-__all__ = ["STRONG_WORD", "ProgressBar", "note", "print_evaluation", "print_report", "progress_bar",
-           "progress_wanted"]
+__all__ = ["STRONG_WORD", "UNJUDGED", "ProgressBar", "note", "plural", "print_evaluation", "print_report",
+           "progress_bar", "progress_wanted", "report_dict"]
 
 #: Words at least this likely substituted are listed even when their sentence is not flagged.
 STRONG_WORD = 0.5
@@ -31,12 +31,34 @@ def note(message: str) -> None:
     typer.echo(f"spin-detect: {message}", err=True)
 
 
+#: The reason shown for a verdict that judges nothing (``DocumentReport.judged`` false) when the report has
+#: no note that says it; no likelihood or flagged sentences are shown for them.
+UNJUDGED = {"out_of_scope": "spin-detect judges English text only",
+            "too_short": "too few words for a verdict",
+            "empty": "no text to judge"}
+
+
+def plural(n: int, word: str) -> str:
+    """``1 sentence``, ``2 sentences``: a count with its noun (``word`` in the singular, plural with -s)."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
 def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None:
-    """Print a scored document for people: verdict and likelihood, notes, flagged (or ``all_sentences``) sentences."""
+    """Print a scored document for people: verdict and likelihood, notes, flagged (or ``all_sentences``) sentences.
+
+    A document with a verdict in :data:`UNJUDGED` (``out_of_scope``, ``too_short``, ``empty``) shows its
+    verdict and why (the notes) only: a likelihood or flagged sentences would be a guess.
+    """
     color = {"spun": typer.colors.RED, "original": typer.colors.GREEN}.get(report.verdict, typer.colors.YELLOW)
     verdict = typer.style(report.verdict.upper().replace("_", " "), fg=color, bold=True)
+    if not report.judged:
+        typer.echo(f"{name}: {verdict}  not judged (no spin likelihood)")
+        for n in report.notes or [UNJUDGED[report.verdict]]:
+            typer.echo(f"  note: {n}")
+        return
     typer.echo(f"{name}: {verdict}  spin likelihood {report.likelihood:.0%} "
-               f"(threshold {report.threshold:.0%}); {report.n_flagged} of {report.n_sentences} sentences flagged")
+               f"(threshold {report.threshold:.0%}); {report.n_flagged} of "
+               f"{plural(report.n_sentences, 'sentence')} flagged")
     for n in report.notes:
         typer.echo(f"  note: {n}")
     for s in report.sentences:
@@ -47,11 +69,26 @@ def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None
         if s.evidence:
             typer.echo(f"      suspicious: {', '.join(e.label() for e in s.evidence)}")
     if not all_sentences and report.n_flagged < report.n_sentences:
-        typer.echo(f"\n({report.n_sentences - report.n_flagged} sentences not flagged; --all shows them)")
+        rest = report.n_sentences - report.n_flagged
+        typer.echo(f"\n({plural(rest, 'sentence')} not flagged; --all shows {'it' if rest == 1 else 'them'})")
         strong = _strong_unflagged(report)
         if strong:
             typer.echo("strongest words in sentences not flagged: "
                        + ", ".join(f"[{i}] {e.label()}" for i, e in strong))
+
+
+def report_dict(report: DocumentReport) -> dict[str, Any]:
+    """The report as ``score --json`` prints it (``DocumentReport.to_dict``, schema ``spin-detect/report/1``).
+
+    For a verdict in :data:`UNJUDGED` nothing is judged: ``likelihood`` and ``n_flagged`` are null, and each
+    sentence keeps its text and offsets with ``probability`` and ``flagged`` null and no ``evidence``.
+    """
+    data = report.to_dict()
+    if not report.judged:
+        data.update(likelihood=None, n_flagged=None)
+        for s in data["sentences"]:
+            s.update(probability=None, flagged=None, evidence=[])
+    return data
 
 
 def _strong_unflagged(report: DocumentReport, k: int = 3) -> list[tuple[int, Evidence]]:

@@ -10,19 +10,22 @@ import typer
 
 from spin_detect import __version__
 from spin_detect.cli.app import fail
-from spin_detect.cli.console import note, progress_bar, progress_wanted
+from spin_detect.cli.console import note, plural, progress_bar, progress_wanted
+from spin_detect.cli.helpformat import EXIT_FAILURE
 
 __all__ = ["build_reference_cmd", "info", "synonyms"]
 
 
 def build_reference_cmd(
-    corpus: Annotated[list[Path], typer.Argument(help="Folders or files of plain text (.txt, .txt.gz).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the reference table.")],
+    corpus: Annotated[list[Path], typer.Argument(metavar="CORPUS",
+                                                 help="Folders or files of plain text (.txt, .txt.gz).")],
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="Where to write the reference table.")],
     exclude: Annotated[Path | None, typer.Option(
-        help="File listing document ids to leave out, one per line (ids are paths relative to the folder)."
-    )] = None,
-    min_count: Annotated[int, typer.Option(help="Words seen fewer times become <unk>.")] = 3,
-    min_pair_count: Annotated[int, typer.Option(help="Word pairs seen fewer times are not stored.")] = 2,
+        metavar="FILE",
+        help="File listing document ids to leave out, one per line (ids are paths relative to the folder).")] = None,
+    min_count: Annotated[int, typer.Option(metavar="N", help="Words seen fewer times become <unk>.")] = 3,
+    min_pair_count: Annotated[int, typer.Option(metavar="N", help="Word pairs seen fewer times are not stored.")
+                              ] = 2,
 ) -> None:
     """Build reference statistics (word and word-pair counts) from your own trusted text."""
     from spin_detect.input.corpus import TextCorpus
@@ -43,28 +46,41 @@ def build_reference_cmd(
     except ValueError as exc:
         fail(str(exc))
     typer.echo(
-        f"{out}: {docs.read:,} documents read, {docs.excluded:,} excluded, {docs.failed:,} "
-        f"unreadable; {ref.total:,} tokens, {len(ref):,} words, {len(ref.bigram_keys):,} word pairs",
+        f"{out}: {plural(docs.read, 'document')} read, {docs.excluded:,} excluded, {docs.failed:,} "
+        f"unreadable; {plural(ref.total, 'token')}, {plural(len(ref), 'word')}, "
+        f"{plural(len(ref.bigram_keys), 'word pair')}",
         err=True,
     )
 
 
 def synonyms(
-    phrase: Annotated[list[str], typer.Argument(help="A word or phrase, e.g. 'said' or 'end up'.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    phrases: Annotated[list[str], typer.Argument(
+        metavar="WORD", help="Words or phrases to look up, each its own argument: said 'end up'.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON: an object with the "
+                                          "synonyms of each argument.")] = False,
 ) -> None:
-    """Look a word or phrase up in the packaged thesaurus."""
+    """Look words or phrases up in the packaged thesaurus, each argument on its own.
+
+    Exit code 1 when an argument is not in the thesaurus (the others are still shown).
+    """
     from spin_detect.tables.packaged import default_thesaurus
 
-    text = " ".join(phrase).lower()
-    found = default_thesaurus().synonyms(text)
+    thesaurus = default_thesaurus()
+    found = {p: thesaurus.synonyms(p.lower()) for p in dict.fromkeys(" ".join(p.split()) for p in phrases)}
+    missing = [p for p, syns in found.items() if not syns]
     if as_json:
-        typer.echo(json.dumps([s._asdict() for s in found], indent=2))
-        return
-    if not found:
-        fail(f"{text!r} is not in the thesaurus", code=1)
-    for s in found:
-        typer.echo(f"{s.text}\t{s.pos}\t{s.tag}\tsense {s.rank}{'  (similar)' if s.similar else ''}")
+        typer.echo(json.dumps({p: [s._asdict() for s in syns] for p, syns in found.items()}, indent=2))
+    else:
+        for p, syns in found.items():
+            if syns and len(found) > 1:
+                typer.echo(f"{p}:")
+            for s in syns:
+                typer.echo(f"{'  ' if len(found) > 1 else ''}{s.text}\t{s.pos}\t{s.tag}\tsense {s.rank}"
+                           f"{'  (similar)' if s.similar else ''}")
+    for p in missing:
+        note(f"{p!r} is not in the thesaurus")
+    if missing:
+        raise typer.Exit(EXIT_FAILURE)
 
 
 def info(as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False) -> None:

@@ -18,17 +18,18 @@ from spin_detect.cli.app import (
     load_detector_or_fail,
     read_article,
 )
-from spin_detect.cli.console import note, print_report
+from spin_detect.cli.console import note, print_report, report_dict
+from spin_detect.cli.helpformat import EXIT_FAILURE, EXIT_INTERRUPTED
 
 __all__ = ["score"]
 
 
 def score(
-    file: Annotated[str, typer.Argument(help="Article to score: a text or HTML file, or - for stdin.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (schema spin-detect/report/1).")
-                       ] = False,
+    file: Annotated[str, typer.Argument(metavar="FILE", help="Article to score: a text or HTML file, or - for stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (schema "
+                                                          "'spin-detect/report/1').")] = False,
     html_out: Annotated[Path | None, typer.Option(
-        "--html", help="Also write a self-contained HTML page of the report to this file.")] = None,
+        "--html", metavar="FILE", help="Also write a self-contained HTML page of the report to this file.")] = None,
     all_sentences: Annotated[bool, typer.Option("--all", help="Show every sentence, not only flagged ones.")
                              ] = False,
     html_input: HtmlOpt = "auto",
@@ -42,8 +43,10 @@ def score(
     Prints the document's spin likelihood and verdict, then the flagged
     sentences with their probability and the words that look substituted, with
     the likely original ("Safety -> security?"). HTML input is reduced to its
-    main text first (scripts, navigation and boilerplate dropped). Exit code 0
-    whatever the verdict; 2 when the input cannot be read.
+    main text first (scripts, navigation and boilerplate dropped). Text that
+    cannot be judged (not English, too short) shows its verdict and why, and
+    no likelihood. Exit code 0 whatever the verdict; 2 when the input cannot
+    be read.
     """
     try:
         doc, name = read_article(file, html_input)
@@ -54,7 +57,7 @@ def score(
         report = det.score_document(text)
     except KeyboardInterrupt:
         note("interrupted")
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     report.notes[:0] = doc.notes
     if html_out is not None:
         from spin_detect.atomic import atomic_write
@@ -63,9 +66,9 @@ def score(
         try:
             atomic_write(html_out, document_page(report, text, name))
         except OSError as exc:
-            fail(f"{html_out}: cannot write ({exc.strerror or exc})", code=1)
+            fail(f"{html_out}: cannot write ({exc.strerror or exc})", code=EXIT_FAILURE)
     if as_json:
-        typer.echo(json.dumps({"input": name, **report.to_dict()}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({"input": name, **report_dict(report)}, ensure_ascii=False, indent=2))
         return
     print_report(name, report, all_sentences)
     if html_out is not None:

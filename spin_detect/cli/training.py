@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 import typer
 
@@ -35,9 +35,9 @@ def _load_labelled_or_fail(data: list[Path]) -> pd.DataFrame:
 def train(
     data: Annotated[list[Path], typer.Argument(help="Labelled sentences: CSV/JSONL with text and label "
                                                     "(see README, 'Training on your own data').")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
-    seed: Annotated[int, typer.Option(help="Random seed (same data and seed, same model).")] = 0,
-    base: Annotated[str, typer.Option(help="Model whose token level is reused when the data has no "
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Model folder to write.")],
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed (same data and seed, same model).")] = 0,
+    base: Annotated[str, typer.Option(metavar="MODEL", help="Model whose token level is reused when the data has no "
                                            "'changes' column ('default' or a folder).")] = "default",
 ) -> None:
     """Train a model on labelled sentences (yours, or the generated datasets).
@@ -63,7 +63,7 @@ def train(
 def evaluate(
     model: Annotated[str, typer.Argument(help="Model folder, or 'default'.")],
     data: Annotated[list[Path], typer.Argument(help="Labelled sentences (CSV/JSONL).")],
-    split: Annotated[str | None, typer.Option(help="Only rows of this split (when the data has a split "
+    split: Annotated[str | None, typer.Option(metavar="NAME", help="Only rows of this split (when the data has a split "
                                                    "column), e.g. test.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print all metrics as JSON.")] = False,
     preset: PresetOpt = "balanced",
@@ -95,12 +95,14 @@ def evaluate(
 
 def spin(
     file: Annotated[str, typer.Argument(help="Text to spin: a text file, or - for stdin.")],
-    style: Annotated[SpinStyle, typer.Option(help="Spinner style.")] = "commercial",
-    rate: Annotated[float | None, typer.Option(min=0.0, max=1.0,
+    style: Annotated[SpinStyle, typer.Option(
+        metavar="STYLE", help=f"Spinner style: {', '.join(get_args(SpinStyle))}.")] = "commercial",
+    rate: Annotated[float | None, typer.Option(min=0.0, max=1.0, metavar="R",
                                                help="Share of words to replace (style default: 0.3).")] = None,
     sentence_share: Annotated[float | None, typer.Option(
-        min=0.0, max=1.0, help="Spin only this share of paragraphs/sentences (partial spinning).")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same output.")] = 0,
+        min=0.0, max=1.0, metavar="F", help="Spin only this share of paragraphs/sentences (partial spinning).")
+    ] = None,
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed; the same seed gives the same output.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the spun text with every change as JSON.")
                        ] = False,
 ) -> None:
@@ -125,7 +127,7 @@ def spin(
 
 def convert_model(
     old: Annotated[Path, typer.Argument(help="Model folder of spin-detect 0.2 (model.joblib and manifest.json).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="New model folder to write (empty or new).")],
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="New model folder to write (empty or new).")],
     trust_model: Annotated[bool, typer.Option(
         "--trust-model", help="Required: you made this model yourself (converting unpickles it, which runs code).",
     )] = False,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from spin_detect import __version__
 from spin_detect.render.page import as_int, esc, num, page, pct
+from spin_detect.report import JUDGED_VERDICTS
 
 if TYPE_CHECKING:
     from spin_detect.detector import DocumentReport, Evidence, SentenceReport
@@ -152,15 +153,20 @@ def document_page(report: DocumentReport, text: str, name: str) -> str:
     model = report.model if isinstance(report.model, dict) else {}
     model_txt = " · ".join(esc(model[k]) for k in ("name", "sha256", "spin_detect_version") if model.get(k))
     notes = "".join(f"<li>{esc(n)}</li>" for n in report.notes or [])
-    judged = verdict in ("spun", "original")
+    judged = verdict in JUDGED_VERDICTS
+    if judged:
+        headline = f"""<div class="headline">{_badge(verdict)}<span class="big">{pct(likelihood)}</span>
+<span class="muted">spin likelihood</span></div>
+<div class="meter" title="spin likelihood {pct(likelihood)}, threshold {pct(threshold)}">\
+<div class="fill{"" if likelihood >= threshold else " low"}" style="width: {100 * likelihood:.1f}%"></div>\
+<div class="tick" style="left: {100 * threshold:.1f}%"></div></div>"""
+    else:  # no judgement: the verdict and its reason (the notes), no likelihood
+        headline = (f'<div class="headline">{_badge(verdict)}'
+                    '<span class="muted">not judged: see the notes</span></div>')
     summary = f"""<header class="summary">
 <div class="kicker">spin-detect · document report</div>
 <h1>{esc(name)}</h1>
-<div class="headline">{_badge(verdict)}<span class="big">{pct(likelihood)}</span>
-<span class="muted">spin likelihood{"" if judged else " (no verdict: see notes)"}</span></div>
-<div class="meter" title="spin likelihood {pct(likelihood)}, threshold {pct(threshold)}">\
-<div class="fill{"" if likelihood >= threshold else " low"}" style="width: {100 * likelihood:.1f}%"></div>\
-<div class="tick" style="left: {100 * threshold:.1f}%"></div></div>
+{headline}
 <dl class="facts">
 <dt>Threshold</dt><dd>{pct(threshold)} (a document at or above it is called spun)</dd>
 <dt>Flagged</dt><dd>{as_int(report.n_flagged)} of {as_int(report.n_sentences)} sentences</dd>

@@ -1,0 +1,181 @@
+"""One table of exit codes (issue 17): the README's table is the code's, ``--help`` shows it, and every kind of
+failure of every command ends with the code of its row and one line on stderr."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from corpus_fixtures import ORIGINAL
+from typer.testing import CliRunner
+
+from spin_detect.cli.app import app
+from spin_detect.cli.helpformat import EXIT_CODES, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _run(*args: str, stdin: str | None = None):
+    return CliRunner().invoke(app, list(args), input=stdin)
+
+
+def _one_error_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert lines and "Traceback" not in stderr, stderr
+    assert lines[-1].startswith("spin-detect: error: "), stderr
+    return lines[-1]
+
+
+def test_the_readme_table_is_the_table_of_the_code():
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Exit codes\n", 1)[1].split("\n## ", 1)[0]
+    codes = [int(m) for m in re.findall(r"^\| (\d+) \|", section, re.M)]
+    assert codes == list(EXIT_CODES)
+    assert (EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED) == (0, 1, 2, 130)
+
+
+def test_help_shows_the_table():
+    out = _run("--help").stdout
+    listed = out.split("Exit codes:", 1)[1]
+    assert [int(c) for c in re.findall(r"^  (\d+) ", listed, re.M)] == list(EXIT_CODES)
+
+
+@pytest.fixture
+def inp(tmp_path: Path) -> Path:
+    p = tmp_path / "in.jsonl"
+    p.write_text(json.dumps({"id": "a", "text": ORIGINAL}) + "\n")
+    return p
+
+
+def _audit(inp: Path, out: Path, *extra: str):
+    return _run("audit", str(inp), "--out", str(out), "-j", "1", "--no-progress", *extra)
+
+
+# ---------------------------------------------------------------------------------------------------- 0
+
+
+def test_done_is_0(inp, tmp_path):
+    assert _run("score", "-", stdin=ORIGINAL).exit_code == EXIT_OK
+    assert _audit(inp, tmp_path / "r.jsonl").exit_code == EXIT_OK
+    assert _run("synonyms", "said").exit_code == EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------------- 2
+
+
+@pytest.mark.parametrize("args", [["score", "--no-such-option", "x"], ["score", "-", "--threshold", "2"],
+                                  ["score", "-", "--preset", "paranoid"], ["audit", "x.jsonl"],
+                                  ["nosuchcommand"]])
+def test_usage_errors_are_2(args):
+    r = _run(*args, stdin=ORIGINAL)
+    assert r.exit_code == EXIT_USAGE, r.output
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_input_is_2(tmp_path):
+    r = _run("score", str(tmp_path / "missing.txt"))
+    assert r.exit_code == EXIT_USAGE and "missing.txt" in _one_error_line(r.stderr)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nfine,maybe\n")
+    r = _run("evaluate", "default", str(bad))
+    assert r.exit_code == EXIT_USAGE and "unknown label" in _one_error_line(r.stderr)
+    r = _run("score", "-", "--model", str(tmp_path / "no-model"), stdin=ORIGINAL)
+    assert r.exit_code == EXIT_USAGE, r.output
+
+
+def test_audit_of_a_path_that_does_not_exist_is_2_before_any_work(inp, tmp_path):
+    before = sorted(p.name for p in tmp_path.iterdir())
+    r = _audit(tmp_path / "nosuch.jsonl", tmp_path / "r.jsonl")
+    assert r.exit_code == EXIT_USAGE
+    assert _one_error_line(r.stderr) == f"spin-detect: error: {tmp_path / 'nosuch.jsonl'}: no such file or folder"
+    r = _run("audit", str(inp), str(tmp_path / "nosuch.jsonl"), "--out", str(tmp_path / "r.jsonl"))
+    assert r.exit_code == EXIT_USAGE
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no report, no .partial, no .state.json
+
+
+def test_audit_to_an_unknown_format_is_2(inp, tmp_path):
+    r = _audit(inp, tmp_path / "report.xlsx")
+    assert r.exit_code == EXIT_USAGE
+    err = _one_error_line(r.stderr)
+    assert "report.xlsx: unknown report format '.xlsx'" in err and ".jsonl, .ndjson, .csv, .parquet, .pq" in err
+    r = _audit(inp, tmp_path / "r.jsonl", "--sentences", str(tmp_path / "s.xlsx"))
+    assert r.exit_code == EXIT_USAGE and "s.xlsx" in _one_error_line(r.stderr)
+    r = _audit(inp, tmp_path / "r.jsonl", "--sentences", str(tmp_path / "r.jsonl"))
+    assert r.exit_code == EXIT_USAGE and "different files" in _one_error_line(r.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_audit_refuses_to_overwrite_and_says_what_to_use(inp, tmp_path, monkeypatch):
+    out = tmp_path / "r.jsonl"
+    assert _audit(inp, out).exit_code == EXIT_OK
+    done = out.read_bytes()
+    r = _audit(inp, out)
+    assert r.exit_code == EXIT_USAGE and "use --force" in _one_error_line(r.stderr)
+    r = _audit(inp, out, "--resume")
+    assert r.exit_code == EXIT_USAGE and "already complete" in _one_error_line(r.stderr)
+    assert _audit(inp, out, "--force").exit_code == EXIT_OK and out.read_bytes() == done
+
+    import spin_detect.audit.reportfile as reportfile
+
+    def full(self, rows):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(reportfile.PartialFile, "write", full)
+    out2 = tmp_path / "r2.jsonl"
+    assert _audit(inp, out2).exit_code == EXIT_FAILURE  # an unfinished audit, its state kept
+    monkeypatch.undo()
+    r = _audit(inp, out2)
+    assert r.exit_code == EXIT_USAGE
+    assert "use --resume to continue it or --force to start over" in _one_error_line(r.stderr)
+    r = _audit(inp, out2, "--resume", "--preset", "strict")
+    assert r.exit_code == EXIT_USAGE and "--preset: balanced then, strict now" in _one_error_line(r.stderr)
+    r = _audit(inp, out2, "--resume", "--force")
+    assert r.exit_code == EXIT_USAGE and "contradict" in _one_error_line(r.stderr)
+    assert _audit(inp, out2, "--resume").exit_code == EXIT_OK and out2.read_bytes() == done
+
+
+# ---------------------------------------------------------------------------------------------------- 1
+
+
+def test_an_output_that_cannot_be_written_is_1(inp, tmp_path):
+    r = _audit(inp, tmp_path / "nope" / "r.jsonl")
+    assert r.exit_code == EXIT_FAILURE and "does not exist" in _one_error_line(r.stderr)
+    r = _run("score", "-", "--html", "/dev/full", stdin=ORIGINAL)
+    assert r.exit_code == EXIT_FAILURE and "/dev/full" in _one_error_line(r.stderr)
+
+
+@pytest.mark.parametrize("module, args, message", [
+    ("pyarrow", ["--out", "{tmp}/r.parquet"], "Parquet output needs pyarrow: pip install 'spin-detect[parquet]'"),
+    ("pyarrow", ["--out", "{tmp}/r.jsonl", "--sentences", "{tmp}/s.parquet"], "needs pyarrow"),
+    ("distributed", ["--out", "{tmp}/r.jsonl", "--dask-scheduler", "tcp://127.0.0.1:1"],
+     "--dask-scheduler needs dask.distributed: pip install 'spin-detect[dask]'"),
+])
+def test_a_missing_optional_package_is_1_before_any_work(inp, tmp_path, monkeypatch, module, args, message):
+    monkeypatch.setitem(sys.modules, module, None)  # import fails
+    r = _run("audit", str(inp), "-j", "1", *(a.format(tmp=tmp_path) for a in args))
+    assert r.exit_code == EXIT_FAILURE
+    assert message in _one_error_line(r.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_a_word_not_in_the_thesaurus_is_1():
+    r = _run("synonyms", "qwzx")
+    assert r.exit_code == EXIT_FAILURE and "'qwzx' is not in the thesaurus" in r.stderr
+
+
+# ---------------------------------------------------------------------------------------------------- 130
+
+
+def test_ctrl_c_in_any_command_is_130(monkeypatch):
+    import spin_detect.tables.packaged as packaged
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(packaged, "default_thesaurus", interrupted)
+    r = _run("synonyms", "said")
+    assert r.exit_code == EXIT_INTERRUPTED
+    assert r.stderr.strip() == "spin-detect: interrupted"
