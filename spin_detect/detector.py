@@ -28,7 +28,7 @@ import numpy as np
 from spin_detect import __version__
 from spin_detect.config import DecisionConfig
 from spin_detect.features import FeatureExtractor
-from spin_detect.learning.model import FeatureSet, SpinModel, extract
+from spin_detect.learning.model import FeatureSet, SpinModel, empty_features, extract
 from spin_detect.learning.persist import ModelError, default_model_dir, read_model
 from spin_detect.report import DocumentReport, Evidence, SentenceReport
 from spin_detect.text.normalize import Normalized, normalize
@@ -107,7 +107,8 @@ class Detector:
             tok_prob = self.model.token_proba(fs) if fs is not None else np.zeros(0)
             sent_prob = self.model.sentence_proba(fs, tok_prob) if fs is not None else np.zeros(0)
         doc_index = np.repeat(np.arange(len(batch)), [len(s) for _, s in batch])
-        doc_prob = self.model.document_proba(sent_prob, doc_index, len(batch))
+        doc_prob = self.model.document_proba(fs if fs is not None else empty_features(), tok_prob, sent_prob,
+                                             doc_index, len(batch))
         cut = self.document_threshold
         reports = []
         tok_start = np.r_[0, np.cumsum([len(s.tokens) for s in flat])].tolist()

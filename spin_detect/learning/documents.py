@@ -1,6 +1,11 @@
-"""Document features: what the document rule sees of a document's sentence probabilities.
+"""Document features: what the document rule sees of a document.
 
-Plain numpy, no scikit-learn: scoring a document needs these, training the rule
+:func:`document_features` summarises the spun probabilities of its sentences;
+:func:`document_inputs` adds the weak evidence of all its tokens and what its
+register looks like (the mean token and sentence features: how rare its words
+are, how well they fit), so that the rule can add up evidence that no single
+sentence carries and judge it against what text of that kind shows. Plain
+numpy, no scikit-learn: scoring needs these, training the rule
 (:class:`~spin_detect.learning.estimators.DocumentScorer`) fits on them.
 """
 
@@ -8,9 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from spin_detect.features import group_top_k_sum
+from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, group_top_k_sum
 
-__all__ = ["DOCUMENT_FEATURES", "PRIOR_P", "PRIOR_SENTENCES", "document_features"]
+__all__ = ["DOCUMENT_FEATURES", "DOCUMENT_INPUTS", "PRIOR_P", "PRIOR_SENTENCES", "REGISTER_TOKEN_FEATURES",
+           "document_features", "document_inputs"]
 
 
 #: Columns of :func:`document_features`.
@@ -72,4 +78,57 @@ def document_features(probs: np.ndarray, doc_index: np.ndarray, n_docs: int) -> 
     # Probability that at least one sentence is spun if sentences were independent (noisy-or).
     log_none = np.bincount(doc_index, weights=np.log1p(-np.minimum(probs, 1 - 1e-12)), minlength=n_docs)
     out[:, 8] = 0.0 - np.expm1(log_none)  # 0.0 - x: a document of nothing is 0.0, not -0.0
+    return out
+
+
+#: Token evidence of a document, length-free: mean probability and log-odds of its words, the shares of
+#: words over 0.2, 0.35, 0.5 and 0.7, and the mean of its 10 most suspicious words.
+TOKEN_EVIDENCE = ("tok_p_mean", "tok_logit_mean", "tok_share_20", "tok_share_35", "tok_share_50", "tok_share_70",
+                  "tok_top10_mean")
+#: Token features whose document means describe its register.
+REGISTER_TOKEN_FEATURES = ("logfreq", "lp_left", "pmi_left", "unseen_left", "oov", "capitalised", "n_candidates",
+                           "syn_delta", "nbr_delta", "tri_center", "syn_colloc", "topic_fit")
+#: Columns of :func:`document_inputs`: :data:`DOCUMENT_FEATURES` first (a rule fitted on those alone
+#: reads the first columns), then token evidence, register means and sentence-feature means.
+DOCUMENT_INPUTS = (DOCUMENT_FEATURES + TOKEN_EVIDENCE + tuple(f"mean_{f}" for f in REGISTER_TOKEN_FEATURES)
+                   + tuple(f"mean_{f}" for f in FEATURE_NAMES))
+#: topic_fit of a word without a vector (NaN) counts as a typical fit in the document mean.
+_TYPICAL_TOPIC_FIT = 0.45
+
+
+def document_inputs(sent_prob: np.ndarray, sent_doc: np.ndarray, n_docs: int, sent_feats: np.ndarray,
+                    tok_prob: np.ndarray, tok_feats: np.ndarray, tok_sent: np.ndarray) -> np.ndarray:
+    """The document rule's inputs (columns :data:`DOCUMENT_INPUTS`), one row per document.
+
+    ``sent_doc[i]`` is the document of sentence ``i`` (-1: not part of any);
+    ``sent_feats`` are the sentence features (:data:`~spin_detect.features.FEATURE_NAMES`),
+    ``tok_feats`` and ``tok_prob`` the token features and probabilities, ``tok_sent``
+    each token's sentence. Sentences of a document count in their order.
+    """
+    sent_doc = np.asarray(sent_doc, dtype=np.int64)
+    used = np.flatnonzero(sent_doc >= 0)
+    used = used[np.argsort(sent_doc[used], kind="stable")]
+    out = np.zeros((n_docs, len(DOCUMENT_INPUTS)))
+    k = len(DOCUMENT_FEATURES)
+    out[:, :k] = document_features(np.asarray(sent_prob)[used], sent_doc[used], n_docs)
+    # token evidence and register over word-like tokens
+    tok_doc = sent_doc[tok_sent] if len(tok_sent) else np.zeros(0, dtype=np.int64)
+    words = (tok_doc >= 0) & (tok_feats[:, TOKEN_FEATURES.index("wordlike")] > 0) if len(tok_doc) else \
+        np.zeros(0, dtype=bool)
+    d, p = tok_doc[words], np.asarray(tok_prob, dtype=float)[words]
+    n = np.maximum(np.bincount(d, minlength=n_docs), 1).astype(float)
+
+    def mean(x: np.ndarray) -> np.ndarray:
+        return np.bincount(d, weights=x, minlength=n_docs) / n
+
+    top10 = group_top_k_sum(d, p, n_docs, 10) / np.minimum(n, 10) if len(d) else np.zeros(n_docs)
+    evidence = [mean(p), mean(_logit(p))] + [mean((p > c).astype(float)) for c in (0.2, 0.35, 0.5, 0.7)] + [top10]
+    register = []
+    for f in REGISTER_TOKEN_FEATURES:
+        x = tok_feats[words, TOKEN_FEATURES.index(f)].astype(float)
+        register.append(mean(np.where(np.isnan(x), _TYPICAL_TOPIC_FIT, x)))
+    n_sent = np.maximum(np.bincount(sent_doc[used], minlength=n_docs), 1).astype(float)
+    sent_means = [np.bincount(sent_doc[used], weights=sent_feats[used, j], minlength=n_docs) / n_sent
+                  for j in range(sent_feats.shape[1])]
+    out[:, k:] = np.column_stack(evidence + register + sent_means)
     return out

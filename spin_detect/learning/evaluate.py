@@ -135,11 +135,11 @@ def score_frame_for_evaluation(detector: Scorer, df: pd.DataFrame, features: Fea
     df = df.reset_index(drop=True)
     fs = features if features is not None else extract(df["text"].tolist(), detector.extractor, progress=progress)
     sent = df.copy()
-    sent["p"] = detector.model.sentence_proba(fs)
+    tok_prob = detector.model.token_proba(fs)
+    sent["p"] = detector.model.sentence_proba(fs, tok_prob)
     g = document_groups(sent)
-    order = np.argsort(g, kind="stable")
     n_docs = int(g.max()) + 1 if len(g) else 0
-    d_prob = detector.model.document_proba(sent["p"].to_numpy()[order], g[order], n_docs)
+    d_prob = detector.model.document_proba(fs, tok_prob, sent["p"].to_numpy(), g, n_docs)
     cols = {"label": ("label", "max")}
     for c in ("source", "style", "rate_name", "partial", "doc_id"):
         if c in sent.columns:

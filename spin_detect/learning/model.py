@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from spin_detect.features import FeatureExtractor, group_top_k_sum
-from spin_detect.learning.documents import document_features
+from spin_detect.learning.documents import DOCUMENT_INPUTS, document_inputs
 from spin_detect.text.segment import Token, tokenize
 
 __all__ = ["FeatureSet", "extract", "token_labels", "aggregate_tokens", "AGG_FEATURES", "SpinModel", "concat", "subset"]
@@ -166,11 +166,17 @@ class SpinModel:
             return np.zeros(0)
         return self.sentence_model_.predict_proba(self.sentence_inputs(fs, tok_prob))[:, 1]
 
-    def document_proba(self, sent_prob: np.ndarray, doc_index: np.ndarray, n_docs: int) -> np.ndarray:
-        """Probability that each document was spun, from its sentences' probabilities."""
+    def document_proba(self, fs: FeatureSet, tok_prob: np.ndarray, sent_prob: np.ndarray, sent_doc: np.ndarray,
+                       n_docs: int) -> np.ndarray:
+        """Probability that each document was spun, from all its evidence (:func:`document_inputs`).
+
+        ``sent_doc[i]`` is the document of sentence ``i`` of ``fs`` (-1: none). A rule
+        fitted on fewer inputs (a model of spin-detect 0.2) reads the first columns.
+        """
         if n_docs == 0:
             return np.zeros(0)
-        return self.document_model_.predict_proba(document_features(sent_prob, doc_index, n_docs))[:, 1]
+        X = document_inputs(sent_prob, sent_doc, n_docs, fs.sent, tok_prob, fs.tok, fs.tok_sent)
+        return self.document_model_.predict_proba(X[:, : document_model_inputs(self.document_model_)])[:, 1]
 
 
 def subset(fs: FeatureSet, rows: np.ndarray) -> FeatureSet:
@@ -196,3 +202,22 @@ def concat(parts: list[FeatureSet]) -> FeatureSet:
                       np.concatenate([p.tok_sent + o for p, o in zip(parts, offsets)]),
                       [t for p in parts for t in p.tokens], [o for p in parts for o in p.originals],
                       [o for p in parts for o in p.nbr_originals])
+
+
+def document_model_inputs(model: Any) -> int:
+    """How many of the :data:`~spin_detect.learning.documents.DOCUMENT_INPUTS` columns a document rule reads."""
+    mean = getattr(model, "mean", None)  # an exported LogisticRule: its inputs less the cap column
+    if mean is not None:
+        return len(mean) + 1
+    fitted = getattr(model, "model_", None)  # a fitted DocumentScorer
+    if fitted is not None:
+        return int(fitted[0].n_features_in_) + 1
+    return len(DOCUMENT_INPUTS)
+
+
+def empty_features() -> FeatureSet:
+    """The features of no sentence (right shapes, no rows)."""
+    from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES
+
+    return FeatureSet(np.zeros((0, len(FEATURE_NAMES))), np.zeros((0, len(TOKEN_FEATURES))),
+                      np.zeros(0, dtype=np.int64), [], [], [])

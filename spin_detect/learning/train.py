@@ -37,7 +37,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GroupKFold
 
 from spin_detect.features import FEATURE_NAMES, FeatureExtractor
-from spin_detect.learning.documents import document_features
+from spin_detect.learning.documents import document_inputs
 from spin_detect.learning.estimators import DocumentScorer
 from spin_detect.learning.model import AGG_FEATURES, FeatureSet, SpinModel, extract, token_labels
 
@@ -234,8 +234,10 @@ def train_model(
     rule_rows = np.sort(np.r_[fit_rows, cal_b])
     g_rule, _ = pd.factorize(groups[rule_rows])
     n_docs = int(g_rule.max()) + 1
-    order = np.argsort(g_rule, kind="stable")
-    D = document_features(p_rule[rule_rows][order], g_rule[order], n_docs)
+    sent_doc = np.full(len(df), -1, dtype=np.int64)
+    sent_doc[rule_rows] = g_rule
+    # what scoring will see: the rule features' sentences and tokens, token probabilities out of fold
+    D = document_inputs(p_rule, sent_doc, n_docs, rf.sent, tok_prob_rule, rf.tok, rf.tok_sent)
     y_doc = np.zeros(n_docs, dtype=int)
     np.maximum.at(y_doc, g_rule, y[rule_rows])
     if len(np.unique(y_doc)) < 2:
