@@ -24,7 +24,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from spin_detect.atomic import atomic_output
+from spin_detect.atomic import atomic_output, atomic_write
 from spin_detect.audit.worker import ROW_FIELDS, SENTENCE_FIELDS
 
 __all__ = ["REPORT_SUFFIXES", "AuditError", "AuditRefused", "PartialFile", "ReportFiles", "check_target", "iter_rows",
@@ -225,7 +225,7 @@ class ReportFiles:
             else:
                 if resume:
                     log("nothing to resume; starting a new audit")
-                self.state.write_text(json.dumps({"identity": identity, "started": time.time()}) + "\n")
+                atomic_write(self.state, json.dumps({"identity": identity, "started": time.time()}) + "\n")
                 self.row_file = PartialFile(self.partial)
                 self.sentence_file = PartialFile(self.sentence_partial) if self.sentence_partial else None
         except OSError as exc:
