@@ -115,3 +115,15 @@ def test_ordinary_text_does_not_look_obfuscated(text):
 def test_ascii_text_is_left_alone():
     n = normalize(ORIGINALS[1])
     assert n.text is ORIGINALS[1] and not n.changed and n.span(3, 9) == (3, 9)
+
+
+def test_mojibake_is_repaired_and_mapped_back():
+    text = "The caf\u00c3\u00a9 was closed \u00e2\u20ac\u201d sadly, the owner said on Tuesday."
+    n = normalize(text)
+    assert n.text.startswith("The caf\u00e9 was closed \u2014 sadly") and n.obfuscation["mojibake"] == 1
+    i = n.text.index("caf")
+    a, b = n.span(i, i + 4)
+    assert text[a:b] == "caf\u00c3\u00a9"
+    assert DecisionConfig().obfuscation_note(n.obfuscation) is None  # an encoding fault is not hiding
+    clean = "Z\u00fcrich caf\u00e9, \u201cquoted\u201d \u2014 na\u00efve"
+    assert normalize(clean).text == clean  # clean text is never touched

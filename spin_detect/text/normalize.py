@@ -1,8 +1,11 @@
 """What a reader sees: text normalised before scoring, with a map back to the text as given.
 
 Spam pages hide from duplicate checks with characters a reader does not see or
-cannot tell apart. Before anything is scored, :func:`normalize`
+cannot tell apart, and scraped text often arrives as mojibake. Before anything
+is scored, :func:`normalize`
 
+* repairs mojibake (``cafÃ©`` for ``café``) with ``ftfy``, when ftfy's own
+  detector says the text has it;
 * removes format characters (Unicode category Cf: soft hyphens, zero-width
   spaces and joiners, bidirectional controls, byte-order marks);
 * maps compatibility forms a reader takes for plain letters, digits and spaces
@@ -77,7 +80,8 @@ class Normalized:
 
     ``starts[i]`` and ``ends[i]`` give the span of the original that normalised
     character ``i`` came from (None when nothing changed: the identity map).
-    ``obfuscation`` counts ``invisible`` (format characters removed),
+    ``obfuscation`` counts ``mojibake`` (1 when ftfy repaired mojibake: a fault of
+    the page's encoding, not a sign of hiding), ``invisible`` (format characters removed),
     ``invisible_in_words`` (of those, the ones between two letters),
     ``compatibility`` (letters and digits in fullwidth, ligature or
     mathematical forms), ``spaces`` (other space characters), ``confusables``
@@ -106,12 +110,60 @@ class Normalized:
         return self.text != self.original
 
 
-_EMPTY_COUNTS = {"invisible": 0, "invisible_in_words": 0, "compatibility": 0, "spaces": 0, "confusables": 0,
-                 "mixed_script_words": 0}
+_EMPTY_COUNTS = {"mojibake": 0, "invisible": 0, "invisible_in_words": 0, "compatibility": 0, "spaces": 0,
+                 "confusables": 0, "mixed_script_words": 0}
 
 
 def normalize(text: str) -> Normalized:
     """``text`` as a reader sees it, with the map back and the counts (see the module docs)."""
+    if text.isascii():
+        return Normalized(text, text, obfuscation=dict(_EMPTY_COUNTS))
+    repaired, fix_starts, fix_ends = _repair_mojibake(text)
+    n = _normalize(repaired)
+    if fix_starts is None or fix_ends is None:
+        return n
+    n.obfuscation["mojibake"] = 1
+    # compose: normalised char -> span of the repaired text -> span of the original
+    if n.starts is None or n.ends is None:
+        starts, ends = fix_starts, fix_ends
+    else:
+        starts = [fix_starts[s] for s in n.starts]
+        ends = [fix_ends[e - 1] for e in n.ends]
+    return Normalized(text, n.text, starts, ends, n.obfuscation)
+
+
+#: Longest text whose mojibake is repaired (the map back costs a sequence alignment).
+MAX_MOJIBAKE_CHARS = 200_000
+
+
+def _repair_mojibake(text: str) -> tuple[str, list[int] | None, list[int] | None]:
+    """``text`` with mojibake repaired by ftfy and, when it changed, the span of ``text`` each character
+    of the repaired text came from (aligned with :class:`difflib.SequenceMatcher`)."""
+    if len(text) > MAX_MOJIBAKE_CHARS:
+        return text, None, None
+    from ftfy import badness, fix_encoding
+
+    if not badness.is_bad(text):
+        return text, None, None
+    fixed = fix_encoding(text)
+    if fixed == text:
+        return text, None, None
+    from difflib import SequenceMatcher
+
+    starts: list[int] = []
+    ends: list[int] = []
+    for op, a0, a1, b0, b1 in SequenceMatcher(None, text, fixed, autojunk=False).get_opcodes():
+        if op == "equal":
+            starts.extend(range(a0, a1))
+            ends.extend(range(a0 + 1, a1 + 1))
+        elif op in ("replace", "insert"):  # every repaired character stands for the whole original run
+            starts.extend([a0] * (b1 - b0))
+            ends.extend([max(a1, a0)] * (b1 - b0))
+    return fixed, starts, ends
+
+
+def _normalize(text: str) -> Normalized:
+    """Everything :func:`normalize` does but the mojibake repair."""
     counts = dict(_EMPTY_COUNTS)
     if text.isascii():
         return Normalized(text, text, obfuscation=counts)
