@@ -179,3 +179,21 @@ def test_ctrl_c_in_any_command_is_130(monkeypatch):
     r = _run("synonyms", "said")
     assert r.exit_code == EXIT_INTERRUPTED
     assert r.stderr.strip() == "spin-detect: interrupted"
+
+
+def test_convert_model_usage_errors_are_2_and_write_failures_are_1(tmp_path):
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "model.joblib").write_bytes(b"not read without --trust-model")
+    res = _run("convert-model", str(old), "--out", str(tmp_path / "new"))
+    assert res.exit_code == EXIT_USAGE and "--trust-model" in _one_error_line(res.stderr)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    import pickle
+
+    from spin_detect.learning.model import SpinModel
+
+    # a 0.2 model folder (a pickled SpinModel), converted into a folder that cannot be made (under a file)
+    (old / "model.joblib").write_bytes(pickle.dumps(SpinModel(None, None, None, {}, {})))
+    res = _run("convert-model", str(old), "--out", str(blocker / "new"), "--trust-model")
+    assert res.exit_code == EXIT_FAILURE and "cannot write the converted model" in _one_error_line(res.stderr)

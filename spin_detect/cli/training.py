@@ -10,6 +10,7 @@ import typer
 
 from spin_detect.cli.app import PresetOpt, ThresholdOpt, TrustOpt, fail, load_detector_or_fail, read_input
 from spin_detect.cli.console import note, print_evaluation, progress_bar, progress_wanted
+from spin_detect.cli.helpformat import EXIT_FAILURE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -142,6 +143,8 @@ def convert_model(
 
     try:
         manifest = convert_legacy_model(old, out, trust=trust_model)
-    except (ModelError, OSError) as exc:
+    except ModelError as exc:  # the old folder, or the choice of the new one: the user's to fix
         fail(str(exc))
+    except OSError as exc:  # the new folder cannot be written
+        fail(f"{out}: cannot write the converted model ({exc.strerror or exc})", EXIT_FAILURE)
     note(f"converted {old} -> {out} (model.npz {manifest['sha256'][:12]})")
