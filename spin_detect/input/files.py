@@ -31,7 +31,7 @@ import zlib
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from spin_detect.input.errors import InputError, scrub
 
@@ -44,17 +44,21 @@ __all__ = [
     "PathError",
     "exception_reason",
     "file_format",
+    "gunzipped",
     "input_size",
     "iter_files",
     "open_binary",
     "read_file",
     "read_limited",
+    "skip_blank_lines",
 ]
 
 #: Larger inputs are refused rather than read into memory whole (a file, a gzip member's content, stdin, a
 #: JSONL line, a CSV field or a WARC payload). Reading stops after this many bytes, whatever the input claims.
 MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
 _READ_BLOCK = 1 << 20
+#: A gzip stream inflates at most this much at a time, whatever the compression ratio (bombs reach 1:1000).
+_INFLATE_BLOCK = 1 << 20
 
 #: Document formats by file suffix (a ``.gz`` after the suffix is allowed).
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -158,6 +162,14 @@ def _walk(root: Path, formats: Collection[str] | None) -> Iterator[FoundFile | P
             if fmt is None or (formats is not None and fmt not in formats):
                 continue
             full = Path(dirpath) / name
+            try:
+                special = not stat.S_ISREG(os.stat(full).st_mode)
+            except OSError:
+                special = False  # reading it says what is wrong (a broken link, a loop, permissions)
+            if special:  # a FIFO would block the walk forever, a device never end
+                where = scrub(str(full))
+                yield PathError(where, f"{where}: not a regular file (a FIFO, socket or device)")
+                continue
             yield FoundFile(scrub(full.relative_to(root).as_posix()), full, fmt)
     while errors:
         yield _walk_error(errors.pop(0))
@@ -191,7 +203,9 @@ class _Gunzip(io.BufferedIOBase):
     of a truncated file; a crawl file cut short should still give all its
     complete records, then an error (EOFError) saying where it broke off: the
     error is raised only once everything before it has been read. Data that is
-    not gzip raises :class:`gzip.BadGzipFile`.
+    not gzip raises :class:`gzip.BadGzipFile`. A gzip bomb costs no memory:
+    at most :data:`_INFLATE_BLOCK` bytes are inflated at a time, and a line is
+    searched for its end once (reading a huge line is linear).
     """
 
     def __init__(self, raw: io.BufferedIOBase, block: int = 1 << 16) -> None:
@@ -199,6 +213,7 @@ class _Gunzip(io.BufferedIOBase):
         self.fileobj = raw  # the compressed file (progress reads its position)
         self.block = block
         self.z = zlib.decompressobj(31)
+        self.pending = b""  # compressed bytes read but not yet decompressed
         self.buf = bytearray()
         self.eof = False
         self.truncated = False
@@ -208,29 +223,42 @@ class _Gunzip(io.BufferedIOBase):
         return True
 
     def _decompress(self, data: bytes) -> bytes:
+        """At most :data:`_INFLATE_BLOCK` bytes out (a gzip bomb never inflates much at once); input not used yet
+        stays in ``pending``. After the end of a member, zero padding is skipped and other bytes start the next."""
+        if self.z.eof:  # between gzip members
+            data = data.lstrip(b"\0")
+            if not data:
+                self.pending = b""
+                return b""
+            self.z = zlib.decompressobj(31)
         try:
-            return self.z.decompress(data)
+            out = self.z.decompress(data, _INFLATE_BLOCK)
         except zlib.error as exc:
             raise gzip.BadGzipFile(f"not valid gzip data ({exc})") from exc
+        self.pending = self.z.unused_data if self.z.eof else self.z.unconsumed_tail
+        return out
 
     def _fill(self) -> bool:
-        """Decompress one more block; False at the end of the data."""
-        while not self.eof:
-            data = self.fileobj.read(self.block)
-            if not data:
-                self.eof = True
-                self.truncated = not self.z.eof
+        """Decompress a little more (at most one block of output); False at the end of the data."""
+        while True:
+            if self.pending:
+                out = self._decompress(self.pending)
+            elif self.eof:
                 return False
-            self.compressed += len(data)
-            while data:
-                self.buf += self._decompress(data)
-                data = b""
-                if self.z.eof and self.z.unused_data.lstrip(b"\0"):  # the next gzip member
-                    data = self.z.unused_data
-                    self.z = zlib.decompressobj(31)
-            if self.buf:
+            else:
+                data = self.fileobj.read(self.block)
+                if not data:
+                    out = b"" if self.z.eof else self._decompress(b"")  # output zlib may still hold
+                    if not out:
+                        self.eof = True
+                        self.truncated = not self.z.eof
+                        return False
+                else:
+                    self.compressed += len(data)
+                    out = self._decompress(data)
+            if out:
+                self.buf += out
                 return True
-        return False
 
     def _take(self, n: int) -> bytes:
         if not self.buf and self.eof and self.truncated:
@@ -238,7 +266,8 @@ class _Gunzip(io.BufferedIOBase):
             if not self.compressed:
                 raise EOFError("empty file: no gzip data")
             raise EOFError("truncated gzip file: the data ends before the end of its last gzip member")
-        out = bytes(self.buf[:n])
+        with memoryview(self.buf) as view:
+            out = bytes(view[:n])  # one copy, not two
         del self.buf[:n]
         return out
 
@@ -247,27 +276,64 @@ class _Gunzip(io.BufferedIOBase):
             while self._fill():
                 pass
             return self._take(len(self.buf))
+        while len(self.buf) < n and self._fill():  # n bytes, or to the end (bounded by n plus one block)
+            pass
+        return self._take(n)
+
+    def read1(self, n: int = -1, /) -> bytes:
+        if n is None or n < 0:
+            return self.read(n)
         if not self.buf:
             self._fill()
         return self._take(n)
 
-    def read1(self, n: int = -1, /) -> bytes:
-        return self.read(n)
-
     def readline(self, limit: int | None = -1, /) -> bytes:
         limit = -1 if limit is None else limit
+        start = 0  # no newline before here: each byte is searched once (a huge line costs linear time)
         while True:
-            i = self.buf.find(b"\n")
-            if i >= 0 or (0 <= limit <= len(self.buf)) or not self._fill():
+            i = self.buf.find(b"\n", start)
+            if i >= 0 or (0 <= limit <= len(self.buf)):
+                break
+            start = len(self.buf)
+            if not self._fill():
                 break
         end = i + 1 if i >= 0 else len(self.buf)
         if limit >= 0:
             end = min(end, limit)
         return self._take(end)
 
+    def peek(self, n: int = 1, /) -> bytes:
+        """Some of the next bytes (at least one unless at the end), without reading them."""
+        if not self.buf:
+            self._fill()
+        return bytes(self.buf[:max(n, 1 << 16)])
+
     def close(self) -> None:
         self.fileobj.close()
         super().close()
+
+
+def skip_blank_lines(f: io.BufferedIOBase | IO[bytes]) -> int:
+    """Skip whitespace (blank lines) at the position of ``f``; return how many line ends were skipped.
+
+    A run of blank lines (millions of them in a gzip bomb) costs one Python step per block, not per line. Needs
+    ``f.peek`` (buffered files, stdin, :func:`open_binary` streams); without it nothing is skipped.
+    """
+    peek = getattr(f, "peek", None)
+    lines = 0
+    while peek is not None:
+        head = peek(1 << 16)
+        n = len(head) - len(head.lstrip(b" \t\r\n"))
+        if not n:
+            break
+        lines += head.count(b"\n", 0, n)
+        f.read(n)
+    return lines
+
+
+def gunzipped(raw: io.BufferedIOBase) -> io.BufferedIOBase:
+    """The decompressed bytes of the gzip stream ``raw``, read as :func:`open_binary` reads a ``.gz`` file."""
+    return _Gunzip(raw)
 
 
 def open_binary(path: Path) -> io.BufferedIOBase:
@@ -278,7 +344,7 @@ def open_binary(path: Path) -> io.BufferedIOBase:
     """
     f = open(path, "rb")  # noqa: SIM115 - closed by the callers' with-blocks
     if path.name.lower().endswith(".gz"):
-        return _Gunzip(f)
+        return gunzipped(f)
     return f
 
 

@@ -5,8 +5,11 @@ comment threads that are not the article and must not be scored. This module
 turns a page into plain text with one paragraph per block, paragraphs separated
 by blank lines (headings stay separate paragraphs: the sentence splitter reads a
 line without final punctuation as a headline). It uses only :mod:`html.parser`,
-keeps its own element stack (no recursion, so 10,000-deep nesting is fine) and
-does work linear in the size of the page.
+keeps its own element stack (no recursion) and does work linear in the size of
+the page. Memory and time are bounded whatever the page: only its first
+:data:`MAX_HTML_CHARS` characters and :data:`MAX_HTML_TAGS` tags are read, and
+elements nested deeper than :data:`MAX_NESTING` are read as siblings (as
+browsers do past their own depth limit); :attr:`HtmlDocument.cut` says when.
 
 The rules, in order:
 
@@ -48,7 +51,14 @@ from html.parser import HTMLParser
 
 from spin_detect.input.errors import InputError
 
-__all__ = ["HtmlDocument", "extract_html", "looks_like_html"]
+__all__ = ["MAX_HTML_CHARS", "MAX_HTML_TAGS", "MAX_NESTING", "HtmlDocument", "extract_html", "looks_like_html"]
+
+#: Only the first this many characters of a page are parsed (20 times the text that is scored, at most).
+MAX_HTML_CHARS = 20_000_000
+#: Parsing stops after this many tags (start and end): about 10 s of work, whatever the page.
+MAX_HTML_TAGS = 1_000_000
+#: Elements nested deeper than this are read as siblings of the deepest one: the open elements stay few.
+MAX_NESTING = 10_000
 
 _DROP = frozenset("script style noscript template svg math iframe object embed canvas video audio nav header footer "
                   "aside form button select textarea head dialog".split())
@@ -69,11 +79,19 @@ MIN_WORDS, MAX_LINK_DENSITY, MIN_MAIN_WORDS = 10, 0.35, 30
 
 @dataclass(frozen=True)
 class HtmlDocument:
-    """Extracted page: main text (paragraphs separated by blank lines), ``<title>``, notes on the extraction."""
+    """Extracted page: main text (paragraphs separated by blank lines), ``<title>``, notes on the extraction.
+
+    ``cut`` says what of the page was not read as it is (a limit of the module docs was reached).
+    """
 
     text: str
     title: str | None
     notes: list[str] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)
+
+
+class _TooManyTags(Exception):
+    """:data:`MAX_HTML_TAGS` tags were read."""
 
 
 def looks_like_html(text_or_bytes_head: str | bytes) -> bool:
@@ -117,6 +135,13 @@ class _Extractor(HTMLParser):
         self.paras: list[_Para] = []
         self.title_parts: list[str] = []
         self.n_articles = 0
+        self.tags = 0  # start and end tags read
+        self.flattened = False  # an element was nested deeper than MAX_NESTING
+
+    def _count_tag(self) -> None:
+        self.tags += 1
+        if self.tags > MAX_HTML_TAGS:
+            raise _TooManyTags
 
     def _flags_for(self, tag: str, attrs: list[tuple[str, str | None]]) -> list[str]:
         a = {k: (v or "") for k, v in attrs}
@@ -142,6 +167,7 @@ class _Extractor(HTMLParser):
         return flags
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._count_tag()
         if tag == "br":
             if self.br_pending:
                 self._flush()
@@ -153,6 +179,9 @@ class _Extractor(HTMLParser):
             self._flush()
         if tag in _VOID:
             return
+        if len(self.stack) >= MAX_NESTING:  # the deepest element ends here: the new one is its sibling
+            self.flattened = True
+            self._pop()
         flags = self._flags_for(tag, attrs)
         for f in flags:
             self.count[f] += 1
@@ -168,20 +197,25 @@ class _Extractor(HTMLParser):
         if tag == "br":  # browsers read </br> as <br>
             self.handle_starttag(tag, [])
             return
+        self._count_tag()
         if not self.open_count.get(tag):
             return  # stray end tag
         if tag in _BLOCK:
             self._flush()
         while self.stack:  # close unclosed children too; each element is popped once: linear overall
-            name, flags = self.stack.pop()
-            self.open_count[name] -= 1
-            if name in _BLOCK or "heading" in flags:
-                self._flush()
-            for f in flags:
-                self.count[f] -= 1
-            self.title_done = self.title_done or name == "title"
-            if name == tag:
+            if self._pop() == tag:
                 break
+
+    def _pop(self) -> str:
+        """Close the innermost open element; its tag."""
+        name, flags = self.stack.pop()
+        self.open_count[name] -= 1
+        if name in _BLOCK or "heading" in flags:
+            self._flush()
+        for f in flags:
+            self.count[f] -= 1
+        self.title_done = self.title_done or name == "title"
+        return name
 
     def handle_data(self, data: str) -> None:
         c = self.count
@@ -253,13 +287,21 @@ def extract_html(html: str, where: str = "input") -> HtmlDocument:
 
     Raises :class:`~spin_detect.input.decode.InputError` when no article text is left.
     """
+    cut: list[str] = []
+    if len(html) > MAX_HTML_CHARS:
+        cut.append(f"HTML page of {len(html):,} characters: text taken from its first {MAX_HTML_CHARS:,} characters")
+        html = html[:MAX_HTML_CHARS]
     parser = _Extractor()
     try:
         parser.feed(_defuse(html))
         parser.close()
+    except _TooManyTags:
+        cut.append(f"HTML page of more than {MAX_HTML_TAGS:,} tags: text taken from its first {MAX_HTML_TAGS:,} tags")
     except AssertionError as exc:  # html.parser's own checks; not expected after _defuse
         raise InputError(f"{where}: cannot parse the HTML ({exc})") from exc
     parser._flush()
+    if parser.flattened:
+        cut.append(f"HTML elements nested more than {MAX_NESTING:,} deep were read as siblings")
     paras = parser.paras
     title = _WS_RE.sub(" ", "".join(parser.title_parts)).strip() or None
     notes: list[str] = []
@@ -279,5 +321,5 @@ def extract_html(html: str, where: str = "input") -> HtmlDocument:
     if not kept:
         reason = ("only short or link-heavy lines such as menus" if paras
                   else "no visible text outside scripts, styles and navigation")
-        raise InputError(f"{where}: no article text found in the HTML ({reason})")
-    return HtmlDocument("\n\n".join(p.text for p in kept), title, notes)
+        raise InputError(f"{where}: no article text found in the HTML ({reason})" + "".join(f"; {c}" for c in cut))
+    return HtmlDocument("\n\n".join(p.text for p in kept), title, notes, cut)

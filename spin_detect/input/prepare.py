@@ -68,24 +68,25 @@ def prepare_document(data: bytes | str | None, where: str, html: str = "auto", *
         text: str | None = None
         if charset:
             try:
-                text, encoding = data.decode(charset), charset
-            except (LookupError, UnicodeDecodeError):
+                text, encoding = scrub(data.decode(charset)), charset
+            except (LookupError, ValueError):  # unknown (or not a text) encoding, or bytes it does not decode
                 text = None
         if text is None:
             text, encoding = decode_bytes(data, where)
     else:
         text = scrub(data or "")
-        if "\0" in text[:8192]:
-            raise InputError(f"{where}: binary data (NUL characters), not text")
+    if "\0" in text[:8192]:
+        raise InputError(f"{where}: binary data (NUL characters), not text")
     kind = kind or document_kind(html, file_format(where))
     if kind == "auto":
         kind = "html" if looks_like_html(text[:2048]) else "text"
     title = None
+    notes: list[str] = []
     if kind == "html":
         page = extract_html(text, where)
         text, title = page.text, page.title
+        notes += page.cut
     blank = not text or text.isspace()
-    notes: list[str] = []
     if max_chars is not None and len(text) > max_chars:
         notes.append(f"document of {len(text):,} characters scored on its first {max_chars:,}")
         text = text[:max_chars]

@@ -12,6 +12,14 @@ becomes a record with ``error`` set, and a file that breaks off in the middle
 Reading is streaming: one record's text in memory at a time, each capped at
 :data:`~spin_detect.input.decode.MAX_DOCUMENT_BYTES`.
 
+A hostile record is an error record too, never an exception, and the next
+record is read: a JSONL line nested deeper than :data:`MAX_JSON_DEPTH` or of
+more than :data:`MAX_JSON_VALUES` values (both found before parsing, so the
+same line gives the same row in any process), a number Python does not
+convert, an id or URL over :data:`MAX_FIELD_CHARS`; a CSV record that is too
+big (:mod:`spin_detect.input.csvrows`); a WARC record over the limits
+(:mod:`spin_detect.input.warc`).
+
 The payload is kept raw (bytes or str): decoding and HTML-to-text extraction
 happen in :func:`prepare_record`, which the scoring workers call, so that the
 reading process never becomes the bottleneck.
@@ -23,9 +31,9 @@ Which files a folder walk picks up, and how files are opened, is
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import json
+import re
 import sys
 import zlib
 from collections.abc import Callable, Iterator
@@ -33,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from spin_detect.input.csvrows import iter_csv_records
 from spin_detect.input.decode import MAX_DOCUMENT_BYTES, InputError, scrub
 from spin_detect.input.files import (
     CONTAINER_FORMATS,
@@ -42,13 +51,27 @@ from spin_detect.input.files import (
     iter_files,
     open_binary,
     read_file,
+    skip_blank_lines,
 )
 from spin_detect.input.prepare import MAX_DOCUMENT_CHARS, PreparedDocument, document_kind, prepare_document
 from spin_detect.input.warc import iter_warc
 
-__all__ = ["InputOptions", "Record", "RecordCounter", "iter_records", "prepare_record"]
+__all__ = ["MAX_FIELD_CHARS", "MAX_JSON_DEPTH", "MAX_JSON_VALUES", "InputOptions", "Record", "RecordCounter",
+           "iter_records", "prepare_record"]
 
 _Stream = IO[bytes] | io.BufferedIOBase
+
+#: A JSONL line nested deeper than this is an error, found before parsing: Python's JSON parser recurses, and
+#: how deep it may go depends on the stack in use; a fixed limit makes the same line give the same row anywhere.
+MAX_JSON_DEPTH = 100
+#: A JSONL line of more values (arrays, objects, numbers, strings...) than this is an error, found before
+#: parsing: 200 MB of ``[],`` would be gigabytes of Python objects.
+MAX_JSON_VALUES = 1_000_000
+#: An id or URL longer than this (characters) makes its record an error: it would be copied into every report.
+MAX_FIELD_CHARS = 65_536
+_JSON_STRING_RE = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
 @dataclass
@@ -179,6 +202,11 @@ def _from_fields(obj: dict[str, object], seq: int, where: str, opts: InputOption
     doc_id = scrub(str(raw_id)) if raw_id not in (None, "") else where
     url = obj.get(opts.url_field)
     url = scrub(url) if isinstance(url, str) and url else None
+    for name, value in ((opts.id_field, doc_id), (opts.url_field, url)):
+        if value is not None and len(value) > MAX_FIELD_CHARS:
+            return Record(seq, where, where, status="error",
+                          error=f"{where}: field {name!r} of {len(value):,} characters is over the "
+                                f"{MAX_FIELD_CHARS:,} limit")
     text = obj.get(opts.text_field)
     if opts.text_field not in obj:
         return Record(seq, doc_id, where, url, status="error", error=f"{where}: no {opts.text_field!r} field")
@@ -206,12 +234,12 @@ def _jsonl_stream(fh: _Stream, src: str, counter: RecordCounter, opts: InputOpti
                 yield Record(counter.next(), where, where, status="error",
                              error=f"{where}: line over the {opts.max_bytes:,}-byte limit")
                 continue
-            if not line.strip():
-                continue  # blank lines are not records in JSONL
-            try:
-                obj = json.loads(line)
-            except (ValueError, UnicodeDecodeError) as exc:
-                yield Record(counter.next(), where, where, status="error", error=f"{where}: not valid JSON ({exc})")
+            if not line.strip():  # blank lines are not records in JSONL; a run of them is skipped at once
+                line_no += skip_blank_lines(fh)
+                continue
+            obj, problem = _parse_json(line)
+            if problem is not None:
+                yield Record(counter.next(), where, where, status="error", error=f"{where}: {problem}")
                 continue
             if not isinstance(obj, dict):
                 yield Record(counter.next(), where, where, status="error",
@@ -228,36 +256,84 @@ def _jsonl_stream(fh: _Stream, src: str, counter: RecordCounter, opts: InputOpti
 
 def _csv_stream(fh: io.BufferedIOBase, src: str, counter: RecordCounter, opts: InputOptions, delimiter: str
                 ) -> Iterator[Record]:
-    csv.field_size_limit(max(opts.max_bytes, 1 << 20))
-    text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="replace", newline="")  # type: ignore[type-var]
-    reader = csv.reader(text, delimiter=delimiter)
-    row_no = 0
+    header: list[str] | None = None
+    number = 1
     try:
-        header = next(reader, None)
+        for rec in iter_csv_records(fh, opts.max_bytes, delimiter):
+            number = rec.number
+            if header is None:
+                if rec.fields is None:
+                    yield Record(counter.next(), src, src, status="error",
+                                 error=f"{src}: the header is a {rec.error}; the file was not read")
+                    return
+                header = rec.fields
+                if opts.text_field not in header:
+                    yield Record(counter.next(), src, src, status="error",
+                                 error=f"{src}: no {opts.text_field!r} column (columns: "
+                                       f"{', '.join(' '.join(h[:100].split()) for h in header[:20])})")
+                    return
+                continue
+            where = f"{src}:row {rec.number - 1}"
+            if rec.fields is None:
+                yield Record(counter.next(), where, where, status="error",
+                             error=f"{where}: {rec.error}; skipped to the next record")
+            elif not any(cell.strip() for cell in rec.fields):
+                continue  # blank lines are not rows
+            elif len(rec.fields) != len(header):
+                yield Record(counter.next(), where, where, status="error",
+                             error=f"{where}: {len(rec.fields)} fields, the header has {len(header)}")
+            else:
+                yield _from_fields(dict(zip(header, rec.fields)), counter.next(), where, opts)
+            counter.at(fh)
         if header is None:
             yield Record(counter.next(), src, src, status="error", error=f"{src}: empty CSV file (no header)")
-            return
-        if opts.text_field not in header:
-            yield Record(counter.next(), src, src, status="error",
-                         error=f"{src}: no {opts.text_field!r} column (columns: {', '.join(header[:20])})")
-            return
-        for row in reader:
-            row_no += 1
-            where = f"{src}:row {row_no}"
-            if not any(cell.strip() for cell in row):
-                continue  # blank lines are not rows
-            if len(row) != len(header):
-                yield Record(counter.next(), where, where, status="error",
-                             error=f"{where}: {len(row)} fields, the header has {len(header)}")
-                continue
-            yield _from_fields(dict(zip(header, row)), counter.next(), where, opts)
-            counter.at(fh)
-    except csv.Error as exc:
-        where = f"{src}:row {row_no + 1}"
-        yield Record(counter.next(), where, where, status="error",
-                     error=f"{where}: malformed CSV ({exc}); the rest of the file was not read")
     except (OSError, EOFError, zlib.error) as exc:
-        where = f"{src}:row {row_no + 1}"
+        where = f"{src}:row {number}" if header is not None else src
         yield Record(counter.next(), where, where, status="error",
                      error=f"{where}: file breaks off here ({exception_reason(exc)}); the rest of the file was "
                            "not read")
+
+
+def _parse_json(line: bytes) -> tuple[object, str | None]:
+    """The value of one JSONL line, or None and why not (one line, without the location)."""
+    problem = _json_shape(line)
+    if problem is not None:
+        return None, problem
+    try:
+        return json.loads(line), None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return None, f"not valid JSON ({exc})"
+    except ValueError as exc:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        return None, f"a JSON number Python cannot read ({str(exc).split(':')[0]})"
+    except RecursionError:  # not expected after _json_shape; the stack is the limit
+        return None, "JSON nested too deeply to read"
+
+
+def _json_shape(line: bytes) -> str | None:
+    """Why the JSON of ``line`` is refused before parsing (nesting or number of values), or None.
+
+    Cheap for ordinary lines: counts of brackets and commas bound both; only a line with many of them has its
+    strings blanked (a regex) and its nesting measured exactly (numpy, in slices).
+    """
+    opens = line.count(b"[") + line.count(b"{")
+    if opens < MAX_JSON_DEPTH and opens + line.count(b",") < MAX_JSON_VALUES:
+        return None
+    bare = _JSON_STRING_RE.sub(b'""', line)  # brackets and commas inside strings do not count
+    values = bare.count(b"[") + bare.count(b"{") + bare.count(b",")
+    if values >= MAX_JSON_VALUES:
+        return f"JSON of more than {MAX_JSON_VALUES:,} values (arrays, objects, numbers, strings)"
+    depth = _max_depth(bare.translate(_DEPTH_STEPS, _NOT_BRACKETS))
+    if depth > MAX_JSON_DEPTH:
+        return f"JSON nested {depth:,} levels deep (the limit is {MAX_JSON_DEPTH})"
+    return None
+
+
+def _max_depth(steps: bytes, block: int = 1 << 22) -> int:
+    """The highest running sum of ``steps`` (bytes read as int8: +1 for an opening bracket, -1 for a closing one)."""
+    import numpy as np
+
+    best = level = 0
+    for i in range(0, len(steps), block):
+        run = np.cumsum(np.frombuffer(steps, np.int8, min(block, len(steps) - i), i), dtype=np.int64) + level
+        best, level = max(best, int(run.max())), int(run[-1])
+    return best

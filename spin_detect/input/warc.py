@@ -1,35 +1,53 @@
 """The documents of a WARC file (``.warc`` or ``.warc.gz``), for :func:`~spin_detect.input.records.iter_records`.
 
-Response, resource and conversion records are documents; request and
-metadata records are not. Payloads of a type that is not text (images, PDF)
-become ``skipped`` records. A file that is malformed or breaks off (truncated
-gzip, a record shorter than its declared length, bytes that are not a record)
-keeps the records before the break and ends with one error record saying
-where (``FILE@OFFSET``, the offset in the uncompressed WARC).
+Response, resource and conversion records are documents; request, metadata,
+revisit and warcinfo records are not. Payloads of a type that is not text
+(images, PDF) become ``skipped`` records. The file is read record by record
+(a version line, header lines, an empty line, ``Content-Length`` bytes, an
+empty line), with every size bounded whatever the file claims: a header line
+or block over :data:`MAX_HEADER_BYTES` is refused, a payload is read up to the
+per-document limit and the rest of it skipped without being kept, and
+a gzip- or chunk-encoded HTTP body is decoded up to the limit only.
+
+A record whose HTTP message cannot be read (headers that never end) is an
+error record and reading goes on. A file that is malformed or breaks off keeps
+the records before the break and ends with one error record saying where
+(``FILE@OFFSET``, the offset in the uncompressed WARC): a record cut short
+(truncated file, or a ``Content-Length`` larger than what is there), a record
+whose data does not end where its ``Content-Length`` says (a length smaller
+than the data, or one that swallows the next records), a record without a
+valid ``Content-Length``, or bytes that are not a WARC record. Where the next
+record starts is then unknown, so the rest of the file is not read.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from spin_detect.input.files import exception_reason
+from spin_detect.input.files import exception_reason, gunzipped
+from spin_detect.input.httpmsg import decode_body, parse_headers, split_http
 
-__all__ = ["WarcDocument", "iter_warc"]
+__all__ = ["MAX_HEADER_BYTES", "WarcDocument", "iter_warc"]
 
+#: The header block of a WARC record, or of the HTTP message in it, is refused past this size.
+MAX_HEADER_BYTES = 1 << 20
+_VERSIONS = ("WARC/1.0", "WARC/1.1", "WARC/0.17", "WARC/0.18")
 _TEXT_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
-_TAIL = 1 << 16
+_DOCUMENTS = ("response", "resource", "conversion")
+_LENGTH_RE = re.compile(r"[0-9]{1,18}")
+_SKIP_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
 class WarcDocument:
     """One document of a WARC file, or why there is none: what a record of the audit is made from.
 
-    ``where`` is ``FILE@OFFSET`` (the file's name alone when warcio is missing); ``id`` the WARC-Record-ID;
-    ``status`` is ``ok`` (``payload`` set, ``kind`` ``text`` or ``html``), ``skipped`` (not text) or ``error``,
-    with ``error`` saying what and where.
+    ``where`` is ``FILE@OFFSET``; ``id`` the WARC-Record-ID; ``status`` is ``ok`` (``payload`` set, ``kind``
+    ``text`` or ``html``), ``skipped`` (not text) or ``error``, with ``error`` saying what and where.
     """
 
     where: str
@@ -43,120 +61,168 @@ class WarcDocument:
     error: str | None = None
 
 
-class _Guarded:
-    """A binary stream that turns a read error (truncated gzip) into end of file and remembers it.
+class _Malformed(Exception):
+    """The file cannot be read past this point; the message says why."""
 
-    warcio ends iteration quietly when its stream fails or ends inside a
-    record; this wrapper lets :func:`iter_warc` report where the file broke off.
+
+class _Stream:
+    """The uncompressed WARC, read in bounded pieces, with the offset of what was read.
+
+    A read error (a truncated gzip) is raised as :class:`_Malformed` once the bytes before it are used up.
     """
 
-    def __init__(self, raw: io.BufferedIOBase) -> None:
-        self.raw = raw
-        self.error: BaseException | None = None
-        self.total = 0  # bytes handed out
-        self.tail = bytearray()  # the last 64 KiB of them (at least)
+    def __init__(self, fh: io.BufferedIOBase) -> None:
+        self.fh, self.offset = fh, 0
+        self.start = 0  # the offset of the record being read
 
-    def _call(self, method: Callable[[int], bytes], n: int) -> bytes:
-        if self.error is not None:
-            return b""
+    def _call(self, method: str, n: int) -> bytes:
         try:
-            data = method(n)
+            data: bytes = getattr(self.fh, method)(n)
         except (OSError, EOFError, zlib.error) as exc:
-            self.error = exc
-            return b""
-        self.total += len(data)
-        self.tail += data
-        if len(self.tail) > 2 * _TAIL:  # trimmed now and then: amortised constant work per byte
-            del self.tail[:-_TAIL]
+            raise _Malformed(f"file breaks off ({exception_reason(exc)})") from exc
+        self.offset += len(data)
         return data
 
-    def read(self, n: int = -1) -> bytes:
-        return self._call(self.raw.read, n)
+    def readline(self, limit: int) -> bytes:
+        return self._call("readline", limit)
 
-    def readline(self, n: int = -1) -> bytes:
-        return self._call(self.raw.readline, n)
+    def peek(self, n: int) -> bytes:
+        data = self._call("peek", n)
+        self.offset -= len(data)  # not read
+        return data
 
-    def leftover(self, end: int) -> bytes | None:
-        """Bytes after offset ``end`` that warcio did not turn into a record (None: more than the tail)."""
-        n = self.total - end
-        return None if n > len(self.tail) else bytes(self.tail[len(self.tail) - n:])
+    def skip_blank(self) -> None:
+        """Skip blank lines a block at a time (a gzip bomb of empty lines costs a Python step per block)."""
+        while hasattr(self.fh, "peek"):
+            head = self.peek(1 << 16)
+            n = len(head) - len(head.lstrip(b" \t\r\n"))
+            if not n:
+                return
+            self._call("read", n)
+
+    def read(self, n: int) -> bytes:
+        """``n`` bytes; fewer only at the end of the file."""
+        parts, got = [], 0
+        while got < n:
+            data = self._call("read", min(n - got, _SKIP_BLOCK))
+            if not data:
+                break
+            parts.append(data)
+            got += len(data)
+        return b"".join(parts)
+
+    def skip(self, n: int) -> int:
+        """Read and drop ``n`` bytes (one block in memory at a time); how many there were."""
+        done = 0
+        while done < n:
+            data = self._call("read", min(n - done, _SKIP_BLOCK))
+            if not data:
+                break
+            done += len(data)
+        return done
+
+
+def _header(stream: _Stream, first: bytes) -> dict[str, str]:
+    """The WARC header whose version line is ``first``; :class:`_Malformed` when it is not one."""
+    version = first.decode("latin-1").strip()
+    if version not in _VERSIONS:
+        shown = first[:60].decode("latin-1").strip()
+        raise _Malformed(f"bytes that are not a WARC record: {shown!r}")
+    lines: list[bytes] = []
+    size = len(first)
+    while True:
+        line = stream.readline(MAX_HEADER_BYTES + 1 - size)
+        size += len(line)
+        if not line.endswith(b"\n"):
+            if size > MAX_HEADER_BYTES:
+                raise _Malformed(f"a record header over {MAX_HEADER_BYTES:,} bytes")
+            raise _Malformed("file breaks off in a record header")
+        if not line.strip():
+            return parse_headers(lines)
+        lines.append(line)
+
+
+def _next_record(stream: _Stream) -> tuple[int, dict[str, str]] | None:
+    """The offset and header of the next record (after blank lines), or None at the end of the file."""
+    stream.skip_blank()
+    offset = stream.offset
+    line = stream.readline(MAX_HEADER_BYTES)
+    if not line:
+        return None
+    stream.start = offset
+    return offset, _header(stream, line)
 
 
 def iter_warc(fh: io.BufferedIOBase, src: str, max_bytes: int, html: str = "auto") -> Iterator[WarcDocument]:
     """The documents of the open WARC stream ``fh`` (named ``src``), then one error if the file breaks off.
 
-    ``.warc.gz`` must be opened with :func:`~spin_detect.input.files.open_binary` (decompressed before warcio
-    sees it), so a truncated file is noticed. Payloads over ``max_bytes`` are errors; ``html`` is the
-    ``--html-input`` mode (``no``: every payload is text; otherwise all but ``text/plain`` are HTML).
+    ``.warc.gz`` must be opened with :func:`~spin_detect.input.files.open_binary` (decompressed as it is read,
+    so a truncated file is noticed); a ``.warc`` that holds gzip data is decompressed too. Payloads over
+    ``max_bytes`` are errors; ``html`` is the ``--html-input`` mode (``no``: every payload is text; otherwise
+    all but ``text/plain`` are HTML).
     """
+    stream = _Stream(fh)
     try:
-        from warcio.archiveiterator import ArchiveIterator
-        from warcio.exceptions import ArchiveLoadFailed
-    except ImportError:  # pragma: no cover - warcio is a dependency
-        yield WarcDocument(src, status="error", error=f"{src}: reading WARC needs warcio")
-        return
-    guard = _Guarded(fh)
-    offset = end = 0
-    problem: str | None = None
-    try:
-        it = ArchiveIterator(guard)
-        for rec in it:
-            if rec.rec_type is None or rec.format != "warc":
-                problem = "a record without a WARC header"
-                break
-            if rec.rec_headers.get_header("Content-Length") is None:  # warcio would read it to the end of file
-                problem, offset = "a record without Content-Length", end
-                break
-            if rec.rec_type not in ("response", "resource", "conversion"):
-                while rec.content_stream().read(1 << 20):
-                    pass
-                offset = it.get_record_offset()
-                end = offset + it.get_record_length()
-                if getattr(rec.raw_stream, "limit", 0) > 0:
-                    problem = f"{rec.rec_type} record breaks off before its declared length"
-                    break
-                continue
-            rid = rec.rec_headers.get_header("WARC-Record-ID")
-            url = rec.rec_headers.get_header("WARC-Target-URI")
-            date = rec.rec_headers.get_header("WARC-Date")
-            headers = rec.http_headers if rec.http_headers is not None else rec.rec_headers
-            ctype = (headers.get_header("Content-Type") or "").lower()
-            mime = ctype.split(";")[0].strip()
-            data = rec.content_stream().read(max_bytes + 1)
-            too_big = len(data) > max_bytes
-            if too_big:
-                while rec.content_stream().read(1 << 20):
-                    pass
-            offset = it.get_record_offset()
-            end = offset + it.get_record_length()
-            where = f"{src}@{offset}"
-            if getattr(rec.raw_stream, "limit", 0) > 0:
-                problem = f"record {rid} breaks off before its declared length"
-                break
-            if mime and not mime.startswith(_TEXT_TYPES):
-                yield WarcDocument(where, rid, url, date, status="skipped",
-                                   error=f"{where}: content type {mime} is not text")
-            elif too_big:
-                yield WarcDocument(where, rid, url, date, status="error",
-                                   error=f"{where}: payload over the {max_bytes:,}-byte limit")
-            else:
-                charset = None
-                if "charset=" in ctype:
-                    charset = ctype.split("charset=", 1)[1].split(";")[0].strip().strip("\"'") or None
-                kind = "text" if mime == "text/plain" or html == "no" else "html"
-                yield WarcDocument(where, rid, url, date, payload=data, kind=kind, charset=charset)
-    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
-        problem, offset = exception_reason(exc), end
-    except Exception as exc:  # warcio meets malformed headers with AttributeError, KeyError...: still the file's fault
-        problem, offset = f"unreadable record ({exception_reason(exc)})", end
-    if problem is None and guard.error is not None:
-        problem = f"file breaks off ({exception_reason(guard.error)})"
-    if problem is None:
-        rest = guard.leftover(end)
-        if rest is None or rest.strip():
-            problem = "the bytes after the last complete record are not a WARC record"
-            offset = end
-    if problem is not None:
-        where = f"{src}@{offset}"
+        if hasattr(fh, "peek") and stream.peek(2)[:2] == b"\x1f\x8b":
+            stream.fh = gunzipped(fh)
+        while True:
+            found = _next_record(stream)
+            if found is None:
+                return
+            offset, header = found
+            doc = _record(stream, header, f"{src}@{offset}", max_bytes, html)
+            if doc is not None:
+                yield doc
+    except _Malformed as exc:
+        where = f"{src}@{stream.start}"
         yield WarcDocument(where, status="error", error=f"{where}: malformed or truncated WARC after this offset "
-                                                        f"({problem}); the rest of the file was not read")
+                                                        f"({exc}); the rest of the file was not read")
+
+
+def _record(stream: _Stream, header: dict[str, str], where: str, max_bytes: int, html: str) -> WarcDocument | None:
+    """Read the block of the record whose ``header`` was read; its document, None when it is not one."""
+    raw_length = header.get("content-length")
+    if raw_length is None:
+        raise _Malformed("a record without Content-Length")
+    if not _LENGTH_RE.fullmatch(raw_length):
+        raise _Malformed(f"a record with an invalid Content-Length ({raw_length[:40]!r})")
+    length = int(raw_length)
+    rtype = header.get("warc-type", "").lower()
+    rid = header.get("warc-record-id")
+    name = f"record {rid}" if rid else f"{rtype or 'untyped'} record"
+    is_doc = rtype in _DOCUMENTS
+    cap = min(length, max_bytes + MAX_HEADER_BYTES + 1) if is_doc else 0
+    block = stream.read(cap)
+    got = len(block) + stream.skip(length - cap)
+    if got < length:
+        raise _Malformed(f"{name} breaks off before its declared length ({got:,} of {length:,} bytes)")
+    after = stream.readline(4)
+    if after not in (b"", b"\r", b"\r\n", b"\n"):  # the empty lines after a block (or the end of the file)
+        raise _Malformed(f"the data of {name} does not end where its Content-Length ({length:,}) says")
+    if not is_doc:
+        return None
+    url = header.get("warc-target-uri")
+    if url and url.startswith("<") and url.endswith(">"):  # wget 1.19 wrote <URL>
+        url = url[1:-1]
+    url = url.replace(" ", "%20") if url else url
+    date = header.get("warc-date")
+    headers, body, is_http = header, block, False
+    if rtype == "response" and url and url.lower().startswith(("http:", "https:")):
+        http = split_http(block, MAX_HEADER_BYTES, complete=len(block) == length)
+        if http is None:
+            return WarcDocument(where, rid, url, date, status="error",
+                                error=f"{where}: HTTP headers over {MAX_HEADER_BYTES:,} bytes or without an end")
+        (headers, body), is_http = http, True
+    ctype = headers.get("content-type", "").lower()
+    mime = ctype.split(";")[0].strip()
+    if mime and not mime.startswith(_TEXT_TYPES):
+        return WarcDocument(where, rid, url, date, status="skipped", error=f"{where}: content type {mime} is not text")
+    payload = decode_body(body, headers, max_bytes + 1) if is_http else body
+    if len(payload) > max_bytes or len(block) < length:
+        return WarcDocument(where, rid, url, date, status="error",
+                            error=f"{where}: payload over the {max_bytes:,}-byte limit")
+    charset = None
+    if "charset=" in ctype:
+        charset = ctype.split("charset=", 1)[1].split(";")[0].strip().strip("\"'") or None
+    kind = "text" if mime == "text/plain" or html == "no" else "html"
+    return WarcDocument(where, rid, url, date, payload=payload, kind=kind, charset=charset)
