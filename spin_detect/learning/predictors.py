@@ -22,6 +22,7 @@ such as ``numpy.load(..., allow_pickle=False)`` returns. The arrays carry a
 
 from __future__ import annotations
 
+import sys
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -122,8 +123,8 @@ class TreeEnsemble:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"expected {self.n_features} feature columns, got shape {X.shape}")
-        if len(X) * len(self.tree_start) >= COMPILED_MIN_WORK:
-            walk = _compiled_walk()
+        if len(X) * len(self.tree_start) >= COMPILED_MIN_WORK or "spin_detect.learning.compiled" in sys.modules:
+            walk = _compiled_walk()  # once loaded (an audit worker, a large batch), used for every batch
             if walk is not None:
                 return walk(X, self.feature, self.threshold, self.missing_left, self.left, self.right, self.is_leaf,
                             self.value, self.tree_start, self.baseline)
