@@ -197,3 +197,35 @@ def test_rule_features_are_what_calibration_and_thresholds_see(monkeypatch):
     assert seen and all(x[:, col].any() for x in seen)  # with them: the real features
     with pytest.raises(ValueError, match="same sentences"):
         train_model(df, ex, seed=0, features=real, rule_features=extract(df["text"].tolist()[:-1], ex))
+
+
+def test_thresholds_flag_at_most_the_presets_share_even_with_ties():
+    from spin_detect.learning.train import PRESET_FPR, preset_thresholds
+
+    p = np.r_[np.zeros(950), np.linspace(0.01, 0.9, 50), np.full(300, 0.95)]  # originals tie at 0
+    y = np.r_[np.zeros(1000, int), np.ones(300, int)]
+    th = preset_thresholds(p, y)
+    for name, fpr in PRESET_FPR.items():
+        assert th[name] > 0.0  # a threshold of 0 would call every document spun
+        assert (p[y == 0] >= th[name]).mean() <= fpr
+    assert th["balanced"] < 0.9  # and it is not needlessly high: spun documents at 0.95 are found
+    assert (p[y == 1] >= th["balanced"]).all()
+
+
+def test_too_few_documents_say_what_to_do():
+    df = make_data(n_docs=3).drop(columns=["split"])
+    with pytest.raises(ValueError, match="too few documents to set calibration documents apart.*split"):
+        train_model(df, default_extractor())
+
+
+@pytest.mark.slow
+def test_thresholds_on_few_or_one_sentence_documents_come_with_warnings():
+    df = make_data()
+    df["doc_id"] = [f"row{i}" for i in range(len(df))]  # no real documents: every row its own
+    df = df.drop(columns=["variant"])
+    said: list[str] = []
+    model, _ = train_model(df, default_extractor(), log=said.append)
+    warnings = [s for s in said if s.startswith("warning:")]
+    assert any("strict needs 500" in w for w in warnings)
+    assert any("every document is one sentence" in w for w in warnings)
+    assert model.info_["original_documents_thresholds"] < 500

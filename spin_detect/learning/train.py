@@ -51,20 +51,35 @@ MIN_SOURCE_DOCS = 50
 
 def preset_thresholds(p_doc: np.ndarray, y_doc: np.ndarray, doc_source: np.ndarray | None = None
                       ) -> dict[str, float]:
-    """Document threshold of each preset: the (1 - FPR) quantile of the original
-    documents' likelihoods, taken in the worst source, so that no register
-    (newswire, speeches, encyclopaedic text) is flagged more than the preset allows."""
+    """Document threshold of each preset: the lowest that flags (likelihood >= threshold) at most
+    the preset's share of the original documents, taken in the worst source, so that no register
+    (newswire, speeches, encyclopaedic text) is flagged more than the preset allows. Ties count:
+    when most originals score exactly 0, the threshold is above 0, not 0 (which would flag all)."""
     orig = y_doc == 0
     out = {}
     for name, fpr in PRESET_FPR.items():
-        t = float(np.quantile(p_doc[orig], 1 - fpr))
+        t = _flagging_at_most(p_doc[orig], fpr)
         if doc_source is not None:
             for src in np.unique(doc_source[orig]):
                 o = p_doc[orig & (doc_source == src)]
                 if len(o) >= MIN_SOURCE_DOCS:
-                    t = max(t, float(np.quantile(o, 1 - fpr)))
+                    t = max(t, _flagging_at_most(o, fpr))
         out[name] = t
     return out
+
+
+def _flagging_at_most(scores: np.ndarray, share: float) -> float:
+    """The lowest threshold ``t`` with at most ``share`` of ``scores`` at or above it."""
+    s = np.sort(np.asarray(scores, dtype=float))[::-1]
+    allowed = int(np.floor(share * len(s)))
+    if allowed >= len(s):
+        return 0.0
+    return float(np.nextafter(s[allowed], np.inf))  # just above the first score that must not be flagged
+
+
+#: Original documents the rule's thresholds need for each preset to mean anything: at least one
+#: original document the preset may flag.
+MIN_THRESHOLD_DOCS = {name: int(np.ceil(1 / fpr)) for name, fpr in PRESET_FPR.items()}
 
 
 def _hash01(s: str) -> float:
@@ -155,7 +170,17 @@ def train_model(
     fit_rows = np.flatnonzero(split == "train")
     cal_rows = np.flatnonzero(split == "dev")
     if len(fit_rows) == 0 or len(cal_rows) == 0:
-        raise ValueError("need both training rows and calibration rows (split 'train' and 'dev')")
+        if "split" in df.columns:
+            raise ValueError("the 'split' column needs both 'train' rows (to fit) and 'dev' rows (to calibrate)")
+        n = df["doc_id"].nunique()
+        raise ValueError(f"too few documents to set calibration documents apart: {n} documents, of which about "
+                         "20% (chosen by a hash of doc_id) calibrate; add documents (dozens at least), or a "
+                         "'split' column with 'train' and 'dev' rows")
+    n_fit_docs = df["doc_id"].to_numpy()[fit_rows]
+    if len(np.unique(n_fit_docs.astype(str))) < 3:
+        raise ValueError(f"training needs at least 3 documents in the training rows, got "
+                         f"{len(np.unique(n_fit_docs.astype(str)))}; add documents (doc_id says which sentences "
+                         "belong together)")
     for name, rows in (("training", fit_rows), ("calibration", cal_rows)):
         if len(np.unique(df["label"].to_numpy()[rows])) < 2:
             raise ValueError(f"the {name} rows need both original and spun sentences")
@@ -250,10 +275,20 @@ def train_model(
         doc_source[g_rule] = df["source"].astype(str).to_numpy()[rule_rows]
     thresholds = preset_thresholds(p_doc, y_doc, doc_source)
     log(f"document rule on {n_docs:,} documents; thresholds {thresholds}")
+    n_orig = int((y_doc == 0).sum())
+    few = [f"{name} needs {need:,}" for name, need in MIN_THRESHOLD_DOCS.items() if n_orig < need]
+    if few:
+        log(f"warning: the document thresholds rest on {n_orig:,} original documents ({', '.join(few)} "
+            "to flag its share of originals as promised); add original documents")
+    sizes = np.bincount(g_rule, minlength=n_docs)
+    if n_docs and sizes.max() == 1:
+        log("warning: every document is one sentence (no doc_id column?): document verdicts and thresholds "
+            "are then about single sentences; give each row the id of its document in doc_id")
     info = {
         "seed": seed,
         "rows": {"train": len(fit_rows), "calibration": len(cal_a), "document_rule": len(cal_b)},
         "documents_rule": n_docs,
+        "original_documents_thresholds": n_orig,
         "token_level": "trained" if have_tokens else "from base model",
         "seconds": round(time.time() - t0, 1),
     }
