@@ -202,7 +202,7 @@ def test_rule_features_are_what_calibration_and_thresholds_see(monkeypatch):
 def test_thresholds_flag_at_most_the_presets_share_even_with_ties():
     from spin_detect.learning.train import PRESET_FPR, preset_thresholds
 
-    p = np.r_[np.zeros(950), np.linspace(0.01, 0.9, 50), np.full(300, 0.95)]  # originals tie at 0
+    p = np.r_[np.zeros(995), np.linspace(0.1, 0.9, 5), np.full(300, 0.95)]  # 99.5% of originals tie at 0
     y = np.r_[np.zeros(1000, int), np.ones(300, int)]
     th = preset_thresholds(p, y)
     for name, fpr in PRESET_FPR.items():
