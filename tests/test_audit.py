@@ -84,6 +84,15 @@ class _Stop(Exception):
     pass
 
 
+def _stop_after_first_chunk(corpus, out):
+    """Start an audit into ``out`` and stop it after its first chunk, as a crash would (a .partial stays)."""
+    def stop(done, _n):
+        raise _Stop
+
+    with pytest.raises(_Stop):
+        _run(corpus, out, progress=stop)
+
+
 def test_interrupted_audit_resumes_to_the_same_report(corpus, tmp_path):
     _run(corpus, tmp_path / "full.jsonl", sentences=str(tmp_path / "full-s.jsonl"))
     out, sents = tmp_path / "r.jsonl", tmp_path / "s.jsonl"
@@ -107,11 +116,7 @@ def test_interrupted_audit_resumes_to_the_same_report(corpus, tmp_path):
 def test_resume_refuses_other_inputs(corpus, tmp_path):
     out = tmp_path / "r.jsonl"
 
-    def stop(done, _n):
-        raise _Stop
-
-    with pytest.raises(_Stop):
-        _run(corpus, out, progress=stop)
+    _stop_after_first_chunk(corpus, out)
     opts = AuditOptions(inputs=[str(corpus["folder"] / "news")], out=str(out))
     with pytest.raises(AuditRefused, match="run with other options: the inputs: .*crawl then, .*news now"):
         run_audit(opts, resume=True)
@@ -283,11 +288,7 @@ def test_a_finished_report_is_overwritten_only_with_force(corpus, tmp_path):
 def test_an_unfinished_audit_is_discarded_only_with_force(corpus, tmp_path):
     out = tmp_path / "r.jsonl"
 
-    def stop(done, _n):
-        raise _Stop
-
-    with pytest.raises(_Stop):
-        _run(corpus, out, progress=stop)
+    _stop_after_first_chunk(corpus, out)
     partial = tmp_path / "r.jsonl.partial"
     kept = partial.read_bytes()
     assert kept
@@ -307,11 +308,7 @@ def test_a_refused_resume_names_the_option_that_differs(corpus, tmp_path):
 
     out = tmp_path / "r.jsonl"
 
-    def stop(done, _n):
-        raise _Stop
-
-    with pytest.raises(_Stop):
-        _run(corpus, out, progress=stop)
+    _stop_after_first_chunk(corpus, out)
     opts = AuditOptions(inputs=[str(corpus["folder"])], out=str(out), detector=DetectorSpec(preset="strict"),
                         input=InputOptions(text_field="body"))
     with pytest.raises(AuditRefused) as err:

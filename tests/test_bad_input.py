@@ -36,7 +36,9 @@ from typer.testing import CliRunner
 import spin_detect.audit.worker as audit_worker
 from spin_detect.audit import AuditOptions, run_audit
 from spin_detect.cli.app import app
-from spin_detect.input.decode import InputError, read_limited, read_text_file
+from spin_detect.input.decode import read_text_file
+from spin_detect.input.errors import InputError
+from spin_detect.input.files import read_limited
 from spin_detect.input.records import InputOptions, Record, iter_records, prepare_record
 from spin_detect.text.segment import MAX_SENTENCE_CHARS, split_sentences
 

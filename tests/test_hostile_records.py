@@ -35,7 +35,7 @@ from spin_detect.audit import AuditOptions, run_audit
 from spin_detect.cli.app import app
 from spin_detect.input import html as html_mod
 from spin_detect.input import records as records_mod
-from spin_detect.input.decode import InputError
+from spin_detect.input.errors import InputError
 from spin_detect.input.html import extract_html
 from spin_detect.input.records import InputOptions, Record, iter_records, prepare_record
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spin_detect.input.decode import InputError
+from spin_detect.input.errors import InputError
 from spin_detect.input.html import HtmlDocument, extract_html, looks_like_html
 from spin_detect.text.segment import split_sentences
 

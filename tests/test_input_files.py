@@ -11,7 +11,8 @@ import pytest
 from corpus_fixtures import ORIGINAL
 
 from spin_detect.input.corpus import TextCorpus
-from spin_detect.input.decode import InputError, read_text_file
+from spin_detect.input.decode import read_text_file
+from spin_detect.input.errors import InputError
 from spin_detect.input.files import (
     FoundFile,
     PathError,

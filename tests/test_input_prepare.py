@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from corpus_fixtures import ORIGINAL, SPUN, article_html
 
-from spin_detect.input.decode import InputError, read_input_text
+from spin_detect.input.decode import read_input_text
+from spin_detect.input.errors import InputError
 from spin_detect.input.prepare import MAX_DOCUMENT_CHARS, PreparedDocument, document_kind, prepare_document
 from spin_detect.input.records import InputOptions, Record, iter_records, prepare_record
 

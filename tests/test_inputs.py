@@ -9,7 +9,7 @@ import os
 import pytest
 from corpus_fixtures import ORIGINAL, SPUN, article_html, make_corpus, write_warc
 
-from spin_detect.input.decode import InputError
+from spin_detect.input.errors import InputError
 from spin_detect.input.files import file_format
 from spin_detect.input.records import InputOptions, Record, iter_records, prepare_record
 

@@ -3,7 +3,8 @@ import os
 
 import pytest
 
-from spin_detect.input.decode import InputError, decode_bytes, read_text_file
+from spin_detect.input.decode import decode_bytes, read_text_file
+from spin_detect.input.errors import InputError
 from spin_detect.input.files import FoundFile, PathError, iter_files
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from spin_detect.input.decode import InputError, scrub
+from spin_detect.input.errors import InputError, scrub
 from spin_detect.input.prepare import MAX_DOCUMENT_CHARS
 from spin_detect.input.records import Record, prepare_record
 

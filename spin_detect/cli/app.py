@@ -75,7 +75,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     ``code`` is one of :data:`~spin_detect.cli.helpformat.EXIT_CODES`: 2 (usage or bad input) unless the
     failure is outside the command line (1: an output cannot be written, a package is missing).
     """
-    from spin_detect.input.decode import scrub
+    from spin_detect.input.errors import scrub
 
     typer.echo(f"spin-detect: error: {' '.join(scrub(message).split())}", err=True)
     raise typer.Exit(code)
@@ -83,7 +83,8 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 def read_input(source: str) -> tuple[str, str]:
     """Read a file path or ``-`` (stdin); return ``(text, name)``. At most MAX_DOCUMENT_BYTES are read."""
-    from spin_detect.input.decode import InputError, read_input_text
+    from spin_detect.input.decode import read_input_text
+    from spin_detect.input.errors import InputError
 
     try:
         return read_input_text(source)
@@ -94,7 +95,7 @@ def read_input(source: str) -> tuple[str, str]:
 def read_article(source: str, html: HtmlChoice) -> tuple[PreparedDocument, str]:
     """Read an article to score (text or HTML, file or stdin), decoded, reduced to its main text and capped:
     ``(document, name)``."""
-    from spin_detect.input.decode import InputError, scrub
+    from spin_detect.input.errors import InputError, scrub
     from spin_detect.input.files import CONTAINER_FORMATS, file_format
     from spin_detect.input.prepare import prepare_document
 

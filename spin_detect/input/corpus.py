@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 
-from spin_detect.input.decode import MAX_DOCUMENT_BYTES, InputError, read_text_file
-from spin_detect.input.files import PathError, iter_files
+from spin_detect.input.decode import read_text_file
+from spin_detect.input.errors import InputError
+from spin_detect.input.files import MAX_DOCUMENT_BYTES, PathError, iter_files
 
 __all__ = ["TextCorpus"]
 

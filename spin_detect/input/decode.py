@@ -22,8 +22,7 @@ from spin_detect.input.files import (
     read_limited,
 )
 
-__all__ = ["MAX_DOCUMENT_BYTES", "InputError", "decode_bytes", "read_input_text", "read_limited", "read_text_file",
-           "scrub"]
+__all__ = ["decode_bytes", "read_input_text", "read_text_file"]
 
 # where valid multi-byte UTF-8 may start again (a lead byte, then a continuation byte); the decoder checks it
 _UTF8_LEAD_RE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")

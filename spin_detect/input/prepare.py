@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spin_detect.input.decode import InputError, decode_bytes, scrub
+from spin_detect.input.decode import decode_bytes
+from spin_detect.input.errors import InputError, scrub
 from spin_detect.input.files import file_format
 from spin_detect.input.html import extract_html, looks_like_html
 

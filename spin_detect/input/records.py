@@ -42,9 +42,10 @@ from pathlib import Path
 from typing import IO
 
 from spin_detect.input.csvrows import iter_csv_records
-from spin_detect.input.decode import MAX_DOCUMENT_BYTES, InputError, scrub
+from spin_detect.input.errors import InputError, scrub
 from spin_detect.input.files import (
     CONTAINER_FORMATS,
+    MAX_DOCUMENT_BYTES,
     FoundFile,
     PathError,
     exception_reason,

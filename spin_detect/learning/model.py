@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from spin_detect.features import FeatureExtractor, group_top_k_sum
+from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, FeatureExtractor, group_top_k_sum
 from spin_detect.learning.documents import DOCUMENT_INPUTS, document_inputs
 from spin_detect.text.segment import Token, tokenize
 
@@ -217,7 +217,5 @@ def document_model_inputs(model: Any) -> int:
 
 def empty_features() -> FeatureSet:
     """The features of no sentence (right shapes, no rows)."""
-    from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES
-
     return FeatureSet(np.zeros((0, len(FEATURE_NAMES))), np.zeros((0, len(TOKEN_FEATURES))),
                       np.zeros(0, dtype=np.int64), [], [], [])

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 from spin_detect import __version__
 from spin_detect.render.page import as_int, esc, num, page, pct
-from spin_detect.report import JUDGED_VERDICTS
 
 if TYPE_CHECKING:
     from spin_detect.detector import DocumentReport, Evidence, SentenceReport
@@ -153,7 +152,7 @@ def document_page(report: DocumentReport, text: str, name: str) -> str:
     model = report.model if isinstance(report.model, dict) else {}
     model_txt = " · ".join(esc(model[k]) for k in ("name", "sha256", "spin_detect_version") if model.get(k))
     notes = "".join(f"<li>{esc(n)}</li>" for n in report.notes or [])
-    judged = verdict in JUDGED_VERDICTS
+    judged = report.judged
     if judged:
         headline = f"""<div class="headline">{_badge(verdict)}<span class="big">{pct(likelihood)}</span>
 <span class="muted">spin likelihood</span></div>
