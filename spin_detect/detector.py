@@ -29,7 +29,7 @@ from spin_detect import __version__
 from spin_detect.config import DecisionConfig
 from spin_detect.features import FeatureExtractor
 from spin_detect.learning.model import FeatureSet, SpinModel, empty_features, extract
-from spin_detect.learning.persist import ModelError, default_model_dir, read_model
+from spin_detect.learning.persist import ModelError, default_model_dir, model_reference, read_model
 from spin_detect.report import DocumentReport, Evidence, SentenceReport
 from spin_detect.text.normalize import Normalized, normalize
 from spin_detect.text.segment import Sentence, split_sentences
@@ -57,9 +57,15 @@ class Detector:
 
     @property
     def model_id(self) -> dict:
-        """Identity of the model, as written into every report."""
-        return {"name": self.manifest.get("name", "custom"), "sha256": self.manifest.get("sha256", "")[:16],
-                "spin_detect_version": __version__}
+        """Identity of the model, as written into every report (with the domain reference it
+        was trained with, if any: ``train --reference``)."""
+        out = {"name": self.manifest.get("name", "custom"), "sha256": self.manifest.get("sha256", "")[:16],
+               "spin_detect_version": __version__}
+        domain = self.manifest.get("domain_reference")
+        if isinstance(domain, dict):
+            out["domain_reference"] = {"source": domain.get("source"), "sha256": str(domain.get("sha256", ""))[:16],
+                                       "share": domain.get("share")}
+        return out
 
     def features(self, sentences: list[str]) -> FeatureSet:
         """Features of sentences (each string one sentence)."""
@@ -204,21 +210,20 @@ def load_detector(model: str | os.PathLike[str] | None = None, config: DecisionC
     if folder.is_file():
         folder = folder.parent
     spin, manifest = read_model(folder, trust_unverified)
-    return Detector(spin, manifest, _extractor_for(manifest), config)
+    return Detector(spin, manifest, _extractor_for(manifest, folder), config)
 
 
 @lru_cache(maxsize=1)
 def _default_parts() -> tuple[SpinModel, dict, FeatureExtractor]:
-    spin, manifest = read_model(default_model_dir())
-    return spin, manifest, _extractor_for(manifest)
+    folder = default_model_dir()
+    spin, manifest = read_model(folder)
+    return spin, manifest, _extractor_for(manifest, folder)
 
 
-def _extractor_for(manifest: dict) -> FeatureExtractor:
-    from spin_detect.features import default_extractor
+def _extractor_for(manifest: dict, folder: Path) -> FeatureExtractor:
+    """The feature extractor a model was trained with: the packaged tables, with the
+    model's own domain reference mixed in when it carries one (``train --reference``)."""
+    from spin_detect.features import extractor_with_reference
+    from spin_detect.tables.packaged import default_reference
 
-    ex = default_extractor()
-    want = manifest.get("reference_sha256")
-    if want and want != ex.ref.sha256:
-        raise ModelError(f"this model was trained with reference statistics {want[:12]}, but the installed "
-                         f"ones are {ex.ref.sha256[:12]}; retrain it or install the matching spin-detect")
-    return ex
+    return extractor_with_reference(model_reference(folder, manifest, default_reference()))

@@ -15,6 +15,8 @@ from spin_detect.cli.helpformat import EXIT_FAILURE
 if TYPE_CHECKING:
     import pandas as pd
 
+    from spin_detect.features import FeatureExtractor
+
 __all__ = ["SpinStyle", "convert_model", "evaluate", "spin", "train"]
 
 #: The spinner's styles (the keys of :data:`spin_detect.learning.spinner.STYLES`, not imported here: it needs numpy).
@@ -40,6 +42,12 @@ def train(
     seed: Annotated[int, typer.Option(metavar="N", help="Random seed (same data and seed, same model).")] = 0,
     base: Annotated[str, typer.Option(metavar="MODEL", help="Model whose token level is reused when the data has no "
                                            "'changes' column ('default' or a folder).")] = "default",
+    reference: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="Your own reference statistics (from build-reference), mixed into the packaged ones "
+                             "so that your domain's wording counts as usual; copied into the model folder.")] = None,
+    reference_share: Annotated[float, typer.Option(
+        metavar="SHARE", min=0.01, max=0.99,
+        help="Share of the mixed counts that comes from --reference (0.01-0.99).")] = 0.5,
 ) -> None:
     """Train a model on labelled sentences (yours, or the generated datasets).
 
@@ -49,16 +57,41 @@ def train(
     from spin_detect.learning.persist import save_model
     from spin_detect.learning.train import train_model
 
+    mixed = None if reference is None else _domain_extractor(reference, reference_share)
     df = _load_labelled_or_fail(data)
     base_det = load_detector_or_fail(base, "balanced", None, False)
+    extractor = base_det.extractor if mixed is None else mixed
+    if reference is not None and "changes" not in df.columns:
+        note("the data has no 'changes' column, so the token level is taken from the base model, which was "
+             "trained without your reference; the sentence and document levels are trained with it")
     with progress_bar("features", len(df), progress_wanted()) as bar:
         try:
-            model, _ = train_model(df, base_det.extractor, seed=seed, base=base_det.model, log=note, progress=bar)
+            model, _ = train_model(df, extractor, seed=seed, base=base_det.model, log=note, progress=bar)
         except ValueError as exc:
             fail(str(exc))
     model.info_["data"] = [str(p) for p in data]
-    manifest = save_model(model, out, base_det.extractor, {"name": out.name})
+    manifest = save_model(model, out, extractor, {"name": out.name})
     note(f"model written to {out} (sha256 {manifest['sha256'][:16]})")
+
+
+def _domain_extractor(path: Path, share: float) -> FeatureExtractor:
+    """The packaged tables with the reference table ``path`` mixed in, or a clean failure."""
+    from spin_detect.features import extractor_with_reference
+    from spin_detect.tables.adapt import adapt_reference
+    from spin_detect.tables.packaged import default_reference
+    from spin_detect.tables.reference import ReferenceStats
+    from spin_detect.tables.store import DataFormatError
+
+    if not path.is_file():
+        fail(f"{path}: no such file (make one with spin-detect build-reference)")
+    try:
+        domain = ReferenceStats.load(path)
+        mixed = adapt_reference(default_reference(), domain, share)
+    except (DataFormatError, OSError, ValueError) as exc:
+        fail(f"--reference: {exc} (make a reference table with spin-detect build-reference)")
+    note(f"reference {path.name}: {domain.total:,} tokens, {len(domain):,} words; {mixed.coverage:.1%} of its "
+         f"running words are in the packaged vocabulary; mixed in at a share of {share:g}")
+    return extractor_with_reference(mixed)
 
 
 def evaluate(

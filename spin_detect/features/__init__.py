@@ -8,11 +8,11 @@ per-group numpy reductions. :func:`default_extractor` builds an extractor over
 the packaged tables.
 """
 
-from spin_detect.features.default import default_extractor
+from spin_detect.features.default import default_extractor, extractor_with_reference
 from spin_detect.features.extractor import FeatureExtractor
 from spin_detect.features.groups import csr_gather, group_first_max, group_top_k_sum
 from spin_detect.features.sentence import FEATURE_GROUPS, FEATURE_NAMES
 from spin_detect.features.tokens import TOKEN_FEATURES, TokenScores
 
 __all__ = ["FEATURE_GROUPS", "FEATURE_NAMES", "TOKEN_FEATURES", "FeatureExtractor", "TokenScores", "csr_gather",
-           "default_extractor", "group_first_max", "group_top_k_sum"]
+           "default_extractor", "extractor_with_reference", "group_first_max", "group_top_k_sum"]

@@ -12,12 +12,30 @@ from spin_detect.tables.packaged import (
     default_topics,
     default_trigrams,
 )
+from spin_detect.tables.reference import ReferenceStats
 
-__all__ = ["default_extractor"]
+__all__ = ["default_extractor", "extractor_with_reference"]
 
 
 @lru_cache(maxsize=1)
 def default_extractor() -> FeatureExtractor:
     """A :class:`FeatureExtractor` over all packaged tables, built once per process."""
     return FeatureExtractor(default_reference(), default_thesaurus(), default_neighbours(),
+                            trigrams=default_trigrams(), topics=default_topics())
+
+
+def extractor_with_reference(reference: ReferenceStats) -> FeatureExtractor:
+    """A :class:`FeatureExtractor` over the packaged tables but ``reference``'s counts.
+
+    ``reference`` must share the packaged reference's word ids (a table made by
+    :func:`~spin_detect.tables.adapt.adapt_reference`), since the neighbour, trigram
+    and topic tables store those ids; the packaged reference itself gives
+    :func:`default_extractor`.
+    """
+    if reference is default_reference():
+        return default_extractor()
+    if reference.vocab != default_reference().vocab:
+        raise ValueError("this reference has its own vocabulary; mix it into the packaged one with "
+                         "spin_detect.tables.adapt.adapt_reference")
+    return FeatureExtractor(reference, default_thesaurus(), default_neighbours(),
                             trigrams=default_trigrams(), topics=default_topics())

@@ -33,16 +33,21 @@ from spin_detect.atomic import atomic_write
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, FeatureExtractor
 from spin_detect.learning.model import AGG_FEATURES, SpinModel
 from spin_detect.learning.predictors import export_estimator, from_arrays
+from spin_detect.tables.adapt import AdaptedReference, adapt_reference
+from spin_detect.tables.reference import ReferenceStats
 from spin_detect.tables.store import DataFormatError
 
 __all__ = ["LEGACY_MODEL_FILE", "MAX_MODEL_BYTES", "MODEL_FILE", "MODEL_FORMAT", "MODEL_VERSION", "ModelError",
-           "convert_legacy_model", "default_model_dir", "model_arrays", "read_model", "save_model"]
+           "DOMAIN_REFERENCE_FILE", "convert_legacy_model", "default_model_dir", "model_arrays", "model_reference",
+           "read_model", "save_model"]
 
 MODEL_FORMAT = "spin-detect/model"
 #: 1: pickled ``model.joblib`` (spin-detect 0.2); 2: ``model.npz`` of plain arrays.
 MODEL_VERSION = 2
 MODEL_FILE = "model.npz"
 LEGACY_MODEL_FILE = "model.joblib"
+#: A user's own reference table (``train --reference``), copied into the model folder.
+DOMAIN_REFERENCE_FILE = "domain_reference.bin"
 #: Largest model archive read (bytes, and bytes of arrays once unpacked); the default model is about 1 MB.
 MAX_MODEL_BYTES = 256 << 20
 _PARTS = ("token", "sentence", "document")
@@ -103,16 +108,34 @@ def save_model(model: SpinModel, folder: str | os.PathLike[str], extractor: Feat
     The fitted scikit-learn models are exported to arrays (the predictions of the
     exported models equal scikit-learn's to about 1e-15). Each file is written whole
     or not at all (:mod:`spin_detect.atomic`). ``extra`` adds manifest fields.
+    When the extractor's reference is adapted to a domain
+    (:func:`~spin_detect.tables.adapt.adapt_reference`), the domain table is copied
+    into the folder as :data:`DOMAIN_REFERENCE_FILE` and the manifest records it
+    (``domain_reference``: file, SHA-256, share, size), so the folder is complete.
     """
+    folder = Path(folder)
+    ref = extractor.ref
+    domain: dict[str, Any] = {}
+    if isinstance(ref, AdaptedReference):
+        if ref.domain.path is None:
+            raise ValueError("the domain reference was not read from a file, so it cannot be saved with the model")
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(folder / DOMAIN_REFERENCE_FILE, Path(ref.domain.path).read_bytes())
+        domain = {"domain_reference": {
+            "file": DOMAIN_REFERENCE_FILE, "sha256": ref.domain.sha256, "share": ref.share,
+            "source": Path(ref.domain.path).name, "tokens": ref.domain.total, "words": len(ref.domain),
+            "word_pairs": len(ref.domain.bigram_keys), "coverage": round(ref.coverage, 4)}}
+        ref = ref.general
     fields = {
-        "reference_sha256": extractor.ref.sha256,
+        "reference_sha256": ref.sha256,
+        **domain,
         "thesaurus_sha256": extractor.th.sha256,
         "neighbours": extractor.neighbours is not None,
         "trigrams": extractor.trigrams is not None,
         "topics": extractor.topics is not None,
         **(extra or {}),
     }
-    return _write_folder(model, Path(folder), fields)
+    return _write_folder(model, folder, fields)
 
 
 # ----------------------------------------------------------------------------- reading
@@ -236,6 +259,37 @@ def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel,
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelError(f"{fpath}: not a spin-detect model ({exc})") from exc
     return model, manifest
+
+
+def model_reference(folder: Path, manifest: dict, general: ReferenceStats) -> ReferenceStats:
+    """The reference a model was trained with: ``general`` (the packaged table), or ``general``
+    adapted to the domain table the folder carries (``train --reference``).
+
+    Raises :class:`ModelError` when the domain table is missing, altered or not
+    a reference table, or the model was trained on another general table.
+    """
+    want = manifest.get("reference_sha256")
+    if want and want != general.sha256:
+        raise ModelError(f"this model was trained with reference statistics {want[:12]}, but the installed "
+                         f"ones are {general.sha256[:12]}; retrain it or install the matching spin-detect")
+    spec = manifest.get("domain_reference")
+    if not spec:
+        return general
+    if not isinstance(spec, dict) or spec.get("file") != DOMAIN_REFERENCE_FILE:
+        raise ModelError(f"{folder}/manifest.json: 'domain_reference' names no {DOMAIN_REFERENCE_FILE}")
+    path = folder / DOMAIN_REFERENCE_FILE
+    if not path.is_file():
+        raise ModelError(f"{folder}: the manifest names a domain reference, but {DOMAIN_REFERENCE_FILE} is missing")
+    try:
+        domain = ReferenceStats.load(path)
+        share = float(spec["share"])
+        if domain.sha256 != spec.get("sha256"):
+            raise ModelError(f"{path}: checksum does not match the manifest; the file was altered")
+        return adapt_reference(general, domain, share)
+    except ModelError:
+        raise
+    except (DataFormatError, KeyError, TypeError, ValueError, OSError) as exc:
+        raise ModelError(f"{path}: not a usable domain reference ({exc})") from exc
 
 
 def convert_legacy_model(old: str | os.PathLike[str], new: str | os.PathLike[str], trust: bool = False) -> dict:

@@ -62,6 +62,7 @@ class ReferenceStats:
         a = stored.arrays
         self.meta = stored.meta
         self.sha256 = stored.sha256
+        self.path = stored.path
         self.unigram = a["unigram"]
         self.bigram_keys = a["bigram_keys"]
         self.bigram_counts = a["bigram_counts"]
