@@ -33,6 +33,7 @@ def test_hash_index_matches_binary_search(dtype, n):
                               np.array([0, np.iinfo(dtype).max], dtype=dtype)])
     want = _rows_by_binary_search(keys, queries) if n else np.full(len(queries), -1)
     assert np.array_equal(HashIndex(keys).find(queries), want)
+    assert np.array_equal(HashIndex(keys).find_numpy(queries), want)  # the compiled probe and its reference
     assert HashIndex(keys).find(queries[:0]).shape == (0,)
 
 
@@ -41,6 +42,7 @@ def test_hash_index_handles_collisions():
     keys = (np.arange(1, 300, dtype=np.uint64) << np.uint64(40))
     queries = np.concatenate([keys, keys + np.uint64(1)])
     assert np.array_equal(HashIndex(keys).find(queries), _rows_by_binary_search(keys, queries))
+    assert np.array_equal(HashIndex(keys).find_numpy(queries), _rows_by_binary_search(keys, queries))
 
 
 def test_key_lookup_switches_to_the_index_without_changing_rows():
@@ -156,6 +158,7 @@ def test_hash_index_empty_slot_marker_is_never_a_key(keys):
     queries = np.concatenate([keys, keys + keys.dtype.type(1), keys - keys.dtype.type(1),
                               np.array([index.empty]).astype(keys.dtype)])
     assert np.array_equal(index.find(queries), _rows_by_binary_search(np.sort(keys), queries))
+    assert np.array_equal(index.find_numpy(queries), index.find(queries))
     wide = np.array([int(index.empty)], dtype=np.uint64)  # a marker of uint64 asked as uint64
     assert index.find(wide).tolist() == ([-1] if int(index.empty) not in keys.tolist() else [0])
 

@@ -277,7 +277,16 @@ class HashIndex:
         return h.view(np.int64).astype(np.intp, copy=False)  # < 2**bits: the same numbers
 
     def find(self, queries: np.ndarray) -> np.ndarray:
-        """Row of each query in ``keys``, -1 when absent."""
+        """Row of each query in ``keys``, -1 when absent (compiled: :mod:`spin_detect.tables.probe`)."""
+        from spin_detect.tables.probe import probe
+
+        q = np.ascontiguousarray(np.asarray(queries).ravel(), dtype=np.uint64)
+        if len(self.keys) == 0:
+            return np.full(np.shape(queries), -1, dtype=np.intp)
+        return probe(self.slot_keys, self.slot_rows, self.shift, self.mask, self.empty, q).reshape(np.shape(queries))
+
+    def find_numpy(self, queries: np.ndarray) -> np.ndarray:
+        """:meth:`find` in numpy alone: the reference the compiled probe is tested against."""
         q = np.asarray(queries).ravel()
         if len(self.keys) == 0:
             return np.full(np.shape(queries), -1, dtype=np.intp)
