@@ -38,7 +38,8 @@ class DecisionConfig:
     sentence_threshold:
         A sentence is flagged when its calibrated probability is at least this (0.5).
     evidence_threshold:
-        A word is shown as evidence when its substitution probability is at least this (0.3).
+        A word is shown as evidence when its substitution probability, given its
+        text (:meth:`~spin_detect.learning.model.SpinModel.evidence_proba`), is at least this (0.5).
     max_evidence:
         Evidence words shown per sentence (3).
     min_known_share:
@@ -60,7 +61,7 @@ class DecisionConfig:
     preset: str = "balanced"
     document_threshold: float | None = None
     sentence_threshold: float = 0.5
-    evidence_threshold: float = 0.3
+    evidence_threshold: float = 0.5
     max_evidence: int = 3
     min_known_share: float = 0.5
     min_common_share: float = 0.12

@@ -28,6 +28,7 @@ import numpy as np
 from spin_detect import __version__
 from spin_detect.config import DecisionConfig
 from spin_detect.features import FeatureExtractor
+from spin_detect.features.originals import rank_originals
 from spin_detect.learning.model import FeatureSet, SpinModel, empty_features, extract
 from spin_detect.learning.persist import ModelError, default_model_dir, model_reference, read_model
 from spin_detect.report import DocumentReport, Evidence, SentenceReport
@@ -127,13 +128,16 @@ class Detector:
             doc_known = np.bincount(tok_doc[wl & (fs.tok[:, _OOV_COL] == 0)], minlength=n_docs).tolist()
             doc_common = np.bincount(tok_doc[wl & (fs.tok[:, _LOGFREQ_COL] >= self._common_cut)],
                                      minlength=n_docs).tolist()
+            # Evidence: each token's probability given its text (SpinModel.evidence_proba).
             # Sentences that can have evidence: a token at the threshold or above (or NaN, which
             # the loop below would not stop at); the others have none.
-            ev_tok = (tok_prob >= cfg.evidence_threshold) | np.isnan(tok_prob)
+            ev_prob = self.model.evidence_proba(tok_prob, np.maximum(doc_prob[tok_doc], sent_prob[fs.tok_sent]))
+            ev_tok = (ev_prob >= cfg.evidence_threshold) | np.isnan(ev_prob)
             has_ev = (np.bincount(fs.tok_sent[ev_tok], minlength=len(flat)) > 0).tolist()
         else:
             doc_words = doc_known = doc_common = [0] * n_docs
             has_ev = [False] * len(flat)
+            ev_prob = tok_prob
         sent_p = sent_prob.tolist()
         k = 0
         for d, (norm, sents) in enumerate(batch):
@@ -143,18 +147,8 @@ class Detector:
             for s in sents:
                 p = sent_p[k]
                 ev: list[Evidence] = []
-                if has_ev[k] and fs is not None:
-                    lo, hi = tok_start[k], tok_start[k + 1]
-                    tp = tok_prob[lo:hi]
-                    for j in np.argsort(-tp, kind="stable")[: cfg.max_evidence]:
-                        if tp[j] < cfg.evidence_threshold:
-                            break
-                        tok = s.tokens[j]
-                        orig = fs.originals[lo + j] or fs.nbr_originals[lo + j]
-                        if orig.lower() == tok.text.lower():
-                            orig = ""  # "months -> months?" says nothing
-                        w0, w1 = norm.span(tok.start, tok.end)
-                        ev.append(Evidence(original[w0:w1], w0, w1, round(float(tp[j]), 4), orig))
+                if has_ev[k]:
+                    ev = self._evidence(s, ev_prob[tok_start[k] : tok_start[k + 1]], norm)
                 s0, s1 = norm.span(s.start, s.end)
                 reports_s.append(SentenceReport(len(reports_s), original[s0:s1], s0, s1, round(p, 4),
                                                 p >= cfg.sentence_threshold, ev, s.truncated))
@@ -170,6 +164,40 @@ class Detector:
                                           sum(r.flagged for r in reports_s), reports_s, self.model_id, notes,
                                           dict(norm.obfuscation), bool(hidden)))
         return reports
+
+    def _evidence(self, s: Sentence, prob: np.ndarray, norm: Normalized) -> list[Evidence]:
+        """The sentence's evidence: its most likely substituted words (``prob``: per token, given the
+        document), each with up to three ranked likely originals; a word whose best original
+        replaces a phrase is shown as that phrase, once."""
+        cfg = self.config
+        words = [t.text for t in s.tokens]
+        out: list[Evidence] = []
+        covered: set[int] = set()
+        for j in np.argsort(-prob, kind="stable").tolist():
+            if len(out) >= cfg.max_evidence or not prob[j] >= cfg.evidence_threshold:
+                break
+            if j in covered:
+                continue
+            ranked = rank_originals(self.extractor, words, j)
+            a = b = j
+            if ranked and ranked[0].length > 1 and not covered & set(range(ranked[0].start,
+                                                                         ranked[0].start + ranked[0].length)):
+                a, b = ranked[0].start, ranked[0].start + ranked[0].length - 1
+            covered.update(range(a, b + 1))
+            w0, w1 = norm.span(s.tokens[a].start, s.tokens[b].end)
+            text = norm.original[w0:w1]
+            likely = [_match_case(text, r.text) for r in ranked]
+            out.append(Evidence(text, w0, w1, round(float(prob[j]), 4), likely[0] if likely else "", likely))
+        return out
+
+
+def _match_case(word: str, original: str) -> str:
+    """``original`` capitalised like ``word`` (``Said`` -> ``Told``; ``NEWS`` -> ``REPORT``), else as it is."""
+    if len(word) > 1 and word.isupper():
+        return original.upper()
+    if word[:1].isupper():
+        return original[:1].upper() + original[1:]
+    return original
 
 
 def _few_threads(n_rows: int) -> AbstractContextManager[object]:

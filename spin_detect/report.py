@@ -19,13 +19,22 @@ REPORT_SCHEMA = "spin-detect/report/1"
 
 @dataclass
 class Evidence:
-    """A word that looks substituted: where it is, how likely, and what it likely replaced."""
+    """A word (or phrase) that looks substituted: where it is, how likely, and what it likely replaced.
+
+    ``probability`` is the chance that it was substituted, given its document
+    (:meth:`~spin_detect.learning.model.SpinModel.evidence_proba`).
+    ``likely_originals`` holds up to three credible originals, best first
+    (:func:`~spin_detect.features.originals.rank_originals`; a phrase when the
+    spinner likely replaced several words); ``likely_original`` is the first, or
+    "" when no candidate reads better in the slot than what is there.
+    """
 
     word: str
     start: int
     end: int
     probability: float
     likely_original: str
+    likely_originals: list[str] = field(default_factory=list)
 
     def label(self, probability: bool = True) -> str:
         """How reports name it: ``word -> original? (p%)``, or ``word (p%)`` when no likely

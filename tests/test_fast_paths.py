@@ -259,7 +259,8 @@ def test_cached_multiword_spans_equal_the_plain_loop():
             assert np.array_equal(g, w)
 
 
-@pytest.mark.parametrize("max_evidence,evidence_threshold", [(3, 0.3), (1, 0.0), (0, 0.3), (50, 1.0), (-1, 0.2)])
+@pytest.mark.parametrize("max_evidence,evidence_threshold", [(3, 0.5), (1, 0.0), (0, 0.3), (50, 1.0), (-1, 0.2),
+                                                             (50, 0.05)])
 def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence, evidence_threshold):
     """Reports built with per-document counts and only the sentences that can have
     evidence equal a plain per-sentence recomputation."""
@@ -268,6 +269,7 @@ def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence
     import spin_detect
     from spin_detect.config import DecisionConfig
     from spin_detect.detector import _LOGFREQ_COL, _OOV_COL, _WORDLIKE_COL
+    from spin_detect.features.originals import rank_originals
     from spin_detect.learning.spinner import spin_text
     from spin_detect.text.segment import split_sentences
 
@@ -279,7 +281,7 @@ def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence
             "Zxqv blorf qwpt znarg vlimp frobnic.\n\nThe cat sat on the mat. The dog ate it."]
     reports = list(det.score_documents(docs, batch_sentences=5))
     assert [r.to_dict() for r in reports] == [r.to_dict() for r in base.score_documents(docs)] or \
-        (max_evidence, evidence_threshold) != (3, 0.3)
+        (max_evidence, evidence_threshold) != (3, 0.5)
     for doc, rep in zip(docs, reports):
         sents = split_sentences(doc)
         assert rep.n_sentences == len(sents)
@@ -288,19 +290,29 @@ def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence
             continue
         fs = det.features([s.text for s in sents])
         tok_prob = det.model.token_proba(fs)
+        sent_prob = det.model.sentence_proba(fs, tok_prob)
+        doc_prob = det.model.document_proba(fs, tok_prob, sent_prob, np.zeros(len(sents), dtype=np.int64), 1)[0]
         words = known = common = 0
         lo = 0
-        for s, srep in zip(sents, rep.sentences):
+        for k, (s, srep) in enumerate(zip(sents, rep.sentences)):
             hi = lo + len(s.tokens)
-            tp = tok_prob[lo:hi]
-            want = []
-            for j in np.argsort(-tp, kind="stable")[:max_evidence]:
-                if tp[j] < evidence_threshold:
+            tp = det.model.evidence_proba(tok_prob[lo:hi], np.full(hi - lo, max(doc_prob, sent_prob[k])))
+            want, covered = [], set()
+            for j in np.argsort(-tp, kind="stable"):
+                if len(want) >= max_evidence or tp[j] < evidence_threshold:
                     break
-                orig = fs.originals[lo + j] or fs.nbr_originals[lo + j]
-                want.append((s.tokens[j].text, s.tokens[j].start, s.tokens[j].end, round(float(tp[j]), 4),
-                             "" if orig.lower() == s.tokens[j].text.lower() else orig))
-            assert [(e.word, e.start, e.end, e.probability, e.likely_original) for e in srep.evidence] == want
+                if j in covered:
+                    continue
+                ranked = rank_originals(det.extractor, [t.text for t in s.tokens], j)
+                a = b = j
+                if ranked and ranked[0].length > 1 and not covered & set(range(ranked[0].start, ranked[0].start
+                                                                               + ranked[0].length)):
+                    a, b = ranked[0].start, ranked[0].start + ranked[0].length - 1
+                covered.update(range(a, b + 1))
+                start, end = s.tokens[a].start, s.tokens[b].end
+                want.append((doc[start:end], start, end, round(float(tp[j]), 4),
+                             ranked[0].text if ranked else ""))
+            assert [(e.word, e.start, e.end, e.probability, e.likely_original.lower()) for e in srep.evidence] == want
             wl = fs.tok[lo:hi, _WORDLIKE_COL] > 0
             words += int(wl.sum())
             known += int((wl & (fs.tok[lo:hi, _OOV_COL] == 0)).sum())

@@ -34,7 +34,7 @@ class Scorer(Protocol):
     model: SpinModel
 
 
-__all__ = ["binary_metrics", "grouped_metrics", "reliability", "evaluation_report"]
+__all__ = ["binary_metrics", "evaluation_report", "evidence_figures", "grouped_metrics", "reliability"]
 
 
 def _recall_at_fpr(y: np.ndarray, p: np.ndarray, fpr_target: float) -> float:
@@ -149,3 +149,74 @@ def score_frame_for_evaluation(detector: Scorer, df: pd.DataFrame, features: Fea
     if "partial" in docs.columns:
         docs["partial"] = docs["partial"].astype(str).where(docs["label"] == 1, "")
     return sent, docs
+
+
+def evidence_figures(detector: Scorer, df: pd.DataFrame, features: FeatureSet | None = None,
+                     threshold: float = 0.5, max_ranked: int | None = 20_000) -> dict:
+    """How far a person can trust the evidence, on labelled data with token labels (a ``changes`` column).
+
+    Per token, the evidence probability the detector shows
+    (:meth:`~spin_detect.learning.model.SpinModel.evidence_proba`, given the larger of
+    the document's likelihood and the sentence's probability). Returns:
+    ``false_per_100_original_sentences`` (evidence tokens at ``threshold`` or above in
+    documents that are originals, per 100 of their sentences); ``precision`` and
+    ``recall`` overall and ``by_rate`` (evidence tokens in spun documents that are real
+    substitutions; real substitutions that are evidence); ``true_original_top1`` /
+    ``_top3`` (real substitutions shown as evidence whose true original is the first /
+    among the three :func:`~spin_detect.features.originals.rank_originals`; at most
+    ``max_ranked`` of them are ranked, chosen evenly) and ``original_shown``.
+    Documents are original when ``variant`` is ``original`` (else: label 0 documents).
+    """
+    import json
+
+    from spin_detect.features.originals import rank_originals
+    from spin_detect.learning.model import extract, token_labels
+    from spin_detect.learning.train import document_groups
+
+    df = df.reset_index(drop=True)
+    fs = features if features is not None else extract(df["text"].tolist(), detector.extractor)
+    model = detector.model
+    tok_prob = model.token_proba(fs)
+    sent_p = model.sentence_proba(fs, tok_prob)
+    g = document_groups(df)
+    doc_p = model.document_proba(fs, tok_prob, sent_p, g, int(g.max()) + 1 if len(g) else 0)
+    ts = fs.tok_sent
+    ev = model.evidence_proba(tok_prob, np.maximum(doc_p[g][ts], sent_p[ts])) >= threshold
+    changes = df["changes"].fillna("[]").astype(str).tolist()
+    y = token_labels(fs, changes).astype(bool)
+    if "variant" in df.columns:
+        orig_doc = (df["variant"].astype(str) == "original").to_numpy()
+    else:
+        orig_doc = (df.groupby(g)["label"].transform("max") == 0).to_numpy()
+    rate = df["rate_name"].astype(str).to_numpy() if "rate_name" in df.columns else np.full(len(df), "")
+    out: dict = {"threshold": threshold, "original_sentences": int(orig_doc.sum()),
+                 "false_per_100_original_sentences": round(100 * float(ev[orig_doc[ts]].sum()) /
+                                                           max(1, int(orig_doc.sum())), 2)}
+    spun_tok = ~orig_doc[ts]
+
+    def _pr(mask: np.ndarray) -> dict:
+        shown = ev & mask
+        return {"evidence_tokens": int(shown.sum()), "precision": float(y[shown].mean()) if shown.any() else None,
+                "recall": float(ev[mask & y].mean()) if (mask & y).any() else None}
+
+    out.update(_pr(spun_tok))
+    out["by_rate"] = {r: _pr(spun_tok & (rate[ts] == r)) for r in sorted(set(rate[~orig_doc])) if r}
+    real = np.flatnonzero(ev & y)
+    if max_ranked is not None and len(real) > max_ranked:
+        real = real[np.linspace(0, len(real) - 1, max_ranked).astype(np.int64)]
+    starts = np.r_[0, np.cumsum([len(t) for t in fs.tokens])]
+    top1 = top3 = shown_any = 0
+    for k in real.tolist():
+        i = int(ts[k])
+        toks = fs.tokens[i]
+        j = k - int(starts[i])
+        truth = [c for c in json.loads(changes[i] or "[]") if toks[j].start < c[1] and c[0] < toks[j].end]
+        want = " ".join(str(truth[0][2]).lower().split()) if truth else ""
+        ranked = [r.text for r in rank_originals(detector.extractor, [t.text for t in toks], j)]
+        shown_any += bool(ranked)
+        top1 += bool(ranked) and ranked[0] == want
+        top3 += want in ranked
+    n = max(1, len(real))
+    out.update({"ranked": len(real), "original_shown": shown_any / n, "true_original_top1": top1 / n,
+                "true_original_top3": top3 / n})
+    return out

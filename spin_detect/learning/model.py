@@ -32,7 +32,8 @@ from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, FeatureExtractor
 from spin_detect.learning.documents import DOCUMENT_INPUTS, document_inputs
 from spin_detect.text.segment import Token, tokenize
 
-__all__ = ["FeatureSet", "extract", "token_labels", "aggregate_tokens", "AGG_FEATURES", "SpinModel", "concat", "subset"]
+__all__ = ["AGG_FEATURES", "SPUN_WORD_SHARE", "TRAINING_SUBSTITUTED_SHARE", "FeatureSet", "SpinModel",
+           "aggregate_tokens", "concat", "extract", "subset", "token_labels"]
 
 AGG_FEATURES = ("tok_max", "tok_top2", "tok_noisy_or", "tok_mean", "tok_count_over_50", "tok_count_over_20")
 
@@ -122,6 +123,14 @@ def aggregate_tokens(tok_prob: np.ndarray, tok_sent: np.ndarray, n_sent: int) ->
     return out
 
 
+#: Share of the words of a spun document that a spinner replaced, as :meth:`SpinModel.evidence_proba`
+#: assumes it: a light spin (5-15% of words). Chosen on the dev split (see models/default/MODEL_CARD.md).
+SPUN_WORD_SHARE = 0.10
+#: Share of substituted tokens in the token model's training rows, for models that do not record it
+#: (spin-detect 0.3.0): that of the generated datasets' training split.
+TRAINING_SUBSTITUTED_SHARE = 0.12
+
+
 class SpinModel:
     """The fitted models; built by :func:`spin_detect.learning.train.train_model`.
 
@@ -147,6 +156,26 @@ class SpinModel:
         if len(fs.tok) == 0:
             return np.zeros(0)
         return self.token_model_.predict_proba(fs.tok)[:, 1]
+
+    def evidence_proba(self, tok_prob: np.ndarray, spun: np.ndarray) -> np.ndarray:
+        """Probability that each token was substituted, given its context: what evidence shows.
+
+        The token model answers "was this word substituted?" for a word of its
+        training mix, in which about half the documents were spun and a set share of
+        their words replaced; in the wild most text is original. So its odds are
+        turned into a likelihood ratio (divided by the training mix's odds,
+        ``info_["token_substituted_share"]``), put on the odds of a word of spun text
+        (:data:`SPUN_WORD_SHARE`) and weighted by ``spun``, per token the probability
+        that its text was spun at all (the detector gives the larger of its
+        document's likelihood and its sentence's probability). On original text the
+        evidence fades with that probability; on spun text it keeps the words that
+        stand out from the text's own wording.
+        """
+        share = float(self.info_.get("token_substituted_share") or TRAINING_SUBSTITUTED_SHARE)
+        q = np.clip(tok_prob, 1e-9, 1 - 1e-9)
+        ratio = q / (1 - q) * (1 - share) / share
+        odds = ratio * SPUN_WORD_SHARE / (1 - SPUN_WORD_SHARE)
+        return np.asarray(spun, dtype=np.float64) * odds / (1 + odds)
 
     def sentence_inputs(self, fs: FeatureSet, tok_prob: np.ndarray | None = None) -> np.ndarray:
         """Sentence features plus aggregated token probabilities (plus, for a model

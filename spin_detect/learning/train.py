@@ -290,6 +290,9 @@ def train_model(
         "documents_rule": n_docs,
         "original_documents_thresholds": n_orig,
         "token_level": "trained" if have_tokens else "from base model",
+        # the training mix's share of substituted words, which evidence probabilities correct for
+        "token_substituted_share": round(float(y_tok[idx].mean()), 4) if have_tokens and len(idx) else
+        (base.info_.get("token_substituted_share") if base is not None else None),
         "seconds": round(time.time() - t0, 1),
     }
     return SpinModel(token_model, calibrated, doc_model, thresholds, info, prior=prior), fs
