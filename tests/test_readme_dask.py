@@ -1,10 +1,14 @@
-"""The README's Dask recipe runs as written (issue 17): ``score_frame`` over a Dask DataFrame read from Parquet,
-written back to Parquet, with partitions whose columns are all null in one and filled in another; and the
-README's Spark schema is the one of ``frame_meta()``."""
+"""The README's Dask and Spark recipes run as written (issue 17): ``score_frame`` over a Dask DataFrame read
+from Parquet, written back to Parquet, with partitions whose columns are all null in one and filled in another;
+``score_partitions`` through Spark's ``mapInPandas`` in local mode, to Parquet, row for row what ``score_frame``
+gives; and the README's Spark schema is the one of ``frame_meta()``."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +16,7 @@ import pytest
 from corpus_fixtures import ORIGINAL, SPUN
 
 from spin_detect.audit import ROW_FIELDS, frame_meta, score_frame
+from spin_detect.audit.worker import FRAME_DTYPES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 GERMAN = ("Der Rat der Stadt hat am Montag beschlossen, dass die Schulen in der nächsten Woche wieder öffnen. "
@@ -64,3 +69,49 @@ def test_the_readme_spark_schema_is_the_frame_schema():
     meta = frame_meta()
     assert columns == [(k, _SPARK_TYPES[str(t)]) for k, t in meta.dtypes.items()]
     assert list(meta.columns) == list(ROW_FIELDS)
+
+
+@pytest.fixture
+def spark_here(tmp_path, monkeypatch):
+    """A Spark session in local mode, started in ``tmp_path`` (the JVM resolves relative paths against the
+    folder it starts in), light (one core, no UI, one shuffle partition), stopped at the end."""
+    pytest.importorskip("pyspark", reason="no pyspark: pip install 'spin-detect[spark]'")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime (pyspark needs one: apt-get install default-jre-headless)")
+    from pyspark.sql import SparkSession
+
+    monkeypatch.chdir(tmp_path)
+    # Spark starts its Python workers with PYSPARK_PYTHON (default: python3 on PATH); here, the interpreter
+    # that has spin_detect, as a cluster's workers have it installed
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)
+    monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")  # local mode: no other network interface
+    spark = (SparkSession.builder.master("local[1]").appName("spin-detect-readme")
+             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
+             .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        yield spark
+    finally:
+        spark.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+def test_the_readme_spark_recipe_in_local_mode(spark_here, tmp_path):
+    pytest.importorskip("pyarrow")
+    # an English original, its spun copy, a German text (not judged), a page without text (an error row)
+    pages = pd.DataFrame({"id": ["a", "b", "c", "d"],
+                          "url": ["https://x.example/a", "https://spam.example/b", None, None],
+                          "text": [ORIGINAL, SPUN, GERMAN, None]})
+    (tmp_path / "pages").mkdir()
+    pages.to_parquet(tmp_path / "pages" / "part-0.parquet", index=False)
+    exec(compile(_python_block("mapInPandas(score_partitions"), str(README), "exec"), {})
+    got = pd.read_parquet(tmp_path / "spin-scores").reset_index(drop=True)
+    assert list(got.columns) == list(ROW_FIELDS)
+    got = got.astype(FRAME_DTYPES)
+    # one small file is one partition and one Arrow batch: the rows of score_frame on the same frame, seq too
+    want = score_frame(pages)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["verdict"].tolist()[:3] == ["original", "spun", "out_of_scope"] and pd.isna(got.loc[3, "verdict"])
+    assert got["status"].tolist() == ["ok", "ok", "ok", "error"]
+    assert got["likelihood"].isna().tolist() == [False, False, True, True]

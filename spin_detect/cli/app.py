@@ -63,8 +63,9 @@ def parse_threshold(value: str | float) -> float:
 ThresholdOpt = Annotated[float | None, typer.Option(
     parser=parse_threshold, metavar="P",
     help="Document threshold, as 0.8 or 80% (overrides --preset): spun when the likelihood is at least this.")]
-TrustOpt = Annotated[bool, typer.Option("--trust-model", help="Load a model whose manifest is missing or does "
-                                        "not match. Loading a model runs code: only for models you made.")]
+TrustOpt = Annotated[bool, typer.Option("--trust-model", help="Load a model whose checksum or feature list does "
+                                        "not match its manifest (a file you altered on purpose). Loading never "
+                                        "runs code, with or without it (README, 'Security').")]
 HtmlOpt = Annotated[HtmlChoice, typer.Option(
     "--html-input", help="Treat the input as HTML and extract the main text: auto (by suffix or content), yes, no.")]
 
