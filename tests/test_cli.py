@@ -190,8 +190,15 @@ def test_train_and_evaluate_commands(tmp_path):
     assert r.exit_code == 0, r.output
     rep = json.loads(r.stdout)
     assert rep["sentence"]["overall"]["n"] == len(df)
+    # token labels in the data: the evidence figures, consistent with each other
+    ev = rep["evidence"]
+    assert ev["original_sentences"] == int((df["variant"] == "original").sum())
+    assert ev["threshold"] == 0.5 and ev["ranked"] <= ev["evidence_tokens"]
+    assert 0 <= ev["true_original_top1"] <= ev["true_original_top3"] <= ev["original_shown"] <= 1
+    assert ev["evidence_tokens"] == sum(v["evidence_tokens"] for v in ev["by_rate"].values()) or not ev["by_rate"]
     r = run("evaluate", str(tmp_path / "m"), str(data))
     assert "sentence level" in r.stdout and "document level" in r.stdout
+    assert "evidence (words at 50% or more)" in r.stdout
     bad = tmp_path / "bad.csv"
     bad.write_text("text,label\nfine,maybe\n")
     r = run("train", str(bad), "--out", str(tmp_path / "x"))

@@ -130,6 +130,15 @@ def print_evaluation(report: dict[str, Any]) -> None:
             flagged = ", ".join(f"{k} {v:.1%}" + (f" ({counts[k][0]} of {counts[k][1]})" if k in counts else "")
                                 for k, v in r["original_flagged_by_source"].items())
             typer.echo(f"original documents flagged, by source: {flagged}")
+    ev = report.get("evidence")
+    if ev:
+        rates = ", ".join(f"{k} {v['precision']:.1%}" for k, v in ev.get("by_rate", {}).items()
+                          if v.get("precision") is not None)
+        typer.echo(f"\nevidence (words at {ev['threshold']:.0%} or more): {ev['false_per_100_original_sentences']:.1f} "
+                   f"per 100 sentences of original documents; in spun documents {ev['precision'] or 0:.1%} are real "
+                   f"substitutions" + (f" ({rates})" if rates else "") + f", {ev['recall'] or 0:.1%} of substitutions "
+                   f"are evidence; true original named first for {ev['true_original_top1']:.1%}, among three for "
+                   f"{ev['true_original_top3']:.1%} ({ev['ranked']:,} ranked)")
 
 
 # --------------------------------------------------------------------------- progress

@@ -106,8 +106,10 @@ def evaluate(
 ) -> None:
     """Measure a model on labelled data: ROC-AUC, PR-AUC, F1, recall at 1%/5% FPR,
     confusion matrix and calibration, per source, style and rate, for sentences
-    and documents."""
-    from spin_detect.learning.evaluate import evaluation_report, score_frame_for_evaluation
+    and documents; with token labels (a 'changes' column), how far the evidence
+    can be trusted (false evidence on originals, precision, true originals named)."""
+    from spin_detect.learning.evaluate import evaluation_report, evidence_figures, score_frame_for_evaluation
+    from spin_detect.learning.model import extract
 
     df = _load_labelled_or_fail(data)
     if split is not None:
@@ -117,10 +119,14 @@ def evaluate(
         if df.empty:
             fail(f"no rows with split={split}")
     det = load_detector_or_fail(model, preset, threshold, trust_model)
+    df = df.reset_index(drop=True)
     with progress_bar("scoring", len(df), progress_wanted()) as bar:
-        sent, docs = score_frame_for_evaluation(det, df, progress=bar)
+        fs = extract(df["text"].tolist(), det.extractor, progress=bar)
+    sent, docs = score_frame_for_evaluation(det, df, features=fs)
     report = evaluation_report(sent, docs, det.config.sentence_threshold,
                                det.document_threshold)
+    if "changes" in df.columns:
+        report["evidence"] = evidence_figures(det, df, fs, det.config.evidence_threshold)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
