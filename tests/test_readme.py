@@ -193,6 +193,9 @@ def _fill_workspace(ws: Path) -> None:
     (ws / "articles" / "original.txt").write_text(ORIGINAL + "\n", encoding="utf-8")
     (ws / "articles" / "spun.txt").write_text(SPUN + "\n", encoding="utf-8")
     make_corpus(ws)  # crawl/: every input format, with broken records
+    (ws / "my-domain").mkdir()  # trusted text of a user's own domain, for build-reference / train --reference
+    for i, text in enumerate((ORIGINAL, ORIGINAL.replace("North Korea", "Pyongyang"), GERMAN)):
+        (ws / "my-domain" / f"{i}.txt").write_text(text + "\n", encoding="utf-8")
     (ws / "feeds").mkdir()
     with gzip.open(ws / "feeds" / "news.jsonl.gz", "wt", encoding="utf-8") as f:
         for i, text in enumerate((ORIGINAL, SPUN, GERMAN)):
