@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> None:
 
         report["document"][f"full_{rate}"] = binary_metrics(part["label"], part["p"],
                                                             model.thresholds_["balanced"])
+    from spin_detect.learning.evaluate import evidence_figures
+
+    report["evidence"] = evidence_figures(det, df.iloc[test_rows], subset(full, test_rows))
     out = Path(args.out)
     save_model(model, out, ex, {"name": "default", "metrics_test": "metrics.json"})
     (out / "metrics.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
@@ -117,8 +120,16 @@ def _table(level: dict, keys=("by_source", "by_style", "by_rate_name", "by_parti
     return head + "\n" + "\n".join(rows)
 
 
+def _pct(v) -> str:
+    return "" if v is None else f"{v:.1%}"
+
+
+def _by_rate(ev: dict, key: str) -> str:
+    return " / ".join(_pct(ev["by_rate"].get(r, {}).get(key)) for r in ("light", "medium", "heavy"))
+
+
 def card(report: dict, model, seconds: float) -> str:
-    s, d = report["sentence"], report["document"]
+    s, d, ev = report["sentence"], report["document"], report["evidence"]
     counts = d.get("original_flagged_counts_by_source", {})
     flagged = ", ".join(f"{k} {v:.1%}" + (f" ({counts[k][0]} of {counts[k][1]})" if k in counts else "")
                         for k, v in d["original_flagged_by_source"].items())
@@ -180,6 +191,23 @@ Fully spun documents only, against all originals: heavy {d['full_heavy'].get('ro
 light {d['full_light'].get('roc_auc', float('nan')):.3f} ROC-AUC.
 
 Original test documents flagged at the default threshold, by source: {flagged}.
+
+## Evidence (words shown at {ev['threshold']:.0%} or more, `spin_detect.learning.evaluate.evidence_figures`)
+
+Evidence probability is given the text (`SpinModel.evidence_proba`: the token model's odds,
+corrected for its training mix of {model.info_.get('token_substituted_share') or 0:.1%} substituted words,
+weighted by the larger of the document's likelihood and the sentence's probability).
+
+| measure | test split |
+|---|---|
+| evidence words per 100 sentences of original documents | {ev['false_per_100_original_sentences']:.1f} |
+| evidence words in spun documents that are real substitutions | {_pct(ev['precision'])} |
+| ... light / medium / heavy | {_by_rate(ev, 'precision')} |
+| real substitutions shown as evidence | {_pct(ev['recall'])} |
+| ... light / medium / heavy | {_by_rate(ev, 'recall')} |
+| shown real substitutions whose first likely original is the true one | {_pct(ev['true_original_top1'])} |
+| ... the true one among the three ranked | {_pct(ev['true_original_top3'])} |
+| ... with any likely original shown | {_pct(ev['original_shown'])} |
 
 ## Limits
 
