@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,7 @@ import numpy as np
 from spin_detect import __version__
 from spin_detect.config import DecisionConfig
 from spin_detect.features import FeatureExtractor
-from spin_detect.features.originals import rank_originals
+from spin_detect.features.originals import LikelyOriginal, OriginalRanker
 from spin_detect.learning.model import FeatureSet, SpinModel, empty_features, extract
 from spin_detect.learning.persist import ModelError, default_model_dir, model_reference, read_model
 from spin_detect.report import DocumentReport, Evidence, SentenceReport
@@ -134,9 +134,11 @@ class Detector:
             ev_prob = self.model.evidence_proba(tok_prob, np.maximum(doc_prob[tok_doc], sent_prob[fs.tok_sent]))
             ev_tok = (ev_prob >= cfg.evidence_threshold) | np.isnan(ev_prob)
             has_ev = (np.bincount(fs.tok_sent[ev_tok], minlength=len(flat)) > 0).tolist()
+            ranked = self._rank_batch(flat, ev_prob, tok_start, has_ev)
         else:
             doc_words = doc_known = doc_common = [0] * n_docs
             has_ev = [False] * len(flat)
+            ranked = {}
             ev_prob = tok_prob
         sent_p = sent_prob.tolist()
         k = 0
@@ -148,7 +150,7 @@ class Detector:
                 p = sent_p[k]
                 ev: list[Evidence] = []
                 if has_ev[k]:
-                    ev = self._evidence(s, ev_prob[tok_start[k] : tok_start[k + 1]], norm)
+                    ev = self._evidence(s, ev_prob[tok_start[k] : tok_start[k + 1]], norm, ranked.get(k, {}))
                 s0, s1 = norm.span(s.start, s.end)
                 reports_s.append(SentenceReport(len(reports_s), original[s0:s1], s0, s1, round(p, 4),
                                                 p >= cfg.sentence_threshold, ev, s.truncated))
@@ -165,10 +167,38 @@ class Detector:
                                           dict(norm.obfuscation), bool(hidden)))
         return reports
 
-    def _evidence(self, s: Sentence, prob: np.ndarray, norm: Normalized) -> list[Evidence]:
+    @cached_property
+    def ranker(self) -> OriginalRanker:
+        """Ranks the likely originals of evidence words; its candidate caches live as long as the detector."""
+        return OriginalRanker(self.extractor)
+
+    def _rank_batch(self, flat: list[Sentence], ev_prob: np.ndarray, tok_start: list[int], has_ev: list[bool]
+                    ) -> dict[int, dict[int, list[LikelyOriginal]]]:
+        """Likely originals of the words each sentence will most likely show as evidence (its
+        ``max_evidence`` + 2 strongest at the threshold or above), ranked in one pass for the batch."""
+        cfg = self.config
+        want: list[tuple[int, int]] = []
+        for k in range(len(flat)):
+            if not has_ev[k] or cfg.max_evidence <= 0:
+                continue
+            prob = ev_prob[tok_start[k] : tok_start[k + 1]]
+            for j in np.argsort(-prob, kind="stable")[: cfg.max_evidence + 2].tolist():
+                if not prob[j] >= cfg.evidence_threshold:
+                    break
+                want.append((k, j))
+        words = {k: [t.text for t in flat[k].tokens] for k, _ in want}  # one list per sentence: ids made once
+        got = self.ranker.rank([(words[k], j) for k, j in want])
+        out: dict[int, dict[int, list[LikelyOriginal]]] = {}
+        for (k, j), r in zip(want, got):
+            out.setdefault(k, {})[j] = r
+        return out
+
+    def _evidence(self, s: Sentence, prob: np.ndarray, norm: Normalized,
+                  ranked: dict[int, list[LikelyOriginal]]) -> list[Evidence]:
         """The sentence's evidence: its most likely substituted words (``prob``: per token, given the
-        document), each with up to three ranked likely originals; a word whose best original
-        replaces a phrase is shown as that phrase, once."""
+        document), each with up to three ranked likely originals (``ranked`` holds those of its
+        strongest words; others are ranked here); a word whose best original replaces a phrase is
+        shown as that phrase, once."""
         cfg = self.config
         words = [t.text for t in s.tokens]
         out: list[Evidence] = []
@@ -178,15 +208,14 @@ class Detector:
                 break
             if j in covered:
                 continue
-            ranked = rank_originals(self.extractor, words, j)
+            best = ranked[j] if j in ranked else self.ranker.rank([(words, j)])[0]
             a = b = j
-            if ranked and ranked[0].length > 1 and not covered & set(range(ranked[0].start,
-                                                                         ranked[0].start + ranked[0].length)):
-                a, b = ranked[0].start, ranked[0].start + ranked[0].length - 1
+            if best and best[0].length > 1 and not covered & set(range(best[0].start, best[0].start + best[0].length)):
+                a, b = best[0].start, best[0].start + best[0].length - 1
             covered.update(range(a, b + 1))
             w0, w1 = norm.span(s.tokens[a].start, s.tokens[b].end)
             text = norm.original[w0:w1]
-            likely = [_match_case(text, r.text) for r in ranked]
+            likely = [_match_case(text, r.text) for r in best]
             out.append(Evidence(text, w0, w1, round(float(prob[j]), 4), likely[0] if likely else "", likely))
         return out
 

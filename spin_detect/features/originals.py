@@ -13,9 +13,10 @@ of the word chain from the word before the span to the word after it (bigram
 model of the reference), plus half the change in mean log-frequency (originals are
 usually common words).
 
-This runs only for the few words a report shows as evidence, one sentence at a
-time, so it is plain Python and numpy on short arrays; the result depends on the
-sentence alone.
+This runs only for the few words a report shows as evidence: the requests of a
+whole batch are scored together (one query of the reference for all their
+chains), and each word's and phrase's credible candidates are cached. A result
+depends on its sentence alone.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from spin_detect.tables.reference import BOS, EOS, UNK
 if TYPE_CHECKING:
     from spin_detect.features.extractor import FeatureExtractor
 
-__all__ = ["LikelyOriginal", "rank_originals"]
+__all__ = ["LikelyOriginal", "OriginalRanker", "rank_originals"]
 
 #: A credible original: lower-case words of letters (with inner hyphens or apostrophes), one space between.
 _CREDIBLE = re.compile(r"[a-z]+(?:['\-][a-z]+)*(?: [a-z]+(?:['\-][a-z]+)*)*")
@@ -52,36 +53,137 @@ class LikelyOriginal:
     gain: float
 
 
-def _spans(ex: FeatureExtractor, words: Sequence[str], j: int) -> list[tuple[int, int, tuple[int, ...]]]:
-    """Every replacement a spinner could have made that covers token ``j``: ``(start, length, candidate ids)``."""
-    cands = ex.candidates
-    ref = ex.ref
-    out: list[tuple[int, int, tuple[int, ...]]] = []
-    word = words[j].lower()
-    wid = ref.word_id(word)
-    singles = cands.single(wid) if wid != UNK else cands.oov(word)
-    out.extend((j, 1, (int(c),)) for c in singles.tolist())
-    out.extend((j, 1, c) for c in cands.multi(word) if len(c) > 1)
-    if ex.neighbours is not None and wid != UNK:
-        out.extend((j, 1, (int(c),)) for c in ex.neighbours.of(wid)[: ex.max_neighbours].tolist())
-    for length in range(2, ex.max_phrase + 1):  # thesaurus phrases the word is part of
-        for start in range(max(0, j - length + 1), min(j, len(words) - length) + 1):
-            phrase = " ".join(w.lower() for w in words[start : start + length])
-            out.extend((start, length, c) for c in cands.multi(phrase))
-    return out
+class OriginalRanker:
+    """Ranks likely originals for many tokens at once (:meth:`rank`), with the candidate lists of
+    each word and phrase (their texts, filtered for credibility) cached, bounded, per extractor."""
 
+    _MAX_CACHED = 200_000
 
-def _add_chain(chain: list[int], lo: int, hi: int, n: int, pairs: tuple[list, list, list],
-               unigrams: tuple[list, list]) -> None:
-    """Queue the bigram pairs (word before the span .. word after it) and the span's unigrams of
-    candidate chain ``n`` (``chain[lo:hi]`` is the span)."""
-    for p in range(max(0, lo - 1), min(hi, len(chain) - 1)):
-        pairs[0].append(chain[p])
-        pairs[1].append(chain[p + 1])
-        pairs[2].append(n)
-    for p in range(lo, hi):
-        unigrams[0].append(chain[p])
-        unigrams[1].append(n)
+    def __init__(self, ex: FeatureExtractor) -> None:
+        self.ex = ex
+        self._words: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+        self._phrases: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+
+    def _credible(self, current: str, cands: Sequence[tuple[int, ...]]) -> list[tuple[str, tuple[int, ...]]]:
+        vocab = self.ex.ref.vocab
+        out, seen = [], {current}
+        for c in cands:
+            if UNK in c:
+                continue
+            text = " ".join(vocab[i] for i in c)
+            if text not in seen and _CREDIBLE.fullmatch(text):
+                seen.add(text)
+                out.append((text, c))
+        return out
+
+    def _word(self, word: str) -> list[tuple[str, tuple[int, ...]]]:
+        """Credible one-token replacements of ``word`` (lower case): thesaurus words and phrases, neighbours."""
+        got = self._words.get(word)
+        if got is None:
+            ex, cands = self.ex, self.ex.candidates
+            wid = ex.ref.word_id(word)
+            raw: list[tuple[int, ...]] = [(int(c),) for c in (cands.single(wid) if wid != UNK
+                                                              else cands.oov(word)).tolist()]
+            raw += [c for c in cands.multi(word) if len(c) > 1]
+            if ex.neighbours is not None and wid != UNK:
+                raw += [(int(c),) for c in ex.neighbours.of(wid)[: ex.max_neighbours].tolist()]
+            got = self._credible(word, raw)
+            if len(self._words) > self._MAX_CACHED:  # bounded memory; values do not depend on the cache
+                self._words.clear()
+            self._words[word] = got
+        return got
+
+    def _phrase(self, phrase: str) -> list[tuple[str, tuple[int, ...]]]:
+        got = self._phrases.get(phrase)
+        if got is None:
+            got = self._credible(phrase, self.ex.candidates.multi(phrase))
+            if len(self._phrases) > self._MAX_CACHED:
+                self._phrases.clear()
+            self._phrases[phrase] = got
+        return got
+
+    def rank(self, requests: Sequence[tuple[Sequence[str], int]], k: int = 3) -> list[list[LikelyOriginal]]:
+        """For each ``(words of a sentence, token index)``: up to ``k`` credible originals of that token,
+        best first (see the module docs); all requests scored in one pass over the tables."""
+        ref = self.ex.ref
+        max_phrase = self.ex.max_phrase
+        # Every chain is one bigram chain: the word before the span, the span (as written or replaced),
+        # the word after it. Chains as written are shared by the candidates of one span.
+        pa: list[int] = []
+        pb: list[int] = []
+        pseg: list[int] = []
+        ua: list[int] = []
+        useg: list[int] = []
+        chains: dict[tuple[int, int, int], int] = {}  # (request, start, length) -> chain as written
+        kept: list[tuple[int, str, int, int, int]] = []  # (request, text, start, length, chain of the candidate)
+        n = 0
+
+        def chain(left: int, span: Sequence[int], right: int) -> int:
+            nonlocal n
+            seq = [left, *span, right]
+            pa.extend(seq[:-1])
+            pb.extend(seq[1:])
+            pseg.extend([n] * (len(seq) - 1))
+            ua.extend(span)
+            useg.extend([n] * len(span))
+            n += 1
+            return n - 1
+
+        sentence: dict[int, tuple[list[str], list[int], set[str]]] = {}  # per words object: lower, ids, set
+        for r, (words, j) in enumerate(requests):
+            known = sentence.get(id(words))
+            if known is None:
+                lower = [w.lower() for w in words]
+                known = sentence[id(words)] = (lower, [BOS, *ref.ids(lower).tolist(), EOS], set(lower))
+            lower, ids, here = known
+            spans: list[tuple[int, int, list[tuple[str, tuple[int, ...]]]]] = [(j, 1, self._word(lower[j]))]
+            for length in range(2, max_phrase + 1):  # thesaurus phrases the word is part of
+                for start in range(max(0, j - length + 1), min(j, len(words) - length) + 1):
+                    spans.append((start, length, self._phrase(" ".join(lower[start : start + length]))))
+            for start, length, cands in spans:
+                if not cands:
+                    continue
+                left, right = ids[start], ids[start + length + 1]
+                key = (r, start, length)
+                if key not in chains:
+                    chains[key] = chain(left, ids[start + 1 : start + 1 + length], right)
+                # one-word candidates in bulk (most of them): pairs (left, c) and (c, right), unigram c
+                singles = [(t, c[0]) for t, c in cands if len(c) == 1 and not (length == 1 and t in here)]
+                if singles:
+                    ones = [c for _, c in singles]
+                    m = len(ones)
+                    segs = range(n, n + m)
+                    pa.extend([left] * m)
+                    pa.extend(ones)
+                    pb.extend(ones)
+                    pb.extend([right] * m)
+                    pseg.extend(segs)
+                    pseg.extend(segs)
+                    ua.extend(ones)
+                    useg.extend(segs)
+                    kept.extend((r, t, start, length, n + i) for i, (t, _) in enumerate(singles))
+                    n += m
+                for text, c in cands:
+                    if len(c) > 1:
+                        kept.append((r, text, start, length, chain(left, c, right)))
+        out: list[list[LikelyOriginal]] = [[] for _ in requests]
+        if not kept:
+            return out
+        a = np.asarray(pa, dtype=np.int64)
+        b = np.asarray(pb, dtype=np.int64)
+        score: np.ndarray = np.bincount(np.asarray(pseg, dtype=np.int64), weights=ref.cond_logprob(a, b),
+                                        minlength=n).astype(np.float64)
+        u, us = np.asarray(ua, dtype=np.int64), np.asarray(useg, dtype=np.int64)
+        mean_u = np.bincount(us, weights=ref.logprob(u), minlength=n) / np.maximum(np.bincount(us, minlength=n), 1)
+        score = score + _FREQ_WEIGHT * mean_u
+        best: list[dict[str, LikelyOriginal]] = [{} for _ in requests]
+        gains = score[[x[4] for x in kept]] - score[[chains[(x[0], x[2], x[3])] for x in kept]]
+        for (r, text, start, length, _), g in zip(kept, gains.tolist()):
+            if g > 0 and (text not in best[r] or g > best[r][text].gain):
+                best[r][text] = LikelyOriginal(text, start, length, round(g, 4))
+        for r, got in enumerate(best):
+            out[r] = sorted(got.values(), key=lambda o: (-o.gain, o.text))[:k]
+        return out
 
 
 def rank_originals(ex: FeatureExtractor, words: Sequence[str], j: int, k: int = 3) -> list[LikelyOriginal]:
@@ -89,43 +191,7 @@ def rank_originals(ex: FeatureExtractor, words: Sequence[str], j: int, k: int = 
 
     Empty when no candidate is a credible word that reads better in the slot than
     what is there. Phrases are offered as one unit: a candidate may replace a
-    span of several tokens around ``j``.
+    span of several tokens around ``j``. One request of :meth:`OriginalRanker.rank`;
+    for many, keep one :class:`OriginalRanker` (its caches) and batch them.
     """
-    ref = ex.ref
-    vocab = ref.vocab
-    ids = [BOS, *ref.ids(words).tolist(), EOS]
-    here = {w.lower() for w in words}
-    kept: list[tuple[str, int, int]] = []
-    seen: set[tuple[str, int, int]] = set()
-    # Chain 2n: candidate n's span as written; 2n + 1: with candidate n; each from the word before
-    # the span to the word after it.
-    pairs: tuple[list, list, list] = ([], [], [])
-    unigrams: tuple[list, list] = ([], [])
-    for start, length, cand in _spans(ex, words, j):
-        text = " ".join(vocab[c] for c in cand)
-        current = " ".join(w.lower() for w in words[start : start + length])
-        if text == current or UNK in cand or (text, start, length) in seen or not _CREDIBLE.fullmatch(text):
-            continue
-        if length == 1 and len(cand) == 1 and text in here:
-            continue  # a word the sentence already has nearby is rarely what a spinner replaced
-        seen.add((text, start, length))
-        lo, hi = start + 1, start + 1 + length  # the span's positions in ids (after <s>)
-        a = lo - 1
-        n = len(kept)
-        _add_chain(ids[a : hi + 1], lo - a, hi - a, 2 * n, pairs, unigrams)
-        _add_chain(ids[a:lo] + list(cand) + ids[hi : hi + 1], lo - a, lo - a + len(cand), 2 * n + 1, pairs, unigrams)
-        kept.append((text, start, length))
-    if not kept:
-        return []
-    m = 2 * len(kept)
-    a_, b_, seg = (np.asarray(x, dtype=np.int64) for x in pairs)
-    score: np.ndarray = np.bincount(seg, weights=ref.cond_logprob(a_, b_), minlength=m).astype(np.float64)
-    u, useg = (np.asarray(x, dtype=np.int64) for x in unigrams)
-    mean_u = np.bincount(useg, weights=ref.logprob(u), minlength=m) / np.maximum(np.bincount(useg, minlength=m), 1)
-    score = score + _FREQ_WEIGHT * mean_u
-    gain = (score[1::2] - score[0::2]).tolist()
-    best: dict[str, LikelyOriginal] = {}
-    for (text, start, length), g in zip(kept, gain):
-        if g > 0 and (text not in best or g > best[text].gain):
-            best[text] = LikelyOriginal(text, start, length, round(g, 4))
-    return sorted(best.values(), key=lambda o: (-o.gain, o.text))[:k]
+    return OriginalRanker(ex).rank([(words, j)], k)[0]
