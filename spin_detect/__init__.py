@@ -14,11 +14,12 @@ Python API::
     det = spin_detect.load_detector()            # packaged default model
     det.score_sentences(["He mentioned the U.N. Safety Council met."])
     report = det.score_document(text)            # likelihood, verdict, evidence
+    spin_detect.match_sources(records)           # the original of each spun or copied record, with swaps
 """
 
 __version__ = "0.3.0"
 
-__all__ = ["DecisionConfig", "Detector", "DocumentReport", "__version__", "load_detector"]
+__all__ = ["DecisionConfig", "Detector", "DocumentReport", "__version__", "load_detector", "match_sources"]
 
 
 def __getattr__(name: str) -> object:
@@ -27,6 +28,10 @@ def __getattr__(name: str) -> object:
         from spin_detect import detector
 
         return getattr(detector, name)
+    if name == "match_sources":
+        from spin_detect.matching.api import match_sources
+
+        return match_sources
     if name == "DecisionConfig":
         from spin_detect.config import DecisionConfig
 

@@ -19,6 +19,7 @@ LAYERS = [
     ("features",),
     ("learning",),
     ("config", "report", "detector"),
+    ("matching",),
     ("audit", "render"),
     ("cli", "__main__"),
 ]

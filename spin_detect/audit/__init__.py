@@ -2,7 +2,8 @@
 
 :func:`run_audit` (:mod:`.run`, checked first by :func:`check_audit`) scores every record of a crawl into a report
 file (:mod:`.reportfile`: partial rows, resume state, conversion) and returns
-its :class:`Summary` (:mod:`.summary`); :func:`score_records` (:mod:`.worker`)
+its :class:`Summary` (:mod:`.summary`), after the source-matching pass of :mod:`.matchpass` when asked
+(``AuditOptions.match``); :func:`score_records` (:mod:`.worker`)
 is what each worker runs; :func:`score_frame` and :func:`score_partitions`
 (:mod:`.frames`) score pandas frames for Dask and Spark. Nothing here prints:
 progress and news go to callbacks.

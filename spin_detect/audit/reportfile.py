@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -155,6 +155,8 @@ class ReportFiles:
         self.sentence_file: PartialFile | None = None
         #: resumed after the sentence report was already renamed into place (all rows were done)
         self.sentences_final = False
+        #: the rows amended by source matching (written after the scoring, from the partial rows)
+        self.matched = out.with_name(out.name + ".matched.partial")
 
     @property
     def done(self) -> int:
@@ -258,8 +260,29 @@ class ReportFiles:
             except OSError as exc:
                 raise _write_error(pf.path, exc) from exc
 
-    def finish(self, fmt: str) -> None:
-        """Convert the closed partial files (the report to ``fmt``) and rename them into place; drop the state.
+    def write_matched(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Write the rows amended by source matching to :attr:`matched` (the partial rows stay as they are, so a
+        run killed now resumes from them); :class:`AuditError` when the disk fails."""
+        try:
+            f = PartialFile(self.matched)
+            try:
+                batch: list[dict[str, Any]] = []
+                for row in rows:
+                    batch.append(row)
+                    if len(batch) >= 1000:
+                        f.write(batch)
+                        batch = []
+                f.write(batch)
+                f.sync()
+            finally:
+                f.close(quiet=True)
+        except OSError as exc:
+            self.matched.unlink(missing_ok=True)
+            raise _write_error(self.matched, exc) from exc
+
+    def finish(self, fmt: str, fields: tuple[str, ...] = ROW_FIELDS, rows_from: Path | None = None) -> None:
+        """Convert the closed partial files (the report to ``fmt``, with columns ``fields``, from ``rows_from``:
+        by default the partial rows) and rename them into place; drop the state and the partial files.
 
         Raises :class:`AuditError` when a report cannot be written; the partial
         files are then kept, for ``--resume``.
@@ -267,7 +290,7 @@ class ReportFiles:
         steps: list[tuple[Path, Path, str, tuple[str, ...]]] = []
         if self.sentences is not None and self.sentence_partial is not None and not self.sentences_final:
             steps.append((self.sentence_partial, self.sentences, report_format(str(self.sentences)), SENTENCE_FIELDS))
-        steps.append((self.partial, self.out, fmt, ROW_FIELDS))
+        steps.append((rows_from or self.partial, self.out, fmt, fields))
         try:
             with ExitStack() as stack:
                 # entered last to first, so that they exit (rename into place) first to last
@@ -276,6 +299,8 @@ class ReportFiles:
                 for (partial, _report, kind, fields), f in zip(steps, files):
                     if f is not None:
                         _write_converted(partial, f, kind, fields)
+            if rows_from is not None:
+                self.partial.unlink(missing_ok=True)
             self.state.unlink(missing_ok=True)
         except OSError as exc:
             raise AuditError(f"cannot write {self.out}: {exc.strerror or exc}; the rows are kept in {self.partial}: "
@@ -310,6 +335,8 @@ def _write_converted(partial: Path, f: IO[Any], fmt: str, fields: tuple[str, ...
         w = csv.DictWriter(f, fieldnames=list(fields), extrasaction="ignore")
         w.writeheader()
         for row in iter_rows(partial):
+            if row.get("swaps") is not None:  # a list: one JSON text in its cell
+                row["swaps"] = json.dumps(row["swaps"], ensure_ascii=False)
             w.writerow(row)
     elif fmt == "parquet":
         try:
@@ -336,7 +363,10 @@ def _arrow_types(pa: Any) -> dict[str, Any]:
     return {"seq": pa.int64(), "likelihood": pa.float64(), "n_sentences": pa.int64(), "n_flagged": pa.int64(),
             "chars": pa.int64(), "index": pa.int64(), "start": pa.int64(), "end": pa.int64(),
             "probability": pa.float64(), "flagged": pa.bool_(), "obfuscated": pa.bool_(),
-            "invisible_in_words": pa.int64(), "mixed_script_words": pa.int64(), "compatibility": pa.int64()}
+            "invisible_in_words": pa.int64(), "mixed_script_words": pa.int64(), "compatibility": pa.int64(),
+            "source_similarity": pa.float64(),
+            "swaps": pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64()), ("word", pa.string()),
+                                         ("original", pa.string())]))}
 
 
 #: Command-line names of what an audit's report depends on (``AuditOptions.identity``), for a refused resume.
@@ -344,7 +374,8 @@ _OPTION_NAMES = {"inputs": "the inputs", "format": "the report format", "sentenc
                  "input.text_field": "--text-field", "input.id_field": "--id-field", "input.url_field": "--url-field",
                  "input.html": "--html-input", "input.max_bytes": "the size limit per document",
                  "detector.model": "--model", "detector.preset": "--preset", "detector.threshold": "--threshold",
-                 "detector.trust_model": "--trust-model"}
+                 "detector.trust_model": "--trust-model", "match": "--match-sources/--sources",
+                 "match.within": "--match-sources", "match.sources": "--sources"}
 
 
 def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -26,10 +26,27 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spin_detect.audit.reportfile import AuditError, AuditRefused, ReportFiles, check_target, report_format
+from spin_detect.audit.matchpass import MatchOptions
+from spin_detect.audit.reportfile import (
+    AuditError,
+    AuditRefused,
+    ReportFiles,
+    check_target,
+    iter_rows,
+    report_format,
+)
 from spin_detect.audit.summary import Summary
-from spin_detect.audit.worker import DetectorSpec, freeze_once, init_worker, load_spec, score_chunk, score_records
+from spin_detect.audit.worker import (
+    ROW_FIELDS,
+    DetectorSpec,
+    freeze_once,
+    init_worker,
+    load_spec,
+    score_chunk,
+    score_records,
+)
 from spin_detect.input.records import InputOptions, Record, iter_records
+from spin_detect.matching.api import MATCH_FIELDS
 
 __all__ = ["AuditOptions", "check_audit", "run_audit"]
 
@@ -48,6 +65,8 @@ class AuditOptions:
     input: InputOptions = field(default_factory=InputOptions)
     detector: DetectorSpec = field(default_factory=DetectorSpec)
     chunk_size: int = 64
+    #: source matching after the scoring (``--match-sources``, ``--sources``); None: no matching
+    match: MatchOptions | None = None
 
     @property
     def format(self) -> str:
@@ -56,8 +75,17 @@ class AuditOptions:
 
     def identity(self) -> dict[str, Any]:
         """What the report depends on, as data: stored with a run and compared on ``--resume``."""
-        return {"inputs": [os.path.abspath(p) if p != "-" else p for p in self.inputs], "format": self.format,
-                "sentences": self.sentences, "input": asdict(self.input), "detector": asdict(self.detector)}
+        out = {"inputs": [os.path.abspath(p) if p != "-" else p for p in self.inputs], "format": self.format,
+               "sentences": self.sentences, "input": asdict(self.input), "detector": asdict(self.detector)}
+        if self.match is not None:
+            out["match"] = {"within": self.match.within,
+                            "sources": [os.path.abspath(p) for p in self.match.sources]}
+        return out
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The columns of the report: :data:`ROW_FIELDS`, and the match fields when matching."""
+        return ROW_FIELDS + MATCH_FIELDS if self.match is not None else ROW_FIELDS
 
 
 def check_audit(opts: AuditOptions, resume: bool = False, force: bool = False) -> bool:
@@ -81,6 +109,8 @@ def check_audit(opts: AuditOptions, resume: bool = False, force: bool = False) -
     for p in opts.inputs:
         if p != "-":
             _check_input(p)
+    for p in opts.match.sources if opts.match is not None else []:
+        _check_input(p)
     return ReportFiles(out, sent_path).check(opts.identity(), resume, force)
 
 
@@ -119,6 +149,12 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     started = time.time()
     done = files.done
     records = iter_records(opts.inputs, opts.input, input_progress)
+    spool = None
+    if opts.match is not None:
+        from spin_detect.audit.matchpass import TextSpool
+
+        spool = TextSpool()
+        records = spool.tap(records)  # every record, also those a resumed run does not score again
     todo: Iterator[Record] = (r for r in records if r.seq >= done)
     if files.sentences_final:
         todo = _nothing_left(todo, out)
@@ -133,9 +169,18 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
                 progress(files.done, len(rows))
     except BaseException:
         files.close(quiet=True)
+        if spool is not None:
+            spool.close()
         raise
     files.close()
-    files.finish(opts.format)
+    if spool is not None and opts.match is not None:
+        try:
+            summary = _match_pass(opts, files, spool, det, scheduler, log)
+        finally:
+            spool.close()
+        files.finish(opts.format, opts.fields, rows_from=files.matched)
+    else:
+        files.finish(opts.format)
     return summary.to_dict(inputs=list(opts.inputs), report=str(out), model=det.model_id,
                            started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
                            elapsed_s=round(time.time() - started, 2))
@@ -215,3 +260,43 @@ def _map_dask(chunks: Iterator[list[Record]], spec: DetectorSpec, sentences: boo
     finally:
         if isinstance(scheduler, str):
             client.close()
+
+
+def _match_pass(opts: AuditOptions, files: ReportFiles, spool: Any, det: Any, scheduler: Any,
+                log: Callable[[str], None]) -> Summary:
+    """Match the scored records (:mod:`spin_detect.audit.matchpass`), write the amended rows beside the partial
+    report (``files.matched``), and return the summary of those rows."""
+    from spin_detect.audit.matchpass import amend, load_sources, match_rows
+    from spin_detect.input.errors import InputError
+    from spin_detect.matching.config import MatchConfig
+    from spin_detect.matching.index import SourceIndexError
+
+    assert opts.match is not None
+    config = MatchConfig()
+    try:
+        sources = load_sources(opts.match.sources, opts.input, config)
+    except (SourceIndexError, InputError) as exc:
+        raise AuditRefused(str(exc)) from exc
+    keep = ("seq", "status", "id", "url", "date", "likelihood", "verdict")
+    rows = [{k: row[k] for k in keep} for row in iter_rows(files.partial)]  # the fields matching reads, not more
+    log(f"matching {len(rows):,} records" + (f" against {len(sources):,} sources" if sources is not None else ""))
+    client = None
+    if scheduler is not None:
+        from distributed import Client
+
+        client = Client(scheduler) if isinstance(scheduler, str) else scheduler
+    try:
+        found = match_rows(rows, spool, opts.match, sources, config, det, client)
+    finally:
+        if client is not None and isinstance(scheduler, str):
+            client.close()
+    summary = Summary(threshold=det.document_threshold)
+
+    def amended() -> Iterator[dict[str, Any]]:
+        for row in iter_rows(files.partial):
+            row = amend(row, found.get(row["seq"]), config)
+            summary.add(row)
+            yield row
+
+    files.write_matched(amended())
+    return summary

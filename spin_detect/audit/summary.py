@@ -2,6 +2,7 @@
 
 :class:`Summary` counts rows per status and verdict, a histogram of
 likelihoods, the hosts with the highest share of spun pages and sample errors;
+after source matching, the copies, spun copies and rewrites found and the sites that copy most;
 its ``to_dict`` is the schema :data:`SUMMARY_SCHEMA`, which
 :func:`format_summary` and :func:`spin_detect.render.html.summary_page` show.
 """
@@ -29,11 +30,18 @@ class Summary:
     hosts: dict[str, list[int]] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     max_errors: int = 20
+    #: rows with source matching fields (``--match-sources``/``--sources``): per relation, and per host
+    #: [documents, copies, spun copies]
+    matched: bool = False
+    relations: dict[str, int] = field(default_factory=dict)
+    copy_hosts: dict[str, list[int]] = field(default_factory=dict)
 
     def add(self, row: dict[str, Any]) -> None:
         """Count one report row (its status, verdict, likelihood and host; the first errors are kept)."""
         self.records += 1
         self.by_status[row["status"]] = self.by_status.get(row["status"], 0) + 1
+        if "source_relation" in row:
+            self._add_match(row)
         if row["status"] != "ok":
             if len(self.errors) < self.max_errors:
                 self.errors.append({"id": row["id"], "source": row["source"], "error": row["error"]})
@@ -49,6 +57,26 @@ class Summary:
                 n[0] += 1
                 n[1] += v == "spun"
 
+    def _add_match(self, row: dict[str, Any]) -> None:
+        self.matched = True
+        rel = row["source_relation"]
+        if rel:
+            self.relations[rel] = self.relations.get(rel, 0) + 1
+        host = (urlsplit(row["url"]).hostname or "").lower() if row.get("url") else ""
+        if host and row["status"] == "ok":
+            n = self.copy_hosts.setdefault(host, [0, 0, 0])
+            n[0] += 1
+            n[1] += rel in ("copy", "spun_copy")
+            n[2] += rel == "spun_copy"
+
+    def top_copiers(self, k: int = 20) -> list[dict[str, Any]]:
+        """The ``k`` hosts with the most copied pages (copies and spun copies of another document)."""
+        rows: list[dict[str, Any]] = [
+            {"host": h, "documents": n, "copies": c, "spun_copies": sc, "share": round(c / n, 4)}
+                for h, (n, c, sc) in self.copy_hosts.items() if c]
+        rows.sort(key=lambda r: (-r["copies"], -r["share"], r["host"]))
+        return rows[:k]
+
     def top_hosts(self, k: int = 20, min_documents: int = 2) -> list[dict[str, Any]]:
         """The ``k`` hosts with the highest share of spun pages (of those with at least ``min_documents``)."""
         rows: list[dict[str, Any]] = [{"host": h, "documents": n, "spun": s, "share": round(s / n, 4)}
@@ -58,10 +86,14 @@ class Summary:
 
     def to_dict(self, **extra: Any) -> dict[str, Any]:
         """The summary as data (schema ``spin-detect/audit-summary/1``), with ``extra`` fields added."""
-        return {"schema": SUMMARY_SCHEMA, "records": self.records, "by_status": self.by_status,
-                "by_verdict": self.by_verdict,
-                "histogram": {"edges": [round(i / 20, 2) for i in range(21)], "counts": self.counts},
-                "hosts": self.top_hosts(), "threshold": self.threshold, "errors": self.errors, **extra}
+        out = {"schema": SUMMARY_SCHEMA, "records": self.records, "by_status": self.by_status,
+               "by_verdict": self.by_verdict,
+               "histogram": {"edges": [round(i / 20, 2) for i in range(21)], "counts": self.counts},
+               "hosts": self.top_hosts(), "threshold": self.threshold, "errors": self.errors}
+        if self.matched:
+            out["sources"] = {"copy": self.relations.get("copy", 0), "spun_copy": self.relations.get("spun_copy", 0),
+                              "rewrite": self.relations.get("rewrite", 0), "copying_hosts": self.top_copiers()}
+        return {**out, **extra}
 
 
 def format_summary(s: dict[str, Any]) -> str:
@@ -78,6 +110,14 @@ def format_summary(s: dict[str, Any]) -> str:
         for i, c in enumerate(pairs):
             bar = "#" * round(40 * c / top) or ("." if c else "")
             lines.append(f"  {i * 10:3d}-{i * 10 + 10:3d}%  {c:>8,}  {bar}")
+    src = s.get("sources")
+    if src:
+        lines.append(f"originals found: {src['copy']:,} copies, {src['spun_copy']:,} spun copies, "
+                     f"{src['rewrite']:,} rewrites")
+        if src["copying_hosts"]:
+            lines.append("sites that copy most:")
+            lines += [f"  {h['copies']:,} copies ({h['spun_copies']:,} spun) of {h['documents']:,} pages  {h['host']}"
+                      for h in src["copying_hosts"][:10]]
     if s["hosts"]:
         lines.append("hosts with the highest share of spun pages:")
         lines += [f"  {h['share']:6.1%}  {h['spun']:,}/{h['documents']:,}  {h['host']}" for h in s["hosts"][:10]]

@@ -2,14 +2,14 @@
 
 :mod:`.app` holds the Typer app, its entry point :func:`main` and what the
 commands share; the commands are in :mod:`.score`, :mod:`.audit`,
-:mod:`.training` (train, evaluate, spin) and :mod:`.data` (build-reference,
+:mod:`.matching` (index), :mod:`.training` (train, evaluate, spin) and :mod:`.data` (build-reference,
 synonyms, info) and are registered on the app here, in the order ``--help``
 lists them; :mod:`.console` prints reports and progress; :mod:`.helpformat` formats ``--help`` and
 holds the table of exit codes. Only this package
 talks to the console: results go to stdout, progress and errors to stderr.
 """
 
-from spin_detect.cli import audit, data, score, training
+from spin_detect.cli import audit, data, matching, score, training
 from spin_detect.cli.app import app, main
 from spin_detect.cli.helpformat import PlainCommand
 
@@ -17,6 +17,7 @@ __all__ = ["app", "main"]
 
 app.command(cls=PlainCommand)(score.score)
 app.command(cls=PlainCommand)(audit.audit)
+app.command(cls=PlainCommand)(matching.index)
 app.command(cls=PlainCommand)(training.train)
 app.command(cls=PlainCommand)(training.evaluate)
 app.command(cls=PlainCommand)(training.spin)

@@ -63,6 +63,14 @@ def audit(
         metavar="ADDRESS", help="Run the scoring on this Dask cluster (e.g. tcp://10.0.0.1:8786); needs "
                                 "spin-detect[dask]. The scheduler is reached before any file is written.")] = None,
     chunk_size: Annotated[int, typer.Option(min=1, metavar="N", help="Records per task sent to a worker.")] = 64,
+    match_sources: Annotated[bool, typer.Option(
+        "--match-sources", help="After scoring, match the records with each other: a copy, spun copy or "
+                                "rewrite of another record gets source_id, source_relation, source_similarity "
+                                "and swaps (the swapped words with the original's).")] = False,
+    sources: Annotated[list[str] | None, typer.Option(
+        "--sources", metavar="PATH", help="Trusted originals to match the records against: inputs of any format "
+                                          "audit reads, or an index folder made by 'spin-detect index'. Repeat "
+                                          "for more.")] = None,
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress line on stderr (default: when stderr is a terminal).")] = None,
     model: ModelOpt = None,
@@ -81,18 +89,21 @@ def audit(
     audit is never overwritten without --force. Exit code 0 when the audit
     completed (even if some records had errors), 1 when a report cannot be
     written or the Dask scheduler cannot be reached, 2 for bad options or
-    inputs, 130 when interrupted.
+    inputs, 130 when interrupted. With --match-sources or --sources, the
+    originals are found after the scoring (see 'spin-detect index').
     """
+    from spin_detect.audit.matchpass import MatchOptions
     from spin_detect.audit.reportfile import AuditError, AuditRefused, report_format
     from spin_detect.audit.run import AuditOptions, check_audit
     from spin_detect.audit.worker import DetectorSpec
     from spin_detect.input.records import InputOptions
 
     spec = DetectorSpec(None if model in (None, "default") else model, preset, threshold, trust_model)
+    match = MatchOptions(within=match_sources, sources=list(sources or [])) if match_sources or sources else None
     opts = AuditOptions(inputs=list(inputs), out=str(out), sentences=str(sentences) if sentences else None,
                         input=InputOptions(text_field=text_field, id_field=id_field, url_field=url_field,
                                            html=html_input),
-                        detector=spec, chunk_size=chunk_size)
+                        detector=spec, chunk_size=chunk_size, match=match)
     try:  # everything that can be checked before any work, cheapest first
         check_audit(opts, resume, force)
         fmts = [opts.format] + ([report_format(str(sentences))] if sentences else [])
@@ -105,6 +116,8 @@ def audit(
             import pyarrow  # noqa: F401
         except ImportError:
             fail("Parquet output needs pyarrow: pip install 'spin-detect[parquet]'", code=EXIT_FAILURE)
+    if match is not None:
+        _check_sources(match.sources)
     for path in (summary_json, summary_html):  # fail before the run, not after it
         if path is not None and not Path(os.path.realpath(path)).parent.is_dir():
             fail(f"{path}: folder {path.parent} does not exist", code=EXIT_FAILURE)
@@ -121,6 +134,18 @@ def audit(
             client.close()
     _write_summaries(summary, out, summary_json, summary_html)
     typer.echo(f"report: {out}" + (f"; sentences: {sentences}" if sentences else ""), err=True)
+
+
+def _check_sources(paths: list[str]) -> None:
+    """Refuse, before any work, a --sources folder that looks like an index but cannot be loaded (exit 2)."""
+    from spin_detect.matching.index import SourceIndexError, check_index
+
+    for p in paths:
+        if (Path(p) / "index.json").is_file():
+            try:
+                check_index(p)
+            except SourceIndexError as exc:
+                fail(str(exc), code=EXIT_USAGE)
 
 
 def _run(opts: AuditOptions, out: Path, jobs: int, resume: bool, force: bool, client: Any,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,7 +21,40 @@ from spin_detect.cli.app import (
 from spin_detect.cli.console import note, print_report, report_dict
 from spin_detect.cli.helpformat import EXIT_FAILURE, EXIT_INTERRUPTED
 
+if TYPE_CHECKING:
+    from spin_detect.detector import Detector, DocumentReport
+    from spin_detect.input.prepare import PreparedDocument
+
 __all__ = ["score"]
+
+#: The fields ``--source`` adds to ``--json`` (as in an audit row, with the note saying why).
+MATCH_FIELDS = ("source_id", "source_relation", "source_similarity", "swaps")
+
+
+def _match(det: Detector, report: DocumentReport, name: str, text: str,
+           src: tuple[PreparedDocument, str] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The article's match with its candidate original (None without ``--source``) and the original's own
+    (when it is the copy). A spun copy's verdict is raised as in an audit
+    (:func:`spin_detect.audit.matchpass.amend`)."""
+    if src is None:
+        return None, None
+    from spin_detect.audit.matchpass import amend
+    from spin_detect.matching import MatchConfig, match_sources
+
+    config = MatchConfig()
+    src_doc, src_name = src
+    src_report = det.score_document(src_doc.text)
+    lik = [r.likelihood if r.judged else None for r in (report, src_report)]
+    records = [{"id": name, "text": text, "likelihood": lik[0]},
+               {"id": src_name, "text": src_doc.text, "likelihood": lik[1]}]
+    mine, theirs = match_sources(records, within=True, config=config, detector=det)
+    row: dict[str, Any] = {"verdict": report.verdict, "likelihood": report.likelihood, "notes": None}
+    amend(row, mine, config)
+    if report.judged and (row["verdict"], row["likelihood"]) != (report.verdict, report.likelihood):
+        report.notes.append(f"spun copy of {src_name}: spin likelihood raised to {row['likelihood']:.0%} by the "
+                            f"match (the model alone: {report.likelihood:.0%}, {report.verdict})")
+        report.verdict, report.likelihood = row["verdict"], row["likelihood"]
+    return mine, theirs
 
 
 def score(
@@ -32,6 +65,9 @@ def score(
         "--html", metavar="FILE", help="Also write a self-contained HTML page of the report to this file.")] = None,
     all_sentences: Annotated[bool, typer.Option("--all", help="Show every sentence, not only flagged ones.")
                              ] = False,
+    source: Annotated[str | None, typer.Option(
+        "--source", metavar="ORIGINAL_FILE", help="A candidate original of the article: align the two and show "
+                                                  "the swapped words side by side with the original's.")] = None,
     html_input: HtmlOpt = "auto",
     model: ModelOpt = None,
     preset: PresetOpt = "balanced",
@@ -40,7 +76,10 @@ def score(
 ) -> None:
     """Score one article: how likely it was spun, and which words give it away.
 
-    Prints the document's spin likelihood and verdict, then the flagged
+    With --source ORIGINAL_FILE, the article is aligned with a candidate
+    original: the relation (copy, spun copy, rewrite), why that one is the
+    original, and the swapped words side by side with the original's; a spun
+    copy is called spun. Prints the document's spin likelihood and verdict, then the flagged
     sentences with their probability and the words that look substituted, with
     the likely original ("Safety -> security?"). HTML input is reduced to its
     main text first (scripts, navigation and boilerplate dropped). Text that
@@ -53,8 +92,10 @@ def score(
         if doc.blank:
             fail(f"{name}: empty document (no text to score)")
         text = doc.text
+        src = read_article(source, html_input) if source is not None else None
         det = load_detector_or_fail(model, preset, threshold, trust_model)
         report = det.score_document(text)
+        match, reverse = _match(det, report, name, text, src)
     except KeyboardInterrupt:
         note("interrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -64,12 +105,18 @@ def score(
         from spin_detect.render.html import document_page
 
         try:
-            atomic_write(html_out, document_page(report, text, name))
+            atomic_write(html_out, document_page(report, text, name, match, src[1] if src else "",
+                                                 src[0].text if src else None))
         except OSError as exc:
             fail(f"{html_out}: cannot write ({exc.strerror or exc})", code=EXIT_FAILURE)
     if as_json:
-        typer.echo(json.dumps({"input": name, **report_dict(report)}, ensure_ascii=False, indent=2))
+        fields = {"source": src[1], **{k: match[k] for k in (*MATCH_FIELDS, "source_note")}} if src and match else {}
+        typer.echo(json.dumps({"input": name, **report_dict(report), **fields}, ensure_ascii=False, indent=2))
         return
     print_report(name, report, all_sentences)
+    if src is not None and match is not None:
+        from spin_detect.cli.matching import print_match
+
+        print_match(name, src[1], match, reverse)
     if html_out is not None:
         typer.echo(f"\nHTML report: {html_out}")

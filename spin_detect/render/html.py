@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from spin_detect import __version__
 from spin_detect.render.page import as_int, esc, num, page, pct
+from spin_detect.render.sources import source_section, summary_sources_section
 
 if TYPE_CHECKING:
     from spin_detect.detector import DocumentReport, Evidence, SentenceReport
@@ -140,11 +141,14 @@ def _flagged_table(report: DocumentReport) -> str:
             + "\n</tbody></table>")
 
 
-def document_page(report: DocumentReport, text: str, name: str) -> str:
+def document_page(report: DocumentReport, text: str, name: str, match: dict[str, Any] | None = None,
+                  source_name: str = "", source_text: str | None = None) -> str:
     """One scored document as a self-contained HTML page (see the module docs).
 
     ``report`` is a :class:`~spin_detect.detector.DocumentReport` whose sentence and evidence offsets point
-    into ``text``; ``name`` is shown as the file name. Returns the page as a string.
+    into ``text``; ``name`` is shown as the file name. ``match`` (``score --source``): the document's match
+    with the candidate original ``source_name`` (text ``source_text``), shown with its swaps side by side
+    (:func:`spin_detect.render.sources.source_section`). Returns the page as a string.
     """
     likelihood = min(max(num(report.likelihood), 0.0), 1.0)
     threshold = min(max(num(report.threshold), 0.0), 1.0)
@@ -178,8 +182,9 @@ def document_page(report: DocumentReport, text: str, name: str) -> str:
     legend = f"""<div class="legend"><span><b>Sentence shading</b> = spun probability:</span>{swatches}
 <span><mark data-orig="original?">word</mark> looks substituted (hover: likely original)</span>
 <span><span class="s flag">underlined</span> = flagged sentence</span></div>"""
+    against = source_section(match, text, source_name, source_text) + "\n" if match is not None else ""
     body = (f'{summary}\n{legend}\n<h2>Text</h2>\n<div class="doc">\n{_article_html(report, text)}\n</div>\n'
-            f'<h2>Flagged sentences</h2>\n{_flagged_table(report)}\n'
+            f'{against}<h2>Flagged sentences</h2>\n{_flagged_table(report)}\n'
             f"<footer>spin-detect {esc(__version__)}. Probabilities are model estimates, not proof: read the "
             "marked words in context.</footer>")
     return page(f"spin-detect: {name}", body)
@@ -329,6 +334,7 @@ def summary_page(summary: dict[str, Any]) -> str:
 <h2>Spin likelihood</h2>
 <p class="muted">Documents per likelihood bin; bins at or above the threshold (dashed) count as spun.</p>
 {_histogram(d("histogram"), thr)}
+{summary_sources_section(summary)}
 <h2>Hosts with the most spun pages</h2>
 {_hosts_table(lst("hosts"))}
 <h2>Errors</h2>

@@ -1,0 +1,248 @@
+"""Source matching in the audit and the CLI: audit --match-sources / --sources DIR / --sources INDEX, the index
+command, score --source (terminal, --json, --html), resume, and Dask equal to the local run."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from corpus_fixtures import ORIGINAL, SPUN, make_corpus
+from typer.testing import CliRunner
+
+from spin_detect.audit import ROW_FIELDS, AuditOptions, AuditRefused, run_audit
+from spin_detect.audit.matchpass import MatchOptions
+from spin_detect.cli.app import app
+from spin_detect.learning.spinner import spin_text
+from spin_detect.matching import MATCH_FIELDS
+
+UNRELATED = ("Negotiators from both countries arrived in Vienna on Sunday evening for a new round of discussions. "
+             "Diplomats expect the meeting to focus on sanctions relief and the timetable for inspections. "
+             "No statement was issued by either government before the sessions began behind closed doors.")
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return make_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="module")
+def feed(tmp_path_factory):
+    """JSONL records: an original, two spun copies, a verbatim copy, unrelated text, a broken record. (JSONL records
+    carry no date: the input layer reads dates from WARC records only.)"""
+    root = tmp_path_factory.mktemp("feed")
+    heavy = spin_text(ORIGINAL, "moby", rate=0.3, seed=4).text
+    recs = [{"id": "orig", "url": "https://news.example.org/a", "text": ORIGINAL},
+            {"id": "spun", "url": "https://spam.example.com/1", "text": SPUN},
+            {"id": "heavy", "url": "https://spam.example.com/2", "text": heavy},
+            {"id": "same", "url": "https://copy.example.net/x", "text": ORIGINAL},
+            {"id": "other", "url": "https://news.example.org/b", "text": UNRELATED},
+            {"id": "broken", "text": None}]
+    path = root / "feed.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    originals = root / "originals"
+    originals.mkdir()
+    (originals / "wire-1.txt").write_text(ORIGINAL)
+    (originals / "wire-2.txt").write_text(UNRELATED)
+    return {"path": path, "originals": originals, "heavy": heavy}
+
+
+def _rows(path):
+    return {r["id"]: r for r in map(json.loads, path.read_text().splitlines())}
+
+
+def _audit(args, tmp_path):
+    res = CliRunner().invoke(app, ["audit", *args, "--jobs", "1", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def test_audit_match_sources_finds_originals_and_keeps_every_record(feed, tmp_path):
+    out = tmp_path / "r.jsonl"
+    res = _audit([str(feed["path"]), "--out", str(out), "--match-sources", "--summary-json", str(tmp_path / "s.json"),
+                  "--summary-html", str(tmp_path / "s.html")], tmp_path)
+    rows = _rows(out)
+    assert list(rows) == ["orig", "spun", "heavy", "same", "other", "broken"]
+    assert all(set(r) == set(ROW_FIELDS) | set(MATCH_FIELDS) for r in rows.values())
+    spun, heavy, same = rows["spun"], rows["heavy"], rows["same"]
+    assert (spun["source_id"], spun["source_relation"]) == ("orig", "spun_copy")
+    assert spun["verdict"] == "spun" and spun["likelihood"] >= 0.99
+    assert "orig's wording fits native English better" in spun["notes"] and "14 swaps" in spun["notes"]
+    assert [s["word"] for s in spun["swaps"][:2]] == ["Officers mentioned", "negotiations"]
+    assert all(SPUN[s["start"] : s["end"]] == s["word"] for s in spun["swaps"])
+    assert (heavy["source_id"], heavy["source_relation"]) == ("orig", "spun_copy") and heavy["verdict"] == "spun"
+    assert (same["source_id"], same["source_relation"], same["source_similarity"]) == ("orig", "copy", 1.0)
+    assert same["swaps"] == []
+    for rid in ("orig", "other", "broken"):
+        assert rows[rid]["source_id"] is None and rows[rid]["swaps"] is None
+    assert rows["broken"]["status"] == "error"
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["sources"]["spun_copy"] == 2 and summary["sources"]["copy"] == 1
+    assert summary["sources"]["copying_hosts"][0] == {"host": "spam.example.com", "documents": 2, "copies": 2,
+                                                      "spun_copies": 2, "share": 1.0}
+    assert summary["by_verdict"]["spun"] >= 2
+    assert "2 spun copies" in res.stderr and "sites that copy most" in res.stderr
+    page = (tmp_path / "s.html").read_text()
+    assert "Sites that copy most" in page and "spam.example.com" in page
+
+
+def test_audit_without_matching_has_no_match_fields(feed, tmp_path):
+    _audit([str(feed["path"]), "--out", str(tmp_path / "r.jsonl")], tmp_path)
+    assert all(set(r) == set(ROW_FIELDS) for r in _rows(tmp_path / "r.jsonl").values())
+
+
+def test_audit_against_a_folder_of_originals_and_an_index(feed, tmp_path):
+    out = tmp_path / "dir.jsonl"
+    _audit([str(feed["path"]), "--out", str(out), "--sources", str(feed["originals"])], tmp_path)
+    by_dir = _rows(out)
+    assert by_dir["spun"]["source_id"] == "wire-1.txt" and by_dir["orig"]["source_relation"] == "copy"
+    assert by_dir["other"]["source_id"] == "wire-2.txt"  # the unrelated record is a copy of the second original
+    assert "a trusted source" in by_dir["spun"]["notes"]
+    index = tmp_path / "ix"
+    res = CliRunner().invoke(app, ["index", str(feed["originals"]), "--out", str(index), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "indexed 2 documents" in res.stdout
+    assert sorted(p.name for p in index.iterdir()) == ["index.json", "records.jsonl.gz", "signatures.npz",
+                                                        "texts.bin"]
+    out2 = tmp_path / "ix.jsonl"
+    _audit([str(feed["path"]), "--out", str(out2), "--sources", str(index)], tmp_path)
+    assert _rows(out2) == by_dir
+    # an index is not overwritten by accident
+    again = CliRunner().invoke(app, ["index", str(feed["originals"]), "--out", str(index)])
+    assert again.exit_code == 2 and "--force" in again.stderr
+
+
+def test_a_bad_index_is_refused_before_any_work(feed, tmp_path):
+    index = tmp_path / "ix"
+    assert CliRunner().invoke(app, ["index", str(feed["originals"]), "--out", str(index)]).exit_code == 0
+    header = json.loads((index / "index.json").read_text())
+    (index / "index.json").write_text(json.dumps({**header, "version": 0}))
+    out = tmp_path / "r.jsonl"
+    res = CliRunner().invoke(app, ["audit", str(feed["path"]), "--out", str(out), "--sources", str(index)])
+    assert res.exit_code == 2 and "index version 0" in res.stderr
+    assert not out.exists() and not list(tmp_path.glob("*.partial"))
+    res = CliRunner().invoke(app, ["audit", str(feed["path"]), "--out", str(out), "--sources", str(tmp_path / "no")])
+    assert res.exit_code == 2 and "no such file" in res.stderr
+
+
+def test_csv_report_holds_the_swaps_as_json(feed, tmp_path):
+    _audit([str(feed["path"]), "--out", str(tmp_path / "r.csv"), "--match-sources"], tmp_path)
+    got = pd.read_csv(tmp_path / "r.csv")
+    assert list(got.columns) == list(ROW_FIELDS) + list(MATCH_FIELDS)
+    swaps = json.loads(got.set_index("id").loc["spun", "swaps"])
+    assert swaps[0] == {"start": 0, "end": 18, "word": "Officers mentioned", "original": "Officials said"}
+    pytest.importorskip("pyarrow")
+    _audit([str(feed["path"]), "--out", str(tmp_path / "r.parquet"), "--match-sources"], tmp_path)
+    pq = pd.read_parquet(tmp_path / "r.parquet").set_index("id")
+    assert list(pq.loc["spun", "swaps"][0].values()) == [0, 18, "Officers mentioned", "Officials said"]
+
+
+def _opts(corpus, out, **kw):
+    return AuditOptions(inputs=[str(corpus["folder"])], out=str(out), chunk_size=3,
+                        match=MatchOptions(within=True), **kw)
+
+
+def test_matching_across_input_formats_every_record_present(corpus, tmp_path):
+    out = tmp_path / "r.jsonl"
+    summary = run_audit(_opts(corpus, out))
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["seq"] for r in rows] == list(range(corpus["records"]))
+    by_id = {r["id"]: r for r in rows}
+    # the walk meets the WARC first: its news page (seq 1) is ORIGINAL, its spam page (seq 3) SPUN
+    first, spam = rows[1], rows[3]
+    assert first["source_id"] is None and first["verdict"] == "original"
+    assert (spam["source_id"], spam["source_relation"], spam["verdict"]) == (first["id"], "spun_copy", "spun")
+    # every later copy points to the first text it copies word for word: ORIGINAL's to seq 1, SPUN's to seq 3
+    for rid in ("j6", "c1", "news/a.txt"):
+        assert (by_id[rid]["source_id"], by_id[rid]["source_relation"]) == (first["id"], "copy")
+    for rid in ("j1", "j7", "news/page.html", "news/deep/b.txt.gz"):
+        assert (by_id[rid]["source_id"], by_id[rid]["source_relation"]) == (spam["id"], "copy")
+    assert all(r["source_id"] is None for r in rows if r["status"] != "ok")
+    assert summary["sources"] == {"copy": 7, "spun_copy": 1, "rewrite": 0, "copying_hosts": [
+        {"host": "spam.example.com", "documents": 3, "copies": 3, "spun_copies": 1, "share": 1.0},
+        {"host": "news.example.org", "documents": 3, "copies": 1, "spun_copies": 0, "share": 0.3333}]}
+
+
+def test_resume_of_a_matching_audit_gives_the_same_report(corpus, tmp_path):
+    run_audit(_opts(corpus, tmp_path / "full.jsonl"))
+    out = tmp_path / "r.jsonl"
+
+    def stop(done, _n):
+        if done >= 6:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        run_audit(_opts(corpus, out), progress=stop)
+    assert not out.exists() and len((tmp_path / "r.jsonl.partial").read_text().splitlines()) == 6
+    # the matching options are part of what a resume must repeat
+    with pytest.raises(AuditRefused, match="--match-sources: True then, False now"):
+        run_audit(AuditOptions(inputs=[str(corpus["folder"])], out=str(out), chunk_size=3,
+                               match=MatchOptions(within=False, sources=[str(corpus["folder"] / "news")])),
+                  resume=True)
+    run_audit(_opts(corpus, out), resume=True)
+    assert out.read_bytes() == (tmp_path / "full.jsonl").read_bytes()
+    assert not list(tmp_path.glob("r.jsonl.*"))
+
+
+def test_killed_while_matching_resumes_to_the_same_report(corpus, tmp_path, monkeypatch):
+    run_audit(_opts(corpus, tmp_path / "full.jsonl"))
+    out = tmp_path / "r.jsonl"
+    import spin_detect.audit.matchpass as matchpass
+
+    real = matchpass.match_rows
+
+    def boom(*a, **kw):
+        raise _Stop
+
+    monkeypatch.setattr(matchpass, "match_rows", boom)
+    with pytest.raises(_Stop):
+        run_audit(_opts(corpus, out))
+    assert not out.exists() and len((tmp_path / "r.jsonl.partial").read_text().splitlines()) == corpus["records"]
+    monkeypatch.setattr(matchpass, "match_rows", real)
+    run_audit(_opts(corpus, out), resume=True)
+    assert out.read_bytes() == (tmp_path / "full.jsonl").read_bytes()
+
+
+def test_score_source_shows_the_swaps(tmp_path):
+    orig, copy = tmp_path / "original.txt", tmp_path / "copy.txt"
+    orig.write_text(ORIGINAL)
+    copy.write_text(SPUN)
+    res = CliRunner().invoke(app, ["score", str(copy), "--source", str(orig), "--html", str(tmp_path / "p.html")])
+    assert res.exit_code == 0, res.output
+    assert f"against {orig}: SPUN COPY" in res.stdout
+    assert "Officers mentioned | Officials said" in res.stdout and "14 swaps" in res.stdout
+    assert res.stdout.startswith(f"{copy}: SPUN")
+    page = (tmp_path / "p.html").read_text()
+    assert "Swaps, side by side (14)" in page and ">Officials said</mark> on Monday that the talks would resume next week" in page
+    res = CliRunner().invoke(app, ["score", str(copy), "--source", str(orig), "--json"])
+    got = json.loads(res.stdout)
+    assert got["source_id"] == str(orig) and got["source_relation"] == "spun_copy" and len(got["swaps"]) == 14
+    assert got["verdict"] == "spun" and got["likelihood"] >= 0.99
+    # the other way round: the article is the original, the "source" its copy
+    res = CliRunner().invoke(app, ["score", str(orig), "--source", str(copy), "--json"])
+    got = json.loads(res.stdout)
+    assert got["source_id"] is None and got["verdict"] == "original"
+    res = CliRunner().invoke(app, ["score", str(orig), "--source", str(copy)])
+    assert f"against {copy}: it looks like the copy of {orig}" in res.stdout
+    res = CliRunner().invoke(app, ["score", str(orig), "--source", str(tmp_path / "missing.txt")])
+    assert res.exit_code == 2
+
+
+@pytest.mark.slow
+def test_dask_matching_gives_the_local_report(corpus, feed, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    run_audit(_opts(corpus, tmp_path / "local.jsonl"))
+    both = MatchOptions(within=True, sources=[str(feed["originals"])])
+    run_audit(AuditOptions(inputs=[str(feed["path"])], out=str(tmp_path / "local2.jsonl"), match=both))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
+            distributed.Client(cl) as client:
+        run_audit(_opts(corpus, tmp_path / "dask.jsonl"), scheduler=client)
+        run_audit(AuditOptions(inputs=[str(feed["path"])], out=str(tmp_path / "dask2.jsonl"), match=both),
+                  scheduler=client)
+    assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    assert (tmp_path / "dask2.jsonl").read_bytes() == (tmp_path / "local2.jsonl").read_bytes()
+    assert "spun_copy" in (tmp_path / "dask.jsonl").read_text()
