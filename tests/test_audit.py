@@ -335,3 +335,15 @@ def test_unknown_suffixes_and_missing_inputs_are_refused_before_any_work(corpus,
         run_audit(AuditOptions(inputs=[str(tmp_path / "gone.jsonl")], out=str(tmp_path / "r.jsonl")))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gone.jsonl"]  # nothing written
     assert reportfile.report_format("R.NDJSON") == "jsonl" and reportfile.report_format("r.pq") == "parquet"
+
+
+def test_summary_of_one_record_says_record():
+    from spin_detect.audit.summary import Summary, format_summary
+
+    s = Summary(threshold=0.5)
+    s.add({"seq": 0, "status": "ok", "verdict": "original", "likelihood": 0.1, "url": None, "error": None,
+           "id": "a", "n_sentences": 2, "n_flagged": 0})
+    assert format_summary(s.to_dict()).splitlines()[0] == "1 record: 1 ok"
+    s.add({"seq": 1, "status": "error", "verdict": None, "likelihood": None, "url": None, "error": "x: empty", "source": "x",
+           "id": "b", "n_sentences": None, "n_flagged": None})
+    assert format_summary(s.to_dict()).splitlines()[0] == "2 records: 1 error, 1 ok"

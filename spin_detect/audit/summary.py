@@ -98,7 +98,8 @@ class Summary:
 
 def format_summary(s: dict[str, Any]) -> str:
     """The summary (``Summary.to_dict``) for people: counts, a text histogram, top hosts, first errors."""
-    lines = [f"{s['records']:,} records: " + ", ".join(f"{v:,} {k}" for k, v in sorted(s["by_status"].items()))]
+    noun = "record" if s["records"] == 1 else "records"
+    lines = [f"{s['records']:,} {noun}: " + ", ".join(f"{v:,} {k}" for k, v in sorted(s["by_status"].items()))]
     if s["by_verdict"]:
         lines.append("verdicts: " + ", ".join(f"{v:,} {k}" for k, v in sorted(s["by_verdict"].items(),
                                                                              key=lambda kv: -kv[1])))

@@ -87,7 +87,9 @@ def _sentence_html(s: SentenceReport, text: str, lo: int, hi: int) -> str:
             continue  # overlapping or outside the sentence: listed in the table only
         orig = _original(ev)
         sp = pct(min(max(num(ev.probability), 0.0), 1.0))
-        tip = (f"likely original: {orig} (substitution probability {sp})" if orig
+        others = [str(o) for o in (getattr(ev, "likely_originals", None) or [])[1:] if str(o).strip()]
+        tip = (f"likely original: {orig}" + (f" (or: {', '.join(others)})" if others else "")
+               + f" (substitution probability {sp})" if orig
                else f"looks substituted (substitution probability {sp}); no likely original known")
         data = f' data-orig="{esc(orig)}?"' if orig else ""
         out.append(f'{esc(text[pos:a])}<mark title="{esc(tip)}"{data}>{esc(text[a:b])}</mark>')
