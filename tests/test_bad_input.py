@@ -383,7 +383,7 @@ def test_audit(case, tmp_path):
             assert r["n_sentences"] >= 1
     if case.verdicts is not None:
         assert tuple(r["verdict"] for r in rows) == case.verdicts
-    assert f"{len(rows):,} records" in res.stderr  # the summary, on stderr
+    assert f"{len(rows):,} record{'' if len(rows) == 1 else 's'}:" in res.stderr  # the summary, on stderr
     assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.state.json"))
 
 
