@@ -57,7 +57,7 @@ class OriginalRanker:
     """Ranks likely originals for many tokens at once (:meth:`rank`), with the candidate lists of
     each word and phrase (their texts, filtered for credibility) cached, bounded, per extractor."""
 
-    _MAX_CACHED = 200_000
+    _MAX_CACHED = 50_000
 
     def __init__(self, ex: FeatureExtractor) -> None:
         self.ex = ex
