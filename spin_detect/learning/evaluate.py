@@ -169,7 +169,7 @@ def evidence_figures(detector: Scorer, df: pd.DataFrame, features: FeatureSet | 
     """
     import json
 
-    from spin_detect.features.originals import rank_originals
+    from spin_detect.features.originals import OriginalRanker
     from spin_detect.learning.model import extract, token_labels
     from spin_detect.learning.train import document_groups
 
@@ -205,14 +205,18 @@ def evidence_figures(detector: Scorer, df: pd.DataFrame, features: FeatureSet | 
     if max_ranked is not None and len(real) > max_ranked:
         real = real[np.linspace(0, len(real) - 1, max_ranked).astype(np.int64)]
     starts = np.r_[0, np.cumsum([len(t) for t in fs.tokens])]
-    top1 = top3 = shown_any = 0
+    words: dict[int, list[str]] = {}
+    requests, wants = [], []
     for k in real.tolist():
         i = int(ts[k])
         toks = fs.tokens[i]
         j = k - int(starts[i])
         truth = [c for c in json.loads(changes[i] or "[]") if toks[j].start < c[1] and c[0] < toks[j].end]
-        want = " ".join(str(truth[0][2]).lower().split()) if truth else ""
-        ranked = [r.text for r in rank_originals(detector.extractor, [t.text for t in toks], j)]
+        wants.append(" ".join(str(truth[0][2]).lower().split()) if truth else "")
+        requests.append((words.setdefault(i, [t.text for t in toks]), j))
+    top1 = top3 = shown_any = 0
+    for got, want in zip(OriginalRanker(detector.extractor).rank(requests), wants):
+        ranked = [r.text for r in got]
         shown_any += bool(ranked)
         top1 += bool(ranked) and ranked[0] == want
         top3 += want in ranked
