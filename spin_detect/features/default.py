@@ -34,7 +34,7 @@ def extractor_with_reference(reference: ReferenceStats) -> FeatureExtractor:
     """
     if reference is default_reference():
         return default_extractor()
-    if reference.vocab != default_reference().vocab:
+    if reference.vocab is not default_reference().vocab:  # an adapted table shares the packaged word list
         raise ValueError("this reference has its own vocabulary; mix it into the packaged one with "
                          "spin_detect.tables.adapt.adapt_reference")
     return FeatureExtractor(reference, default_thesaurus(), default_neighbours(),

@@ -44,6 +44,15 @@ class AdaptedReference(ReferenceStats):
     share: float
     coverage: float
 
+    @property
+    def vocab(self) -> list[str]:
+        """The general table's words (the same ids): shared, not decoded again."""
+        return self.general.vocab
+
+    @property
+    def _index(self) -> dict[str, int]:
+        return self.general._index
+
 
 def _domain_to_general(general: ReferenceStats, domain: ReferenceStats) -> np.ndarray:
     """General-vocabulary id of every domain id (``UNK`` for words the general table does not know)."""
