@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["SpinStyle", "convert_model", "evaluate", "spin", "train"]
 
 #: The spinner's styles (the keys of :data:`spin_detect.learning.spinner.STYLES`, not imported here: it needs numpy).
-SpinStyle = Literal["wordnet", "wordnet-rare", "commercial", "mixed", "moby", "fluent", "distributional"]
+SpinStyle = Literal["wordnet", "wordnet-rare", "commercial", "mixed", "moby", "fluent", "distributional", "phrasal"]
 
 
 def _load_labelled_or_fail(data: list[Path]) -> pd.DataFrame:

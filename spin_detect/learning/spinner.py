@@ -8,10 +8,13 @@ output learns what spinning does to language rather than one tool's quirks:
   synsets), ``moby`` (the much broader, sense-free Moby Thesaurus), ``phrases``
   (our table in the style of commercial spinners: reporting verbs, wordy
   function phrases, numbers spelled differently, "end up" -> "find yourself")
-  and ``neighbours`` (the five nearest distributional neighbours of a word in
+  ``neighbours`` (the five nearest distributional neighbours of a word in
   the reference statistics: no thesaurus at all, like spinners that swap words
   by embedding similarity; related words of every kind, "said" -> "told",
-  "North" -> "South");
+  "North" -> "South") and ``grammar`` (phrase-level rewrites written as rules,
+  :mod:`spin_detect.learning.rewrites`: negation and contractions, auxiliary and
+  tense forms, wordy connectives and prepositions, determiners, "oil prices" ->
+  "prices of oil");
 * **choice policy**: ``uniform`` over all senses (cheap spinners), ``rare``
   (prefers unusual words), ``frequent`` (prefers common words) or ``fluent``
   (prefers the synonym that fits between the neighbouring words best, as
@@ -32,6 +35,7 @@ from __future__ import annotations
 import random
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -39,12 +43,16 @@ from spin_detect.tables.reference import ReferenceStats
 from spin_detect.tables.thesaurus import Thesaurus
 from spin_detect.text.segment import Sentence, split_sentences
 
+if TYPE_CHECKING:
+    from spin_detect.learning.rewrites import Rewrites
+
 __all__ = ["POLICIES", "SOURCES", "STYLES", "Change", "SpinConfig", "SpinResult", "Spinner", "spin_text"]
 
-SOURCES = {"wordnet": "thesaurus.bin", "moby": "moby.bin", "phrases": "phrases.bin", "neighbours": "neighbors.bin"}
+SOURCES = {"wordnet": "thesaurus.bin", "moby": "moby.bin", "phrases": "phrases.bin", "neighbours": "neighbors.bin",
+           "grammar": ""}
 #: Sources whose entries cover function words on purpose; thesauri do not, and
 #: their entries for them are noise no spinner produces ("at" -> "astatine").
-_FUNCTION_WORD_SOURCES = frozenset({"phrases"})
+_FUNCTION_WORD_SOURCES = frozenset({"phrases", "grammar"})
 _FUNCTION_WORDS = frozenset(
     """a an the this that these those some any each every no all both either neither
     i me my mine we us our you your he him his she her it its they them their one
@@ -63,7 +71,9 @@ class SpinConfig:
     """How to spin. Defaults give a medium-rate, commercial-style spinner.
 
     ``source_weights`` multiplies the choice weight of candidates from a source
-    (a commercial spinner trusts its own phrase list more than a thesaurus).
+    (a commercial spinner trusts its own phrase list more than a thesaurus);
+    ``multiword_weight`` multiplies that of replacements of several words (spinners
+    that prefer "a great deal of" to "much").
     ``sentence_share`` < 1 spins only that share of paragraphs (of sentences,
     when the text is one paragraph).
     """
@@ -74,6 +84,7 @@ class SpinConfig:
     source_weights: tuple[tuple[str, float], ...] = (("phrases", 4.0),)
     sentence_share: float = 1.0
     max_words: int = 4
+    multiword_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.rate <= 1.0:
@@ -93,11 +104,13 @@ class SpinConfig:
 STYLES: dict[str, SpinConfig] = {
     "wordnet": SpinConfig(sources=("wordnet",), policy="uniform", source_weights=()),
     "wordnet-rare": SpinConfig(sources=("wordnet",), policy="rare", source_weights=()),
-    "commercial": SpinConfig(sources=("phrases", "wordnet"), policy="frequent"),
+    "commercial": SpinConfig(sources=("phrases", "grammar", "wordnet"), policy="frequent"),
     "mixed": SpinConfig(sources=("phrases", "wordnet"), policy="uniform", source_weights=()),
     "moby": SpinConfig(sources=("moby",), policy="uniform", source_weights=()),
     "fluent": SpinConfig(sources=("phrases", "wordnet"), policy="fluent"),
     "distributional": SpinConfig(sources=("neighbours",), policy="uniform", source_weights=()),
+    "phrasal": SpinConfig(sources=("grammar", "phrases", "wordnet"), policy="frequent",
+                          source_weights=(("grammar", 3.0), ("phrases", 2.0)), multiword_weight=3.0),
 }
 
 
@@ -139,11 +152,15 @@ class SpinResult:
 
 
 @cache
-def _table(source: str) -> Thesaurus | NeighbourThesaurus:
+def _table(source: str) -> Thesaurus | NeighbourThesaurus | Rewrites:
     from spin_detect.tables.datafiles import data_file
 
     if source == "neighbours":
         return NeighbourThesaurus()
+    if source == "grammar":
+        from spin_detect.learning.rewrites import Rewrites
+
+        return Rewrites()
     return Thesaurus.load(data_file(SOURCES[source]))
 
 
@@ -193,7 +210,7 @@ class Spinner:
     """Rewrites text according to a :class:`SpinConfig`; see the module docs."""
 
     def __init__(self, config: SpinConfig | None = None,
-                 tables: dict[str, Thesaurus | NeighbourThesaurus] | None = None,
+                 tables: dict[str, Thesaurus | NeighbourThesaurus | Rewrites] | None = None,
                  reference: ReferenceStats | None = None) -> None:
         self.config = config or SpinConfig()
         self.tables = tables or {s: _table(s) for s in self.config.sources}
@@ -219,8 +236,12 @@ class Spinner:
             for syn in self.tables[source].synonyms(key):
                 if syn.text == key or syn.text in merged:
                     continue
+                if source == "wordnet" and getattr(syn, "pos", "") == "x":
+                    continue  # the function-word alternations the detector knows belong to the grammar source
                 count = min(float(self.ref.count(self.ref.ids([w]))[0]) for w in syn.text.split(" "))
                 w = (count + 1.0) ** alpha * self._weights.get(source, 1.0)
+                if " " in syn.text:
+                    w *= self.config.multiword_weight
                 merged[syn.text] = (source, w)
         got = [(t, s, w) for t, (s, w) in merged.items()]
         self._cache[key] = got
