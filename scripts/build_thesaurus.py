@@ -6,12 +6,24 @@ then inflected alike (say/mention -> said/mentioned, year/twelvemonth ->
 years/twelvemonths). Regular forms whose spelling is uncertain, and plurals
 of nouns that may be uncountable, are checked against the reference vocabulary.
 
+WordNet has no entries for function words and their phrases, the material most
+rewritten by commercial spinners ("due to the fact that", "is able to",
+"didn't"). So the table also holds, as part of speech ``x``, the general English
+alternations of :mod:`spin_detect.learning.rewrites` read backwards: each wordy
+or alternative form is a headword whose candidates are the forms it may stand
+for ("due to the fact that" -> "because"), written as the tokenizer splits them
+("do n't"). The detector then compares such a phrase with its shorter or more
+usual alternative as one unit. The training spinner's ``wordnet`` source does
+not use these entries (they are the ``grammar`` source's, see
+:mod:`spin_detect.learning.spinner`).
+
     python -m scripts.build thesaurus [--reference spin_detect/data/reference.bin]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -52,6 +64,20 @@ def entries(known, root: Path):
                         yield head, syn_forms[tag], pos, tag, rank, flags
 
 
+def function_phrase_entries():
+    """``(head, candidate, "x", "X", 0, 0)`` for every rewrite of :data:`spin_detect.learning.rewrites.REWRITES`
+    and negative contraction, read backwards (the rewritten form is the headword), tokenised."""
+    from spin_detect.learning.rewrites import rule_table
+    from spin_detect.text.segment import tokenize
+
+    def tok(s: str) -> str:
+        return " ".join(t.text.lower() for t in tokenize(s))
+
+    for key, values in sorted(rule_table().items()):
+        for value in values:
+            yield tok(value), tok(key), "x", "X", 0, 0
+
+
 def main(argv: list[str] | None = None) -> None:
     """Build the thesaurus table (arguments as on the command line; None: ``sys.argv``)."""
     ap = argparse.ArgumentParser(prog="python -m scripts.build thesaurus", description=__doc__.split("\n\n")[0])
@@ -69,8 +95,9 @@ def main(argv: list[str] | None = None) -> None:
 
     th = write_thesaurus(
         args.out,
-        entries(known, Path(args.wordnet)),
-        {"source": "WordNet 3.0 (Princeton University), see spin_detect/data/WORDNET_LICENSE",
+        itertools.chain(entries(known, Path(args.wordnet)), function_phrase_entries()),
+        {"source": "WordNet 3.0 (Princeton University), see spin_detect/data/WORDNET_LICENSE; function-word "
+                   "alternations of spin_detect/learning/rewrites.py (part of speech x)",
          "built_by": "scripts/build_thesaurus.py", "reference_sha256": ref.sha256},
     )
     print(f"{len(th)} headwords, {th.meta['entries']} entries, {time.time() - t0:.0f}s", file=sys.stderr)

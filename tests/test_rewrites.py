@@ -67,3 +67,27 @@ def test_commercial_style_uses_the_grammar_rewrites():
     assert "grammar" in STYLES["commercial"].sources and "grammar" in STYLES["phrasal"].sources
     assert "grammar" not in STYLES["moby"].sources  # the held-out style stays a thesaurus alone
 
+
+def test_the_packaged_thesaurus_reads_the_rewrites_backwards_for_the_detector():
+    from spin_detect.tables.packaged import default_thesaurus
+
+    th = default_thesaurus()
+    assert ("because", "x") in [(s.text, s.pos) for s in th.synonyms("due to the fact that")]
+    assert ("do not", "x") in [(s.text, s.pos) for s in th.synonyms("do n't")]  # tokenised as the detector splits
+    # the spinner's wordnet source leaves them to the grammar source
+    wordnet_only = Spinner(SpinConfig(sources=("wordnet",), policy="uniform", source_weights=()))
+    assert all(src == "wordnet" and t != "because" for t, src, _ in wordnet_only._candidates("due to the fact that"))
+
+
+def test_the_detector_compares_a_wordy_phrase_with_its_short_form_as_one_unit():
+    from spin_detect.features import TOKEN_FEATURES, default_extractor
+    from spin_detect.text.segment import tokenize
+
+    ex = default_extractor()
+    words = [t.text for t in tokenize("The talks failed due to the fact that the minister was ill.")]
+    ts = ex.score_tokens([words])
+    m = ex.token_matrix(ts)
+    i = words.index("due")
+    assert ts.original[i] == "because" and ts.span[i] == 5
+    assert m[i, TOKEN_FEATURES.index("syn_delta")] > 0  # "because" fits the slot better than the wordy phrase
+    assert ts.original[words.index("minister")] != "because"

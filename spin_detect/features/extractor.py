@@ -56,7 +56,7 @@ class FeatureExtractor:
     """
 
     def __init__(self, reference: ReferenceStats, thesaurus: Thesaurus, neighbours: Neighbours | None = None,
-                 max_candidates: int = 12, max_neighbours: int = 10, max_phrase: int = 3,
+                 max_candidates: int = 12, max_neighbours: int = 10, max_phrase: int = 5,
                  trigrams: Trigrams | None = None, use_thesaurus: bool = True,
                  topics: TopicVectors | None = None):
         self.ref = reference

@@ -16,7 +16,7 @@ import numpy as np
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, group_top_k_sum
 
 __all__ = ["DOCUMENT_FEATURES", "DOCUMENT_INPUTS", "PRIOR_P", "PRIOR_SENTENCES", "REGISTER_TOKEN_FEATURES",
-           "document_features", "document_inputs"]
+           "SCALED_EVIDENCE", "document_features", "document_inputs"]
 
 
 #: Columns of :func:`document_features`.
@@ -88,10 +88,18 @@ TOKEN_EVIDENCE = ("tok_p_mean", "tok_logit_mean", "tok_share_20", "tok_share_35"
 #: Token features whose document means describe its register.
 REGISTER_TOKEN_FEATURES = ("logfreq", "lp_left", "pmi_left", "unseen_left", "oov", "capitalised", "n_candidates",
                            "syn_delta", "nbr_delta", "tri_center", "syn_colloc", "topic_fit")
+#: Evidence whose weight grows with length: a share of suspicious words means more in 600 words than
+#: in 60 (under the null of original text, a share's noise shrinks as 1/sqrt(n)). Each of these
+#: shares and means, times sqrt(number of words), with sqrt(number of words) itself, lets the linear
+#: rule form z-scores against what original text of that length shows, offset and scale learned.
+SCALED_EVIDENCE = ("tok_logit_mean", "tok_share_20", "tok_share_35", "tok_share_50", "tok_share_70", "p_mean",
+                   "share_over_50")
 #: Columns of :func:`document_inputs`: :data:`DOCUMENT_FEATURES` first (a rule fitted on those alone
-#: reads the first columns), then token evidence, register means and sentence-feature means.
+#: reads the first columns), then token evidence, register means and sentence-feature means, then
+#: the length-scaled evidence (spin-detect 0.4; a rule of 0.3 reads the columns before it).
 DOCUMENT_INPUTS = (DOCUMENT_FEATURES + TOKEN_EVIDENCE + tuple(f"mean_{f}" for f in REGISTER_TOKEN_FEATURES)
-                   + tuple(f"mean_{f}" for f in FEATURE_NAMES))
+                   + tuple(f"mean_{f}" for f in FEATURE_NAMES) + ("sqrt_words",)
+                   + tuple(f"{f}_x_sqrt_words" for f in SCALED_EVIDENCE))
 #: topic_fit of a word without a vector (NaN) counts as a typical fit in the document mean.
 _TYPICAL_TOPIC_FIT = 0.45
 
@@ -130,5 +138,11 @@ def document_inputs(sent_prob: np.ndarray, sent_doc: np.ndarray, n_docs: int, se
     n_sent = np.maximum(np.bincount(sent_doc[used], minlength=n_docs), 1).astype(float)
     sent_means = [np.bincount(sent_doc[used], weights=sent_feats[used, j], minlength=n_docs) / n_sent
                   for j in range(sent_feats.shape[1])]
-    out[:, k:] = np.column_stack(evidence + register + sent_means)
+    base = np.column_stack(evidence + register + sent_means)
+    k2 = k + base.shape[1]
+    out[:, k:k2] = base
+    root = np.sqrt(np.bincount(d, minlength=n_docs).astype(float))
+    out[:, k2] = root
+    for j, f in enumerate(SCALED_EVIDENCE):
+        out[:, k2 + 1 + j] = out[:, DOCUMENT_INPUTS.index(f)] * root
     return out

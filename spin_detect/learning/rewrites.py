@@ -47,15 +47,18 @@ REWRITES: dict[str, dict[str, str]] = {
         "began": "started|has begun", "went": "has gone|had gone", "became": "has become|had become",
     },
     "connective": {
-        "and": "as well as|and also|along with", "but": "however|yet|though|but rather", "so": "therefore|thus|as a result",
+        "and": "as well as|and also|along with", "but": "however|yet|though|but rather",
+        "so": "therefore|thus|as a result",
         "because": "as|since|due to the fact that|owing to the fact that", "if": "when|in the event that|provided that",
-        "while": "whereas|whilst|even though", "when": "whenever|once|as soon as", "then": "after that|next|subsequently",
+        "while": "whereas|whilst|even though", "when": "whenever|once|as soon as",
+        "then": "after that|next|subsequently",
         "also": "additionally|furthermore|too|in addition", "although": "though|even though|despite the fact that",
         "however": "nevertheless|nonetheless|but", "still": "nonetheless|even so", "thus": "therefore|hence|so",
         "or": "or else|or maybe", "as": "while|since|because", "until": "till|up until|up to",
     },
     "preposition": {
-        "in": "within|inside|in the course of", "on": "upon|on top of", "at": "in|located at", "with": "along with|together with",
+        "in": "within|inside|in the course of", "on": "upon|on top of", "at": "in|located at",
+        "with": "along with|together with",
         "by": "through|via|by means of", "for": "for the purpose of|meant for", "from": "coming from|out of",
         "about": "regarding|concerning|approximately|around", "over": "more than|above|across",
         "under": "beneath|below|less than", "after": "following|right after|subsequent to",
@@ -119,9 +122,9 @@ class Rewrites:
 
     def _pos(self, word: str) -> set[str]:
         if self._nouns is None:
-            from spin_detect.learning.spinner import _table
+            from spin_detect.tables.packaged import default_thesaurus
 
-            self._nouns = _table("wordnet")
+            self._nouns = default_thesaurus()
         return {s.pos for s in self._nouns.synonyms(word)}  # type: ignore[attr-defined]
 
     def synonyms(self, key: str) -> list[_Entry]:
