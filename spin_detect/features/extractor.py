@@ -23,6 +23,7 @@ Every number is a plain function of counts, so each one can be explained.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -34,6 +35,7 @@ from spin_detect.features.sentence import FEATURE_GROUPS, FEATURE_NAMES, sentenc
 from spin_detect.features.tokens import TOKEN_FEATURES, TokenScores
 from spin_detect.tables.neighbours import Neighbours
 from spin_detect.tables.reference import BOS, EOS, UNK, ReferenceStats
+from spin_detect.tables.store import KeyLookup
 from spin_detect.tables.thesaurus import Thesaurus
 from spin_detect.tables.topics import TopicVectors
 from spin_detect.tables.trigrams import Trigrams
@@ -41,6 +43,10 @@ from spin_detect.tables.trigrams import Trigrams
 __all__ = ["FEATURE_GROUPS", "FEATURE_NAMES", "TOKEN_FEATURES", "FeatureExtractor", "TokenScores"]
 
 _WORDLIKE = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+#: Candidates in one call from which one-for-one replacements are scored by the compiled loops
+#: (once loaded, they score every batch): below it numba's import costs more than it saves.
+COMPILED_MIN_CANDIDATES = 20_000
 
 
 class FeatureExtractor:
@@ -70,6 +76,8 @@ class FeatureExtractor:
         self.max_phrase = max(1, min(max_phrase, thesaurus.max_words))
         self.candidates = CandidateIndex(reference, thesaurus, max_candidates, self.max_phrase, use_thesaurus)
         self._wordlike_id = np.full(len(reference), -1, dtype=np.int8)
+        #: False: never use the compiled loops (set when numba is missing, or by tests for the reference path)
+        self.compiled = True
 
     @cached_property
     def _vocab_or_empty(self) -> np.ndarray:
@@ -163,7 +171,54 @@ class FeatureExtractor:
         tokens in order, ``counts[i]`` of them for token ``i``. Per token return
         the best ``delta`` (0 if none is positive), the highest ``delta_pmi``,
         collocation gain and trigram gain (0 floor) and the id of the best
-        candidate (-1 if none improves the fit; the first of equal bests)."""
+        candidate (-1 if none improves the fit; the first of equal bests).
+
+        Large batches use the compiled loops of :mod:`spin_detect.features.compiled`
+        (see :meth:`_compiled_singles`); the numpy code below is the reference, and
+        the one a single article is scored with."""
+        if self._compiled_singles(len(cand)):
+            from spin_detect.features.compiled import score_singles
+
+            return score_singles(self, self._tri_log1p, cand, counts, X, lp, pmi, pos, left_ok, right_ok, tri_base)
+        return self._score_singles_numpy(cand, counts, X, lp, pmi, pos, left_ok, right_ok, tri_base)
+
+    def _compiled_singles(self, n_cand: int) -> bool:
+        """Whether to score ``n_cand`` candidates with the compiled loops: numba is installed, the
+        tables are the plain packaged kinds (whose formulas the loops repeat) with their hash
+        indexes built (a long run builds them in its first batches), and the batch is large
+        (:data:`COMPILED_MIN_CANDIDATES`) or the compiled module is already loaded."""
+        if self.compiled is False:
+            return False
+        if n_cand < COMPILED_MIN_CANDIDATES and "spin_detect.features.compiled" not in sys.modules:
+            return False
+        ref, tri = self.ref, self.trigrams
+        if not (type(ref).cond_logprob is ReferenceStats.cond_logprob and type(ref).pair_count is
+                ReferenceStats.pair_count and type(ref).logprob is ReferenceStats.logprob
+                and isinstance(ref._pairs, KeyLookup) and ref._pairs.index is not None):
+            return False
+        if tri is not None and not (type(tri).count is Trigrams.count and isinstance(tri._lookup, KeyLookup)
+                                    and tri._lookup.index is not None):
+            return False
+        try:
+            import spin_detect.features.compiled  # noqa: F401
+        except ImportError:  # no numba
+            self.compiled = False
+            return False
+        return True
+
+    @cached_property
+    def _tri_log1p(self) -> np.ndarray | None:
+        if self.trigrams is None:
+            return None
+        from spin_detect.features.compiled import log1p_of_counts
+
+        return log1p_of_counts(self.trigrams._counts_or_zero)
+
+    def _score_singles_numpy(self, cand: np.ndarray, counts: np.ndarray, X: np.ndarray, lp: np.ndarray,
+                             pmi: np.ndarray, pos: np.ndarray, left_ok: np.ndarray, right_ok: np.ndarray,
+                             tri_base: np.ndarray | None
+                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_score_singles` in numpy alone."""
         ref = self.ref
         n = len(pos)
         best_delta, best_pmi, best_gain, tri_gain = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
