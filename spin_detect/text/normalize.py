@@ -259,6 +259,20 @@ def _normalize(text: str) -> Normalized:
     counts = dict(_EMPTY_COUNTS)
     if text.isascii():
         return Normalized(text, text, obfuscation=counts)
+    if all(_mapped(ch) is None for ch in set(text) if not ch.isascii()):
+        # Nothing to map or remove (a pound sign, an accented letter): the loop below would copy
+        # every character with its own span; only look-alike letters may still be folded.
+        chars = list(text)
+        _fold_confusables(chars, counts)
+        folded = "".join(chars)
+        if folded == text:
+            return Normalized(text, text, obfuscation=counts)
+        return Normalized(text, folded, list(range(len(text))), list(range(1, len(text) + 1)), counts)
+    return _normalize_loop(text, counts)
+
+
+def _normalize_loop(text: str, counts: dict[str, int]) -> Normalized:
+    """:func:`_normalize` character by character: the general case, and the reference of its shortcut."""
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
