@@ -89,6 +89,14 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 
+# The same without the URL and e-mail alternatives, for text with no "@", "://" or "www." (neither can
+# match there, so the tokens are the same); the e-mail pattern's backtracking over every word is saved.
+_PLAIN_TOKEN_RE = re.compile(
+    "\n".join(line for line in _TOKEN_RE.pattern.split("\n")
+              if not line.lstrip().startswith(("(?:https", "| [\\w.+-]+@"))).replace("|", " ", 1),
+    re.VERBOSE,
+)
+
 # A candidate sentence end: terminal punctuation, optional closing quotes/brackets. A run of marks is tried from
 # its first mark only and never backtracked into (possessive ++ / *+): "....x" costs linear time, not quadratic.
 _END_RE = re.compile(r"""(?:(?<![.!?])[.!?]++|…|\.\.\.)['"”’)\]]*+(?=\s|$)""")
@@ -111,7 +119,10 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     if end is None:
         end = len(text)
     # tuple.__new__ makes the same Token as Token(...) without a Python-level call per token
-    return [_new_tuple(Token, (m.group(), *m.span())) for m in _TOKEN_RE.finditer(text, start, end)]
+    find = text.find
+    pattern = _TOKEN_RE if find("@", start, end) >= 0 or find("://", start, end) >= 0 or find("www.", start, end) >= 0 \
+        else _PLAIN_TOKEN_RE
+    return [_new_tuple(Token, (m.group(), *m.span())) for m in pattern.finditer(text, start, end)]
 
 
 def norm(token: str) -> str:
@@ -134,8 +145,7 @@ def _is_boundary(text: str, dot_start: int, after: int) -> bool:
         return not first.islower()
     if first.islower():
         return False
-    m = _WORD_BEFORE_RE.search(text, max(0, dot_start - 40), dot_start)
-    word = m.group(1).lower().rstrip(".") if m else ""
+    word = _word_before(text, max(0, dot_start - 40), dot_start).lower().rstrip(".")
     if word in _NEVER_FINAL:
         return False
     if len(word) == 1 and word.isalpha() and text[dot_start - 1].isupper():
@@ -143,6 +153,22 @@ def _is_boundary(text: str, dot_start: int, after: int) -> bool:
     if word in _MAYBE_FINAL or ("." in word and word.replace(".", "").isalpha()):
         return nxt.lower().strip("\"'“‘(") in _OPENERS
     return True
+
+
+def _word_before(text: str, lo: int, end: int) -> str:
+    """``_WORD_BEFORE_RE.search(text, lo, end).group(1)``, or "" when it finds nothing, without the
+    regex's tries at every start: the run of characters other than whitespace and opening quotes
+    and brackets that ends at ``end`` (or, as ``$`` also matches before a final newline, at
+    ``end - 1`` when that is a newline), reaching back no further than ``lo``."""
+    if end > lo and text[end - 1] == "\n":
+        end -= 1
+    start = end
+    while start > lo:
+        ch = text[start - 1]
+        if ch.isspace() or ch in "([\"'“‘":  # str.isspace is re's \s, character for character
+            break
+        start -= 1
+    return text[start:end]
 
 
 def _next_word(text: str, pos: int) -> str:
