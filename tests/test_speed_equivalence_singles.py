@@ -1,6 +1,6 @@
-"""The compiled scoring of one-for-one replacements (spin_detect.features.compiled) against
-the numpy reference (FeatureExtractor._score_singles_numpy): every token score of varied
-batches must be the same number, to the last bit."""
+"""The compiled scoring of one-for-one replacements and of phrase replacements
+(spin_detect.features.compiled) against the numpy references (FeatureExtractor._score_singles_numpy,
+_score_phrases_numpy): every token score of varied batches must be the same number, to the last bit."""
 
 from __future__ import annotations
 
@@ -59,21 +59,25 @@ def _same(a, b) -> None:
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_compiled_singles_give_the_numpy_scores(seed, monkeypatch):
+def test_compiled_singles_and_phrases_give_the_numpy_scores(seed, monkeypatch):
     ex = _indexed_extractor()
     sents = _sentences(seed)
     import spin_detect.features.compiled as compiled
 
     calls = []
-    real = compiled.score_singles
-    monkeypatch.setattr(compiled, "score_singles", lambda *a: calls.append(1) or real(*a))
+    real, real_phrases = compiled.score_singles, compiled.score_phrases
+    monkeypatch.setattr(compiled, "score_singles", lambda *a: calls.append("singles") or real(*a))
+    monkeypatch.setattr(compiled, "score_phrases", lambda *a: calls.append("phrases") or real_phrases(*a))
     for batch in (sents, sents[:7], sents[7:8]):
         ex.compiled = False
         want = ex.score_tokens(batch)
         assert not calls
         ex.compiled = True
         got = ex.score_tokens(batch)
-        assert calls, "the compiled loops were not used"
+        assert "singles" in calls, "the compiled loops were not used"
+        if batch is sents:
+            assert "phrases" in calls
+            assert (got.span > 1).any() and (got.syn_delta > 0).any()
         calls.clear()
         _same(want, got)
 
@@ -114,7 +118,44 @@ def test_single_article_does_not_import_numba_for_singles():
 
     ex = _indexed_extractor()
     if "spin_detect.features.compiled" in sys.modules:
-        assert ex._compiled_singles(10)
+        assert ex._use_compiled(10)
     else:
-        assert not ex._compiled_singles(COMPILED_MIN_CANDIDATES - 1)
-    assert ex._compiled_singles(COMPILED_MIN_CANDIDATES)
+        assert not ex._use_compiled(COMPILED_MIN_CANDIDATES - 1)
+    assert ex._use_compiled(COMPILED_MIN_CANDIDATES)
+
+
+def test_compiled_phrases_equal_numpy_with_tied_replacements():
+    """Direct calls on the phrase replacements of real and spun sentences, each replacement given
+    twice (exact ties: the first must win, as in the numpy version's stable sort)."""
+    from spin_detect.features.compiled import score_phrases
+    from spin_detect.tables.reference import BOS, EOS
+
+    ex = _indexed_extractor()
+    sents = [s for s in _sentences(4) if s][:300]
+    lengths = np.array([len(s) for s in sents], dtype=np.int64)
+    types = ex.candidates.token_types([t for s in sents for t in s])
+    info = ex.candidates.tinfo[types]
+    sent = np.repeat(np.arange(len(sents)), lengths)
+    n = len(types)
+    pos = np.arange(n) + 2 * sent + 1
+    X = np.empty(n + 2 * len(sents), dtype=np.int64)
+    X[pos] = info[:, 0]
+    X[np.cumsum(lengths + 2) - lengths - 2] = BOS
+    X[np.cumsum(lengths + 2) - 1] = EOS
+    lp = ex.ref.cond_logprob(X[:-1], X[1:])
+    r_tok, r_len, c_len, cand_flat = ex.candidates.phrase_replacements(types, info, lengths, sent)
+    assert len(r_tok) > 50
+    starts = np.cumsum(c_len) - c_len
+    twice = np.repeat(np.arange(len(r_tok)), 2)
+    cand2 = np.concatenate([cand_flat[starts[r] : starts[r] + c_len[r]] for r in twice])
+    args = (r_tok[twice], r_len[twice], c_len[twice], cand2, X, lp, pos)
+    rng = np.random.default_rng(0)
+    suspicion = np.where(rng.random(n) < 0.5, 0.0, rng.normal(size=n))
+    base_pmi, base_colloc = rng.normal(size=n), rng.normal(size=n)
+    want_pmi, want_colloc = base_pmi.copy(), base_colloc.copy()
+    want = ex._score_phrases_numpy(*args, suspicion, want_pmi, want_colloc)
+    got_pmi, got_colloc = base_pmi.copy(), base_colloc.copy()
+    got = score_phrases(ex, *args, suspicion, got_pmi, got_colloc)
+    for w, g in zip((*want, want_pmi, want_colloc), (*got, got_pmi, got_colloc)):
+        assert w.dtype == g.dtype and w.tobytes() == g.tobytes()
+    assert len(want[0]) > 10 and (want[1] % 2 == 0).all()  # the first of each tied pair wins

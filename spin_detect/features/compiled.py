@@ -1,6 +1,6 @@
-"""Compiled (numba) scoring of one-for-one replacements: the numbers of
-:meth:`FeatureExtractor._score_singles <spin_detect.features.extractor.FeatureExtractor._score_singles>`,
-in two passes over the candidates instead of some fifty numpy passes.
+"""Compiled (numba) scoring of one-for-one replacements and of phrase replacements: the numbers of
+:meth:`FeatureExtractor._score_singles <spin_detect.features.extractor.FeatureExtractor._score_singles>`
+and ``_score_phrases``, in a few passes over the candidates instead of some fifty numpy passes.
 
 The numpy version builds a dozen arrays as long as all candidates of a batch
 (pair keys, hash slots, counts, probabilities, trigram fingerprints, ...). Here
@@ -14,7 +14,7 @@ same operands in the same order as the numpy code, so the results are the same
 numbers (``tests/test_speed_equivalence_singles.py``).
 
 Imported only for large batches once the tables' hash indexes exist (see
-:meth:`FeatureExtractor._compiled_singles`), so scoring one article never
+:meth:`FeatureExtractor._use_compiled`), so scoring one article never
 pays for numba's import.
 """
 
@@ -25,7 +25,7 @@ import numpy as np
 
 from spin_detect.tables.reference import DISCOUNT
 
-__all__ = ["log1p_of_counts", "score_singles"]
+__all__ = ["log1p_of_counts", "score_phrases", "score_singles"]
 
 _FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
 
@@ -214,3 +214,108 @@ def log1p_of_counts(counts: np.ndarray) -> np.ndarray:
     """``np.log1p`` of every count value 0 .. max(counts), so that ``table[counts]`` are the numbers
     ``np.log1p(counts.astype(np.int64))`` gives (the same ufunc on the same values)."""
     return np.log1p(np.arange(int(counts.max(initial=0)) + 1, dtype=np.int64))
+
+
+@numba.njit(cache=True, nogil=True)
+def _phrase_probabilities(r_tok: np.ndarray, r_len: np.ndarray, c_len: np.ndarray, cand_flat: np.ndarray,
+                          pos: np.ndarray, X: np.ndarray, pk: np.ndarray, pr: np.ndarray, pshift: np.uint64,
+                          pmask: np.int64, pempty: np.uint64, pair_counts: np.ndarray, ca: np.ndarray,
+                          cont: np.ndarray, backoff: np.ndarray, p: np.ndarray,
+                          second: np.ndarray) -> None:  # pragma: no cover - compiled
+    """min(P, 1) of every pair of every chain (word before, candidate words, word after), chain by
+    chain (as ReferenceStats.cond_logprob before the log), and the second word of each pair."""
+    n_pairs = p.shape[0]
+    keys = np.empty(n_pairs, dtype=np.uint64)
+    k = 0
+    c0 = 0
+    for r in range(r_tok.shape[0]):
+        g = pos[r_tok[r]]
+        prev = X[g - 1]
+        for i in range(c_len[r] + 1):
+            nxt = cand_flat[c0 + i] if i < c_len[r] else X[g + r_len[r]]
+            keys[k] = (np.uint64(prev) << np.uint64(32)) | np.uint64(nxt)
+            second[k] = nxt
+            prev = nxt
+            k += 1
+        c0 += c_len[r]
+    rows = np.empty(n_pairs, dtype=np.int64)
+    for j in range(n_pairs):
+        rows[j] = _find(pk, pr, pshift, pmask, pempty, keys[j])
+    disc = DISCOUNT
+    for j in range(n_pairs):
+        a = np.int64(keys[j] >> np.uint64(32))
+        b = second[j]
+        cab = np.float64(pair_counts[rows[j]])
+        q = max(cab - disc, 0.0) / ca[a] + backoff[a] * cont[b]
+        p[j] = min(q, 1.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _phrase_best(r_tok: np.ndarray, r_len: np.ndarray, c_len: np.ndarray, cand_flat: np.ndarray, pos: np.ndarray,
+                 X: np.ndarray, lp: np.ndarray, uni: np.ndarray, lps: np.ndarray, second: np.ndarray,
+                 suspicion: np.ndarray, susp_pmi: np.ndarray, colloc: np.ndarray, best_rep: np.ndarray,
+                 top: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Per replacement, the sums and maxima of _score_phrases_numpy in its order of operations;
+    per covered token, the maxima of delta_pmi and collocation gain, and the first replacement
+    with the largest delta (``best_rep``, -1 when it does not beat ``suspicion``) and that delta (``top``)."""
+    n_tok = suspicion.shape[0]
+    k = 0
+    c0 = 0
+    for r in range(r_tok.shape[0]):
+        g = pos[r_tok[r]]
+        n_new = c_len[r] + 1
+        new_lp = 0.0
+        new_pmi = -np.inf
+        for i in range(n_new):
+            new_lp += lps[k + i]
+            new_pmi = max(new_pmi, lps[k + i] - uni[second[k + i]])
+        k += n_new
+        old_lp = 0.0
+        old_pmi = -np.inf
+        old_uni = 0.0
+        for j in range(r_len[r] + 1):
+            at = g - 1 + j
+            old_lp += lp[at]
+            old_pmi = max(old_pmi, lp[at] - uni[X[at + 1]])
+            if j < r_len[r]:
+                old_uni += uni[X[g + j]]
+        cand_uni = 0.0
+        for i in range(c_len[r]):
+            cand_uni += uni[cand_flat[c0 + i]]
+        c0 += c_len[r]
+        delta = new_lp - old_lp
+        d_pmi = delta - (cand_uni - old_uni)
+        gain = new_pmi - old_pmi
+        for i in range(r_len[r]):
+            t = r_tok[r] + i
+            susp_pmi[t] = max(susp_pmi[t], d_pmi)
+            colloc[t] = max(colloc[t], gain)
+            if best_rep[t] < 0 or delta > top[t]:
+                best_rep[t] = r
+                top[t] = delta
+    for t in range(n_tok):
+        if best_rep[t] >= 0 and not top[t] > suspicion[t]:
+            best_rep[t] = -1
+
+
+def score_phrases(ex: object, r_tok: np.ndarray, r_len: np.ndarray, c_len: np.ndarray, cand_flat: np.ndarray,
+                  X: np.ndarray, lp: np.ndarray, pos: np.ndarray, suspicion: np.ndarray, susp_pmi: np.ndarray,
+                  colloc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The numbers of ``ex._score_phrases_numpy`` for the replacements of ``phrase_replacements``:
+    updates ``susp_pmi`` and ``colloc`` in place and returns the tokens whose best replacement beats
+    their ``suspicion``, ascending, with that replacement and its delta."""
+    ref = ex.ref  # type: ignore[attr-defined]
+    uni, ca, cont, backoff = ref._per_id
+    pidx = ref._pairs.index
+    n_pairs = int(c_len.sum()) + len(c_len)
+    p, second = np.empty(n_pairs), np.empty(n_pairs, dtype=np.int64)
+    _phrase_probabilities(r_tok, r_len, c_len, cand_flat, pos, X, pidx.slot_keys, pidx.slot_rows,
+                          np.uint64(pidx.shift), np.int64(pidx.mask), np.uint64(pidx.empty), ref._counts_or_zero,
+                          ca, cont, backoff, p, second)
+    np.log(p, out=p)
+    best_rep = np.full(len(suspicion), -1, dtype=np.int64)
+    top = np.full(len(suspicion), -np.inf)
+    _phrase_best(r_tok, r_len, c_len, cand_flat, pos, X, lp, uni, p, second, suspicion, susp_pmi, colloc, best_rep,
+                 top)
+    toks = np.flatnonzero(best_rep >= 0)
+    return toks, best_rep[toks], top[toks]

@@ -174,19 +174,19 @@ class FeatureExtractor:
         candidate (-1 if none improves the fit; the first of equal bests).
 
         Large batches use the compiled loops of :mod:`spin_detect.features.compiled`
-        (see :meth:`_compiled_singles`); the numpy code below is the reference, and
+        (see :meth:`_use_compiled`); the numpy code below is the reference, and
         the one a single article is scored with."""
-        if self._compiled_singles(len(cand)):
+        if self._use_compiled(len(cand)):
             from spin_detect.features.compiled import score_singles
 
             return score_singles(self, self._tri_log1p, cand, counts, X, lp, pmi, pos, left_ok, right_ok, tri_base)
         return self._score_singles_numpy(cand, counts, X, lp, pmi, pos, left_ok, right_ok, tri_base)
 
-    def _compiled_singles(self, n_cand: int) -> bool:
-        """Whether to score ``n_cand`` candidates with the compiled loops: numba is installed, the
-        tables are the plain packaged kinds (whose formulas the loops repeat) with their hash
-        indexes built (a long run builds them in its first batches), and the batch is large
-        (:data:`COMPILED_MIN_CANDIDATES`) or the compiled module is already loaded."""
+    def _use_compiled(self, n_cand: int) -> bool:
+        """Whether to score ``n_cand`` candidates (or candidate words of phrases) with the compiled
+        loops: numba is installed, the tables are the plain packaged kinds (whose formulas the loops
+        repeat) with their hash indexes built (a long run builds them in its first batches), and the
+        batch is large (:data:`COMPILED_MIN_CANDIDATES`) or the compiled module is already loaded."""
         if self.compiled is False:
             return False
         if n_cand < COMPILED_MIN_CANDIDATES and "spin_detect.features.compiled" not in sys.modules:
@@ -252,11 +252,32 @@ class FeatureExtractor:
                        colloc: np.ndarray, span: np.ndarray, original: list[str]) -> None:
         """Replacements that change the number of tokens: multiword spans ("end up")
         and single words with multiword synonyms ("year" -> "twelvemonth", "12 months")."""
-        ref = self.ref
         r_tok, r_len, c_len, cand_flat = self.candidates.phrase_replacements(types, info, lengths, sent)
-        n_reps = len(r_tok)
-        if not n_reps:
+        if not len(r_tok):
             return
+        if self._use_compiled(len(cand_flat)):
+            from spin_detect.features.compiled import score_phrases
+
+            toks, reps, deltas = score_phrases(self, r_tok, r_len, c_len, cand_flat, X, lp, pos, suspicion, susp_pmi,
+                                               colloc)
+        else:
+            toks, reps, deltas = self._score_phrases_numpy(r_tok, r_len, c_len, cand_flat, X, lp, pos, suspicion,
+                                                           susp_pmi, colloc)
+        vocab = self.ref.vocab
+        c_start = np.cumsum(c_len) - c_len
+        for t, r, d in zip(toks.tolist(), reps.tolist(), deltas.tolist()):
+            suspicion[t] = d
+            span[t] = r_len[r]
+            original[t] = " ".join(vocab[i] for i in cand_flat[c_start[r] : c_start[r] + c_len[r]].tolist())
+
+    def _score_phrases_numpy(self, r_tok: np.ndarray, r_len: np.ndarray, c_len: np.ndarray, cand_flat: np.ndarray,
+                             X: np.ndarray, lp: np.ndarray, pos: np.ndarray, suspicion: np.ndarray,
+                             susp_pmi: np.ndarray, colloc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_score_phrases` in numpy alone (the reference): updates ``susp_pmi`` and ``colloc``
+        and returns the tokens whose best replacement beats their ``suspicion``, that replacement
+        and its delta."""
+        ref = self.ref
+        n_reps = len(r_tok)
         g = pos[r_tok]  # global position of each span's first token
         # Chains left + candidate + right, flattened: chain r has c_len[r] + 2 items.
         ch_len = c_len + 2
@@ -307,12 +328,7 @@ class FeatureExtractor:
         best = order[first]
         toks, reps_best = cover_tok[best], cover_rep[best]
         better = delta[reps_best] > suspicion[toks]
-        vocab = ref.vocab
-        c_start = np.cumsum(c_len) - c_len
-        for t, r in zip(toks[better].tolist(), reps_best[better].tolist()):
-            suspicion[t] = delta[r]
-            span[t] = r_len[r]
-            original[t] = " ".join(vocab[i] for i in cand_flat[c_start[r] : c_start[r] + c_len[r]].tolist())
+        return toks[better], reps_best[better], delta[reps_best[better]]
 
     def token_matrix(self, ts: TokenScores) -> np.ndarray:
         """Per-token feature matrix, columns :data:`TOKEN_FEATURES`."""
