@@ -1,6 +1,7 @@
-"""The compiled scoring of one-for-one replacements and of phrase replacements
-(spin_detect.features.compiled) against the numpy references (FeatureExtractor._score_singles_numpy,
-_score_phrases_numpy): every token score of varied batches must be the same number, to the last bit."""
+"""The compiled scoring of pairs and trigrams, one-for-one replacements and phrase replacements
+(spin_detect.features.compiled) against the numpy references (ReferenceStats.pair_count/cond_logprob,
+FeatureExtractor._tri_score, _score_singles_numpy, _score_phrases_numpy): every token score of varied
+batches must be the same number, to the last bit."""
 
 from __future__ import annotations
 
@@ -65,16 +66,17 @@ def test_compiled_singles_and_phrases_give_the_numpy_scores(seed, monkeypatch):
     import spin_detect.features.compiled as compiled
 
     calls = []
-    real, real_phrases = compiled.score_singles, compiled.score_phrases
+    real, real_phrases, real_base = compiled.score_singles, compiled.score_phrases, compiled.base_scores
     monkeypatch.setattr(compiled, "score_singles", lambda *a: calls.append("singles") or real(*a))
     monkeypatch.setattr(compiled, "score_phrases", lambda *a: calls.append("phrases") or real_phrases(*a))
+    monkeypatch.setattr(compiled, "base_scores", lambda *a: calls.append("base") or real_base(*a))
     for batch in (sents, sents[:7], sents[7:8]):
         ex.compiled = False
         want = ex.score_tokens(batch)
         assert not calls
         ex.compiled = True
         got = ex.score_tokens(batch)
-        assert "singles" in calls, "the compiled loops were not used"
+        assert "singles" in calls and "base" in calls, "the compiled loops were not used"
         if batch is sents:
             assert "phrases" in calls
             assert (got.span > 1).any() and (got.syn_delta > 0).any()

@@ -319,3 +319,73 @@ def score_phrases(ex: object, r_tok: np.ndarray, r_len: np.ndarray, c_len: np.nd
                  top)
     toks = np.flatnonzero(best_rep >= 0)
     return toks, best_rep[toks], top[toks]
+
+
+@numba.njit(cache=True, nogil=True)
+def _base_pairs(X: np.ndarray, pk: np.ndarray, pr: np.ndarray, pshift: np.uint64, pmask: np.int64,
+                pempty: np.uint64, pair_counts: np.ndarray, ca: np.ndarray, cont: np.ndarray, backoff: np.ndarray,
+                cnt: np.ndarray, p: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Count of each pair (X[j], X[j+1]) (as ReferenceStats.pair_count) and min(P, 1) of it
+    before the log (as cond_logprob)."""
+    n = X.shape[0] - 1
+    rows = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        rows[j] = _find(pk, pr, pshift, pmask, pempty, (np.uint64(X[j]) << np.uint64(32)) | np.uint64(X[j + 1]))
+    disc = DISCOUNT
+    for j in range(n):
+        a = X[j]
+        c = np.int64(pair_counts[rows[j]])
+        cnt[j] = c
+        q = max(np.float64(c) - disc, 0.0) / ca[a] + backoff[a] * cont[X[j + 1]]
+        p[j] = min(q, 1.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _base_trigrams(X: np.ndarray, pos: np.ndarray, left_ok: np.ndarray, right_ok: np.ndarray, tk: np.ndarray,
+                   tr: np.ndarray, tshift: np.uint64, tmask: np.int64, tempty: np.uint64, tri_counts: np.ndarray,
+                   tri_log1p: np.ndarray, vocab_size: np.uint64, left: np.ndarray, center: np.ndarray,
+                   right: np.ndarray) -> None:  # pragma: no cover - compiled
+    """log1p counts of the three trigrams around each token (as FeatureExtractor._tri_score; 0 for a
+    trigram across the sentence's edge)."""
+    n = pos.shape[0]
+    last = X.shape[0] - 1
+    rows = np.empty(3 * n, dtype=np.int64)
+    for i in range(n):
+        g = pos[i]
+        w = np.uint64(X[g])
+        l1 = np.uint64(X[g - 1])
+        r1 = np.uint64(X[g + 1])
+        rows[3 * i] = _find(tk, tr, tshift, tmask, tempty, _fingerprint(vocab_size, np.uint64(X[g - 2]), l1, w)) \
+            if left_ok[i] else -1
+        rows[3 * i + 1] = _find(tk, tr, tshift, tmask, tempty, _fingerprint(vocab_size, l1, w, r1))
+        rows[3 * i + 2] = _find(tk, tr, tshift, tmask, tempty,
+                                _fingerprint(vocab_size, w, r1, np.uint64(X[min(g + 2, last)]))) if right_ok[i] else -1
+    for i in range(n):
+        left[i] = tri_log1p[tri_counts[rows[3 * i]]] if left_ok[i] else 0.0
+        center[i] = tri_log1p[tri_counts[rows[3 * i + 1]]]
+        right[i] = tri_log1p[tri_counts[rows[3 * i + 2]]] if right_ok[i] else 0.0
+
+
+def base_scores(ex: object, tri_log1p: np.ndarray | None, X: np.ndarray, pos: np.ndarray, left_ok: np.ndarray,
+                right_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """For the framed batch ``X``: the pair counts and ``cond_logprob`` of every adjacent pair, and (with
+    trigrams) the left, centre and right trigram scores of the tokens at ``pos`` (as ``_tri_score``)."""
+    ref = ex.ref  # type: ignore[attr-defined]
+    tri = ex.trigrams  # type: ignore[attr-defined]
+    _, ca, cont, backoff = ref._per_id
+    pidx = ref._pairs.index
+    X = np.ascontiguousarray(X, dtype=np.int64)
+    cnt, p = np.empty(len(X) - 1, dtype=np.int64), np.empty(len(X) - 1)
+    _base_pairs(X, pidx.slot_keys, pidx.slot_rows, np.uint64(pidx.shift), np.int64(pidx.mask), np.uint64(pidx.empty),
+                ref._counts_or_zero, ca, cont, backoff, cnt, p)
+    np.log(p, out=p)
+    if tri is None:
+        return cnt, p, None
+    assert tri_log1p is not None
+    tidx = tri._lookup.index
+    n = len(pos)
+    left, center, right = np.empty(n), np.empty(n), np.empty(n)
+    _base_trigrams(X, pos, np.ascontiguousarray(left_ok), np.ascontiguousarray(right_ok), tidx.slot_keys,
+                   tidx.slot_rows, np.uint64(tidx.shift), np.int64(tidx.mask), np.uint64(tidx.empty),
+                   tri._counts_or_zero, tri_log1p, np.uint64(tri.vocab_size), left, center, right)
+    return cnt, p, np.stack([left, center, right])

@@ -102,16 +102,22 @@ class FeatureExtractor:
         X[np.cumsum(lengths + 2) - 1] = EOS
         # Pairs (X[p], X[p+1]); the seam between sentences is never used.
         a, b = X[:-1], X[1:]
-        cnt = ref.pair_count(a, b)
-        lp = ref.cond_logprob(a, b, cnt)
-        pmi = lp - ref.logprob(b)
-        unseen = (cnt == 0) & (a != UNK) & (b != UNK)
         first = np.zeros(n, dtype=bool)
         first[np.cumsum(np.r_[0, lengths[:-1]])[lengths > 0]] = True
         last = np.zeros(n, dtype=bool)
         last[(np.cumsum(lengths) - 1)[lengths > 0]] = True
+        tri_lcr = None
+        if n and self._use_compiled(len(X)):
+            from spin_detect.features.compiled import base_scores
+
+            cnt, lp, tri_lcr = base_scores(self, self._tri_log1p, X, pos, ~first, ~last)
+        else:
+            cnt = ref.pair_count(a, b)
+            lp = ref.cond_logprob(a, b, cnt)
+        pmi = lp - ref.logprob(b)
+        unseen = (cnt == 0) & (a != UNK) & (b != UNK)
         if self.trigrams is not None and n:
-            tri_l, tri_c, tri_r = self._tri_score(X, pos, tok_ids, ~first, ~last)
+            tri_l, tri_c, tri_r = self._tri_score(X, pos, tok_ids, ~first, ~last) if tri_lcr is None else tri_lcr
             tri_base = tri_l + tri_c + tri_r
         else:
             tri_l = tri_c = tri_r = np.zeros(n)
