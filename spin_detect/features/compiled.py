@@ -1,17 +1,20 @@
-"""Compiled (numba) scoring of one-for-one replacements and of phrase replacements: the numbers of
-:meth:`FeatureExtractor._score_singles <spin_detect.features.extractor.FeatureExtractor._score_singles>`
-and ``_score_phrases``, in a few passes over the candidates instead of some fifty numpy passes.
+"""Compiled (numba) token scoring for large batches: the numbers of
+:class:`~spin_detect.features.extractor.FeatureExtractor`'s numpy code for the pairs and trigrams of the
+text itself (:func:`base_scores`; ``ReferenceStats.pair_count``/``cond_logprob``, ``_tri_score``),
+one-for-one replacements (:func:`score_singles`; ``_score_singles_numpy``) and phrase replacements
+(:func:`score_phrases`; ``_score_phrases_numpy``), in a few passes instead of some fifty numpy passes.
 
-The numpy version builds a dozen arrays as long as all candidates of a batch
+The numpy versions build a dozen arrays as long as all candidates of a batch
 (pair keys, hash slots, counts, probabilities, trigram fingerprints, ...). Here
-one loop looks each candidate's two pairs and three trigrams up in the tables'
-hash indexes (:class:`~spin_detect.tables.store.HashIndex`, the probe of
-:mod:`spin_detect.tables.probe`) and computes the Kneser-Ney probabilities and
-the trigram gain; numpy takes the logarithms (so they are numpy's, to the last
-bit); a second loop computes the deltas and keeps each token's maxima and its
-first best candidate. Every other operation is the same IEEE arithmetic on the
-same operands in the same order as the numpy code, so the results are the same
-numbers (``tests/test_speed_equivalence_singles.py``).
+one pass builds every key, one tight loop probes the tables' hash indexes
+(:class:`~spin_detect.tables.store.HashIndex`, as :mod:`spin_detect.tables.probe`
+does: independent lookups, so their cache misses overlap) and one computes the
+Kneser-Ney probabilities and trigram scores; numpy takes the logarithms (so they
+are numpy's, to the last bit; log1p of trigram counts comes from a table numpy
+computed); a last loop keeps each token's sums, maxima and first best candidate.
+Every other operation is the same IEEE arithmetic on the same operands in the
+same order as the numpy code, so the results are the same numbers
+(``tests/test_speed_equivalence_singles.py``).
 
 Imported only for large batches once the tables' hash indexes exist (see
 :meth:`FeatureExtractor._use_compiled`), so scoring one article never
@@ -25,7 +28,7 @@ import numpy as np
 
 from spin_detect.tables.reference import DISCOUNT
 
-__all__ = ["log1p_of_counts", "score_phrases", "score_singles"]
+__all__ = ["base_scores", "log1p_of_counts", "score_phrases", "score_singles"]
 
 _FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
 

@@ -214,6 +214,7 @@ class FeatureExtractor:
 
     @cached_property
     def _tri_log1p(self) -> np.ndarray | None:
+        """log1p of every trigram count value, for the compiled loops (None without trigrams)."""
         if self.trigrams is None:
             return None
         from spin_detect.features.compiled import log1p_of_counts
