@@ -1,12 +1,13 @@
 """Where one core's scoring time goes, stage by stage, on run.py's documents.
 
-    OMP_NUM_THREADS=1 python benchmarks/profile_stages.py [--cprofile N]
+    OMP_NUM_THREADS=1 python benchmarks/profile_stages.py [--news] [--cprofile N]
 
 Pins itself to one CPU, warms the caches as run.py does, then times (best of
 3, µs per sentence) segmentation, feature extraction (with its parts), the
 token model, the sentence/document models and report building. With
 ``--cprofile N`` it also prints the N most expensive functions of a
-``Detector.score_documents`` run (cumulative and own time).
+``Detector.score_documents`` run (cumulative and own time). With ``--news`` it
+profiles the 600 real BBC News articles of ``one_core.py --news`` instead.
 """
 
 from __future__ import annotations
@@ -38,9 +39,14 @@ def main() -> None:
     from spin_detect.learning.model import extract
     from spin_detect.text.segment import split_sentences
 
-    docs = make_documents(600, seed=1)
+    if "--news" in sys.argv:
+        from one_core import news_documents
+
+        docs, warm = news_documents()
+    else:
+        docs, warm = make_documents(600, seed=1), make_documents(60, seed=2)
     det = spin_detect.load_detector()
-    list(det.score_documents(make_documents(60, seed=2)))
+    list(det.score_documents(warm))
     ex = det.extractor
     sents = [split_sentences(d) for d in docs]
     flat = [s for ss in sents for s in ss]

@@ -23,6 +23,7 @@ Every number is a plain function of counts, so each one can be explained.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -34,6 +35,7 @@ from spin_detect.features.sentence import FEATURE_GROUPS, FEATURE_NAMES, sentenc
 from spin_detect.features.tokens import TOKEN_FEATURES, TokenScores
 from spin_detect.tables.neighbours import Neighbours
 from spin_detect.tables.reference import BOS, EOS, UNK, ReferenceStats
+from spin_detect.tables.store import KeyLookup
 from spin_detect.tables.thesaurus import Thesaurus
 from spin_detect.tables.topics import TopicVectors
 from spin_detect.tables.trigrams import Trigrams
@@ -41,6 +43,10 @@ from spin_detect.tables.trigrams import Trigrams
 __all__ = ["FEATURE_GROUPS", "FEATURE_NAMES", "TOKEN_FEATURES", "FeatureExtractor", "TokenScores"]
 
 _WORDLIKE = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+#: Candidates in one call from which one-for-one replacements are scored by the compiled loops
+#: (once loaded, they score every batch): below it numba's import costs more than it saves.
+COMPILED_MIN_CANDIDATES = 20_000
 
 
 class FeatureExtractor:
@@ -70,6 +76,8 @@ class FeatureExtractor:
         self.max_phrase = max(1, min(max_phrase, thesaurus.max_words))
         self.candidates = CandidateIndex(reference, thesaurus, max_candidates, self.max_phrase, use_thesaurus)
         self._wordlike_id = np.full(len(reference), -1, dtype=np.int8)
+        #: False: never use the compiled loops (set when numba is missing, or by tests for the reference path)
+        self.compiled = True
 
     @cached_property
     def _vocab_or_empty(self) -> np.ndarray:
@@ -94,16 +102,22 @@ class FeatureExtractor:
         X[np.cumsum(lengths + 2) - 1] = EOS
         # Pairs (X[p], X[p+1]); the seam between sentences is never used.
         a, b = X[:-1], X[1:]
-        cnt = ref.pair_count(a, b)
-        lp = ref.cond_logprob(a, b, cnt)
-        pmi = lp - ref.logprob(b)
-        unseen = (cnt == 0) & (a != UNK) & (b != UNK)
         first = np.zeros(n, dtype=bool)
         first[np.cumsum(np.r_[0, lengths[:-1]])[lengths > 0]] = True
         last = np.zeros(n, dtype=bool)
         last[(np.cumsum(lengths) - 1)[lengths > 0]] = True
+        tri_lcr = None
+        if n and self._use_compiled(len(X)):
+            from spin_detect.features.compiled import base_scores
+
+            cnt, lp, tri_lcr = base_scores(self, self._tri_log1p, X, pos, ~first, ~last)
+        else:
+            cnt = ref.pair_count(a, b)
+            lp = ref.cond_logprob(a, b, cnt)
+        pmi = lp - ref.logprob(b)
+        unseen = (cnt == 0) & (a != UNK) & (b != UNK)
         if self.trigrams is not None and n:
-            tri_l, tri_c, tri_r = self._tri_score(X, pos, tok_ids, ~first, ~last)
+            tri_l, tri_c, tri_r = self._tri_score(X, pos, tok_ids, ~first, ~last) if tri_lcr is None else tri_lcr
             tri_base = tri_l + tri_c + tri_r
         else:
             tri_l = tri_c = tri_r = np.zeros(n)
@@ -163,7 +177,55 @@ class FeatureExtractor:
         tokens in order, ``counts[i]`` of them for token ``i``. Per token return
         the best ``delta`` (0 if none is positive), the highest ``delta_pmi``,
         collocation gain and trigram gain (0 floor) and the id of the best
-        candidate (-1 if none improves the fit; the first of equal bests)."""
+        candidate (-1 if none improves the fit; the first of equal bests).
+
+        Large batches use the compiled loops of :mod:`spin_detect.features.compiled`
+        (see :meth:`_use_compiled`); the numpy code below is the reference, and
+        the one a single article is scored with."""
+        if self._use_compiled(len(cand)):
+            from spin_detect.features.compiled import score_singles
+
+            return score_singles(self, self._tri_log1p, cand, counts, X, lp, pmi, pos, left_ok, right_ok, tri_base)
+        return self._score_singles_numpy(cand, counts, X, lp, pmi, pos, left_ok, right_ok, tri_base)
+
+    def _use_compiled(self, n_cand: int) -> bool:
+        """Whether to score ``n_cand`` candidates (or candidate words of phrases) with the compiled
+        loops: numba is installed, the tables are the plain packaged kinds (whose formulas the loops
+        repeat) with their hash indexes built (a long run builds them in its first batches), and the
+        batch is large (:data:`COMPILED_MIN_CANDIDATES`) or the compiled module is already loaded."""
+        if self.compiled is False:
+            return False
+        if n_cand < COMPILED_MIN_CANDIDATES and "spin_detect.features.compiled" not in sys.modules:
+            return False
+        ref, tri = self.ref, self.trigrams
+        if not (type(ref).cond_logprob is ReferenceStats.cond_logprob and type(ref).pair_count is
+                ReferenceStats.pair_count and type(ref).logprob is ReferenceStats.logprob
+                and isinstance(ref._pairs, KeyLookup) and ref._pairs.index is not None):
+            return False
+        if tri is not None and not (type(tri).count is Trigrams.count and isinstance(tri._lookup, KeyLookup)
+                                    and tri._lookup.index is not None):
+            return False
+        try:
+            import spin_detect.features.compiled  # noqa: F401
+        except ImportError:  # no numba
+            self.compiled = False
+            return False
+        return True
+
+    @cached_property
+    def _tri_log1p(self) -> np.ndarray | None:
+        """log1p of every trigram count value, for the compiled loops (None without trigrams)."""
+        if self.trigrams is None:
+            return None
+        from spin_detect.features.compiled import log1p_of_counts
+
+        return log1p_of_counts(self.trigrams._counts_or_zero)
+
+    def _score_singles_numpy(self, cand: np.ndarray, counts: np.ndarray, X: np.ndarray, lp: np.ndarray,
+                             pmi: np.ndarray, pos: np.ndarray, left_ok: np.ndarray, right_ok: np.ndarray,
+                             tri_base: np.ndarray | None
+                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_score_singles` in numpy alone."""
         ref = self.ref
         n = len(pos)
         best_delta, best_pmi, best_gain, tri_gain = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
@@ -197,11 +259,32 @@ class FeatureExtractor:
                        colloc: np.ndarray, span: np.ndarray, original: list[str]) -> None:
         """Replacements that change the number of tokens: multiword spans ("end up")
         and single words with multiword synonyms ("year" -> "twelvemonth", "12 months")."""
-        ref = self.ref
         r_tok, r_len, c_len, cand_flat = self.candidates.phrase_replacements(types, info, lengths, sent)
-        n_reps = len(r_tok)
-        if not n_reps:
+        if not len(r_tok):
             return
+        if self._use_compiled(len(cand_flat)):
+            from spin_detect.features.compiled import score_phrases
+
+            toks, reps, deltas = score_phrases(self, r_tok, r_len, c_len, cand_flat, X, lp, pos, suspicion, susp_pmi,
+                                               colloc)
+        else:
+            toks, reps, deltas = self._score_phrases_numpy(r_tok, r_len, c_len, cand_flat, X, lp, pos, suspicion,
+                                                           susp_pmi, colloc)
+        vocab = self.ref.vocab
+        c_start = np.cumsum(c_len) - c_len
+        for t, r, d in zip(toks.tolist(), reps.tolist(), deltas.tolist()):
+            suspicion[t] = d
+            span[t] = r_len[r]
+            original[t] = " ".join(vocab[i] for i in cand_flat[c_start[r] : c_start[r] + c_len[r]].tolist())
+
+    def _score_phrases_numpy(self, r_tok: np.ndarray, r_len: np.ndarray, c_len: np.ndarray, cand_flat: np.ndarray,
+                             X: np.ndarray, lp: np.ndarray, pos: np.ndarray, suspicion: np.ndarray,
+                             susp_pmi: np.ndarray, colloc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_score_phrases` in numpy alone (the reference): updates ``susp_pmi`` and ``colloc``
+        and returns the tokens whose best replacement beats their ``suspicion``, that replacement
+        and its delta."""
+        ref = self.ref
+        n_reps = len(r_tok)
         g = pos[r_tok]  # global position of each span's first token
         # Chains left + candidate + right, flattened: chain r has c_len[r] + 2 items.
         ch_len = c_len + 2
@@ -252,12 +335,7 @@ class FeatureExtractor:
         best = order[first]
         toks, reps_best = cover_tok[best], cover_rep[best]
         better = delta[reps_best] > suspicion[toks]
-        vocab = ref.vocab
-        c_start = np.cumsum(c_len) - c_len
-        for t, r in zip(toks[better].tolist(), reps_best[better].tolist()):
-            suspicion[t] = delta[r]
-            span[t] = r_len[r]
-            original[t] = " ".join(vocab[i] for i in cand_flat[c_start[r] : c_start[r] + c_len[r]].tolist())
+        return toks[better], reps_best[better], delta[reps_best[better]]
 
     def token_matrix(self, ts: TokenScores) -> np.ndarray:
         """Per-token feature matrix, columns :data:`TOKEN_FEATURES`."""

@@ -127,7 +127,7 @@ class TreeEnsemble:
             walk = _compiled_walk()  # once loaded (an audit worker, a large batch), used for every batch
             if walk is not None:
                 return walk(X, self.feature, self.threshold, self.missing_left, self.left, self.right, self.is_leaf,
-                            self.value, self.tree_start, self.baseline)
+                            self.value, self.tree_start, self.baseline, walk=self._walk_arrays[:4])
         return self.raw_numpy(X)
 
     def raw_numpy(self, X: np.ndarray) -> np.ndarray:

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from difflib import Match, SequenceMatcher
 from functools import lru_cache
 
 __all__ = ["Normalized", "normalize"]
@@ -148,18 +150,108 @@ def _repair_mojibake(text: str) -> tuple[str, list[int] | None, list[int] | None
     fixed = fix_encoding(text)
     if fixed == text:
         return text, None, None
-    from difflib import SequenceMatcher
+    starts, ends = _map_back(text, fixed)
+    return fixed, starts, ends
 
+
+def _map_back(text: str, fixed: str) -> tuple[list[int], list[int]]:
+    """Per character of ``fixed``, the span of ``text`` it came from: the alignment of
+    :class:`difflib.SequenceMatcher` (``autojunk=False``), its longest matches found by
+    :class:`_SampledMatcher` (the same blocks, so the same spans as :func:`_map_back_plain`)."""
+    return _spans(_SampledMatcher(None, text, fixed, autojunk=False).get_opcodes())
+
+
+def _map_back_plain(text: str, fixed: str) -> tuple[list[int], list[int]]:
+    """:func:`_map_back` with difflib's own matcher: the reference (it costs about 30 ms per article)."""
+    return _spans(SequenceMatcher(None, text, fixed, autojunk=False).get_opcodes())
+
+
+def _spans(opcodes: Iterable[tuple[str, int, int, int, int]]) -> tuple[list[int], list[int]]:
     starts: list[int] = []
     ends: list[int] = []
-    for op, a0, a1, b0, b1 in SequenceMatcher(None, text, fixed, autojunk=False).get_opcodes():
+    for op, a0, a1, b0, b1 in opcodes:
         if op == "equal":
             starts.extend(range(a0, a1))
             ends.extend(range(a0 + 1, a1 + 1))
         elif op in ("replace", "insert"):  # every repaired character stands for the whole original run
             starts.extend([a0] * (b1 - b0))
             ends.extend([max(a1, a0)] * (b1 - b0))
-    return fixed, starts, ends
+    return starts, ends
+
+
+class _SampledMatcher(SequenceMatcher[str]):
+    """A :class:`~difflib.SequenceMatcher` (no junk, ``autojunk=False``) whose longest match is
+    found from sampled ``Q``-grams when it is at least ``LONG`` characters, as it is between two
+    repaired spots of an article: the same match, without difflib's scan of every pair of equal
+    characters (quadratic in the text's length).
+
+    Any common run of ``LONG`` = ``STEP + Q - 1`` or more characters holds a ``Q``-gram of ``a``
+    starting at a multiple of ``STEP`` (from ``alo``); extending every occurrence of those
+    ``Q``-grams in ``b`` to its whole run finds all runs that long, and the longest, first in
+    ``a``, then first in ``b`` is difflib's answer (which is that, without junk). When no run
+    is that long (or the grams are too common), difflib's own search runs on the two slices,
+    which gives the same match as on the whole texts (no junk, no popular elements).
+    """
+
+    Q = 8
+    STEP = 25
+    LONG = STEP + Q - 1
+    BUDGET = 20_000  # candidate pairs tried before handing a range to difflib
+
+    a: str
+    b: str
+    _grams: dict[str, list[int]] | None = None
+
+    def set_seq2(self, b: str) -> None:  # type: ignore[override]
+        self._grams = None  # the Q-gram index of the old b
+        super().set_seq2(b)
+
+    def find_longest_match(self, alo: int = 0, ahi: int | None = None, blo: int = 0,
+                           bhi: int | None = None) -> Match:
+        a, b = self.a, self.b
+        ahi = len(a) if ahi is None else ahi
+        bhi = len(b) if bhi is None else bhi
+        if ahi - alo >= self.LONG and bhi - blo >= self.LONG:
+            found = self._sampled(a, b, alo, ahi, blo, bhi)
+            if found is not None:
+                return Match(*found)
+        i, j, k = SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False).find_longest_match()
+        return Match(i + alo, j + blo, k)
+
+    def _sampled(self, a: str, b: str, alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int, int] | None:
+        q = self.Q
+        grams = self._grams
+        if grams is None:
+            grams = self._grams = {}
+            for j in range(len(b) - q + 1):
+                grams.setdefault(b[j : j + q], []).append(j)
+        run_end: dict[int, int] = {}  # diagonal j - i -> end in a of the run found on it last
+        best_k, best_i, best_j = 0, 0, 0
+        budget = self.BUDGET
+        for i0 in range(alo, ahi - q + 1, self.STEP):
+            for j0 in grams.get(a[i0 : i0 + q], ()):
+                if j0 < blo:
+                    continue
+                if j0 > bhi - q:
+                    break
+                budget -= 1
+                if budget < 0:
+                    return None
+                d = j0 - i0
+                if run_end.get(d, -1) > i0:
+                    continue  # inside a run already found
+                i, j = i0, j0
+                while i > alo and j > blo and a[i - 1] == b[j - 1]:
+                    i -= 1
+                    j -= 1
+                e = i0 + q
+                while e < ahi and e + d < bhi and a[e] == b[e + d]:
+                    e += 1
+                run_end[d] = e
+                k = e - i
+                if k > best_k or (k == best_k and (i < best_i or (i == best_i and j < best_j))):
+                    best_k, best_i, best_j = k, i, j
+        return (best_i, best_j, best_k) if best_k >= self.LONG else None
 
 
 def _normalize(text: str) -> Normalized:
@@ -167,6 +259,20 @@ def _normalize(text: str) -> Normalized:
     counts = dict(_EMPTY_COUNTS)
     if text.isascii():
         return Normalized(text, text, obfuscation=counts)
+    if all(_mapped(ch) is None for ch in set(text) if not ch.isascii()):
+        # Nothing to map or remove (a pound sign, an accented letter): the loop below would copy
+        # every character with its own span; only look-alike letters may still be folded.
+        chars = list(text)
+        _fold_confusables(chars, counts)
+        folded = "".join(chars)
+        if folded == text:
+            return Normalized(text, text, obfuscation=counts)
+        return Normalized(text, folded, list(range(len(text))), list(range(1, len(text) + 1)), counts)
+    return _normalize_loop(text, counts)
+
+
+def _normalize_loop(text: str, counts: dict[str, int]) -> Normalized:
+    """:func:`_normalize` character by character: the general case, and the reference of its shortcut."""
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

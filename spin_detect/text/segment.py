@@ -14,6 +14,7 @@ normal form under which tokens are counted in the reference statistics.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from typing import NamedTuple
@@ -89,6 +90,14 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 
+# The same without the URL and e-mail alternatives, for text with no "@", "://" or "www." (neither can
+# match there, so the tokens are the same); the e-mail pattern's backtracking over every word is saved.
+_PLAIN_TOKEN_RE = re.compile(
+    "\n".join(line for line in _TOKEN_RE.pattern.split("\n")
+              if not line.lstrip().startswith(("(?:https", "| [\\w.+-]+@"))).replace("|", " ", 1),
+    re.VERBOSE,
+)
+
 # A candidate sentence end: terminal punctuation, optional closing quotes/brackets. A run of marks is tried from
 # its first mark only and never backtracked into (possessive ++ / *+): "....x" costs linear time, not quadratic.
 _END_RE = re.compile(r"""(?:(?<![.!?])[.!?]++|…|\.\.\.)['"”’)\]]*+(?=\s|$)""")
@@ -98,6 +107,11 @@ _WORD_BEFORE_RE = re.compile(r"([^\s(\[\"'“‘]+)$")
 _DIGIT_RE = re.compile(r"\d")
 _new_tuple = tuple.__new__
 _QUOTE_TABLE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+# _PLAIN_TOKEN_RE with the run of whitespace and underscores before each token as a group: findall then
+# gives every character of the text in order (no token starts with either), so offsets are sums of lengths.
+_GAP_TOKEN_RE = re.compile(r"([\s_]*)(" + _PLAIN_TOKEN_RE.pattern + "\n)", re.VERBOSE)
+_make_token = functools.partial(_new_tuple, Token)
 
 
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
@@ -111,7 +125,15 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     if end is None:
         end = len(text)
     # tuple.__new__ makes the same Token as Token(...) without a Python-level call per token
-    return [_new_tuple(Token, (m.group(), *m.span())) for m in _TOKEN_RE.finditer(text, start, end)]
+    find = text.find
+    if find("@", start, end) >= 0 or find("://", start, end) >= 0 or find("www.", start, end) >= 0:
+        return [_new_tuple(Token, (m.group(), *m.span())) for m in _TOKEN_RE.finditer(text, start, end)]
+    # Without URLs and addresses: tokens and the gaps before them from findall, offsets summed in C.
+    pieces = list(itertools.chain.from_iterable(_GAP_TOKEN_RE.findall(text, start, end)))
+    at = list(itertools.accumulate(map(len, pieces), initial=start))
+    if "".join(pieces) == text[start : at[-1]]:  # no character skipped: the sums are the offsets
+        return list(map(_make_token, zip(pieces[1::2], at[1::2], at[2::2])))
+    return [_new_tuple(Token, (m.group(), *m.span())) for m in _PLAIN_TOKEN_RE.finditer(text, start, end)]
 
 
 def norm(token: str) -> str:
@@ -134,8 +156,7 @@ def _is_boundary(text: str, dot_start: int, after: int) -> bool:
         return not first.islower()
     if first.islower():
         return False
-    m = _WORD_BEFORE_RE.search(text, max(0, dot_start - 40), dot_start)
-    word = m.group(1).lower().rstrip(".") if m else ""
+    word = _word_before(text, max(0, dot_start - 40), dot_start).lower().rstrip(".")
     if word in _NEVER_FINAL:
         return False
     if len(word) == 1 and word.isalpha() and text[dot_start - 1].isupper():
@@ -143,6 +164,22 @@ def _is_boundary(text: str, dot_start: int, after: int) -> bool:
     if word in _MAYBE_FINAL or ("." in word and word.replace(".", "").isalpha()):
         return nxt.lower().strip("\"'“‘(") in _OPENERS
     return True
+
+
+def _word_before(text: str, lo: int, end: int) -> str:
+    """``_WORD_BEFORE_RE.search(text, lo, end).group(1)``, or "" when it finds nothing, without the
+    regex's tries at every start: the run of characters other than whitespace and opening quotes
+    and brackets that ends at ``end`` (or, as ``$`` also matches before a final newline, at
+    ``end - 1`` when that is a newline), reaching back no further than ``lo``."""
+    if end > lo and text[end - 1] == "\n":
+        end -= 1
+    start = end
+    while start > lo:
+        ch = text[start - 1]
+        if ch.isspace() or ch in "([\"'“‘":  # str.isspace is re's \s, character for character
+            break
+        start -= 1
+    return text[start:end]
 
 
 def _next_word(text: str, pos: int) -> str:
