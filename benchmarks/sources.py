@@ -251,11 +251,11 @@ def within_mode(originals: list[dict], copies: list[dict]) -> dict:
             "false_pairs_between_originals": len(false_pairs), "false_pair_examples": false_pairs[:10]}
 
 
-def throughput(n: int, out_dir: Path) -> dict:
-    """Audit ``n`` documents with --match-sources on 2 cores; wall time, documents/s, peak RSS."""
+def throughput_corpus(n: int, corpus: Path) -> list[dict]:
+    """The throughput corpus of ``n`` documents (see the module docs), written to ``corpus`` as JSONL; its
+    documents are returned too."""
     from spin_detect.learning.spinner import STYLES, spin_text
 
-    corpus = out_dir / "corpus.jsonl"
     docs: list[dict] = []
     shared = ROOT.parent / "shared" / "corpora"
     for path in sorted((shared / "wikinews").glob("*.jsonl")):
@@ -299,11 +299,15 @@ def throughput(n: int, out_dir: Path) -> dict:
     with open(corpus, "w", encoding="utf-8") as f:
         for d in docs:
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
-    memory = index_memory([d["text"] for d in docs])
-    del docs[:]
+    return docs
+
+
+def audit_run(corpus: Path, out_dir: Path, jobs: int = 2) -> dict:
+    """``spin-detect audit CORPUS --match-sources --jobs JOBS``, timed: wall time, the scoring and the matching
+    pass (from the time of the "matching N records" line on stderr), peak RSS of the process tree."""
     report = out_dir / "report.jsonl"
     cmd = [sys.executable, "-m", "spin_detect", "audit", str(corpus), "--out", str(report), "--match-sources",
-           "--jobs", "2", "--no-progress", "--force", "--summary-json", str(out_dir / "summary.json")]
+           "--jobs", str(jobs), "--no-progress", "--force", "--summary-json", str(out_dir / "summary.json")]
     import threading
 
     t0 = time.time()
@@ -323,12 +327,23 @@ def throughput(n: int, out_dir: Path) -> dict:
     err = "".join(line for _, line in lines)
     match_start = next((t for t, line in lines if "matching" in line), None)
     summary = json.loads((out_dir / "summary.json").read_text()) if proc.returncode == 0 else {}
-    n = memory["documents"]
-    return {"documents": n, "spun_copies_planted": n_spun, "index_memory": memory, "seconds": round(elapsed, 1),
-            "documents_per_s": round(n / elapsed, 1), "peak_rss_tree_mb": round(peak / 2**20),
+    return {"seconds": round(elapsed, 1), "peak_rss_tree_mb": round(peak / 2**20),
             "scoring_s": round(match_start, 1) if match_start else None,
             "matching_s": round(elapsed - match_start, 1) if match_start else None,
             "returncode": proc.returncode, "sources": summary.get("sources"), "stderr_tail": err[-2000:]}
+
+
+def throughput(n: int, out_dir: Path) -> dict:
+    """Audit ``n`` documents with --match-sources on 2 cores; wall time, documents/s, peak RSS."""
+    corpus = out_dir / "corpus.jsonl"
+    docs = throughput_corpus(n, corpus)
+    n_spun = len(docs) // 5
+    memory = index_memory([d["text"] for d in docs])
+    del docs[:]
+    run = audit_run(corpus, out_dir)
+    n = memory["documents"]
+    return {"documents": n, "spun_copies_planted": n_spun, "index_memory": memory,
+            "documents_per_s": round(n / run["seconds"], 1), **run}
 
 
 def index_memory(texts: list[str]) -> dict:

@@ -153,7 +153,8 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     if opts.match is not None:
         from spin_detect.audit.matchpass import TextSpool
 
-        spool = TextSpool()
+        # matching runs in this process while the workers score (on Dask, on the cluster after the scoring)
+        spool = TextSpool(opts.match if scheduler is None else None)
         records = spool.tap(records)  # every record, also those a resumed run does not score again
     todo: Iterator[Record] = (r for r in records if r.seq >= done)
     if files.sentences_final:
