@@ -211,7 +211,7 @@ class Matcher:
         """:func:`assess_pair`, with a failure noted in ``failures`` against ``a`` (and b, unless a source)
         instead of raised."""
         try:
-            return assess_pair(a, b, hv_a, hv_b, self.config, b_source)
+            return assess_pair(a, b, hv_a, hv_b, self.config, b_source, sentences=False)
         except Exception as exc:  # one bad pair never stops the others
             err = f"({type(exc).__name__}: {exc})"
             ka, kb = a.key, b.key
@@ -246,7 +246,7 @@ class Matcher:
                     v = self._assess(me, _source_doc(sources, j), hv, shv, True, failures)
                     if v is not None and v.related:
                         verdicts.append(replace(v, a=i))
-        fields = resolve(docs, verdicts, sources, native)
+        fields = resolve(docs, verdicts, sources, native, texts=lambda i: self._text(keys[i]))
         ids = {k: docs[i].id for k, i in pos.items()}.__getitem__
         failed: dict[int, str] = {}
         for _order, k, why in sorted(failures, key=lambda f: f[0]):  # the first failure of a document is its note
@@ -261,14 +261,16 @@ def _source_doc(sources: SourceIndex, key: int) -> Doc:
     return Doc(key, r["id"], sources.text(key), r.get("url"), r.get("date"))
 
 
-def resolve(docs: list[Doc], verdicts: list[PairVerdict], sources: SourceIndex | None, native: Native | None
-            ) -> list[dict[str, Any]]:
-    """Orient every related pair and give each document its best source (see the module docs)."""
+def resolve(docs: list[Doc], verdicts: list[PairVerdict], sources: SourceIndex | None, native: Native | None,
+            texts: Callable[[int], str] | None = None) -> list[dict[str, Any]]:
+    """Orient every related pair and give each document its best source (see the module docs). ``texts(key)``:
+    the text of ``docs[key]``, for pairs whose sentences were left for later (:func:`assess_pair`)."""
     best: dict[int, tuple[tuple[float, int, int], dict[str, Any]]] = {}
     ordered = sorted(verdicts, key=lambda v: (v.a, v.b_source, v.b))
     sides = [(docs[v.a], _meta_doc(sources, v.b) if v.b_source and sources is not None else docs[v.b])
              for v in ordered]
-    asked = [i for i, (v, (a, b)) in enumerate(zip(ordered, sides)) if native is not None and wants_native(v, a, b)]
+    asked = [i for i, (v, (a, b)) in enumerate(zip(ordered, sides))
+             if native is not None and wants_native(v, a, b, texts)]
     means = dict(zip(asked, native_means([ordered[i] for i in asked], native))) if native is not None else {}
     for i, (v, (a, b)) in enumerate(zip(ordered, sides)):
         side = orient(v, a, b, means.get(i))
