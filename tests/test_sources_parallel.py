@@ -81,6 +81,34 @@ def test_the_matching_is_done_while_the_records_are_read(tmp_path, monkeypatch):
     assert seen["during"] >= 8 and seen["after"] == 0
     rows = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
     assert sum(r["source_relation"] == "spun_copy" for r in rows) >= 6
+    # trusted sources too: matched as the records are read
+    (tmp_path / "originals").mkdir()
+    (tmp_path / "originals" / "wire.txt").write_text(STORY)
+    seen.update(during=0, after=0)
+    phase[0] = "during"
+    run_audit(AuditOptions(inputs=[str(feed)], out=str(tmp_path / "s.jsonl"), chunk_size=3,
+                           match=MatchOptions(within=True, sources=[str(tmp_path / "originals")])))
+    assert seen["during"] >= 14 and seen["after"] == 0
+    rows = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()]
+    assert sum(r["source_id"] == "wire.txt" for r in rows) >= 5
+
+
+def test_trusted_sources_that_cannot_be_used_are_refused_before_any_work(tmp_path):
+    from typer.testing import CliRunner
+
+    from spin_detect.audit import AuditRefused
+    from spin_detect.cli.app import app
+
+    feed = _feed(tmp_path / "feed.jsonl")
+    (tmp_path / "originals").mkdir()
+    (tmp_path / "originals" / "wire.txt").write_text(STORY)
+    index = tmp_path / "ix"
+    assert CliRunner().invoke(app, ["index", str(tmp_path / "originals"), "--out", str(index)]).exit_code == 0
+    (index / "texts.bin").write_bytes((index / "texts.bin").read_bytes()[:-3] + b"xyz")  # checksum no longer fits
+    out = tmp_path / "r.jsonl"
+    with pytest.raises(AuditRefused, match="does not match its checksum"):
+        run_audit(AuditOptions(inputs=[str(feed)], out=str(out), match=MatchOptions(sources=[str(index)])))
+    assert not list(tmp_path.glob("r.jsonl*"))  # refused before the scoring: no partial report either
 
 
 def test_a_matcher_asked_for_some_documents_matches_those_alone():
@@ -100,6 +128,21 @@ def test_a_matcher_asked_for_some_documents_matches_those_alone():
         [to_doc({"id": f"d{k}", "text": texts[k]}, i) for i, k in enumerate([2, 4, 7])]))
     with pytest.raises(ValueError, match="keys must grow"):
         matcher.add(3, STORY)
+    # trusted sources known from the start (matched as documents come) or given at the end: the same fields
+    from spin_detect.matching import SourceIndex
+
+    index = SourceIndex()
+    index.add(STORY, "wire/story")
+    index.add(ORIGINAL, "wire/orig")
+    early = Matcher(texts=texts.__getitem__, sources=index)
+    for key, text in enumerate(texts):
+        early.add(key, text)
+    for keep in ([0, 1, 2, 3, 4, 5, 6, 7], [2, 3, 6]):
+        docs = [to_doc({"id": f"d{k}", "text": texts[k]}, i) for i, k in enumerate(keep)]
+        want = match_documents(docs, index)
+        assert sum(f["source_id"] in ("wire/story", "wire/orig") for f in want) >= 2
+        blank = [to_doc({"id": f"d{k}", "text": ""}, i) for i, k in enumerate(keep)]
+        assert early.fields(blank, keep, index) == want == matcher.fields(blank, keep, index), keep
 
 
 def test_compact_lsh_storage_finds_what_datasketch_storage_finds():

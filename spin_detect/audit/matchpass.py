@@ -44,18 +44,19 @@ class TextSpool:
     """Prepared texts of the records by ``seq``, compressed in an anonymous temporary file.
 
     With ``match`` (the audit's matching, run in this process), every text kept is also given to a
-    :class:`~spin_detect.matching.api.Matcher` (:attr:`matcher`) as it is read: signatures, candidate pairs and
-    their alignments are done while the workers score, and the matching pass after the scoring has only the
-    trusted sources, the directions and the report left.
+    :class:`~spin_detect.matching.api.Matcher` (:attr:`matcher`) as it is read: signatures, candidate pairs
+    (with each other, and with the trusted ``sources``) and their alignments are done while the workers score,
+    and the matching pass after the scoring has only the directions and the report left.
     """
 
-    def __init__(self, match: MatchOptions | None = None, config: MatchConfig | None = None) -> None:
+    def __init__(self, match: MatchOptions | None = None, config: MatchConfig | None = None,
+                 sources: SourceIndex | None = None) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self._where: dict[int, tuple[int, int]] = {}
         self._end = 0
         self.matcher: Matcher | None = None
         if match is not None:
-            self.matcher = Matcher(config, within=match.within, texts=self.text)
+            self.matcher = Matcher(config, within=match.within, texts=self.text, sources=sources)
 
     def add(self, seq: int, text: str) -> None:
         """Keep the text of record ``seq``."""

@@ -141,7 +141,8 @@ class Matcher:
     :meth:`add` takes a document's text under a key larger than any before (its position in the input): it
     computes the signature and, with ``within``, asks the LSH of the documents before it for candidates,
     aligns those whose estimated Jaccard similarity is high enough (:func:`assess_pair`, the earlier document
-    as ``a``) and keeps the related pairs. :meth:`fields` then matches against trusted ``sources``, orients
+    as ``a``) and keeps the related pairs; with ``sources`` (a trusted index, known from the start), the same
+    against it. :meth:`fields` then matches against ``sources`` (if they were not given at the start), orients
     every pair and picks each document's best source (:func:`resolve`), for the documents asked (a subset of
     those added: an audit leaves out records its scoring rejected). Pairs depend on the two texts alone, so the
     fields are those of matching the documents asked all at once. ``texts(key)`` returns the text of a
@@ -149,11 +150,13 @@ class Matcher:
     """
 
     def __init__(self, config: MatchConfig | None = None, within: bool = True,
-                 texts: Callable[[int], str] | None = None) -> None:
+                 texts: Callable[[int], str] | None = None, sources: SourceIndex | None = None) -> None:
         self.config = config or MatchConfig()
         self.signer = signer_of(self.config)
         self.within = within
+        self.sources = sources
         self._texts = texts
+        self._source_verdicts: list[PairVerdict] = []
         self._lsh = new_lsh(self.config) if within else None
         self._table = np.zeros((1024, self.config.num_perm), dtype=np.uint32)
         self._signed: set[int] = set()
@@ -184,8 +187,13 @@ class Matcher:
             self._table = grown
         self._table[key] = hv
         self._signed.add(key)
-        if self._lsh is None:
-            return
+        if self._lsh is not None:
+            self._add_within(key, text, hv)
+        if self.sources is not None:
+            self._source_verdicts += self._against(self.sources, key, text, hv, self._failures)
+
+    def _add_within(self, key: int, text: str, hv: np.ndarray) -> None:
+        assert self._lsh is not None
         minhash = self.signer.from_hashvalues(hv)
         # the LSH's candidates among the documents before this one, those with an estimated Jaccard similarity
         # high enough
@@ -200,6 +208,22 @@ class Matcher:
             if v is not None and v.related:
                 self._verdicts.append(v)
         self._lsh.insert(key, minhash, check_duplication=False)
+
+    def _against(self, sources: SourceIndex, key: int, text: str | None, hv: np.ndarray,
+                 failures: list[_Failure]) -> list[PairVerdict]:
+        """The related pairs of document ``key`` (``text``: its text, or None to read it when needed) with the
+        trusted ``sources``, as ``a`` (its key)."""
+        out: list[PairVerdict] = []
+        me: Doc | None = None
+        for j in sources.candidates(hv):
+            shv = sources.hashvalues(j)
+            if shv is None or np.count_nonzero(shv == hv) < self.config.min_jaccard * len(hv):
+                continue
+            me = me or Doc(key, "", self._text(key) if text is None else text)
+            v = self._assess(me, _source_doc(sources, j), hv, shv, True, failures)
+            if v is not None and v.related:
+                out.append(v)
+        return out
 
     def _text(self, key: int) -> str:
         if self._texts is None:
@@ -230,22 +254,16 @@ class Matcher:
         growing order; ``docs[i].key`` must be ``i``), against each other and ``sources``."""
         pos = {k: i for i, k in enumerate(keys)}
         verdicts = [replace(v, a=pos[v.a], b=pos[v.b]) for v in self._verdicts if v.a in pos and v.b in pos]
-        # a failure counts when its documents are asked: the signature's, or both of a pair's
-        failures = [f for f in self._failures if f[1] in pos and (f[0][0] == 0 or (f[0][1] in pos and f[0][3] in pos))]
-        if sources is not None:
+        # a failure counts when its documents are asked: the signature's, both of a pair's, a source pair's
+        failures = [f for f in self._failures if f[1] in pos and (f[0][0] == 0 or (
+            f[0][1] in pos and (f[0][3] in pos if f[0][2] == 0 else sources is self.sources)))]
+        if sources is not None and sources is self.sources:  # matched as the documents came
+            verdicts += [replace(v, a=pos[v.a]) for v in self._source_verdicts if v.a in pos]
+        elif sources is not None:
             for i, k in enumerate(keys):
                 hv = self.hashvalues(k)
-                if hv is None:
-                    continue
-                me: Doc | None = None
-                for j in sources.candidates(hv):
-                    shv = sources.hashvalues(j)
-                    if shv is None or np.count_nonzero(shv == hv) < self.config.min_jaccard * len(hv):
-                        continue
-                    me = me or Doc(k, docs[i].id, self._text(k))
-                    v = self._assess(me, _source_doc(sources, j), hv, shv, True, failures)
-                    if v is not None and v.related:
-                        verdicts.append(replace(v, a=i))
+                if hv is not None:
+                    verdicts += [replace(v, a=i) for v in self._against(sources, k, None, hv, failures)]
         fields = resolve(docs, verdicts, sources, native, texts=lambda i: self._text(keys[i]))
         ids = {k: docs[i].id for k, i in pos.items()}.__getitem__
         failed: dict[int, str] = {}
