@@ -22,13 +22,16 @@ source and topic (e.g. ``bbc/business``) are the unrelated documents.
   enwiki-2018 articles of at least 50 words, then pages of about 300 words cut from enwiki-2015 articles and
   UN speeches; a fifth of them replaced by spun copies of others, light and heavy, every style in turn),
   written as JSONL and audited with ``spin-detect audit --match-sources --jobs 2``; wall time, documents/s,
-  the time of the scoring and of the matching pass, and peak RSS of the process tree; and the memory of a
-  ``SourceIndex`` of the same documents.
+  the time until the scoring ends (``scoring_s``; signatures, candidate pairs and alignments run in the main
+  process meanwhile) and of the matching pass after it (``matching_s``: directions and the amended report),
+  peak RSS and CPU seconds of the process tree (the main process, its forkserver and the worker processes);
+  and the memory of a ``SourceIndex`` of the same documents.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -251,11 +254,11 @@ def within_mode(originals: list[dict], copies: list[dict]) -> dict:
             "false_pairs_between_originals": len(false_pairs), "false_pair_examples": false_pairs[:10]}
 
 
-def throughput(n: int, out_dir: Path) -> dict:
-    """Audit ``n`` documents with --match-sources on 2 cores; wall time, documents/s, peak RSS."""
+def throughput_corpus(n: int, corpus: Path) -> list[dict]:
+    """The throughput corpus of ``n`` documents (see the module docs), written to ``corpus`` as JSONL; its
+    documents are returned too."""
     from spin_detect.learning.spinner import STYLES, spin_text
 
-    corpus = out_dir / "corpus.jsonl"
     docs: list[dict] = []
     shared = ROOT.parent / "shared" / "corpora"
     for path in sorted((shared / "wikinews").glob("*.jsonl")):
@@ -299,11 +302,16 @@ def throughput(n: int, out_dir: Path) -> dict:
     with open(corpus, "w", encoding="utf-8") as f:
         for d in docs:
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
-    memory = index_memory([d["text"] for d in docs])
-    del docs[:]
+    return docs
+
+
+def audit_run(corpus: Path, out_dir: Path, jobs: int = 2) -> dict:
+    """``spin-detect audit CORPUS --match-sources --jobs JOBS``, timed: wall time, the scoring and the matching
+    pass (from the time of the "matching N records" line on stderr), peak RSS and CPU seconds of the process
+    tree."""
     report = out_dir / "report.jsonl"
     cmd = [sys.executable, "-m", "spin_detect", "audit", str(corpus), "--out", str(report), "--match-sources",
-           "--jobs", "2", "--no-progress", "--force", "--summary-json", str(out_dir / "summary.json")]
+           "--jobs", str(jobs), "--no-progress", "--force", "--summary-json", str(out_dir / "summary.json")]
     import threading
 
     t0 = time.time()
@@ -317,18 +325,29 @@ def throughput(n: int, out_dir: Path) -> dict:
 
     reader = threading.Thread(target=read)
     reader.start()
-    peak = _watch_rss(proc)
+    peak, cpu = _watch_rss(proc)
     reader.join()
     elapsed = time.time() - t0
     err = "".join(line for _, line in lines)
     match_start = next((t for t, line in lines if "matching" in line), None)
     summary = json.loads((out_dir / "summary.json").read_text()) if proc.returncode == 0 else {}
-    n = memory["documents"]
-    return {"documents": n, "spun_copies_planted": n_spun, "index_memory": memory, "seconds": round(elapsed, 1),
-            "documents_per_s": round(n / elapsed, 1), "peak_rss_tree_mb": round(peak / 2**20),
+    return {"seconds": round(elapsed, 1), "peak_rss_tree_mb": round(peak / 2**20), "cpu_s_tree": round(cpu, 1),
             "scoring_s": round(match_start, 1) if match_start else None,
             "matching_s": round(elapsed - match_start, 1) if match_start else None,
             "returncode": proc.returncode, "sources": summary.get("sources"), "stderr_tail": err[-2000:]}
+
+
+def throughput(n: int, out_dir: Path) -> dict:
+    """Audit ``n`` documents with --match-sources on 2 cores; wall time, documents/s, peak RSS."""
+    corpus = out_dir / "corpus.jsonl"
+    docs = throughput_corpus(n, corpus)
+    n_spun = len(docs) // 5
+    memory = index_memory([d["text"] for d in docs])
+    del docs[:]
+    run = audit_run(corpus, out_dir)
+    n = memory["documents"]
+    return {"documents": n, "spun_copies_planted": n_spun, "index_memory": memory,
+            "documents_per_s": round(n / run["seconds"], 1), **run}
 
 
 def index_memory(texts: list[str]) -> dict:
@@ -363,23 +382,39 @@ def _rss(pid: int) -> int:
     return 0
 
 
-def _watch_rss(proc: subprocess.Popen) -> int:
-    """Peak of the summed RSS of ``proc`` and its children, sampled every 0.5 s until it ends."""
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (the audit's workers are children of its forkserver)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        with contextlib.suppress(OSError):
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+    return out
+
+
+def _watch_rss(proc: subprocess.Popen) -> tuple[int, float]:
+    """Peak of the summed RSS of ``proc`` and all its descendants, sampled every 0.5 s until it ends, and the
+    CPU seconds (user + system) they used, as last seen (a process's last half second may be missed)."""
     peak = 0
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
     while proc.poll() is None:
         total = 0
-        try:
-            pids = [proc.pid] + [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
-            for pid in pids:
+        for pid in _tree(proc.pid):
+            try:
                 with open(f"/proc/{pid}/status") as f:
                     for line in f:
                         if line.startswith("VmRSS:"):
                             total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+            except (OSError, ValueError, IndexError):
+                pass
         peak = max(peak, total)
         time.sleep(0.5)
-    return peak
+    return peak, sum(cpu.values())
 
 
 def main() -> None:

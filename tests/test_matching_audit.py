@@ -32,8 +32,8 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory):
-    """JSONL records: an original, two spun copies, a verbatim copy, unrelated text, a broken record. (JSONL records
-    carry no date: the input layer reads dates from WARC records only.)"""
+    """JSONL records: an original, two spun copies, a verbatim copy, unrelated text, a broken record, all undated
+    (dates of JSONL and CSV records: test_sources_dates.py)."""
     root = tmp_path_factory.mktemp("feed")
     heavy = spin_text(ORIGINAL, "moby", rate=0.3, seed=4).text
     recs = [{"id": "orig", "url": "https://news.example.org/a", "text": ORIGINAL},

@@ -13,7 +13,6 @@ every row scored and matches again, to the same rows (matching is deterministic)
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from spin_detect.input.errors import InputError
 from spin_detect.input.records import InputOptions, Record, iter_records, prepare_record
-from spin_detect.matching.api import MATCH_FIELDS, Native, empty_fields
+from spin_detect.matching.api import MATCH_FIELDS, Matcher, Native, empty_fields
 from spin_detect.matching.config import MatchConfig
 from spin_detect.matching.index import SourceIndex, is_index
 
@@ -42,12 +41,22 @@ class MatchOptions:
 
 
 class TextSpool:
-    """Prepared texts of the records by ``seq``, compressed in an anonymous temporary file."""
+    """Prepared texts of the records by ``seq``, compressed in an anonymous temporary file.
 
-    def __init__(self) -> None:
+    With ``match`` (the audit's matching, run in this process), every text kept is also given to a
+    :class:`~spin_detect.matching.api.Matcher` (:attr:`matcher`) as it is read: signatures, candidate pairs
+    (with each other, and with the trusted ``sources``) and their alignments are done while the workers score,
+    and the matching pass after the scoring has only the directions and the report left.
+    """
+
+    def __init__(self, match: MatchOptions | None = None, config: MatchConfig | None = None,
+                 sources: SourceIndex | None = None) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self._where: dict[int, tuple[int, int]] = {}
         self._end = 0
+        self.matcher: Matcher | None = None
+        if match is not None:
+            self.matcher = Matcher(config, within=match.within, texts=self.text, sources=sources)
 
     def add(self, seq: int, text: str) -> None:
         """Keep the text of record ``seq``."""
@@ -70,8 +79,14 @@ class TextSpool:
         """Pass ``records`` on, keeping the prepared text of each readable one (errors are the scorer's)."""
         for rec in records:
             if rec.status == "ok":
-                with contextlib.suppress(InputError):
-                    self.add(rec.seq, prepare_record(rec).text)
+                try:
+                    text = prepare_record(rec).text
+                except InputError:
+                    pass
+                else:
+                    self.add(rec.seq, text)
+                    if self.matcher is not None:
+                        self.matcher.add(rec.seq, text)
             yield rec
 
     def close(self) -> None:
@@ -128,7 +143,11 @@ def match_rows(rows: list[dict[str, Any]], spool: TextSpool, opts: MatchOptions,
     def text(key: int) -> str:
         return spool.text(seqs[key])
 
-    if scheduler is not None:
+    if scheduler is None and spool.matcher is not None:
+        if spool.matcher.config != config or spool.matcher.within != opts.within:
+            raise ValueError("the spool's matcher was made with other settings than this matching pass")
+        fields = spool.matcher.fields(docs, seqs, sources, native)
+    elif scheduler is not None:
         from spin_detect.matching.distributed import match_documents_dask
 
         fields = match_documents_dask(docs, scheduler, sources, within=opts.within, config=config, native=native,

@@ -142,6 +142,8 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     sent_path = Path(opts.sentences) if opts.sentences else None
     identity = opts.identity()
     det = load_spec(opts.detector)  # fail early (bad model) before any work
+    # trusted sources of a local run: loaded (or refused) before any work, matched while the workers score
+    sources = _load_sources(opts) if opts.match is not None and scheduler is None else None
     summary = Summary(threshold=det.document_threshold)
     files = ReportFiles(out, sent_path)
     files.open(identity, resume, summary.add, log, force=force)
@@ -153,7 +155,8 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     if opts.match is not None:
         from spin_detect.audit.matchpass import TextSpool
 
-        spool = TextSpool()
+        # matching runs in this process while the workers score (on Dask, on the cluster after the scoring)
+        spool = TextSpool(opts.match if scheduler is None else None, sources=sources)
         records = spool.tap(records)  # every record, also those a resumed run does not score again
     todo: Iterator[Record] = (r for r in records if r.seq >= done)
     if files.sentences_final:
@@ -262,21 +265,31 @@ def _map_dask(chunks: Iterator[list[Record]], spec: DetectorSpec, sentences: boo
             client.close()
 
 
-def _match_pass(opts: AuditOptions, files: ReportFiles, spool: Any, det: Any, scheduler: Any,
-                log: Callable[[str], None]) -> Summary:
-    """Match the scored records (:mod:`spin_detect.audit.matchpass`), write the amended rows beside the partial
-    report (``files.matched``), and return the summary of those rows."""
-    from spin_detect.audit.matchpass import amend, load_sources, match_rows
+def _load_sources(opts: AuditOptions) -> Any:
+    """The trusted sources of ``--sources`` as one index (None without); :class:`AuditRefused` when they cannot
+    be used (:func:`~spin_detect.audit.matchpass.load_sources`)."""
+    from spin_detect.audit.matchpass import load_sources
     from spin_detect.input.errors import InputError
     from spin_detect.matching.config import MatchConfig
     from spin_detect.matching.index import SourceIndexError
 
     assert opts.match is not None
-    config = MatchConfig()
     try:
-        sources = load_sources(opts.match.sources, opts.input, config)
+        return load_sources(opts.match.sources, opts.input, MatchConfig())
     except (SourceIndexError, InputError) as exc:
         raise AuditRefused(str(exc)) from exc
+
+
+def _match_pass(opts: AuditOptions, files: ReportFiles, spool: Any, det: Any, scheduler: Any,
+                log: Callable[[str], None]) -> Summary:
+    """Match the scored records (:mod:`spin_detect.audit.matchpass`), write the amended rows beside the partial
+    report (``files.matched``), and return the summary of those rows."""
+    from spin_detect.audit.matchpass import amend, match_rows
+    from spin_detect.matching.config import MatchConfig
+
+    assert opts.match is not None
+    config = MatchConfig()
+    sources = spool.matcher.sources if spool.matcher is not None else _load_sources(opts)
     keep = ("seq", "status", "id", "url", "date", "likelihood", "verdict")
     rows = [{k: row[k] for k in keep} for row in iter_rows(files.partial)]  # the fields matching reads, not more
     log(f"matching {len(rows):,} records" + (f" against {len(sources):,} sources" if sources is not None else ""))

@@ -38,6 +38,7 @@ import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -58,7 +59,7 @@ from spin_detect.input.prepare import MAX_DOCUMENT_CHARS, PreparedDocument, docu
 from spin_detect.input.warc import iter_warc
 
 __all__ = ["MAX_FIELD_CHARS", "MAX_JSON_DEPTH", "MAX_JSON_VALUES", "InputOptions", "Record", "RecordCounter",
-           "iter_records", "prepare_record"]
+           "iso_date", "iter_records", "prepare_record"]
 
 _Stream = IO[bytes] | io.BufferedIOBase
 
@@ -80,12 +81,15 @@ class InputOptions:
     """How records are read: field names for JSONL/CSV and HTML handling.
 
     ``html`` is ``auto`` (fields and files that look like HTML are converted to
-    main text), ``yes`` (always) or ``no`` (never).
+    main text), ``yes`` (always) or ``no`` (never). ``date_field``: the JSONL/CSV
+    field with the record's date (ISO 8601: ``2024-05-01``, ``2024-05-01T10:00:00Z``);
+    a value that is not one is left out (the record is read, without a date).
     """
 
     text_field: str = "text"
     id_field: str = "id"
     url_field: str = "url"
+    date_field: str = "date"
     html: str = "auto"
     max_bytes: int = MAX_DOCUMENT_BYTES
 
@@ -203,6 +207,7 @@ def _from_fields(obj: dict[str, object], seq: int, where: str, opts: InputOption
     doc_id = scrub(str(raw_id)) if raw_id not in (None, "") else where
     url = obj.get(opts.url_field)
     url = scrub(url) if isinstance(url, str) and url else None
+    date = iso_date(obj.get(opts.date_field))
     for name, value in ((opts.id_field, doc_id), (opts.url_field, url)):
         if value is not None and len(value) > MAX_FIELD_CHARS:
             return Record(seq, where, where, status="error",
@@ -217,7 +222,26 @@ def _from_fields(obj: dict[str, object], seq: int, where: str, opts: InputOption
     if len(text) > opts.max_bytes:
         return Record(seq, doc_id, where, url, status="error",
                       error=f"{where}: text of {len(text):,} characters is over the {opts.max_bytes:,} limit")
-    return Record(seq, doc_id, where, url, payload=text, kind=document_kind(opts.html))
+    return Record(seq, doc_id, where, url, date, payload=text, kind=document_kind(opts.html))
+
+
+#: Longest date string read from a JSONL/CSV field (an ISO 8601 date and time with fractions and offset is 32).
+_MAX_DATE_CHARS = 64
+
+
+def iso_date(value: object) -> str | None:
+    """``value`` stripped when it is an ISO 8601 date or date and time (``2024-05-01``, ``2024-05-01T10:00Z``:
+    what :meth:`datetime.datetime.fromisoformat` reads, with ``Z`` for UTC), else None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > _MAX_DATE_CHARS:
+        return None
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return text
 
 
 def _jsonl_stream(fh: _Stream, src: str, counter: RecordCounter, opts: InputOptions) -> Iterator[Record]:

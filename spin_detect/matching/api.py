@@ -18,12 +18,13 @@ pairs on a cluster: both give the same fields.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from spin_detect.matching.config import MatchConfig
-from spin_detect.matching.index import SourceIndex, signer_of
+from spin_detect.matching.index import SourceIndex, new_lsh, signer_of
 from spin_detect.matching.pairs import (
     Doc,
     PairVerdict,
@@ -37,7 +38,7 @@ from spin_detect.matching.pairs import (
 if TYPE_CHECKING:
     from spin_detect.detector import Detector
 
-__all__ = ["MATCH_FIELDS", "Native", "empty_fields", "match_documents", "match_sources", "resolve", "to_doc"]
+__all__ = ["MATCH_FIELDS", "Matcher", "Native", "empty_fields", "match_documents", "match_sources", "resolve", "to_doc"]
 
 #: The fields matching adds to a record (and to an audit row).
 MATCH_FIELDS = ("source_id", "source_relation", "source_similarity", "swaps")
@@ -118,72 +119,159 @@ def match_documents(docs: list[Doc], sources: SourceIndex | None = None, within:
     """The match fields of each of ``docs`` (same order), against each other (``within``) and ``sources``.
 
     ``texts(key)``, when given, returns a document's text (so ``docs`` may carry empty texts and the texts
-    live elsewhere, e.g. on disk).
+    live elsewhere, e.g. on disk). The same as feeding a :class:`Matcher` every document, in order.
     """
-    config = config or MatchConfig()
-    signer = signer_of(config)
     text_of = texts or (lambda k: docs[k].text)
-    failed: dict[int, str] = {}  # a document whose matching failed: why (a note in its fields, never a crash)
-    hvs: list[np.ndarray | None] = []
+    matcher = Matcher(config, within=within, texts=text_of)
     for d in docs:
+        matcher.add(d.key, text_of(d.key))
+    return matcher.fields(docs, [d.key for d in docs], sources, native)
+
+
+#: A failure noted against a document: (order, key, why). ``order`` sorts the failures as one pass over the
+#: documents in order would meet them: (0, key, 0, 0) for its signature, then (1, a, 1 if b is a source, b) for
+#: a pair; ``why(ids)`` is the note, given the documents' ids by key (known only at the end).
+_Failure = tuple[tuple[int, int, int, int], int, Callable[[Callable[[int], str]], str]]
+
+
+class Matcher:
+    """Source matching fed one document at a time, in input order: what :func:`match_documents` and the audit
+    run (the audit while its workers score, so that matching and scoring share the cores).
+
+    :meth:`add` takes a document's text under a key larger than any before (its position in the input): it
+    computes the signature and, with ``within``, asks the LSH of the documents before it for candidates,
+    aligns those whose estimated Jaccard similarity is high enough (:func:`assess_pair`, the earlier document
+    as ``a``) and keeps the related pairs; with ``sources`` (a trusted index, known from the start), the same
+    against it. :meth:`fields` then matches against ``sources`` (if they were not given at the start), orients
+    every pair and picks each document's best source (:func:`resolve`), for the documents asked (a subset of
+    those added: an audit leaves out records its scoring rejected). Pairs depend on the two texts alone, so the
+    fields are those of matching the documents asked all at once. ``texts(key)`` returns the text of a
+    document added before (the audit reads it back from disk).
+    """
+
+    def __init__(self, config: MatchConfig | None = None, within: bool = True,
+                 texts: Callable[[int], str] | None = None, sources: SourceIndex | None = None) -> None:
+        self.config = config or MatchConfig()
+        self.signer = signer_of(self.config)
+        self.within = within
+        self.sources = sources
+        self._texts = texts
+        self._source_verdicts: list[PairVerdict] = []
+        self._lsh = new_lsh(self.config) if within else None
+        self._table = np.zeros((1024, self.config.num_perm), dtype=np.uint32)
+        self._signed: set[int] = set()
+        self._last = -1
+        self._verdicts: list[PairVerdict] = []
+        self._failures: list[_Failure] = []
+
+    def hashvalues(self, key: int) -> np.ndarray | None:
+        """The signature of document ``key`` (None: too short, or its signature failed)."""
+        return self._table[key] if key in self._signed else None
+
+    def add(self, key: int, text: str) -> None:
+        """Add a document (see the class docs); a failure becomes a note in its fields, never an exception."""
+        if key <= self._last:
+            raise ValueError(f"keys must grow: {key} after {self._last}")
+        self._last = key
         try:
-            hvs.append(signer.hashvalues(text_of(d.key)))
+            hv = self.signer.hashvalues(text)
         except Exception as exc:  # one bad record never stops the others
-            failed[d.key] = f"no signature ({type(exc).__name__}: {exc})"
-            hvs.append(None)
-    local = SourceIndex(config) if within else None
-    if local is not None:
-        with local.lsh.insertion_session() as session:
-            for d, hv in zip(docs, hvs):
-                if hv is not None:
-                    session.insert(d.key, signer.from_hashvalues(hv), check_duplication=False)
-    table = np.zeros((len(docs), config.num_perm), dtype=np.uint32)
-    for d, hv in zip(docs, hvs):
-        if hv is not None:
-            table[d.key] = hv
-    verdicts: list[PairVerdict] = []
-    for d, hv in zip(docs, hvs):
+            why = f"no signature ({type(exc).__name__}: {exc})"
+            self._failures.append(((0, key, 0, 0), key, lambda _ids: why))
+            return
         if hv is None:
-            continue
+            return
+        if key >= len(self._table):
+            grown = np.zeros((max(key + 1, 2 * len(self._table)), self.config.num_perm), dtype=np.uint32)
+            grown[: len(self._table)] = self._table
+            self._table = grown
+        self._table[key] = hv
+        self._signed.add(key)
+        if self._lsh is not None:
+            self._add_within(key, text, hv)
+        if self.sources is not None:
+            self._source_verdicts += self._against(self.sources, key, text, hv, self._failures)
+
+    def _add_within(self, key: int, text: str, hv: np.ndarray) -> None:
+        assert self._lsh is not None
+        minhash = self.signer.from_hashvalues(hv)
+        # the LSH's candidates among the documents before this one, those with an estimated Jaccard similarity
+        # high enough
+        cand = np.array(sorted(self._lsh.query(minhash)), dtype=np.int64)
+        if len(cand):
+            cand = cand[(self._table[cand] == hv).mean(axis=1) >= self.config.min_jaccard]
         me: Doc | None = None
-        if local is not None:
-            # the LSH's candidates after this document, those with an estimated Jaccard similarity high enough
-            cand = np.array([j for j in local.candidates(hv) if j > d.key], dtype=np.int64)
-            if len(cand):
-                cand = cand[(table[cand] == hv).mean(axis=1) >= config.min_jaccard]
-            for j in cand.tolist():
-                me = me or Doc(d.key, d.id, text_of(d.key), d.url, d.date, d.likelihood)
-                o = docs[j]
-                other = Doc(o.key, o.id, text_of(j), o.url, o.date, o.likelihood)
-                v = _assess(failed, me, other, hv, table[j], config)
-                if v is not None and v.related:
-                    verdicts.append(v)
-        if sources is not None:
-            for j in sources.candidates(hv):
-                shv = sources.hashvalues(j)
-                if shv is None or np.count_nonzero(shv == hv) < config.min_jaccard * len(hv):
-                    continue
-                me = me or Doc(d.key, d.id, text_of(d.key), d.url, d.date, d.likelihood)
-                v = _assess(failed, me, _source_doc(sources, j), hv, shv, config, b_source=True)
-                if v is not None and v.related:
-                    verdicts.append(v)
-    fields = resolve(docs, verdicts, sources, native)
-    for key, why in failed.items():
-        fields[key]["match_error"] = why
-    return fields
+        for i in cand.tolist():
+            me = me or Doc(key, "", text)
+            other = Doc(i, "", self._text(i))
+            v = self._assess(other, me, self._table[i], hv, False, self._failures)
+            if v is not None and v.related:
+                self._verdicts.append(v)
+        self._lsh.insert(key, minhash, check_duplication=False)
 
+    def _against(self, sources: SourceIndex, key: int, text: str | None, hv: np.ndarray,
+                 failures: list[_Failure]) -> list[PairVerdict]:
+        """The related pairs of document ``key`` (``text``: its text, or None to read it when needed) with the
+        trusted ``sources``, as ``a`` (its key)."""
+        out: list[PairVerdict] = []
+        me: Doc | None = None
+        for j in sources.candidates(hv):
+            shv = sources.hashvalues(j)
+            if shv is None or np.count_nonzero(shv == hv) < self.config.min_jaccard * len(hv):
+                continue
+            me = me or Doc(key, "", self._text(key) if text is None else text)
+            v = self._assess(me, _source_doc(sources, j), hv, shv, True, failures)
+            if v is not None and v.related:
+                out.append(v)
+        return out
 
-def _assess(failed: dict[int, str], a: Doc, b: Doc, hv_a: np.ndarray, hv_b: np.ndarray, config: MatchConfig,
-            b_source: bool = False) -> PairVerdict | None:
-    """:func:`assess_pair`, with a failure noted against ``a`` (and b, unless a source) instead of raised."""
-    try:
-        return assess_pair(a, b, hv_a, hv_b, config, b_source)
-    except Exception as exc:  # one bad pair never stops the others
-        why = f"aligning with {b.id} failed ({type(exc).__name__}: {exc})"
-        failed.setdefault(a.key, why)
-        if not b_source:
-            failed.setdefault(b.key, f"aligning with {a.id} failed ({type(exc).__name__}: {exc})")
-        return None
+    def _text(self, key: int) -> str:
+        if self._texts is None:
+            raise ValueError("a Matcher aligning documents needs texts(key)")
+        return self._texts(key)
+
+    def _assess(self, a: Doc, b: Doc, hv_a: np.ndarray, hv_b: np.ndarray, b_source: bool,
+                failures: list[_Failure]) -> PairVerdict | None:
+        """:func:`assess_pair`, with a failure noted in ``failures`` against ``a`` (and b, unless a source)
+        instead of raised."""
+        try:
+            return assess_pair(a, b, hv_a, hv_b, self.config, b_source, sentences=False)
+        except Exception as exc:  # one bad pair never stops the others
+            err = f"({type(exc).__name__}: {exc})"
+            ka, kb = a.key, b.key
+            order = (1, ka, int(b_source), kb)
+            if b_source:
+                bid = b.id
+                failures.append((order, ka, lambda _ids: f"aligning with {bid} failed {err}"))
+            else:
+                failures.append((order, ka, lambda ids: f"aligning with {ids(kb)} failed {err}"))
+                failures.append((order, kb, lambda ids: f"aligning with {ids(ka)} failed {err}"))
+            return None
+
+    def fields(self, docs: list[Doc], keys: Sequence[int], sources: SourceIndex | None = None,
+               native: Native | None = None) -> list[dict[str, Any]]:
+        """The match fields of ``docs`` (same order; ``keys[i]``: the key ``docs[i]`` was added under, in
+        growing order; ``docs[i].key`` must be ``i``), against each other and ``sources``."""
+        pos = {k: i for i, k in enumerate(keys)}
+        verdicts = [replace(v, a=pos[v.a], b=pos[v.b]) for v in self._verdicts if v.a in pos and v.b in pos]
+        # a failure counts when its documents are asked: the signature's, both of a pair's, a source pair's
+        failures = [f for f in self._failures if f[1] in pos and (f[0][0] == 0 or (
+            f[0][1] in pos and (f[0][3] in pos if f[0][2] == 0 else sources is self.sources)))]
+        if sources is not None and sources is self.sources:  # matched as the documents came
+            verdicts += [replace(v, a=pos[v.a]) for v in self._source_verdicts if v.a in pos]
+        elif sources is not None:
+            for i, k in enumerate(keys):
+                hv = self.hashvalues(k)
+                if hv is not None:
+                    verdicts += [replace(v, a=i) for v in self._against(sources, k, None, hv, failures)]
+        fields = resolve(docs, verdicts, sources, native, texts=lambda i: self._text(keys[i]))
+        ids = {k: docs[i].id for k, i in pos.items()}.__getitem__
+        failed: dict[int, str] = {}
+        for _order, k, why in sorted(failures, key=lambda f: f[0]):  # the first failure of a document is its note
+            failed.setdefault(pos[k], why(ids))
+        for i, note in failed.items():
+            fields[i]["match_error"] = note
+        return fields
 
 
 def _source_doc(sources: SourceIndex, key: int) -> Doc:
@@ -191,14 +279,16 @@ def _source_doc(sources: SourceIndex, key: int) -> Doc:
     return Doc(key, r["id"], sources.text(key), r.get("url"), r.get("date"))
 
 
-def resolve(docs: list[Doc], verdicts: list[PairVerdict], sources: SourceIndex | None, native: Native | None
-            ) -> list[dict[str, Any]]:
-    """Orient every related pair and give each document its best source (see the module docs)."""
+def resolve(docs: list[Doc], verdicts: list[PairVerdict], sources: SourceIndex | None, native: Native | None,
+            texts: Callable[[int], str] | None = None) -> list[dict[str, Any]]:
+    """Orient every related pair and give each document its best source (see the module docs). ``texts(key)``:
+    the text of ``docs[key]``, for pairs whose sentences were left for later (:func:`assess_pair`)."""
     best: dict[int, tuple[tuple[float, int, int], dict[str, Any]]] = {}
     ordered = sorted(verdicts, key=lambda v: (v.a, v.b_source, v.b))
     sides = [(docs[v.a], _meta_doc(sources, v.b) if v.b_source and sources is not None else docs[v.b])
              for v in ordered]
-    asked = [i for i, (v, (a, b)) in enumerate(zip(ordered, sides)) if native is not None and wants_native(v, a, b)]
+    asked = [i for i, (v, (a, b)) in enumerate(zip(ordered, sides))
+             if native is not None and wants_native(v, a, b, texts)]
     means = dict(zip(asked, native_means([ordered[i] for i in asked], native))) if native is not None else {}
     for i, (v, (a, b)) in enumerate(zip(ordered, sides)):
         side = orient(v, a, b, means.get(i))

@@ -17,6 +17,13 @@ share a band with a signature. :meth:`SourceIndex.save` writes a folder that
     the zlib-compressed UTF-8 texts, one after another (read by offset, so only the texts aligned are inflated).
 ``records.jsonl.gz``
     one JSON object per document: ``id``, ``url``, ``date``, ``source``.
+
+**Memory.** The LSH is ``datasketch.MinHashLSH`` (64 bands of 2 values), with the in-memory storage of its
+buckets and keys replaced by the compact one of :mod:`spin_detect.matching.lshstore` (through datasketch's
+storage interface): datasketch's own ``dict`` storage keeps a Python set per
+bucket and a list of the 64 band values per key, about 21 KB per document (20.3 GB per million documents,
+measured on 100,000 random signatures); the compact one keeps the key itself in a bucket that holds one,
+6.4 KB per document (6.1 GB per million), and inserts five times faster. Queries return the same keys.
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ from spin_detect.matching.signature import Signer
 if TYPE_CHECKING:
     from datasketch import MinHashLSH
 
-__all__ = ["INDEX_FORMAT", "INDEX_VERSION", "SourceIndex", "SourceIndexError", "check_index", "is_index", "signer_of"]
+__all__ = ["INDEX_FORMAT", "INDEX_VERSION", "SourceIndex", "SourceIndexError", "check_index", "is_index", "new_lsh",
+           "signer_of"]
 
 INDEX_FORMAT = "spin-detect/source-index"
 INDEX_VERSION = 1
@@ -51,6 +59,13 @@ _MAX_SIGNATURES_BYTES = 4 << 30
 class SourceIndexError(ValueError):
     """A source index folder that cannot be used: missing files, another format or version, other signature
     settings, a checksum that does not match, or arrays that are not plain numbers."""
+
+
+def new_lsh(config: MatchConfig) -> MinHashLSH:
+    """A ``datasketch.MinHashLSH`` of ``config``'s bands and rows, with compact in-memory storage (module docs)."""
+    from spin_detect.matching.lshstore import compact_lsh
+
+    return compact_lsh(config.num_perm, config.bands, config.rows)
 
 
 def signer_of(config: MatchConfig) -> Signer:
@@ -97,12 +112,7 @@ class SourceIndex:
         self._hashvalues: list[np.ndarray | None] = []
         self._texts: list[bytes] = []
         self._mapped: tuple[mmap.mmap, np.ndarray] | None = None
-        self.lsh: MinHashLSH = self._new_lsh()
-
-    def _new_lsh(self) -> MinHashLSH:
-        from datasketch import MinHashLSH
-
-        return MinHashLSH(num_perm=self.config.num_perm, params=(self.config.bands, self.config.rows))
+        self.lsh: MinHashLSH = new_lsh(self.config)
 
     def __len__(self) -> int:
         return len(self.records)

@@ -19,8 +19,8 @@ import numpy as np
 from spin_detect.matching.align import Swap, align
 from spin_detect.matching.config import MatchConfig
 
-__all__ = ["Doc", "PairVerdict", "assess_pair", "estimated_jaccard", "native_means", "orient", "verdict_fields",
-           "wants_native"]
+__all__ = ["Doc", "PairVerdict", "add_sentences", "assess_pair", "estimated_jaccard", "native_means", "orient",
+           "verdict_fields", "wants_native"]
 
 #: Sentences per side scored for the native-fit test (those with the most swaps).
 _NATIVE_SENTENCES = 4
@@ -62,6 +62,8 @@ class PairVerdict:
     swaps_b: list[Swap] = field(default_factory=list)
     sentences_a: list[str] = field(default_factory=list)
     sentences_b: list[str] = field(default_factory=list)
+    #: a spun copy both ways whose sentences were left for later (:func:`add_sentences`, when they are wanted)
+    sentences_pending: bool = False
 
     @property
     def related(self) -> bool:
@@ -75,9 +77,11 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def assess_pair(a: Doc, b: Doc, hv_a: np.ndarray, hv_b: np.ndarray, config: MatchConfig,
-                b_source: bool = False) -> PairVerdict | None:
+                b_source: bool = False, sentences: bool = True) -> PairVerdict | None:
     """Judge a candidate pair; None when its estimated Jaccard similarity is under ``config.min_jaccard``
-    (not aligned at all). With ``b_source``, only a's relation as a copy of b is asked."""
+    (not aligned at all). With ``b_source``, only a's relation as a copy of b is asked. Without ``sentences``,
+    the sentences around the swaps of a spun copy both ways are left for :func:`add_sentences` (few pairs need
+    them: those :func:`wants_native`)."""
     jac = estimated_jaccard(hv_a, hv_b)
     if jac < config.min_jaccard:
         return None
@@ -90,9 +94,18 @@ def assess_pair(a: Doc, b: Doc, hv_a: np.ndarray, hv_b: np.ndarray, config: Matc
     if v.relation_b == "spun_copy":
         v.swaps_b = aln.swaps("b")
     if v.relation_a == "spun_copy" and v.relation_b == "spun_copy":
-        v.sentences_a = _swap_sentences(a.text, v.swaps_a)
-        v.sentences_b = _swap_sentences(b.text, v.swaps_b)
+        if sentences:
+            add_sentences(v, a.text, b.text)
+        else:
+            v.sentences_pending = True
     return v
+
+
+def add_sentences(v: PairVerdict, text_a: str, text_b: str) -> None:
+    """Fill in the sentences around the swaps of each side of ``v`` (the texts of its documents a and b)."""
+    v.sentences_a = _swap_sentences(text_a, v.swaps_a)
+    v.sentences_b = _swap_sentences(text_b, v.swaps_b)
+    v.sentences_pending = False
 
 
 def _swap_sentences(text: str, swaps: list[Swap]) -> list[str]:
@@ -121,13 +134,23 @@ def _date(value: str | None) -> datetime | None:
     return d if d.tzinfo is not None else d.replace(tzinfo=datetime.now().astimezone().tzinfo)
 
 
-def wants_native(v: PairVerdict, a: Doc, b: Doc) -> bool:
+def wants_native(v: PairVerdict, a: Doc, b: Doc, texts: Callable[[int], str] | None = None) -> bool:
     """Whether :func:`orient` needs the native-fit test for this pair (its sentences scored): a spun copy both
-    ways, which neither dates nor document likelihoods tell apart."""
+    ways, which neither dates nor document likelihoods tell apart. Sentences left for later are added first
+    when the rest says yes (``texts(key)``: the text of a document)."""
     if v.b_source or v.relation_a != "spun_copy" or v.relation_b != "spun_copy":
         return False
-    if not (v.sentences_a and v.sentences_b):
+    if not _undecided(a, b):
         return False
+    if v.sentences_pending:
+        if texts is None:
+            raise ValueError("a pair whose sentences were left for later needs texts(key)")
+        add_sentences(v, texts(v.a), texts(v.b))
+    return bool(v.sentences_a and v.sentences_b)
+
+
+def _undecided(a: Doc, b: Doc) -> bool:
+    """Whether neither dates nor document likelihoods tell the original of a and b."""
     da, db = _date(a.date), _date(b.date)
     if da is not None and db is not None and da != db:
         return False
