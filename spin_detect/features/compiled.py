@@ -47,6 +47,14 @@ def _find(slot_keys: np.ndarray, slot_rows: np.ndarray, shift: np.uint64, mask: 
         slot = (slot + 1) & mask
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _kn(count: float, a: int | np.integer, b: int | np.integer, ca: np.ndarray, backoff: np.ndarray,
+        cont: np.ndarray) -> float:  # pragma: no cover - compiled
+    """min(P(b | a), 1) of the reference's interpolated Kneser-Ney bigram, given the pair's count, before
+    the log (as ReferenceStats.cond_logprob; the same operations in the same order)."""
+    return min(max(count - DISCOUNT, 0.0) / ca[a] + backoff[a] * cont[b], 1.0)
+
+
 @numba.njit(cache=True, nogil=True)
 def _probabilities(cand: np.ndarray, counts: np.ndarray, pos: np.ndarray, X: np.ndarray,
                    pk: np.ndarray, pr: np.ndarray, pshift: np.uint64, pmask: np.int64, pempty: np.uint64,
@@ -62,7 +70,6 @@ def _probabilities(cand: np.ndarray, counts: np.ndarray, pos: np.ndarray, X: np.
     loop, so the processor overlaps their cache misses), then the arithmetic."""
     m = cand.shape[0]
     last = X.shape[0] - 1
-    disc = DISCOUNT
     n_tri = 3 * m if has_tri else 0
     pq = np.empty(2 * m, dtype=np.uint64)
     tq = np.empty(n_tri, dtype=np.uint64)
@@ -95,12 +102,8 @@ def _probabilities(cand: np.ndarray, counts: np.ndarray, pos: np.ndarray, X: np.
         right = X[g + 1]
         for _ in range(counts[i]):
             c = cand[k]
-            cab = np.float64(pair_counts[prow[2 * k]])
-            p = max(cab - disc, 0.0) / ca[left] + backoff[left] * cont[c]
-            p_l[k] = min(p, 1.0)
-            cab = np.float64(pair_counts[prow[2 * k + 1]])
-            p = max(cab - disc, 0.0) / ca[c] + backoff[c] * cont[right]
-            p_r[k] = min(p, 1.0)
+            p_l[k] = _kn(np.float64(pair_counts[prow[2 * k]]), left, c, ca, backoff, cont)
+            p_r[k] = _kn(np.float64(pair_counts[prow[2 * k + 1]]), c, right, ca, backoff, cont)
             if has_tri:
                 l3 = tri_log1p[tri_counts[trow[3 * k]]] if left_ok[i] else 0.0
                 c3 = tri_log1p[tri_counts[trow[3 * k + 1]]]
@@ -244,13 +247,8 @@ def _phrase_probabilities(r_tok: np.ndarray, r_len: np.ndarray, c_len: np.ndarra
     rows = np.empty(n_pairs, dtype=np.int64)
     for j in range(n_pairs):
         rows[j] = _find(pk, pr, pshift, pmask, pempty, keys[j])
-    disc = DISCOUNT
     for j in range(n_pairs):
-        a = np.int64(keys[j] >> np.uint64(32))
-        b = second[j]
-        cab = np.float64(pair_counts[rows[j]])
-        q = max(cab - disc, 0.0) / ca[a] + backoff[a] * cont[b]
-        p[j] = min(q, 1.0)
+        p[j] = _kn(np.float64(pair_counts[rows[j]]), np.int64(keys[j] >> np.uint64(32)), second[j], ca, backoff, cont)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -334,13 +332,10 @@ def _base_pairs(X: np.ndarray, pk: np.ndarray, pr: np.ndarray, pshift: np.uint64
     rows = np.empty(n, dtype=np.int64)
     for j in range(n):
         rows[j] = _find(pk, pr, pshift, pmask, pempty, (np.uint64(X[j]) << np.uint64(32)) | np.uint64(X[j + 1]))
-    disc = DISCOUNT
     for j in range(n):
-        a = X[j]
         c = np.int64(pair_counts[rows[j]])
         cnt[j] = c
-        q = max(np.float64(c) - disc, 0.0) / ca[a] + backoff[a] * cont[X[j + 1]]
-        p[j] = min(q, 1.0)
+        p[j] = _kn(np.float64(c), X[j], X[j + 1], ca, backoff, cont)
 
 
 @numba.njit(cache=True, nogil=True)
