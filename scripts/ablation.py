@@ -25,7 +25,7 @@ from spin_detect.features import FEATURE_GROUPS, FEATURE_NAMES, TOKEN_FEATURES, 
 from spin_detect.learning.model import extract, token_labels
 from spin_detect.learning.train import TOKEN_MODEL, token_classifier
 
-STYLES = ["wordnet", "wordnet-rare", "commercial", "mixed", "fluent", "distributional", "moby"]
+STYLES = ["wordnet", "wordnet-rare", "commercial", "phrasal", "mixed", "fluent", "distributional", "moby"]
 
 
 def main(argv: list[str] | None = None) -> None:
