@@ -10,11 +10,14 @@ import random
 import pytest
 
 from spin_detect.text.segment import (
+    _DIGIT_RE,
+    _QUOTE_TABLE,
     _TOKEN_RE,
     MAX_SENTENCE_CHARS,
     Sentence,
     Token,
     Tokens,
+    norm,
     split_sentences,
     tokenize,
 )
@@ -132,3 +135,20 @@ def test_tokens_read_like_a_tuple_of_token():
         s.tokens[len(as_tuple)]
     text, start, end, tokens, truncated = s  # a Sentence still unpacks as before
     assert (text, start, end, truncated) == (s.text, 0, len(s.text), False) and tokens is s.tokens
+
+
+def reference_norm(token: str) -> str:
+    return _DIGIT_RE.sub("0", token.lower().translate(_QUOTE_TABLE))
+
+
+def test_norm_of_every_character_and_of_words():
+    import sys
+
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        assert norm(c) == reference_norm(c) and norm(c + "A" + c) == reference_norm(c + "A" + c), hex(cp)
+    rnd = random.Random(11)
+    for _ in range(20000):
+        w = "".join(rnd.choice(PIECES + ["ΟΔΟΣ", "İ", "ß", "Σ", "ς"]) for _ in range(rnd.randint(0, 4)))
+        assert norm(w) == reference_norm(w), w
+    assert norm("Don’t") == "don't" and norm("1,987") == "0,000" and norm("ΟΔΟΣ") == "οδος"

@@ -217,6 +217,10 @@ def norm(token: str) -> str:
     """The form a token is counted under: lower case, curly quotes and dashes
     straightened, every digit replaced by ``0`` (so "1987" and "1990" share
     statistics as a four-digit number)."""
+    if token.isalpha():
+        # Most tokens are words: the lower case of a letter is letters and combining marks, never a digit or a
+        # quote or dash of _QUOTE_TABLE, so the translation and the digit pass would change nothing.
+        return token.lower()
     # One regex pass: it changes nothing in a token without decimal digits.
     return _DIGIT_RE.sub("0", token.lower().translate(_QUOTE_TABLE))
 
