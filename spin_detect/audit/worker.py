@@ -71,7 +71,8 @@ _FROZEN = False
 
 
 def freeze_once() -> None:
-    """Move the loaded model and tables out of the garbage collector's reach (audit processes only).
+    """Move the loaded model and tables out of the garbage collector's reach (audit processes, and
+    commands that score many texts in their own process, such as ``evaluate``).
 
     They live as long as the process; without this every full collection walks
     them again (about 10% of scoring time). Not done for library users, whose

@@ -108,6 +108,7 @@ def evaluate(
     confusion matrix and calibration, per source, style and rate, for sentences
     and documents; with token labels (a 'changes' column), how far the evidence
     can be trusted (false evidence on originals, precision, true originals named)."""
+    from spin_detect.audit.worker import freeze_once
     from spin_detect.learning.evaluate import evaluation_report, evidence_figures, score_frame_for_evaluation
     from spin_detect.learning.model import extract
 
@@ -119,6 +120,7 @@ def evaluate(
         if df.empty:
             fail(f"no rows with split={split}")
     det = load_detector_or_fail(model, preset, threshold, trust_model)
+    freeze_once()  # the model and tables live as long as this command: keep the garbage collector off them
     df = df.reset_index(drop=True)
     with progress_bar("scoring", len(df), progress_wanted()) as bar:
         fs = extract(df["text"].tolist(), det.extractor, progress=bar)

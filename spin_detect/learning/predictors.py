@@ -84,6 +84,7 @@ class TreeEnsemble:
         self.tree_start = np.asarray(tree_start, dtype=np.int64)
         self.baseline = float(baseline)
         self.n_features = int(n_features)
+        self._nodes: np.ndarray | None = None  # the compiled walk's node records, made on its first use
         _check_trees(self)
 
     @classmethod
@@ -126,8 +127,13 @@ class TreeEnsemble:
         if len(X) * len(self.tree_start) >= COMPILED_MIN_WORK or "spin_detect.learning.compiled" in sys.modules:
             walk = _compiled_walk()  # once loaded (an audit worker, a large batch), used for every batch
             if walk is not None:
+                if self._nodes is None:
+                    from spin_detect.learning.compiled import pack_nodes
+
+                    feature, _, nan_right, children, _ = self._walk_arrays
+                    self._nodes = pack_nodes(feature, nan_right, children)
                 return walk(X, self.feature, self.threshold, self.missing_left, self.left, self.right, self.is_leaf,
-                            self.value, self.tree_start, self.baseline, walk=self._walk_arrays[:4])
+                            self.value, self.tree_start, self.baseline, walk=self._walk_arrays[:4], nodes=self._nodes)
         return self.raw_numpy(X)
 
     def raw_numpy(self, X: np.ndarray) -> np.ndarray:

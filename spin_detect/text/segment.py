@@ -17,12 +17,14 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from typing import NamedTuple
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple, overload
 
 __all__ = [
     "MAX_SENTENCE_CHARS",
     "Sentence",
     "Token",
+    "Tokens",
     "norm",
     "split_sentences",
     "tokenize",
@@ -43,9 +45,73 @@ class Token(NamedTuple):
     end: int
 
 
+_new_tuple = tuple.__new__
+_make_token = functools.partial(_new_tuple, Token)  # Token(*args) without a Python-level call per token
+
+
+class Tokens(Sequence[Token]):
+    """A sentence's tokens: a read-only sequence of :class:`Token` kept as three columns.
+
+    It reads like the tuple of tokens it stands for (``len``, indexing, slicing
+    (a ``tuple``), iteration, ``==`` with that tuple), but holds only a tuple of
+    token texts and two of offsets, and makes each ``Token`` when it is read.
+    Why: a document of 500 tokens would otherwise keep 500 ``Token`` named tuples
+    alive, which Python's cyclic garbage collector tracks and walks again and
+    again (plain tuples of strings and integers it stops tracking); that cost
+    more than making the tokens did. ``texts`` alone gives the words without
+    making any ``Token``.
+    """
+
+    __slots__ = ("ends", "starts", "texts")
+
+    def __init__(self, texts: tuple[str, ...], starts: tuple[int, ...], ends: tuple[int, ...]) -> None:
+        self.texts = texts
+        self.starts = starts
+        self.ends = ends
+
+    @classmethod
+    def of(cls, tokens: Sequence[Token]) -> Tokens:
+        """The tokens of any sequence of ``Token``."""
+        return cls(tuple(t[0] for t in tokens), tuple(t[1] for t in tokens), tuple(t[2] for t in tokens))
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __iter__(self) -> Iterator[Token]:
+        return map(_make_token, zip(self.texts, self.starts, self.ends))
+
+    @overload
+    def __getitem__(self, i: int) -> Token: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Token, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> Token | tuple[Token, ...]:
+        if isinstance(i, slice):
+            return tuple(map(_make_token, zip(self.texts[i], self.starts[i], self.ends[i])))
+        return _new_tuple(Token, (self.texts[i], self.starts[i], self.ends[i]))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Tokens):
+            return self.texts == other.texts and self.starts == other.starts and self.ends == other.ends
+        if isinstance(other, tuple):
+            return tuple(self) == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Tokens({tuple(self)!r})"
+
+    def __reduce__(self) -> tuple[type[Tokens], tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]]:
+        return Tokens, (self.texts, self.starts, self.ends)
+
+
 class Sentence(NamedTuple):
     """One sentence: its text, offsets in the document and its tokens.
 
+    ``tokens`` reads like a tuple of :class:`Token` (see :class:`Tokens`).
     ``truncated`` is True when the sentence was cut at :data:`MAX_SENTENCE_CHARS`
     (the rest of the run-on text continues in the next ``Sentence``).
     """
@@ -53,7 +119,7 @@ class Sentence(NamedTuple):
     text: str
     start: int
     end: int
-    tokens: tuple[Token, ...]
+    tokens: Tokens
     truncated: bool = False
 
 
@@ -105,13 +171,35 @@ _BLOCK_SPLIT_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _BULLET_RE = re.compile(r"""\s*(?:[-*•·▪–—]|\d{1,3}[.)])\s+""")
 _WORD_BEFORE_RE = re.compile(r"([^\s(\[\"'“‘]+)$")
 _DIGIT_RE = re.compile(r"\d")
-_new_tuple = tuple.__new__
 _QUOTE_TABLE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+# A word of ASCII letters followed by a character that can neither continue it (a letter, digit, "_", "-", ".",
+# "&", an apostrophe) nor be the end of the range: every alternative of _PLAIN_TOKEN_RE before the word one fails
+# on it (none matches letters then such a character) and the word one matches just the letters, so putting this
+# first gives the same tokens, without the tries of the earlier alternatives (the one for "do|n't" backtracks
+# through the whole word). Most words of English text take this path.
+_ASCII_WORD = r"[A-Za-z]++(?=[^\w\-.&'’])"
 
 # _PLAIN_TOKEN_RE with the run of whitespace and underscores before each token as a group: findall then
 # gives every character of the text in order (no token starts with either), so offsets are sums of lengths.
-_GAP_TOKEN_RE = re.compile(r"([\s_]*)(" + _PLAIN_TOKEN_RE.pattern + "\n)", re.VERBOSE)
-_make_token = functools.partial(_new_tuple, Token)
+_GAP_TOKEN_RE = re.compile(r"([\s_]*)(" + _ASCII_WORD + "\n  | " + _PLAIN_TOKEN_RE.pattern.lstrip() + "\n)",
+                           re.VERBOSE)
+
+
+def _columns(text: str, start: int, end: int) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+    """The tokens of ``text[start:end]`` as (texts, start offsets, end offsets): :func:`tokenize`'s
+    tokens, without making a ``Token`` for each."""
+    find = text.find
+    if find("@", start, end) < 0 and find("://", start, end) < 0 and find("www.", start, end) < 0:
+        # Without URLs and addresses: tokens and the gaps before them from findall, offsets summed in C.
+        pieces = tuple(itertools.chain.from_iterable(_GAP_TOKEN_RE.findall(text, start, end)))
+        at = tuple(itertools.accumulate(map(len, pieces), initial=start))
+        if "".join(pieces) == text[start : at[-1]]:  # no character skipped: the sums are the offsets
+            return pieces[1::2], at[1::2], at[2::2]
+        matches = list(_PLAIN_TOKEN_RE.finditer(text, start, end))
+    else:
+        matches = list(_TOKEN_RE.finditer(text, start, end))
+    return tuple(m.group() for m in matches), tuple(m.start() for m in matches), tuple(m.end() for m in matches)
 
 
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
@@ -122,24 +210,17 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     periods (``U.S.``) stay one token, numbers keep their decimal and grouping
     marks. Whitespace is never part of a token.
     """
-    if end is None:
-        end = len(text)
-    # tuple.__new__ makes the same Token as Token(...) without a Python-level call per token
-    find = text.find
-    if find("@", start, end) >= 0 or find("://", start, end) >= 0 or find("www.", start, end) >= 0:
-        return [_new_tuple(Token, (m.group(), *m.span())) for m in _TOKEN_RE.finditer(text, start, end)]
-    # Without URLs and addresses: tokens and the gaps before them from findall, offsets summed in C.
-    pieces = list(itertools.chain.from_iterable(_GAP_TOKEN_RE.findall(text, start, end)))
-    at = list(itertools.accumulate(map(len, pieces), initial=start))
-    if "".join(pieces) == text[start : at[-1]]:  # no character skipped: the sums are the offsets
-        return list(map(_make_token, zip(pieces[1::2], at[1::2], at[2::2])))
-    return [_new_tuple(Token, (m.group(), *m.span())) for m in _PLAIN_TOKEN_RE.finditer(text, start, end)]
+    return list(map(_make_token, zip(*_columns(text, start, len(text) if end is None else end))))
 
 
 def norm(token: str) -> str:
     """The form a token is counted under: lower case, curly quotes and dashes
     straightened, every digit replaced by ``0`` (so "1987" and "1990" share
     statistics as a four-digit number)."""
+    if token.isalpha():
+        # Most tokens are words: the lower case of a letter is letters and combining marks, never a digit or a
+        # quote or dash of _QUOTE_TABLE, so the translation and the digit pass would change nothing.
+        return token.lower()
     # One regex pass: it changes nothing in a token without decimal digits.
     return _DIGIT_RE.sub("0", token.lower().translate(_QUOTE_TABLE))
 
@@ -270,9 +351,9 @@ def _emit(text: str, start: int, end: int, max_chars: int, out: list[Sentence]) 
         cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
         if cut <= start:
             cut = start + max_chars
-        out.append(Sentence(text[start:cut], start, cut, tuple(tokenize(text, start, cut)), True))
+        out.append(Sentence(text[start:cut], start, cut, Tokens(*_columns(text, start, cut)), True))
         start = cut
         while start < end and text[start].isspace():
             start += 1
     if start < end:
-        out.append(Sentence(text[start:end], start, end, tuple(tokenize(text, start, end))))
+        out.append(Sentence(text[start:end], start, end, Tokens(*_columns(text, start, end))))
