@@ -377,3 +377,35 @@ def test_in_place_key_arithmetic_equals_the_plain_formulas():
     assert (want > 0).sum() >= 2500
     assert np.array_equal(ref.pair_count(pa, pb), want)
     assert np.array_equal(ref.pair_count(pa.tolist(), pb.astype(np.uint32)), want)
+
+
+def test_bounded_caches_empty_themselves_without_changing_scores(monkeypatch):
+    """The per-type and per-phrase caches of the candidate index are emptied when full (bounded memory
+    on a long audit); scores stay those of an extractor whose caches never fill. Regression: emptying
+    the type cache in the middle of a batch raised KeyError (the batch was looked up in the old cache)."""
+    import spin_detect.features.candidates as cmod
+    from spin_detect.features.extractor import FeatureExtractor
+    from spin_detect.text.segment import tokenize
+
+    ex = default_extractor()
+    rng = np.random.default_rng(11)
+    heads = [h for h in ex.th.headwords() if " " in h][:300]
+    words = ex.ref.vocab[3:3000]
+    texts = [" ".join(rng.choice(words, rng.integers(3, 25))) + " " + " ".join(rng.choice(heads, 2)) + " ."
+             for _ in range(600)]
+    texts += [f"Item{i} and Name{i % 37} ended up in spite of it ." for i in range(300)]  # new types every time
+    batches = [[[t.text for t in tokenize(s)] for s in texts[i : i + 100]] for i in range(0, len(texts), 100)]
+    fresh = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, topics=ex.topics)
+    want = [fresh.token_matrix(fresh.score_tokens(b)) for b in batches]
+    monkeypatch.setattr(cmod, "_MAX_TYPES", 150)
+    monkeypatch.setattr(cmod, "_MAX_PHRASES", 40)
+    small = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, topics=ex.topics)
+    resets = 0
+    for b, w in zip(batches, want):
+        before = len(small.candidates.types)
+        got = small.token_matrix(small.score_tokens(b))
+        resets += len(small.candidates.types) < before
+        assert np.array_equal(got, w, equal_nan=True)
+        assert len(small.candidates.types) <= 150 + sum(map(len, b))
+        assert len(small.candidates._multi) <= 41 and len(small.candidates.spans) <= 41
+    assert resets >= 2

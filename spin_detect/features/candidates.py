@@ -22,7 +22,11 @@ _WORDLIKE = frozenset("abcdefghijklmnopqrstuvwxyz")
 _T_ID, _T_CAP, _T_HEAD, _T_SOFF, _T_SLEN, _T_MOFF, _T_MCNT = range(7)
 _T_COLS = 7
 #: The token-type cache is emptied when it holds more types than this.
-_MAX_TYPES = 500_000
+_MAX_TYPES = 200_000
+#: The caches of phrases (word strings and spans of token types, most of them no thesaurus headword)
+#: are emptied when they hold more than this: without a bound they grew with every new text (2.3
+#: million phrases, about 1 GB of a worker, after 14,000 real articles).
+_MAX_PHRASES = 200_000
 
 
 class CandidateIndex:
@@ -105,6 +109,8 @@ class CandidateIndex:
     def multi(self, phrase: str) -> list[tuple[int, ...]]:
         got = self._multi.get(phrase)
         if got is None:
+            if len(self._multi) > _MAX_PHRASES:  # bounded memory; the value does not depend on the cache
+                self._multi.clear()
             got = self._multi[phrase] = self.candidate_phrases(phrase)
         return got
 
@@ -136,6 +142,7 @@ class CandidateIndex:
             pass
         if len(types) > _MAX_TYPES:
             self.reset_types()
+            types = self.types  # the new, empty cache (type numbers start again)
         self._add_types([t for t in dict.fromkeys(tokens) if t not in types])
         return np.fromiter(map(types.__getitem__, tokens), dtype=np.int64, count=len(tokens))
 
@@ -231,7 +238,7 @@ class CandidateIndex:
                 clens.append(len(c))
                 ids.extend(c)
         got = (tuple(lens), tuple(clens), tuple(ids)) if lens else ()
-        if len(self.spans) > _MAX_TYPES:  # bounded memory; the value does not depend on the cache
+        if len(self.spans) > _MAX_PHRASES:  # bounded memory; the value does not depend on the cache
             self.spans.clear()
         self.spans[key] = got
         return got
