@@ -24,7 +24,6 @@ Needs ``../shared/corpora``. Prints JSON lines, one per run, and the machine's l
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gzip
 import json
 import os
@@ -34,6 +33,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sources import _tree  # the audit's process tree, counted as the source-matching benchmark counts it
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpora"
@@ -86,17 +89,6 @@ def write_jsonl(docs: list[str], path: Path) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for i, d in enumerate(docs):
             f.write(json.dumps({"id": f"doc{i}", "text": d}, ensure_ascii=False) + "\n")
-
-
-def _tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants (the audit's workers are children of its forkserver)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        with contextlib.suppress(OSError):
-            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
-    return out
 
 
 _RUN = """

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_speed_equivalence_walk import _rows  # rows at, beside and between the thresholds; NaN, inf
 
 from spin_detect.learning import predictors
 from spin_detect.learning.persist import default_model_dir, read_model
-from spin_detect.learning.predictors import TreeEnsemble
 
 numba = pytest.importorskip("numba")
 
@@ -17,22 +17,6 @@ numba = pytest.importorskip("numba")
 def _models():
     spin, _ = read_model(default_model_dir())
     return spin
-
-
-def _rows(trees: TreeEnsemble, n: int, seed: int) -> np.ndarray:
-    """Values at, just beside and between the trees' thresholds; some NaN and infinite."""
-    rng = np.random.default_rng(seed)
-    inner = ~trees.is_leaf
-    X = np.empty((n, trees.n_features))
-    for j in range(trees.n_features):
-        thr = trees.threshold[inner & (trees.feature == j)]
-        thr = thr[np.isfinite(thr)]
-        base = rng.choice(thr, n) if len(thr) else rng.normal(size=n)
-        X[:, j] = np.where(rng.random(n) < 0.5, base, np.nextafter(base, rng.choice([-np.inf, np.inf], n)))
-    X[rng.random(X.shape) < 0.05] = np.nan
-    X[rng.random(X.shape) < 0.01] = np.inf
-    X[rng.random(X.shape) < 0.01] = -np.inf
-    return X
 
 
 @pytest.mark.parametrize("n", [127, 128, 129, 135, 136, 256, 257, 1000, 5003])
