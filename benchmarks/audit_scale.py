@@ -24,10 +24,8 @@ Needs ``../shared/corpora``. Prints JSON lines, one per run, and the machine's l
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -36,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sources import _tree  # the audit's process tree, counted as the source-matching benchmark counts it
+from sources import _tree, real_pages  # the process tree and the real pages, as the source-matching benchmark has them
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpora"
@@ -59,27 +57,10 @@ def distinct_documents(n: int) -> list[str]:
     """``n`` distinct real documents: the news articles, then enwiki-2018 pages, then pages of about
     300 words from enwiki-2015 and UN speeches."""
     docs = news_articles()[:n]
-    for path in sorted((SHARED / "enwiki-2018").rglob("wiki_*")):
-        if len(docs) >= n:
-            return docs[:n]
-        text = path.read_text(encoding="utf-8", errors="replace")
-        docs += [m.group(1) for m in re.finditer(r'<doc id="\d+"[^>]*>\n(.*?)</doc>', text, re.S)
-                 if len(m.group(1).split()) >= 50]
-    for path in sorted((SHARED / "enwiki-2015").rglob("wiki_*.txt.gz")) + sorted((SHARED / "ungd").rglob("*.txt")):
+    for _, text, _ in real_pages(SHARED):
         if len(docs) >= n:
             break
-        if path.suffix == ".gz":
-            with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
-                raw = f.read()
-        else:
-            raw = path.read_text(encoding="utf-8", errors="replace")
-        for body in [m.group(1) for m in re.finditer(r"<doc [^>]*>\n(.*?)</doc>", raw, re.S)] or [raw]:
-            page: list[str] = []
-            for para in re.split(r"\n\s*\n|\n", body):
-                page.append(para)
-                if sum(len(p.split()) for p in page) >= 300:
-                    docs.append("\n\n".join(page))
-                    page = []
+        docs.append(text)
     if len(docs) < n:
         sys.exit(f"only {len(docs)} documents found under {SHARED}")
     return docs[:n]

@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -254,6 +255,31 @@ def within_mode(originals: list[dict], copies: list[dict]) -> dict:
             "false_pairs_between_originals": len(false_pairs), "false_pair_examples": false_pairs[:10]}
 
 
+def real_pages(shared: Path) -> Iterator[tuple[str, str, bool]]:
+    """Distinct real documents, lazily, as ``(id, text, cut)``: enwiki-2018 pages of at least 50 words
+    (``enwiki/ID``), then pages of about 300 words cut from the long articles of enwiki-2015 and the UN
+    speeches (``DIR/FILE/ARTICLE``; ``cut`` True). Shared with ``audit_scale.py``."""
+    for path in sorted((shared / "enwiki-2018").rglob("wiki_*")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for m in re.finditer(r'<doc id="(\d+)"[^>]*>\n(.*?)</doc>', text, re.S):
+            if len(m.group(2).split()) >= 50:
+                yield f"enwiki/{m.group(1)}", m.group(2), False
+    for path in sorted((shared / "enwiki-2015").rglob("wiki_*.txt.gz")) + sorted((shared / "ungd").rglob("*.txt")):
+        if path.suffix == ".gz":
+            with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
+                raw = f.read()
+        else:
+            raw = path.read_text(encoding="utf-8", errors="replace")
+        bodies = [m.group(1) for m in re.finditer(r"<doc [^>]*>\n(.*?)</doc>", raw, re.S)] or [raw]
+        for b, body in enumerate(bodies):
+            page: list[str] = []
+            for para in re.split(r"\n\s*\n|\n", body):
+                page.append(para)
+                if sum(len(p.split()) for p in page) >= 300:
+                    yield f"{path.parent.name}/{path.stem}/{b}", "\n\n".join(page), True
+                    page = []
+
+
 def throughput_corpus(n: int, corpus: Path) -> list[dict]:
     """The throughput corpus of ``n`` documents (see the module docs), written to ``corpus`` as JSONL; its
     documents are returned too."""
@@ -267,30 +293,10 @@ def throughput_corpus(n: int, corpus: Path) -> list[dict]:
                 obj = json.loads(line)
                 if len(obj.get("text", "").split()) >= 50:
                     docs.append({"id": f"wikinews/{obj['id']}", "text": obj["text"]})
-    for path in sorted((shared / "enwiki-2018").rglob("wiki_*")):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for m in re.finditer(r'<doc id="(\d+)"[^>]*>\n(.*?)</doc>', text, re.S):
-            if len(m.group(2).split()) >= 50:
-                docs.append({"id": f"enwiki/{m.group(1)}", "text": m.group(2)})
+    for page_id, text, cut in real_pages(shared):
         if len(docs) >= n:
             break
-    # then pages of about 300 words cut from the long articles of enwiki-2015 and the UN speeches
-    for path in sorted((shared / "enwiki-2015").rglob("wiki_*.txt.gz")) + sorted((shared / "ungd").rglob("*.txt")):
-        if len(docs) >= n:
-            break
-        if path.suffix == ".gz":
-            with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
-                raw = f.read()
-        else:
-            raw = path.read_text(encoding="utf-8", errors="replace")
-        bodies = [m.group(1) for m in re.finditer(r"<doc [^>]*>\n(.*?)</doc>", raw, re.S)] or [raw]
-        for b, body in enumerate(bodies):
-            page: list[str] = []
-            for para in re.split(r"\n\s*\n|\n", body):
-                page.append(para)
-                if sum(len(p.split()) for p in page) >= 300:
-                    docs.append({"id": f"{path.parent.name}/{path.stem}/{b}/{len(docs)}", "text": "\n\n".join(page)})
-                    page = []
+        docs.append({"id": f"{page_id}/{len(docs)}" if cut else page_id, "text": text})
     rng = random.Random(0)
     docs = docs[:n]
     n_spun = len(docs) // 5
