@@ -14,6 +14,7 @@ import pytest
 
 from spin_detect.features import csr_gather, default_extractor, group_first_max
 from spin_detect.tables.packaged import default_neighbours, default_reference, default_thesaurus
+from spin_detect.tables.reference import UNK
 from spin_detect.tables.store import HashIndex, KeyLookup
 
 
@@ -257,6 +258,28 @@ def test_cached_multiword_spans_equal_the_plain_loop():
         assert len(got[0]) > 100
         for g, w in zip(got, want):
             assert np.array_equal(g, w)
+
+
+def test_multi_answers_as_the_thesaurus_search():
+    """``multi`` skips the thesaurus search for phrases that are no headword, and ``single``/``oov`` share its
+    cache: every answer must still be ``candidate_phrases``'s."""
+    ex = default_extractor()
+    cands = ex.candidates
+    heads = ex.th.headwords()
+    rng = np.random.default_rng(3)
+    multi = [h for h in heads if " " in h]
+    phrases = [str(p) for p in rng.choice(multi, 300)] + [str(p) for p in rng.choice(heads, 300)]
+    phrases += [p.upper() for p in phrases[:50]] + [p.title() for p in phrases[50:100]]
+    phrases += [p + " news" for p in phrases[:100]] + ["the " + p for p in phrases[100:200]]
+    phrases += ["end up", "End Up", "end  up", "news agency of", "", " ", "x y", "ΟΔΟΣ ΣΟΦΙΑΣ", "İstanbul airport"]
+    assert sum(bool(cands.candidate_phrases(p)) for p in phrases) > 300
+    for p in phrases:
+        assert cands.multi(p) == cands.candidate_phrases(p), p
+    for w in ["said", "year", "war", "food", "twelvemonth", "xqzzy", "assist"]:
+        i = ex.ref.word_id(w)
+        want = [c[0] for c in cands.candidate_phrases(w) if len(c) == 1]
+        got = cands.single(i) if i != UNK else cands.oov(w)
+        assert got.tolist() == want, w
 
 
 @pytest.mark.parametrize("max_evidence,evidence_threshold", [(3, 0.5), (1, 0.0), (0, 0.3), (50, 1.0), (-1, 0.2),

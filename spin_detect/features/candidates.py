@@ -49,6 +49,7 @@ class CandidateIndex:
         self._oov: dict[str, np.ndarray] = {}
         self._multi: dict[str, list[tuple[int, ...]]] = {}
         self._phrase_lengths: dict[str, int] = {}
+        self._heads_from: dict[str, frozenset[str]] = {}
         self.reset_types()
 
     def phrase_length(self, word: str) -> int:
@@ -88,8 +89,7 @@ class CandidateIndex:
             if word_id < 3 or not (set(word) & _WORDLIKE):
                 got = np.empty(0, dtype=np.int64)
             else:
-                got = np.array([c[0] for c in self.candidate_phrases(word) if len(c) == 1],
-                               dtype=np.int64)
+                got = np.array([c[0] for c in self.multi(word) if len(c) == 1], dtype=np.int64)
             self._single[word_id] = got
         return got
 
@@ -102,13 +102,32 @@ class CandidateIndex:
                 return np.empty(0, dtype=np.int64)
             if len(self._oov) > 100_000:  # bounded memory; the value does not depend on the cache
                 self._oov.clear()
-            got = np.array([c[0] for c in self.candidate_phrases(word) if len(c) == 1], dtype=np.int64)
+            got = np.array([c[0] for c in self.multi(word) if len(c) == 1], dtype=np.int64)
             self._oov[word] = got
         return got
 
+    def multiword_heads(self, first: str) -> frozenset[str]:
+        """Headwords of two or more words whose first word is ``first`` (lower case), cached per word."""
+        got = self._heads_from.get(first)
+        if got is None:
+            got = frozenset(self.th.phrases_from(first)) if self.use_thesaurus else frozenset()
+            if len(self._heads_from) > _MAX_TYPES:  # bounded memory; values do not depend on the cache
+                self._heads_from.clear()
+            self._heads_from[first] = got
+        return got
+
     def multi(self, phrase: str) -> list[tuple[int, ...]]:
+        """:meth:`candidate_phrases`, cached per phrase.
+
+        Most phrases asked for (word spans of the text) are no headword: those of several words are
+        answered from the headwords that start with their first word, without a search of the
+        thesaurus or a cache entry (the answer is the same: no synonym)."""
         got = self._multi.get(phrase)
         if got is None:
+            lower = phrase.lower()
+            first, space, _ = lower.partition(" ")
+            if space and lower not in self.multiword_heads(first):
+                return []
             if len(self._multi) > _MAX_PHRASES:  # bounded memory; the value does not depend on the cache
                 self._multi.clear()
             got = self._multi[phrase] = self.candidate_phrases(phrase)
@@ -232,8 +251,14 @@ class CandidateIndex:
         lens: list[int] = []
         clens: list[int] = []
         ids: list[int] = []
+        # Only spans that are headwords have synonyms (see multi); the first word of every span
+        # of two or more words, in lower case, is that of the first two.
+        heads = self.multiword_heads(" ".join(words[:2]).lower().partition(" ")[0])
         for k in range(len(words), 1, -1):
-            for c in self.multi(" ".join(words[:k])):
+            phrase = " ".join(words[:k])
+            if phrase.lower() not in heads:
+                continue
+            for c in self.multi(phrase):
                 lens.append(k)
                 clens.append(len(c))
                 ids.extend(c)
