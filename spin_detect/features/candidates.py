@@ -49,7 +49,7 @@ class CandidateIndex:
         self._oov: dict[str, np.ndarray] = {}
         self._multi: dict[str, list[tuple[int, ...]]] = {}
         self._phrase_lengths: dict[str, int] = {}
-        self._heads_from: dict[str, frozenset[str]] = {}
+        self._heads_from: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self.reset_types()
 
     def phrase_length(self, word: str) -> int:
@@ -108,9 +108,17 @@ class CandidateIndex:
 
     def multiword_heads(self, first: str) -> frozenset[str]:
         """Headwords of two or more words whose first word is ``first`` (lower case), cached per word."""
+        return self._heads(first)[0]
+
+    def multiword_starts(self, first: str) -> frozenset[str]:
+        """The first two words (``"word word"``) of the headwords of :meth:`multiword_heads`."""
+        return self._heads(first)[1]
+
+    def _heads(self, first: str) -> tuple[frozenset[str], frozenset[str]]:
         got = self._heads_from.get(first)
         if got is None:
-            got = frozenset(self.th.phrases_from(first)) if self.use_thesaurus else frozenset()
+            heads = self.th.phrases_from(first) if self.use_thesaurus else []
+            got = frozenset(heads), frozenset(" ".join(h.split(" ")[:2]) for h in heads)
             if len(self._heads_from) > _MAX_TYPES:  # bounded memory; values do not depend on the cache
                 self._heads_from.clear()
             self._heads_from[first] = got
@@ -145,6 +153,8 @@ class CandidateIndex:
         self.types: dict[str, int] = {}
         #: multiword replacements per tuple of token types (see ``span_candidates``)
         self.spans: dict[tuple[int, ...], tuple] = {}
+        #: whether some multiword headword starts with the words of a pair of token types
+        self.span_starts: dict[tuple[int, int], bool] = {}
         self.type_word: list[str] = []
         self.tinfo = np.zeros((0, _T_COLS), dtype=np.int64)
         self.s_store = np.zeros(0, dtype=np.int64)
@@ -212,7 +222,14 @@ class CandidateIndex:
         room_list = room.tolist()
         spans = self.spans
         a_tok, a_len, a_clen, a_ids = [], [], [], []
+        starts = self.span_starts
         for t in np.flatnonzero(room >= 2).tolist():
+            pair = (type_list[t], type_list[t + 1])
+            start = starts.get(pair)
+            if start is None:
+                start = self.starts_headword(pair)
+            if not start:  # no span from here is a headword: span_candidates would find nothing
+                continue
             key = tuple(type_list[t : t + room_list[t]])
             got = spans.get(key)
             if got is None:
@@ -240,6 +257,18 @@ class CandidateIndex:
         order = np.argsort(r_tok, kind="stable")
         cand_flat, _ = csr_gather(ids, (np.cumsum(c_len) - c_len)[order], c_len[order])
         return r_tok[order], r_len[order], c_len[order], cand_flat
+
+    def starts_headword(self, pair: tuple[int, int]) -> bool:
+        """Whether a multiword headword starts with the words of token types ``pair`` (cached per pair,
+        emptied with the type cache). A span's first two words, in lower case, are the first two of its
+        lower case (see :meth:`span_candidates`), so a span can be a headword only when this is true."""
+        tw = self.type_word
+        two = f"{tw[pair[0]]} {tw[pair[1]]}".lower()
+        got = two in self.multiword_starts(two.partition(" ")[0])
+        if len(self.span_starts) > _MAX_PHRASES:  # bounded memory; the value does not depend on the cache
+            self.span_starts.clear()
+        self.span_starts[pair] = got
+        return got
 
     def span_candidates(self, key: tuple[int, ...]) -> tuple:
         """Multiword replacements of the spans that start with the token types ``key``

@@ -30,7 +30,7 @@ import numpy as np
 
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, FeatureExtractor, group_top_k_sum
 from spin_detect.learning.documents import DOCUMENT_INPUTS, document_inputs
-from spin_detect.text.segment import Token, tokenize
+from spin_detect.text.segment import Token, Tokens, tokenize
 
 __all__ = ["AGG_FEATURES", "SPUN_WORD_SHARE", "TRAINING_SUBSTITUTED_SHARE", "FeatureSet", "SpinModel",
            "aggregate_tokens", "concat", "extract", "subset", "token_labels"]
@@ -73,7 +73,7 @@ def extract(texts: Sequence[str], extractor: FeatureExtractor, batch_size: int =
     for lo in range(0, len(texts), batch_size):
         toks = [tokenize(t) for t in texts[lo : lo + batch_size]] if tokens is None else \
             list(tokens[lo : lo + batch_size])
-        ts = extractor.score_tokens([[t.text for t in s] for s in toks])
+        ts = extractor.score_tokens([s.texts if type(s) is Tokens else [t.text for t in s] for s in toks])
         sent_parts.append(extractor.features(ts, len(toks)))
         tok_parts.append(extractor.token_matrix(ts))
         idx_parts.append(ts.sent + lo)
