@@ -49,6 +49,7 @@ class CandidateIndex:
         self._oov: dict[str, np.ndarray] = {}
         self._multi: dict[str, list[tuple[int, ...]]] = {}
         self._phrase_lengths: dict[str, int] = {}
+        self._syn_ids: dict[int, tuple[tuple[int, ...], int | None]] = {}
         self._heads_from: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self.reset_types()
 
@@ -70,17 +71,33 @@ class CandidateIndex:
         """Synonyms of ``phrase`` as id tuples, all words known, most frequent first."""
         if not self.use_thesaurus:
             return []
-        ref = self.ref
         seen = set()
         cands = []
-        for syn in self.th.synonyms(phrase):
-            ids = tuple(ref.word_id(w) for w in syn.text.split(" "))
-            if UNK in ids or ids in seen or len(ids) > self.max_phrase + 1:
+        keys = []
+        syn_ids = self._syn_ids
+        for sid in self.th.synonym_ids(phrase):
+            got = syn_ids.get(sid)
+            if got is None:
+                got = self._synonym_ids(sid)
+            ids, key = got
+            if key is None or ids in seen:
                 continue
             seen.add(ids)
             cands.append(ids)
-        cands.sort(key=lambda c: -min(int(ref.unigram[i]) for i in c))
-        return cands[: self.max_candidates]
+            keys.append(key)
+        order = sorted(range(len(cands)), key=keys.__getitem__)  # stable, as sorting the candidates by key
+        return [cands[i] for i in order[: self.max_candidates]]
+
+    def _synonym_ids(self, sid: int) -> tuple[tuple[int, ...], int | None]:
+        """Word ids of the thesaurus string ``sid`` and its sort key (minus its rarest word's count), or
+        ``None`` as the key when it is no candidate (an unknown word, or too many words); cached."""
+        ref = self.ref
+        ids = tuple(ref.word_id(w) for w in self.th.strings[sid].split(" "))
+        key = None if UNK in ids or len(ids) > self.max_phrase + 1 else -min(int(ref.unigram[i]) for i in ids)
+        if len(self._syn_ids) > _MAX_TYPES:  # bounded memory; the value does not depend on the cache
+            self._syn_ids.clear()
+        got = self._syn_ids[sid] = (ids, key)
+        return got
 
     def single(self, word_id: int) -> np.ndarray:
         got = self._single.get(word_id)

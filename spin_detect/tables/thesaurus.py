@@ -121,6 +121,14 @@ class Thesaurus:
             out = [s for s in out if s.pos == pos]
         return out
 
+    def synonym_ids(self, phrase: str) -> list[int]:
+        """String ids (indexes of :attr:`strings`) of the synonyms :meth:`synonyms` lists for ``phrase``, in
+        its order, without making a :class:`Synonym` of each."""
+        h = self._head(phrase)
+        if h is None:
+            return []
+        return self.syn[int(self.head_offsets[h]) : int(self.head_offsets[h + 1])].tolist()
+
     def headwords(self) -> list[str]:
         """All headwords (surface forms, lower case)."""
         strings = self.strings
