@@ -27,6 +27,8 @@ _MAX_TYPES = 200_000
 #: are emptied when they hold more than this: without a bound they grew with every new text (2.3
 #: million phrases, about 1 GB of a worker, after 14,000 real articles).
 _MAX_PHRASES = 200_000
+#: The answer of ``_heads`` for a word that starts no multiword headword (most words): one shared value.
+_NO_HEADS: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
 
 
 class CandidateIndex:
@@ -135,7 +137,7 @@ class CandidateIndex:
         got = self._heads_from.get(first)
         if got is None:
             heads = self.th.phrases_from(first) if self.use_thesaurus else []
-            got = frozenset(heads), frozenset(" ".join(h.split(" ")[:2]) for h in heads)
+            got = (frozenset(heads), frozenset(" ".join(h.split(" ")[:2]) for h in heads)) if heads else _NO_HEADS
             if len(self._heads_from) > _MAX_TYPES:  # bounded memory; values do not depend on the cache
                 self._heads_from.clear()
             self._heads_from[first] = got
@@ -170,8 +172,8 @@ class CandidateIndex:
         self.types: dict[str, int] = {}
         #: multiword replacements per tuple of token types (see ``span_candidates``)
         self.spans: dict[tuple[int, ...], tuple] = {}
-        #: whether some multiword headword starts with the words of a pair of token types
-        self.span_starts: dict[tuple[int, int], bool] = {}
+        #: whether some multiword headword starts with the words of a pair of token types (key: first << 32 | second)
+        self.span_starts: dict[int, bool] = {}
         self.type_word: list[str] = []
         self.tinfo = np.zeros((0, _T_COLS), dtype=np.int64)
         self.s_store = np.zeros(0, dtype=np.int64)
@@ -241,7 +243,7 @@ class CandidateIndex:
         a_tok, a_len, a_clen, a_ids = [], [], [], []
         starts = self.span_starts
         for t in np.flatnonzero(room >= 2).tolist():
-            pair = (type_list[t], type_list[t + 1])
+            pair = type_list[t] << 32 | type_list[t + 1]
             start = starts.get(pair)
             if start is None:
                 start = self.starts_headword(pair)
@@ -275,12 +277,13 @@ class CandidateIndex:
         cand_flat, _ = csr_gather(ids, (np.cumsum(c_len) - c_len)[order], c_len[order])
         return r_tok[order], r_len[order], c_len[order], cand_flat
 
-    def starts_headword(self, pair: tuple[int, int]) -> bool:
-        """Whether a multiword headword starts with the words of token types ``pair`` (cached per pair,
-        emptied with the type cache). A span's first two words, in lower case, are the first two of its
-        lower case (see :meth:`span_candidates`), so a span can be a headword only when this is true."""
+    def starts_headword(self, pair: int) -> bool:
+        """Whether a multiword headword starts with the words of the token types ``pair >> 32`` and
+        ``pair & 0xFFFFFFFF`` (cached per pair, emptied with the type cache). A span's first two words, in
+        lower case, are the first two of its lower case (see :meth:`span_candidates`), so a span can be a
+        headword only when this is true."""
         tw = self.type_word
-        two = f"{tw[pair[0]]} {tw[pair[1]]}".lower()
+        two = f"{tw[pair >> 32]} {tw[pair & 0xFFFFFFFF]}".lower()
         got = two in self.multiword_starts(two.partition(" ")[0])
         if len(self.span_starts) > _MAX_PHRASES:  # bounded memory; the value does not depend on the cache
             self.span_starts.clear()
