@@ -41,6 +41,15 @@ def test_share_forgotten_is_about_what_was_asked(thesaurus):
             assert all(any(s == t for t in it) for s in got)
 
 
+def test_every_synonym_lookup_of_the_view_forgets_the_same_pairs(thesaurus):
+    """The extractor reads ``synonym_ids``, the spinner and reports ``synonyms``: both must agree."""
+    for share in (0.0, 0.5):
+        view = PartialThesaurus(thesaurus, share)
+        for w in WORDS:
+            assert [view.strings[i] for i in view.synonym_ids(w)] == [s.text for s in view.synonyms(w)]
+    assert thesaurus.synonym_ids("year") == PartialThesaurus(thesaurus, 0.0).synonym_ids("year")
+
+
 def test_view_keeps_headwords_and_everything_else(thesaurus):
     view = PartialThesaurus(thesaurus, 0.5)
     assert len(view) == len(thesaurus)

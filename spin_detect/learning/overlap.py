@@ -32,8 +32,8 @@ def pair_kept(a: str, b: str, share_forgotten: float, salt: str = "") -> bool:
 
 
 class PartialThesaurus(Thesaurus):
-    """A read-only view of ``thesaurus`` (sharing its arrays) whose :meth:`synonyms` leave out
-    ``share_forgotten`` of the synonym pairs (see the module docs); headwords and phrases are the
+    """A read-only view of ``thesaurus`` (sharing its arrays) whose :meth:`synonyms` and :meth:`synonym_ids`
+    leave out ``share_forgotten`` of the synonym pairs (see the module docs); headwords and phrases are the
     thesaurus's own."""
 
     def __init__(self, thesaurus: Thesaurus, share_forgotten: float, salt: str = "overlap"):
@@ -47,3 +47,9 @@ class PartialThesaurus(Thesaurus):
         """The thesaurus's synonyms of ``phrase`` that this view keeps."""
         return [s for s in super().synonyms(phrase, pos)
                 if pair_kept(phrase, s.text, self.share_forgotten, self.salt)]
+
+    def synonym_ids(self, phrase: str) -> list[int]:
+        """The string ids of the synonyms this view keeps (what the feature extractor reads)."""
+        strings = self.strings
+        return [i for i in super().synonym_ids(phrase)
+                if pair_kept(phrase, strings[i], self.share_forgotten, self.salt)]
