@@ -51,7 +51,7 @@ class CandidateIndex:
         self._oov: dict[str, np.ndarray] = {}
         self._multi: dict[str, list[tuple[int, ...]]] = {}
         self._phrase_lengths: dict[str, int] = {}
-        self._syn_ids: dict[int, tuple[tuple[int, ...], int | None]] = {}
+        self._string_words: dict[int, tuple[tuple[int, ...], int | None]] = {}
         self._heads_from: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self.reset_types()
 
@@ -76,11 +76,11 @@ class CandidateIndex:
         seen = set()
         cands = []
         keys = []
-        syn_ids = self._syn_ids
+        string_words = self._string_words
         for sid in self.th.synonym_ids(phrase):
-            got = syn_ids.get(sid)
+            got = string_words.get(sid)
             if got is None:
-                got = self._synonym_ids(sid)
+                got = self._words_of_string(sid)
             ids, key = got
             if key is None or ids in seen:
                 continue
@@ -90,15 +90,15 @@ class CandidateIndex:
         order = sorted(range(len(cands)), key=keys.__getitem__)  # stable, as sorting the candidates by key
         return [cands[i] for i in order[: self.max_candidates]]
 
-    def _synonym_ids(self, sid: int) -> tuple[tuple[int, ...], int | None]:
+    def _words_of_string(self, sid: int) -> tuple[tuple[int, ...], int | None]:
         """Word ids of the thesaurus string ``sid`` and its sort key (minus its rarest word's count), or
         ``None`` as the key when it is no candidate (an unknown word, or too many words); cached."""
         ref = self.ref
         ids = tuple(ref.word_id(w) for w in self.th.strings[sid].split(" "))
         key = None if UNK in ids or len(ids) > self.max_phrase + 1 else -min(int(ref.unigram[i]) for i in ids)
-        if len(self._syn_ids) > _MAX_TYPES:  # bounded memory; the value does not depend on the cache
-            self._syn_ids.clear()
-        got = self._syn_ids[sid] = (ids, key)
+        if len(self._string_words) > _MAX_TYPES:  # bounded memory; the value does not depend on the cache
+            self._string_words.clear()
+        got = self._string_words[sid] = (ids, key)
         return got
 
     def single(self, word_id: int) -> np.ndarray:
@@ -300,14 +300,8 @@ class CandidateIndex:
         lens: list[int] = []
         clens: list[int] = []
         ids: list[int] = []
-        # Only spans that are headwords have synonyms (see multi); the first word of every span
-        # of two or more words, in lower case, is that of the first two.
-        heads = self.multiword_heads(" ".join(words[:2]).lower().partition(" ")[0])
         for k in range(len(words), 1, -1):
-            phrase = " ".join(words[:k])
-            if phrase.lower() not in heads:
-                continue
-            for c in self.multi(phrase):
+            for c in self.multi(" ".join(words[:k])):
                 lens.append(k)
                 clens.append(len(c))
                 ids.extend(c)
