@@ -50,24 +50,15 @@ class CandidateIndex:
         self._single: dict[int, np.ndarray] = {}
         self._oov: dict[str, np.ndarray] = {}
         self._multi: dict[str, list[tuple[int, ...]]] = {}
-        self._phrase_lengths: dict[str, int] = {}
         self._string_words: dict[int, tuple[tuple[int, ...], int | None]] = {}
         self._heads_from: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self.reset_types()
 
     def phrase_length(self, word: str) -> int:
         """Words in the longest multiword headword (of at most ``max_phrase`` words)
-        that starts with ``word``; 0 if none."""
-        got = self._phrase_lengths.get(word)
-        if got is None:
-            got = 0
-            if self.use_thesaurus:
-                lengths = [n for n in (len(h.split(" ")) for h in self.th.phrases_from(word)) if n <= self.max_phrase]
-                got = max(lengths, default=0)
-            if len(self._phrase_lengths) > _MAX_TYPES:  # bounded memory; values do not depend on the cache
-                self._phrase_lengths.clear()
-            self._phrase_lengths[word] = got
-        return got
+        that starts with ``word``; 0 if none (from the headwords :meth:`multiword_heads` caches)."""
+        lengths = (h.count(" ") + 1 for h in self.multiword_heads(word))
+        return max((n for n in lengths if n <= self.max_phrase), default=0)
 
     def candidate_phrases(self, phrase: str) -> list[tuple[int, ...]]:
         """Synonyms of ``phrase`` as id tuples, all words known, most frequent first."""
@@ -126,7 +117,7 @@ class CandidateIndex:
         return got
 
     def multiword_heads(self, first: str) -> frozenset[str]:
-        """Headwords of two or more words whose first word is ``first`` (lower case), cached per word."""
+        """Headwords of two or more words whose first word is ``first`` (in any case), cached per word."""
         return self._heads(first)[0]
 
     def multiword_starts(self, first: str) -> frozenset[str]:
