@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "datasets": ("build_datasets", "labelled sentence/document datasets (work-data/datasets), ~3 min"),
     "default-model": ("train_default", "the default model, its metrics and card (models/default), ~6 min"),
     "domain-reference": ("domain_reference", "train --reference measured: bbc as a user's domain (stdout), ~20 min"),
+    "unseen-source": ("unseen_source", "scores with tables that never saw each source (stdout), ~25 min"),
     "ablation": ("ablation", "feature ablation tables on stdout (models/default/ABLATION.md)"),
 }
 

@@ -110,10 +110,10 @@ class Detector:
         cfg = self.config
         flat = [s for _, sents in batch for s in sents]
         fs = extract([s.text for s in flat], self.extractor, tokens=[s.tokens for s in flat]) if flat else None
-        with _few_threads(len(fs.tok) if fs is not None else 0):
-            tok_prob = self.model.token_proba(fs) if fs is not None else np.zeros(0)
-            sent_prob = self.model.sentence_proba(fs, tok_prob) if fs is not None else np.zeros(0)
         doc_index = np.repeat(np.arange(len(batch)), [len(s) for _, s in batch])
+        with _few_threads(len(fs.tok) if fs is not None else 0):
+            tok_prob = self.model.token_proba(fs, doc_index) if fs is not None else np.zeros(0)
+            sent_prob = self.model.sentence_proba(fs, tok_prob) if fs is not None else np.zeros(0)
         doc_prob = self.model.document_proba(fs if fs is not None else empty_features(), tok_prob, sent_prob,
                                              doc_index, len(batch))
         cut = self.document_threshold

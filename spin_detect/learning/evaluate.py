@@ -135,9 +135,9 @@ def score_frame_for_evaluation(detector: Scorer, df: pd.DataFrame, features: Fea
     df = df.reset_index(drop=True)
     fs = features if features is not None else extract(df["text"].tolist(), detector.extractor, progress=progress)
     sent = df.copy()
-    tok_prob = detector.model.token_proba(fs)
-    sent["p"] = detector.model.sentence_proba(fs, tok_prob)
     g = document_groups(sent)
+    tok_prob = detector.model.token_proba(fs, g)
+    sent["p"] = detector.model.sentence_proba(fs, tok_prob)
     n_docs = int(g.max()) + 1 if len(g) else 0
     d_prob = detector.model.document_proba(fs, tok_prob, sent["p"].to_numpy(), g, n_docs)
     cols = {"label": ("label", "max")}
@@ -176,9 +176,9 @@ def evidence_figures(detector: Scorer, df: pd.DataFrame, features: FeatureSet | 
     df = df.reset_index(drop=True)
     fs = features if features is not None else extract(df["text"].tolist(), detector.extractor)
     model = detector.model
-    tok_prob = model.token_proba(fs)
-    sent_p = model.sentence_proba(fs, tok_prob)
     g = document_groups(df)
+    tok_prob = model.token_proba(fs, g)
+    sent_p = model.sentence_proba(fs, tok_prob)
     doc_p = model.document_proba(fs, tok_prob, sent_p, g, int(g.max()) + 1 if len(g) else 0)
     ts = fs.tok_sent
     ev = model.evidence_proba(tok_prob, np.maximum(doc_p[g][ts], sent_p[ts])) >= threshold

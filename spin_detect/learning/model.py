@@ -4,8 +4,9 @@ Scores flow in three steps, each a small scikit-learn model over explainable
 numbers:
 
 1. **token model** (gradient boosting over :data:`~spin_detect.features.extractor.TOKEN_FEATURES`):
-   the probability that each word was substituted. Trained on the exact token
-   labels the spinner records. It is what the evidence shows.
+   the probability that each word was substituted, read with what the rest of its
+   document looks like (:mod:`spin_detect.learning.context`). Trained on the exact
+   token labels the spinner records. It is what the evidence shows.
 2. **sentence model** (gradient boosting over the sentence features of
    :data:`~spin_detect.features.extractor.FEATURE_NAMES` plus the token probabilities
    aggregated per sentence; non-decreasing in those), calibrated with isotonic
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, FeatureExtractor, group_top_k_sum
+from spin_detect.learning.context import token_matrix
 from spin_detect.learning.documents import DOCUMENT_INPUTS, document_inputs
 from spin_detect.text.segment import Token, Tokens, tokenize
 
@@ -151,11 +153,17 @@ class SpinModel:
         self.thresholds_ = thresholds
         self.info_ = info
 
-    def token_proba(self, fs: FeatureSet) -> np.ndarray:
-        """Probability that each token was substituted."""
+    def token_proba(self, fs: FeatureSet, sent_doc: np.ndarray | None = None) -> np.ndarray:
+        """Probability that each token was substituted.
+
+        ``sent_doc[i]`` is the document of sentence ``i`` (None: each sentence is its own
+        document). A model with ``info_["token_context"]`` also reads what the rest of each
+        token's document looks like (:mod:`spin_detect.learning.context`).
+        """
         if len(fs.tok) == 0:
             return np.zeros(0)
-        return self.token_model_.predict_proba(fs.tok)[:, 1]
+        X = token_matrix(fs.tok, fs.tok_sent, sent_doc, self.info_.get("token_context"))
+        return self.token_model_.predict_proba(X)[:, 1]
 
     def evidence_proba(self, tok_prob: np.ndarray, spun: np.ndarray) -> np.ndarray:
         """Probability that each token was substituted, given its context: what evidence shows.

@@ -31,6 +31,7 @@ import numpy as np
 from spin_detect import __version__
 from spin_detect.atomic import atomic_write
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, FeatureExtractor
+from spin_detect.learning.context import context_names
 from spin_detect.learning.model import AGG_FEATURES, SpinModel
 from spin_detect.learning.predictors import export_estimator, from_arrays
 from spin_detect.tables.adapt import AdaptedReference, adapt_reference
@@ -253,12 +254,37 @@ def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel,
     thresholds = manifest.get("thresholds")
     if not isinstance(thresholds, dict) or not all(isinstance(v, (int, float)) for v in thresholds.values()):
         raise ModelError(f"{folder}/manifest.json: no document thresholds")
+    training = manifest.get("training", {})
+    if not isinstance(training, dict):
+        raise ModelError(f"{folder}/manifest.json: 'training' is not an object")
+    _check_token_context(folder, training.get("token_context"))
     try:
-        model = _model_from_arrays(arrays, {k: float(v) for k, v in thresholds.items()},
-                                   manifest.get("training", {}))
+        model = _model_from_arrays(arrays, {k: float(v) for k, v in thresholds.items()}, training)
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelError(f"{fpath}: not a spin-detect model ({exc})") from exc
+    if training.get("token_context") and getattr(model.token_model_, "n_features", None) != len(TOKEN_FEATURES) + len(
+            context_names(training["token_context"]["means"], training["token_context"]["offsets"])):
+        raise ModelError(f"{fpath}: the token model does not read the context columns its manifest names")
     return model, manifest
+
+
+def _check_token_context(folder: Path, ctx: object) -> None:
+    """A manifest's ``token_context`` (:mod:`spin_detect.learning.context`) names token features
+    this version computes and holds a number per mean; anything else is refused."""
+    if ctx is None:
+        return
+    known = set(TOKEN_FEATURES)
+    ok = (isinstance(ctx, dict) and isinstance(ctx.get("means"), list) and isinstance(ctx.get("offsets"), list)
+          and all(isinstance(f, str) and f in known for f in ctx["means"])
+          and all(isinstance(f, str) and f in ctx["means"] for f in ctx["offsets"])
+          and isinstance(ctx.get("prior"), list) and len(ctx["prior"]) == len(ctx["means"])
+          and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in ctx["prior"])
+          and isinstance(ctx.get("pseudo_tokens"), (int, float)) and not isinstance(ctx["pseudo_tokens"], bool)
+          and np.isfinite(ctx["pseudo_tokens"]) and ctx["pseudo_tokens"] > 0)
+    if not ok:
+        raise ModelError(f"{folder}/manifest.json: 'training.token_context' is malformed (it names the token "
+                         "features whose document means the token model reads, a prior per mean and a "
+                         "positive pseudo_tokens)")
 
 
 def model_reference(folder: Path, manifest: dict, general: ReferenceStats) -> ReferenceStats:

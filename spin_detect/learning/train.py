@@ -37,6 +37,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GroupKFold
 
 from spin_detect.features import FEATURE_NAMES, FeatureExtractor
+from spin_detect.learning.context import CONTEXT_MEANS, CONTEXT_OFFSETS, PSEUDO_TOKENS, context_prior, token_matrix
 from spin_detect.learning.documents import document_inputs
 from spin_detect.learning.estimators import DocumentScorer
 from spin_detect.learning.model import AGG_FEATURES, FeatureSet, SpinModel, extract, token_labels
@@ -152,6 +153,7 @@ def train_model(
     progress: Callable[[int], None] | None = None,
     features: FeatureSet | None = None,
     rule_features: FeatureSet | None = None,
+    token_context: bool = False,
 ) -> tuple[SpinModel, FeatureSet]:
     """Fit token, sentence and document models on ``df``; return the model and
     the features computed (callers may reuse them for evaluation).
@@ -160,6 +162,9 @@ def train_model(
     extractor computes them at scoring time, when ``features`` were altered for
     training (thesaurus dropout): the models learn from ``features``, but
     calibration, the document rule and the thresholds see what scoring will see.
+    ``token_context``: the token model also reads what the rest of each token's
+    document looks like (:mod:`spin_detect.learning.context`); a retrained model
+    without token labels keeps its base model's setting.
     """
     t0 = time.time()
     df = df.reset_index(drop=True)
@@ -196,6 +201,20 @@ def train_model(
     tok_rows = np.isin(fs.tok_sent, fit_rows)
     have_tokens = "changes" in df.columns
     if have_tokens:
+        # The token model also reads what the rest of each token's document looks like, against
+        # the means of the original training documents' words as they are scored.
+        orig_fit = np.zeros(len(df), dtype=bool)
+        orig_fit[fit_rows] = y[fit_rows] == 0
+        context = {"means": list(CONTEXT_MEANS), "offsets": list(CONTEXT_OFFSETS),
+                   "prior": context_prior(rf.tok[orig_fit[rf.tok_sent]]), "pseudo_tokens": PSEUDO_TOKENS} \
+            if token_context else None
+    else:
+        if base is None:
+            raise ValueError("data without a 'changes' column needs a base model for the token level")
+        context = base.info_.get("token_context")
+    X_tok = token_matrix(fs.tok, fs.tok_sent, groups, context)
+    X_rule = X_tok if rf is fs else token_matrix(rf.tok, rf.tok_sent, groups, context)
+    if have_tokens:
         y_tok = token_labels(fs, df["changes"].fillna("[]").astype(str).tolist())
         tok_groups = token_fold_groups(df, groups, fit_rows)[fs.tok_sent]
         # Out-of-fold token probabilities for the sentence model's training rows.
@@ -203,26 +222,25 @@ def train_model(
         oof_rule = oof if rf is fs else np.zeros(len(fs.tok_sent))
         idx = np.flatnonzero(tok_rows)
         for k, (a, b) in enumerate(GroupKFold(n_splits=3).split(idx, groups=tok_groups[idx])):
-            m = token_classifier(seed + k).fit(fs.tok[idx[a]], y_tok[idx[a]])
-            oof[idx[b]] = m.predict_proba(fs.tok[idx[b]])[:, 1]
+            m = token_classifier(seed + k).fit(X_tok[idx[a]], y_tok[idx[a]])
+            oof[idx[b]] = m.predict_proba(X_tok[idx[b]])[:, 1]
             if rf is not fs:
-                oof_rule[idx[b]] = m.predict_proba(rf.tok[idx[b]])[:, 1]
-        token_model = token_classifier(seed).fit(fs.tok[idx], y_tok[idx])
-        tok_prob = token_model.predict_proba(fs.tok)[:, 1]
+                oof_rule[idx[b]] = m.predict_proba(X_rule[idx[b]])[:, 1]
+        token_model = token_classifier(seed).fit(X_tok[idx], y_tok[idx])
+        tok_prob = token_model.predict_proba(X_tok)[:, 1]
         tok_prob[idx] = oof[idx]
         tok_prob_rule = tok_prob
         if rf is not fs:
-            tok_prob_rule = token_model.predict_proba(rf.tok)[:, 1]
+            tok_prob_rule = token_model.predict_proba(X_rule)[:, 1]
             tok_prob_rule[idx] = oof_rule[idx]
         log(f"token model on {len(idx):,} tokens ({int(y_tok[idx].sum()):,} substituted), "
             f"{time.time() - t0:.0f}s")
     else:
-        if base is None:
-            raise ValueError("data without a 'changes' column needs a base model for the token level")
+        assert base is not None  # checked above
         token_model = base.token_model_
-        tok_prob = token_model.predict_proba(fs.tok)[:, 1] if len(fs.tok) else np.zeros(0)
+        tok_prob = token_model.predict_proba(X_tok)[:, 1] if len(fs.tok) else np.zeros(0)
         tok_prob_rule = tok_prob if rf is fs else (
-            token_model.predict_proba(rf.tok)[:, 1] if len(rf.tok) else np.zeros(0))
+            token_model.predict_proba(X_rule)[:, 1] if len(rf.tok) else np.zeros(0))
     # Without token labels the data is a user's own: the base model's sentence
     # probability becomes an input and the sentence model learns corrections to it.
     prior = None if have_tokens else base
@@ -290,6 +308,7 @@ def train_model(
         "documents_rule": n_docs,
         "original_documents_thresholds": n_orig,
         "token_level": "trained" if have_tokens else "from base model",
+        **({"token_context": context} if context else {}),
         # the training mix's share of substituted words, which evidence probabilities correct for
         "token_substituted_share": round(float(y_tok[idx].mean()), 4) if have_tokens and len(idx) else
         (base.info_.get("token_substituted_share") if base is not None else None),

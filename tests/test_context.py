@@ -1,0 +1,139 @@
+"""The token model's document context (spin_detect.learning.context)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spin_detect.features import TOKEN_FEATURES
+from spin_detect.learning.context import (
+    CONTEXT_MEANS,
+    CONTEXT_OFFSETS,
+    context_columns,
+    context_names,
+    context_prior,
+    token_matrix,
+)
+
+WORDLIKE = TOKEN_FEATURES.index("wordlike")
+
+
+def _tokens(rng: np.random.Generator, n: int) -> np.ndarray:
+    tok = rng.normal(size=(n, len(TOKEN_FEATURES)))
+    tok[:, WORDLIKE] = rng.random(n) < 0.8
+    return tok
+
+
+def _context(prior: list[float] | None = None, pseudo: float = 50.0) -> dict:
+    return {"means": list(CONTEXT_MEANS), "offsets": list(CONTEXT_OFFSETS),
+            "prior": prior if prior is not None else [0.0] * len(CONTEXT_MEANS), "pseudo_tokens": pseudo}
+
+
+def test_a_documents_columns_do_not_depend_on_the_other_documents_in_the_batch():
+    rng = np.random.default_rng(0)
+    docs = [_tokens(rng, n) for n in (40, 7, 120, 1)]
+    # one sentence per document here; tokens in document order
+    sents = [np.full(len(d), i) for i, d in enumerate(docs)]
+    prior = [0.3] * len(CONTEXT_MEANS)
+    together = context_columns(np.vstack(docs), np.concatenate(sents), np.arange(len(docs)), prior)
+    start = 0
+    for d in docs:
+        alone = context_columns(d, np.zeros(len(d), dtype=int), np.zeros(1, dtype=int), prior)
+        assert np.array_equal(together[start : start + len(d)], alone)  # the same bits
+        start += len(d)
+
+
+def test_means_are_smoothed_towards_the_prior_by_pseudo_tokens():
+    rng = np.random.default_rng(1)
+    tok = _tokens(rng, 30)
+    tok[:, WORDLIKE] = 1
+    prior = [float(i) for i in range(len(CONTEXT_MEANS))]
+    cols = context_columns(tok, np.zeros(30, dtype=int), np.zeros(1, dtype=int), prior, pseudo_tokens=10.0)
+    for j, f in enumerate(CONTEXT_MEANS):
+        x = np.nan_to_num(tok[:, TOKEN_FEATURES.index(f)])
+        assert cols[0, j] == pytest.approx((x.sum() + 10.0 * prior[j]) / 40.0)
+    for j, f in enumerate(CONTEXT_OFFSETS):
+        own = tok[:, TOKEN_FEATURES.index(f)]
+        np.testing.assert_allclose(cols[:, len(CONTEXT_MEANS) + j], own - cols[:, CONTEXT_MEANS.index(f)])
+    # a document without word-like tokens is the prior itself
+    tok[:, WORDLIKE] = 0
+    cols = context_columns(tok, np.zeros(30, dtype=int), np.zeros(1, dtype=int), prior, pseudo_tokens=10.0)
+    np.testing.assert_allclose(cols[:, : len(CONTEXT_MEANS)], np.tile(prior, (30, 1)))
+
+
+def test_each_sentence_is_its_own_document_without_a_document_index():
+    rng = np.random.default_rng(2)
+    tok = _tokens(rng, 50)
+    tok_sent = np.repeat(np.arange(5), 10)
+    ctx = _context([0.1] * len(CONTEXT_MEANS))
+    assert np.array_equal(token_matrix(tok, tok_sent, None, ctx), token_matrix(tok, tok_sent, np.arange(5), ctx))
+    # and one document is not five
+    assert not np.array_equal(token_matrix(tok, tok_sent, np.zeros(5, dtype=int), ctx),
+                              token_matrix(tok, tok_sent, None, ctx))
+
+
+def test_without_context_the_token_matrix_is_the_token_features():
+    tok = _tokens(np.random.default_rng(3), 9)
+    assert token_matrix(tok, np.zeros(9, dtype=int), None, None) is tok
+    assert token_matrix(tok, np.zeros(9, dtype=int), None, _context()).shape == (
+        9, len(TOKEN_FEATURES) + len(context_names()))
+
+
+def test_the_prior_is_the_mean_over_word_like_tokens():
+    tok = _tokens(np.random.default_rng(4), 200)
+    words = tok[:, WORDLIKE] > 0
+    prior = context_prior(tok)
+    for j, f in enumerate(CONTEXT_MEANS):
+        assert prior[j] == pytest.approx(tok[words, TOKEN_FEATURES.index(f)].mean(), abs=1e-6)
+
+
+@pytest.mark.slow
+def test_a_trained_model_reads_the_document_and_says_so():
+    """train_model gives the token model the context, records it, and a document's token
+    probabilities then depend on the rest of that document (not on other documents)."""
+    from test_train import make_data
+
+    from spin_detect.features import default_extractor
+    from spin_detect.learning.model import extract
+    from spin_detect.learning.train import train_model
+
+    df = make_data()
+    ex = default_extractor()
+    model, _ = train_model(df, ex, seed=0, token_context=True)
+    ctx = model.info_["token_context"]
+    assert ctx["means"] == list(CONTEXT_MEANS) and len(ctx["prior"]) == len(CONTEXT_MEANS)
+    assert model.token_model_.n_features_in_ == len(TOKEN_FEATURES) + len(context_names())
+    # the same sentence, alone and inside a document of other sentences
+    texts = df["text"].tolist()[:6]
+    f = extract(texts, ex)
+    first = f.tok_sent == 0
+    alone = model.token_proba(f)  # each sentence its own document
+    together = model.token_proba(f, np.zeros(len(texts), dtype=int))
+    assert not np.allclose(alone[first], together[first])
+    off = model.__class__(model.token_model_, model.sentence_model_, model.document_model_, model.thresholds_,
+                          {**model.info_, "token_context": None})
+    with pytest.raises(ValueError):
+        off.token_proba(f)  # the model needs its context columns
+
+
+@pytest.mark.parametrize("bad", [
+    "yes", {"means": ["no_such_feature"], "offsets": [], "prior": [0.0], "pseudo_tokens": 50},
+    {"means": ["logfreq"], "offsets": ["lp_left"], "prior": [0.0], "pseudo_tokens": 50},
+    {"means": ["logfreq"], "offsets": [], "prior": [], "pseudo_tokens": 50},
+    {"means": ["logfreq"], "offsets": [], "prior": ["0"], "pseudo_tokens": 50},
+    {"means": ["logfreq"], "offsets": [], "prior": [0.0], "pseudo_tokens": 0},
+    {"means": ["logfreq"], "offsets": [], "prior": [0.0], "pseudo_tokens": 50},  # well formed, wrong width
+])
+def test_a_manifest_with_a_bad_token_context_is_refused(tmp_path, bad):
+    import json
+    import shutil
+
+    from spin_detect.learning.persist import ModelError, default_model_dir, read_model
+
+    folder = tmp_path / "m"
+    shutil.copytree(default_model_dir(), folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["training"]["token_context"] = bad
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="token_context|context columns"):
+        read_model(folder)
