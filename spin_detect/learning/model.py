@@ -4,9 +4,9 @@ Scores flow in three steps, each a small scikit-learn model over explainable
 numbers:
 
 1. **token model** (gradient boosting over :data:`~spin_detect.features.extractor.TOKEN_FEATURES`):
-   the probability that each word was substituted, read with what the rest of its
-   document looks like (:mod:`spin_detect.learning.context`). Trained on the exact
-   token labels the spinner records. It is what the evidence shows.
+   the probability that each word was substituted (optionally read with what the rest
+   of its document looks like, :mod:`spin_detect.learning.context`). Trained on the
+   exact token labels the spinner records. It is what the evidence shows.
 2. **sentence model** (gradient boosting over the sentence features of
    :data:`~spin_detect.features.extractor.FEATURE_NAMES` plus the token probabilities
    aggregated per sentence; non-decreasing in those), calibrated with isotonic

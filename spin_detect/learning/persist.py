@@ -262,8 +262,9 @@ def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel,
         model = _model_from_arrays(arrays, {k: float(v) for k, v in thresholds.items()}, training)
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelError(f"{fpath}: not a spin-detect model ({exc})") from exc
-    if training.get("token_context") and getattr(model.token_model_, "n_features", None) != len(TOKEN_FEATURES) + len(
-            context_names(training["token_context"]["means"], training["token_context"]["offsets"])):
+    ctx = training.get("token_context")
+    width = len(TOKEN_FEATURES) + (len(context_names(ctx["means"], ctx["offsets"])) if ctx else 0)
+    if ctx and getattr(model.token_model_, "n_features", None) != width:
         raise ModelError(f"{fpath}: the token model does not read the context columns its manifest names")
     return model, manifest
 

@@ -200,18 +200,18 @@ def train_model(
     groups = document_groups(df)
     tok_rows = np.isin(fs.tok_sent, fit_rows)
     have_tokens = "changes" in df.columns
-    if have_tokens:
-        # The token model also reads what the rest of each token's document looks like, against
-        # the means of the original training documents' words as they are scored.
-        orig_fit = np.zeros(len(df), dtype=bool)
-        orig_fit[fit_rows] = y[fit_rows] == 0
-        context = {"means": list(CONTEXT_MEANS), "offsets": list(CONTEXT_OFFSETS),
-                   "prior": context_prior(rf.tok[orig_fit[rf.tok_sent]]), "pseudo_tokens": PSEUDO_TOKENS} \
-            if token_context else None
-    else:
+    context = None
+    if not have_tokens:
         if base is None:
             raise ValueError("data without a 'changes' column needs a base model for the token level")
         context = base.info_.get("token_context")
+    elif token_context:
+        # document means are smoothed towards those of the original training documents' words, as scored
+        orig_fit = np.zeros(len(df), dtype=bool)
+        orig_fit[fit_rows] = y[fit_rows] == 0
+        context = {"means": list(CONTEXT_MEANS), "offsets": list(CONTEXT_OFFSETS),
+                   "prior": context_prior(rf.tok[orig_fit[rf.tok_sent]], CONTEXT_MEANS),
+                   "pseudo_tokens": PSEUDO_TOKENS}
     X_tok = token_matrix(fs.tok, fs.tok_sent, groups, context)
     X_rule = X_tok if rf is fs else token_matrix(rf.tok, rf.tok_sent, groups, context)
     if have_tokens:
