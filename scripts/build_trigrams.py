@@ -46,10 +46,10 @@ def main(argv: list[str] | None = None) -> None:
                 buf.extend(index.get(norm(t.text), UNK) for t in s.tokens)
                 buf.append(EOS)
             if len(buf) > 5_000_000:
-                parts.append(_fingerprints(np.array(buf, dtype=np.int64), len(ref)))
+                parts.append(sentence_fingerprints(np.array(buf, dtype=np.int64), len(ref)))
                 buf = []
         print(f"{source}: {time.time() - t0:.0f}s", file=sys.stderr)
-    parts.append(_fingerprints(np.array(buf, dtype=np.int64), len(ref)))
+    parts.append(sentence_fingerprints(np.array(buf, dtype=np.int64), len(ref)))
     fps = np.concatenate(parts)
     table = write_trigrams(args.out, fps, {"reference_sha256": ref.sha256, "vocab_size": len(ref),
                                            "min_count": args.min_count, "built_by": "scripts/build_trigrams.py"})
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
           file=sys.stderr)
 
 
-def _fingerprints(ids: np.ndarray, vocab_size: int) -> np.ndarray:
+def sentence_fingerprints(ids: np.ndarray, vocab_size: int) -> np.ndarray:
     """Fingerprints of all trigrams inside sentences (none across the </s> <s> seam)."""
     a, b, c = ids[:-2], ids[1:-1], ids[2:]
     ok = (a != EOS) & (b != EOS)

@@ -28,7 +28,7 @@ from spin_detect.features import default_extractor
 from spin_detect.features.extractor import FeatureExtractor
 from spin_detect.learning.evaluate import evaluation_report, score_frame_for_evaluation
 from spin_detect.learning.labelled import load_labelled
-from spin_detect.learning.model import concat, extract, subset
+from spin_detect.learning.model import FeatureSet, concat, extract, subset
 from spin_detect.learning.overlap import PartialThesaurus
 from spin_detect.learning.persist import save_model
 from spin_detect.learning.train import TOKEN_MODEL, train_model
@@ -107,37 +107,31 @@ def main(argv: list[str] | None = None) -> None:
     drop = (df["split"] == "train") & df["doc_id"].map(
         lambda d: unit_hash(f"dropout:{d}") < args.thesaurus_dropout)
     fs = full = extract(df["text"].tolist(), ex)
+    texts = df["text"].to_numpy()
     if args.forget_synonyms > 0:
         partial = FeatureExtractor(ex.ref, PartialThesaurus(ex.th, args.forget_synonyms), ex.neighbours,
                                    trigrams=ex.trigrams, topics=ex.topics)
         rows_t = ((df["split"] == "train") & ~drop).to_numpy().nonzero()[0]
-        rows_o = np.setdiff1d(np.arange(len(df)), rows_t)
-        fs_t = extract(df["text"].to_numpy()[rows_t].tolist(), partial)
-        merged = concat([subset(fs, rows_o), fs_t])
-        fs = subset(merged, np.argsort(np.r_[rows_o, rows_t], kind="stable"))
+        fs = _with_rows(fs, [(rows_t, extract(texts[rows_t].tolist(), partial))])
         print(f"{len(rows_t):,} training sentences featurised with {args.forget_synonyms:.0%} of synonym pairs "
               "forgotten", file=sys.stderr)
     if args.unseen_source_share > 0:
         source = df["source"].astype(str).to_numpy()
         unseen = ((df["split"] == "train") & ~drop).to_numpy() & np.isin(source, TRAINING_SOURCES) & df[
             "doc_id"].map(lambda d: unit_hash(f"unseen-source:{d}") < args.unseen_source_share).to_numpy()
+        parts = []
         for src in TRAINING_SOURCES:
             rows_u = np.flatnonzero(unseen & (source == src))
-            if len(rows_u) == 0:
-                continue
-            rows_k = np.setdiff1d(np.arange(len(df)), rows_u)
-            fs_u = extract(df["text"].to_numpy()[rows_u].tolist(), unseen_extractor(src))
-            fs = subset(concat([subset(fs, rows_k), fs_u]), np.argsort(np.r_[rows_k, rows_u], kind="stable"))
-            print(f"{len(rows_u):,} training sentences of {src} featurised with tables that never saw {src}",
-                  file=sys.stderr)
+            if len(rows_u):
+                parts.append((rows_u, extract(texts[rows_u].tolist(), unseen_extractor(src))))
+                print(f"{len(rows_u):,} training sentences of {src} featurised with tables that never saw {src}",
+                      file=sys.stderr)
+        fs = _with_rows(fs, parts)
     if drop.any():
         blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False,
                                  topics=ex.topics)
-        rows_d, rows_k = drop.to_numpy().nonzero()[0], (~drop).to_numpy().nonzero()[0]
-        fs_d = extract(df["text"].to_numpy()[rows_d].tolist(), blind)
-        merged = concat([subset(fs, rows_k), fs_d])
-        order = np.argsort(np.r_[rows_k, rows_d], kind="stable")
-        fs = subset(merged, order)
+        rows_d = drop.to_numpy().nonzero()[0]
+        fs = _with_rows(fs, [(rows_d, extract(texts[rows_d].tolist(), blind))])
         print(f"thesaurus dropout: {len(rows_d):,} training sentences without thesaurus", file=sys.stderr)
     print(f"features of {len(df):,} sentences: {time.time() - t0:.0f}s", file=sys.stderr)
     held_docs = set(df.loc[df["style"] == HELD_OUT_STYLE, "doc_id"]) | set(
@@ -176,6 +170,17 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps({k: report["sentence"]["overall"].get(k) for k in ("roc_auc", "pr_auc", "f1")}),
           file=sys.stderr)
     print(f"done in {time.time() - t0:.0f}s (training {train_seconds:.0f}s incl. features)", file=sys.stderr)
+
+
+def _with_rows(fs: FeatureSet, parts: list[tuple[np.ndarray, FeatureSet]]) -> FeatureSet:
+    """``fs`` with the sentences of each part's rows replaced by that part's features (the same sentences,
+    featurised otherwise: forgotten synonyms, tables without the source, no thesaurus)."""
+    if not parts:
+        return fs
+    changed = np.concatenate([rows for rows, _ in parts])
+    kept = np.setdiff1d(np.arange(len(fs)), changed)
+    merged = concat([subset(fs, kept)] + [part for _, part in parts])
+    return subset(merged, np.argsort(np.r_[kept, changed], kind="stable"))
 
 
 def _row(name: str, m: dict) -> str:

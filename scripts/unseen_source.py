@@ -28,14 +28,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scripts.build_trigrams import sentence_fingerprints
 from scripts.corpora import SHARED, SOURCES, pool_of, read_source
 from spin_detect.detector import Detector
 from spin_detect.features import default_extractor
 from spin_detect.features.extractor import FeatureExtractor
 from spin_detect.tables.packaged import default_reference
-from spin_detect.tables.reference import BOS, EOS, FORMAT, UNK, VERSION, ReferenceStats
+from spin_detect.tables.reference import BOS, EOS, FORMAT, UNK, VERSION, ReferenceStats, count_arrays
 from spin_detect.tables.store import write_arrays
-from spin_detect.tables.trigrams import Trigrams, trigram_fingerprints, write_trigrams
+from spin_detect.tables.trigrams import Trigrams, write_trigrams
 from spin_detect.text.segment import norm, split_sentences
 
 TABLES = Path("work-data/unseen-source")
@@ -83,27 +84,13 @@ def count_tables(texts: Iterable[str], ref_path: Path, tri_path: Path, meta: dic
     dropped = np.bincount(ids, minlength=size) < 3
     dropped[:3] = False
     ids[dropped[ids]] = UNK
-    unigram = np.bincount(ids, minlength=size)
     vocab = [f"\x00dropped{i}" if dropped[i] else w for i, w in enumerate(packaged.vocab)]
-    first, second = ids[:-1], ids[1:]
-    pair = first != EOS
-    keys = (first[pair].astype(np.uint64) << np.uint64(32)) | second[pair].astype(np.uint64)
-    ukeys, ucounts = np.unique(keys, return_counts=True)
-    del keys
-    kept = ucounts >= 2
-    arrays: dict[str, np.ndarray] = {"vocab": np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8),
-              "unigram": unigram.astype(np.uint32), "bigram_keys": ukeys[kept],
-              "bigram_counts": np.minimum(ucounts[kept], 2**32 - 1).astype(np.uint32),
-              "followers": np.bincount((ukeys >> np.uint64(32)).astype(np.int64), minlength=size).astype(np.uint32),
-              "preceders": np.bincount((ukeys & np.uint64(0xFFFFFFFF)).astype(np.int64),
-                                       minlength=size).astype(np.uint32)}
-    info: dict = {"total_tokens": int(unigram.sum()), "bigram_types": len(ukeys), "unk_types": int(dropped.sum()),
-                  "documents": docs, "sentences": sentences, "min_count": 3, "min_pair_count": 2,
-                  "built_by": "scripts/unseen_source.py", **meta}
+    arrays, bigram_types = count_arrays(vocab, ids, 2)
+    info: dict = {"total_tokens": int(arrays["unigram"].sum()), "bigram_types": bigram_types,
+                  "unk_types": int(dropped.sum()), "documents": docs, "sentences": sentences, "min_count": 3,
+                  "min_pair_count": 2, "built_by": "scripts/unseen_source.py", **meta}
     write_arrays(ref_path, FORMAT, VERSION, arrays, info)
-    a, b, c = ids[:-2], ids[1:-1], ids[2:]
-    inside = (a != EOS) & (b != EOS)
-    write_trigrams(tri_path, trigram_fingerprints(a[inside], b[inside], c[inside], size),
+    write_trigrams(tri_path, sentence_fingerprints(ids, size),
                    {"reference_sha256": packaged.sha256, "vocab_size": size, "min_count": 2,
                     "built_by": "scripts/unseen_source.py", **meta})
     return info

@@ -222,30 +222,13 @@ class ReferenceBuilder:
         ids = remap[stream]
         vocab = list(_SPECIALS) + [words[i] for i in order]
         unk_types = len(words) - 3 - len(order)
-        unigram = np.bincount(ids, minlength=len(vocab))
-        # Adjacent pairs within sentences (the </s> <s> seam is not a pair).
-        a, b = ids[:-1], ids[1:]
-        keep = a != EOS
-        keys = (a[keep].astype(np.uint64) << np.uint64(32)) | b[keep].astype(np.uint64)
-        del a, b, keep, ids
-        ukeys, ucounts = np.unique(keys, return_counts=True)
-        del keys
-        first = (ukeys >> np.uint64(32)).astype(np.int64)
-        second = (ukeys & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        followers = np.bincount(first, minlength=len(vocab))
-        preceders = np.bincount(second, minlength=len(vocab))
-        kept = ucounts >= self.min_pair_count
-        arrays: dict[str, np.ndarray] = {
-            "vocab": np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8),
-            "unigram": unigram.astype(np.uint32),
-            "bigram_keys": ukeys[kept],
-            "bigram_counts": np.minimum(ucounts[kept], 2**32 - 1).astype(np.uint32),
-            "followers": followers.astype(np.uint32),
-            "preceders": preceders.astype(np.uint32),
-        }
+        del stream
+        arrays, bigram_types = count_arrays(vocab, ids, self.min_pair_count)
+        del ids
+        unigram = arrays["unigram"]
         info: dict[str, int | str] = {
             "total_tokens": int(unigram.sum()),
-            "bigram_types": len(ukeys),
+            "bigram_types": bigram_types,
             "unk_types": int(unk_types),
             "documents": self.documents,
             "sentences": self.sentences,
@@ -255,6 +238,32 @@ class ReferenceBuilder:
         info.update(meta or {})
         write_arrays(path, FORMAT, VERSION, arrays, info)
         return ReferenceStats.load(path)
+
+
+def count_arrays(vocab: Sequence[str], ids: np.ndarray, min_pair_count: int) -> tuple[dict[str, np.ndarray], int]:
+    """The arrays of a reference table counting ``ids`` (a stream of word ids of ``vocab``, each sentence
+    framed by ``<s>``/``</s>``), keeping word pairs seen ``min_pair_count`` times or more; also the number
+    of distinct pairs before pruning (``bigram_types``)."""
+    unigram = np.bincount(ids, minlength=len(vocab))
+    # Adjacent pairs within sentences (the </s> <s> seam is not a pair).
+    a, b = ids[:-1], ids[1:]
+    keep = a != EOS
+    keys = (a[keep].astype(np.uint64) << np.uint64(32)) | b[keep].astype(np.uint64)
+    del a, b, keep
+    ukeys, ucounts = np.unique(keys, return_counts=True)
+    del keys
+    first = (ukeys >> np.uint64(32)).astype(np.int64)
+    second = (ukeys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    kept = ucounts >= min_pair_count
+    arrays: dict[str, np.ndarray] = {
+        "vocab": np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8),
+        "unigram": unigram.astype(np.uint32),
+        "bigram_keys": ukeys[kept],
+        "bigram_counts": np.minimum(ucounts[kept], 2**32 - 1).astype(np.uint32),
+        "followers": np.bincount(first, minlength=len(vocab)).astype(np.uint32),
+        "preceders": np.bincount(second, minlength=len(vocab)).astype(np.uint32),
+    }
+    return arrays, len(ukeys)
 
 
 def build_reference(
@@ -291,4 +300,4 @@ def build_reference(
     return builder.build(out, info)
 
 
-__all__ += ["DataFormatError", "build_reference"]
+__all__ += ["DataFormatError", "build_reference", "count_arrays"]
