@@ -77,6 +77,12 @@ FORGET_SYNONYMS = 0.0
 #: Light and partial spin come first, so both stay off.
 TOKEN_CONTEXT = False
 UNSEEN_SOURCE_SHARE = 0.0
+#: Whether the model gets an evidence model (``SpinModel.evidence_token_proba``): the context token model
+#: above, used only to choose the words evidence shows, so that the scores stay those of the token model
+#: without context; and the share of its training documents featurised with tables that never saw their
+#: source. Measured (eleventh session): see EVIDENCE_NOTE below.
+EVIDENCE_CONTEXT = False
+EVIDENCE_UNSEEN_SHARE = 0.5
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,6 +106,12 @@ def main(argv: list[str] | None = None) -> None:
                     help="share of training documents featurised with tables that never saw their source "
                          "(scripts.unseen_source; builds them into work-data/unseen-source on first use, ~3 min "
                          "per source)")
+    ap.add_argument("--evidence-context", action=argparse.BooleanOptionalAction, default=EVIDENCE_CONTEXT,
+                    help="also train the evidence model: a token model that reads each token's document and only "
+                         "chooses the words evidence shows")
+    ap.add_argument("--evidence-unseen-share", type=float, default=EVIDENCE_UNSEEN_SHARE,
+                    help="share of training documents the evidence model sees featurised with tables that never "
+                         "saw their source")
     args = ap.parse_args(argv)
     t0 = time.time()
     df = load_labelled(pd.read_csv(args.data, keep_default_na=False, dtype={"text": str}))
@@ -116,23 +128,16 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{len(rows_t):,} training sentences featurised with {args.forget_synonyms:.0%} of synonym pairs "
               "forgotten", file=sys.stderr)
     if args.unseen_source_share > 0:
-        source = df["source"].astype(str).to_numpy()
-        unseen = ((df["split"] == "train") & ~drop).to_numpy() & np.isin(source, TRAINING_SOURCES) & df[
-            "doc_id"].map(lambda d: unit_hash(f"unseen-source:{d}") < args.unseen_source_share).to_numpy()
-        parts = []
-        for src in TRAINING_SOURCES:
-            rows_u = np.flatnonzero(unseen & (source == src))
-            if len(rows_u):
-                parts.append((rows_u, extract(texts[rows_u].tolist(), unseen_extractor(src))))
-                print(f"{len(rows_u):,} training sentences of {src} featurised with tables that never saw {src}",
-                      file=sys.stderr)
-        fs = _with_rows(fs, parts)
+        fs = _with_rows(fs, _unseen_parts(df, (~drop).to_numpy(), args.unseen_source_share))
     if drop.any():
         blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False,
                                  topics=ex.topics)
         rows_d = drop.to_numpy().nonzero()[0]
         fs = _with_rows(fs, [(rows_d, extract(texts[rows_d].tolist(), blind))])
         print(f"thesaurus dropout: {len(rows_d):,} training sentences without thesaurus", file=sys.stderr)
+    evidence_fs = None
+    if args.evidence_context and args.evidence_unseen_share > 0:
+        evidence_fs = _with_rows(fs, _unseen_parts(df, (~drop).to_numpy(), args.evidence_unseen_share))
     print(f"features of {len(df):,} sentences: {time.time() - t0:.0f}s", file=sys.stderr)
     held_docs = set(df.loc[df["style"] == HELD_OUT_STYLE, "doc_id"]) | set(
         df.loc[df["source"] == HELD_OUT_SOURCE, "doc_id"])
@@ -141,12 +146,14 @@ def main(argv: list[str] | None = None) -> None:
     model, _ = train_model(df.iloc[rows].reset_index(drop=True), ex, seed=args.seed,
                            log=lambda m: print(m, file=sys.stderr), features=subset(fs, rows),
                            rule_features=subset(full, rows) if fs is not full else None,
-                           token_context=args.token_context)
+                           token_context=args.token_context, evidence_context=args.evidence_context,
+                           evidence_features=subset(evidence_fs, rows) if evidence_fs is not None else None)
     train_seconds = time.time() - t0
     model.info_["held_out"] = {"source": HELD_OUT_SOURCE, "style": HELD_OUT_STYLE}
     model.info_["thesaurus_dropout"] = args.thesaurus_dropout
     model.info_["forget_synonyms"] = args.forget_synonyms
     model.info_["unseen_source_share"] = args.unseen_source_share
+    model.info_["evidence_unseen_source_share"] = args.evidence_unseen_share if args.evidence_context else 0.0
     model.info_["data"] = "datasets/README.md (scripts/build_datasets.py, labelled pool of ../shared/corpora)"
     det = Detector(model, {"name": "default"}, ex)
     test_rows = (df["split"] == "test").to_numpy().nonzero()[0]
@@ -170,6 +177,24 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps({k: report["sentence"]["overall"].get(k) for k in ("roc_auc", "pr_auc", "f1")}),
           file=sys.stderr)
     print(f"done in {time.time() - t0:.0f}s (training {train_seconds:.0f}s incl. features)", file=sys.stderr)
+
+
+def _unseen_parts(df: pd.DataFrame, eligible: np.ndarray, share: float) -> list[tuple[np.ndarray, FeatureSet]]:
+    """The training sentences of ``share`` of the ``eligible`` training documents of each training source
+    (chosen by a hash of ``doc_id``, the same documents for any use), featurised with reference and trigram
+    tables that never saw their source (``scripts.unseen_source``), as ``_with_rows`` parts."""
+    source = df["source"].astype(str).to_numpy()
+    unseen = (df["split"] == "train").to_numpy() & eligible & np.isin(source, TRAINING_SOURCES) & df[
+        "doc_id"].map(lambda d: unit_hash(f"unseen-source:{d}") < share).to_numpy()
+    texts = df["text"].to_numpy()
+    parts = []
+    for src in TRAINING_SOURCES:
+        rows_u = np.flatnonzero(unseen & (source == src))
+        if len(rows_u):
+            parts.append((rows_u, extract(texts[rows_u].tolist(), unseen_extractor(src))))
+            print(f"{len(rows_u):,} training sentences of {src} featurised with tables that never saw {src}",
+                  file=sys.stderr)
+    return parts
 
 
 def _with_rows(fs: FeatureSet, parts: list[tuple[np.ndarray, FeatureSet]]) -> FeatureSet:
@@ -213,6 +238,15 @@ def _context_text(model) -> str:
                 "the document's mean of unseen pairs and triples, frequency, fit and candidate gain, and the word's "
                 "own value against that mean)")
     return ", without document context (`--token-context`, off: see `scripts/train_default.py`)"
+
+
+def _evidence_source(model) -> str:
+    if getattr(model, "evidence_model_", None) is None:
+        return "token model's"
+    return ("evidence model's (a second token model of the same size that reads what the rest of the word's "
+            "document looks like, `spin_detect.learning.context`, trained with "
+            f"{model.info_.get('evidence_unseen_source_share', 0):.0%} of its documents featurised with tables that "
+            "never saw their source; it only chooses the words shown, the scores never read it)")
 
 
 def card(report: dict, model, seconds: float) -> str:
@@ -293,7 +327,7 @@ Original test documents flagged at the default threshold, by source: {flagged}.
 
 ## Evidence (words shown at {ev['threshold']:.0%} or more, `spin_detect.learning.evaluate.evidence_figures`)
 
-Evidence probability is given the text (`SpinModel.evidence_proba`: the token model's odds,
+Evidence probability is given the text (`SpinModel.evidence_proba`: the {_evidence_source(model)} odds,
 corrected for its training mix of {model.info_.get('token_substituted_share') or 0:.1%} substituted words,
 weighted by the larger of the document's likelihood and the sentence's probability).
 

@@ -131,7 +131,10 @@ class Detector:
             # Evidence: each token's probability given its text (SpinModel.evidence_proba).
             # Sentences that can have evidence: a token at the threshold or above (or NaN, which
             # the loop below would not stop at); the others have none.
-            ev_prob = self.model.evidence_proba(tok_prob, np.maximum(doc_prob[tok_doc], sent_prob[fs.tok_sent]))
+            spun = np.maximum(doc_prob[tok_doc], sent_prob[fs.tok_sent])
+            with _few_threads(len(fs.tok)):
+                ev_base = self.model.evidence_token_proba(fs, doc_index, tok_prob, spun >= cfg.evidence_threshold)
+            ev_prob = self.model.evidence_proba(ev_base, spun)
             ev_tok = (ev_prob >= cfg.evidence_threshold) | np.isnan(ev_prob)
             has_ev = (np.bincount(fs.tok_sent[ev_tok], minlength=len(flat)) > 0).tolist()
             ranked = self._rank_batch(flat, ev_prob, tok_start, has_ev)

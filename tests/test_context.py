@@ -137,3 +137,97 @@ def test_a_manifest_with_a_bad_token_context_is_refused(tmp_path, bad):
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelError, match="token_context|context columns"):
         read_model(folder)
+
+
+@pytest.mark.parametrize("key", ["token_context", "evidence_context"])
+def test_a_manifest_context_of_either_token_model_that_is_malformed_is_refused(tmp_path, key):
+    import json
+    import shutil
+
+    from spin_detect.learning.persist import ModelError, default_model_dir, read_model
+
+    folder = tmp_path / "m"
+    shutil.copytree(default_model_dir(), folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["training"][key] = {"means": ["no_such_feature"], "offsets": [], "prior": [0.0], "pseudo_tokens": 50}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match=key):
+        read_model(folder)
+
+
+@pytest.fixture(scope="module")
+def evidence_model_folder(tmp_path_factory):
+    """A model trained with an evidence model (train_model(evidence_context=True)), saved."""
+    from test_train import make_data
+
+    from spin_detect.features import default_extractor
+    from spin_detect.learning.persist import save_model
+    from spin_detect.learning.train import train_model
+
+    ex = default_extractor()
+    model, _ = train_model(make_data(), ex, seed=0, evidence_context=True)
+    folder = tmp_path_factory.mktemp("evidence") / "model"
+    save_model(model, folder, ex)
+    return folder
+
+
+@pytest.mark.slow
+def test_the_evidence_model_chooses_evidence_and_never_changes_a_score(evidence_model_folder):
+    """The evidence model reads each token's document and is saved and read back with its context; the
+    likelihoods and sentence probabilities are those of the same model without it; a token's evidence
+    probability does not depend on which other tokens were asked for, nor on the batch."""
+    from test_train import make_data
+
+    from spin_detect.detector import Detector
+    from spin_detect.features import default_extractor
+    from spin_detect.learning.model import SpinModel, extract
+    from spin_detect.learning.persist import read_model
+
+    model, manifest = read_model(evidence_model_folder)
+    ctx = manifest["training"]["evidence_context"]
+    assert ctx["means"] == list(CONTEXT_MEANS) and "token_context" not in manifest["training"]
+    assert model.evidence_model_.n_features == len(TOKEN_FEATURES) + len(context_names())
+    plain = SpinModel(model.token_model_, model.sentence_model_, model.document_model_, model.thresholds_,
+                      {k: v for k, v in model.info_.items() if k != "evidence_context"})
+    ex = default_extractor()
+    df = make_data()
+    texts = [" ".join(df["text"].tolist()[i : i + 5]) for i in range(0, 40, 5)]
+    f = extract(df["text"].tolist()[:12], ex)
+    sent_doc = np.repeat(np.arange(4), 3)
+    tok_prob = model.token_proba(f, sent_doc)
+    every = model.evidence_token_proba(f, sent_doc, tok_prob)
+    assert not np.allclose(every, tok_prob)  # another model's probabilities
+    assert np.array_equal(plain.evidence_token_proba(f, sent_doc, tok_prob), tok_prob)
+    some = np.random.default_rng(0).random(len(tok_prob)) < 0.3
+    part = model.evidence_token_proba(f, sent_doc, tok_prob, some)
+    assert np.array_equal(part[some], every[some]) and np.array_equal(part[~some], tok_prob[~some])
+    with_ev, without = Detector(model, manifest, ex), Detector(plain, manifest, ex)
+    a, b = list(with_ev.score_documents(texts)), list(without.score_documents(texts))
+    assert [r.likelihood for r in a] == [r.likelihood for r in b]
+    assert [[s.probability for s in r.sentences] for r in a] == [[s.probability for s in r.sentences] for r in b]
+    # evidence is a function of the document alone
+    alone = [next(iter(with_ev.score_documents([t]))) for t in texts]
+    assert [r.to_dict() for r in alone] == [r.to_dict() for r in a]
+
+
+def test_an_evidence_model_without_its_context_or_a_context_without_its_model_is_refused(
+        evidence_model_folder, tmp_path):
+    import json
+    import shutil
+
+    from spin_detect.learning.persist import ModelError, default_model_dir, read_model
+
+    folder = tmp_path / "m"
+    shutil.copytree(evidence_model_folder, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["training"]["evidence_context"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="evidence"):
+        read_model(folder)
+    shutil.rmtree(folder)
+    shutil.copytree(default_model_dir(), folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["training"]["evidence_context"] = _context()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="evidence"):
+        read_model(folder)

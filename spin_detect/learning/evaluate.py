@@ -156,7 +156,8 @@ def evidence_figures(detector: Scorer, df: pd.DataFrame, features: FeatureSet | 
     """How far a person can trust the evidence, on labelled data with token labels (a ``changes`` column).
 
     Per token, the evidence probability the detector shows
-    (:meth:`~spin_detect.learning.model.SpinModel.evidence_proba`, given the larger of
+    (:meth:`~spin_detect.learning.model.SpinModel.evidence_proba` of
+    :meth:`~spin_detect.learning.model.SpinModel.evidence_token_proba`, given the larger of
     the document's likelihood and the sentence's probability). Returns:
     ``false_per_100_original_sentences`` (evidence tokens at ``threshold`` or above in
     documents that are originals, per 100 of their sentences); ``precision`` and
@@ -181,7 +182,8 @@ def evidence_figures(detector: Scorer, df: pd.DataFrame, features: FeatureSet | 
     sent_p = model.sentence_proba(fs, tok_prob)
     doc_p = model.document_proba(fs, tok_prob, sent_p, g, int(g.max()) + 1 if len(g) else 0)
     ts = fs.tok_sent
-    ev = model.evidence_proba(tok_prob, np.maximum(doc_p[g][ts], sent_p[ts])) >= threshold
+    spun = np.maximum(doc_p[g][ts], sent_p[ts])
+    ev = model.evidence_proba(model.evidence_token_proba(fs, g, tok_prob, spun >= threshold), spun) >= threshold
     changes = df["changes"].fillna("[]").astype(str).tolist()
     y = token_labels(fs, changes).astype(bool)
     if "variant" in df.columns:

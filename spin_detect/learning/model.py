@@ -6,7 +6,9 @@ numbers:
 1. **token model** (gradient boosting over :data:`~spin_detect.features.extractor.TOKEN_FEATURES`):
    the probability that each word was substituted (optionally read with what the rest
    of its document looks like, :mod:`spin_detect.learning.context`). Trained on the
-   exact token labels the spinner records. It is what the evidence shows.
+   exact token labels the spinner records. Evidence shows it too, or, when the model has
+   one, the probabilities of a second token model that always reads the document
+   (the *evidence model*, trained to tell substitutions from a document's own wording).
 2. **sentence model** (gradient boosting over the sentence features of
    :data:`~spin_detect.features.extractor.FEATURE_NAMES` plus the token probabilities
    aggregated per sentence; non-decreasing in those), calibrated with isotonic
@@ -141,12 +143,16 @@ class SpinModel:
     preset) and ``info_`` (training data, seed, versions, metrics). ``prior_`` is
     the base model of a model retrained on a user's own data: its sentence
     probability is an input, so a few thousand sentences teach corrections to
-    it rather than a model from scratch.
+    it rather than a model from scratch. ``evidence_model_`` (optional) is a token
+    model that reads each token's document (``info_["evidence_context"]``) and
+    only decides which words evidence shows (:meth:`evidence_token_proba`); no
+    score reads it.
     """
 
     def __init__(self, token_model: Any, sentence_model: Any, document_model: Any, thresholds: dict, info: dict,
-                 prior: Any = None) -> None:
+                 prior: Any = None, evidence_model: Any = None) -> None:
         self.prior_ = prior
+        self.evidence_model_ = evidence_model
         self.token_model_ = token_model
         self.sentence_model_ = sentence_model
         self.document_model_ = document_model
@@ -164,6 +170,34 @@ class SpinModel:
             return np.zeros(0)
         X = token_matrix(fs.tok, fs.tok_sent, sent_doc, self.info_.get("token_context"))
         return self.token_model_.predict_proba(X)[:, 1]
+
+    def evidence_token_proba(self, fs: FeatureSet, sent_doc: np.ndarray | None, tok_prob: np.ndarray,
+                             rows: np.ndarray | None = None) -> np.ndarray:
+        """Per token, the probability that evidence starts from (:meth:`evidence_proba`).
+
+        Without an evidence model: ``tok_prob`` (the token model's). With one: the
+        evidence model's probability for the tokens where ``rows`` (a mask; None: all)
+        is true, ``tok_prob`` for the others. Its context columns are computed over
+        every token of each document (``sent_doc`` as in :meth:`token_proba`), so a
+        token's value does not depend on ``rows``. Callers pass as ``rows`` the tokens
+        that can be shown at all (those whose text is spun with a probability at the
+        evidence threshold or above); the evidence model is walked for those only.
+        """
+        model = getattr(self, "evidence_model_", None)
+        if model is None or len(fs.tok) == 0:
+            return tok_prob
+        pick = np.ones(len(fs.tok), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+        out = np.array(tok_prob, dtype=np.float64, copy=True)
+        if not pick.any():
+            return out
+        if sent_doc is None:
+            sent_doc = np.arange(len(fs))
+        tok_doc = np.asarray(sent_doc)[fs.tok_sent]
+        # the tokens of the documents that hold a picked token: their context columns need all of them
+        near = np.isin(tok_doc, np.unique(tok_doc[pick]))
+        X = token_matrix(fs.tok[near], fs.tok_sent[near], sent_doc, self.info_["evidence_context"])
+        out[pick] = model.predict_proba(X[pick[near]])[:, 1]
+        return out
 
     def evidence_proba(self, tok_prob: np.ndarray, spun: np.ndarray) -> np.ndarray:
         """Probability that each token was substituted, given its context: what evidence shows.

@@ -60,10 +60,13 @@ class ModelError(DataFormatError):
 
 # ----------------------------------------------------------------------------- writing
 def model_arrays(model: SpinModel, prefix: str = "") -> dict[str, np.ndarray]:
-    """Every fitted number of ``model`` as named arrays (its models exported from scikit-learn if need be)."""
+    """Every fitted number of ``model`` as named arrays (its models exported from scikit-learn if need be).
+    A base model (``prior_``) is stored without its evidence model, which only the outer model uses."""
     out: dict[str, np.ndarray] = {}
     for part in _PARTS:
         out.update(export_estimator(getattr(model, f"{part}_model_")).to_arrays(f"{prefix}{part}/"))
+    if not prefix and getattr(model, "evidence_model_", None) is not None:
+        out.update(export_estimator(model.evidence_model_).to_arrays("evidence/"))
     if getattr(model, "prior_", None) is not None:
         out.update(model_arrays(model.prior_, prefix + "prior/"))
     return out
@@ -213,7 +216,8 @@ def _checked_arrays(data: bytes, where: Path) -> dict[str, np.ndarray]:
 def _model_from_arrays(a: dict[str, np.ndarray], thresholds: dict, info: dict, prefix: str = "") -> SpinModel:
     prior = _model_from_arrays(a, {}, {}, prefix + "prior/") if f"{prefix}prior/token/kind" in a else None
     token, sentence, document = (from_arrays(a, f"{prefix}{part}/") for part in _PARTS)
-    return SpinModel(token, sentence, document, thresholds, info, prior)
+    evidence = from_arrays(a, f"{prefix}evidence/") if f"{prefix}evidence/kind" in a else None
+    return SpinModel(token, sentence, document, thresholds, info, prior, evidence)
 
 
 def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel, dict]:
@@ -257,7 +261,8 @@ def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel,
     training = manifest.get("training", {})
     if not isinstance(training, dict):
         raise ModelError(f"{folder}/manifest.json: 'training' is not an object")
-    _check_token_context(folder, training.get("token_context"))
+    for key in ("token_context", "evidence_context"):
+        _check_token_context(folder, training.get(key), key)
     try:
         model = _model_from_arrays(arrays, {k: float(v) for k, v in thresholds.items()}, training)
     except (KeyError, ValueError, TypeError) as exc:
@@ -266,12 +271,19 @@ def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel,
     width = len(TOKEN_FEATURES) + (len(context_names(ctx["means"], ctx["offsets"])) if ctx else 0)
     if ctx and getattr(model.token_model_, "n_features", None) != width:
         raise ModelError(f"{fpath}: the token model does not read the context columns its manifest names")
+    ev = training.get("evidence_context")
+    if (model.evidence_model_ is None) != (ev is None):
+        raise ModelError(f"{fpath}: the evidence model and the manifest's 'training.evidence_context' must come "
+                         "together (one is missing)")
+    if ev and getattr(model.evidence_model_, "n_features", None) != len(TOKEN_FEATURES) + len(
+            context_names(ev["means"], ev["offsets"])):
+        raise ModelError(f"{fpath}: the evidence model does not read the context columns its manifest names")
     return model, manifest
 
 
-def _check_token_context(folder: Path, ctx: object) -> None:
-    """A manifest's ``token_context`` (:mod:`spin_detect.learning.context`) names token features
-    this version computes and holds a number per mean; anything else is refused."""
+def _check_token_context(folder: Path, ctx: object, key: str = "token_context") -> None:
+    """A manifest's ``token_context`` or ``evidence_context`` (:mod:`spin_detect.learning.context`) names
+    token features this version computes and holds a number per mean; anything else is refused."""
     if ctx is None:
         return
     known = set(TOKEN_FEATURES)
@@ -283,7 +295,7 @@ def _check_token_context(folder: Path, ctx: object) -> None:
           and isinstance(ctx.get("pseudo_tokens"), (int, float)) and not isinstance(ctx["pseudo_tokens"], bool)
           and np.isfinite(ctx["pseudo_tokens"]) and ctx["pseudo_tokens"] > 0)
     if not ok:
-        raise ModelError(f"{folder}/manifest.json: 'training.token_context' is malformed (it names the token "
+        raise ModelError(f"{folder}/manifest.json: 'training.{key}' is malformed (it names the token "
                          "features whose document means the token model reads, a prior per mean and a "
                          "positive pseudo_tokens)")
 

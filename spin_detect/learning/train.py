@@ -154,6 +154,8 @@ def train_model(
     features: FeatureSet | None = None,
     rule_features: FeatureSet | None = None,
     token_context: bool = False,
+    evidence_context: bool = False,
+    evidence_features: FeatureSet | None = None,
 ) -> tuple[SpinModel, FeatureSet]:
     """Fit token, sentence and document models on ``df``; return the model and
     the features computed (callers may reuse them for evaluation).
@@ -165,6 +167,12 @@ def train_model(
     ``token_context``: the token model also reads what the rest of each token's
     document looks like (:mod:`spin_detect.learning.context`); a retrained model
     without token labels keeps its base model's setting.
+    ``evidence_context``: also fit the evidence model, a token model that reads the
+    context and only chooses the words evidence shows
+    (:meth:`~spin_detect.learning.model.SpinModel.evidence_token_proba`), on the
+    training tokens of ``evidence_features`` (default ``features``: the same sentences,
+    possibly featurised otherwise, e.g. with tables that never saw their source). A
+    retrained model without token labels keeps its base model's evidence model.
     """
     t0 = time.time()
     df = df.reset_index(drop=True)
@@ -206,12 +214,7 @@ def train_model(
             raise ValueError("data without a 'changes' column needs a base model for the token level")
         context = base.info_.get("token_context")
     elif token_context:
-        # document means are smoothed towards those of the original training documents' words, as scored
-        orig_fit = np.zeros(len(df), dtype=bool)
-        orig_fit[fit_rows] = y[fit_rows] == 0
-        context = {"means": list(CONTEXT_MEANS), "offsets": list(CONTEXT_OFFSETS),
-                   "prior": context_prior(rf.tok[orig_fit[rf.tok_sent]], CONTEXT_MEANS),
-                   "pseudo_tokens": PSEUDO_TOKENS}
+        context = _context_spec(rf, fit_rows, y)
     X_tok = token_matrix(fs.tok, fs.tok_sent, groups, context)
     X_rule = X_tok if rf is fs else token_matrix(rf.tok, rf.tok_sent, groups, context)
     if have_tokens:
@@ -235,9 +238,20 @@ def train_model(
             tok_prob_rule[idx] = oof_rule[idx]
         log(f"token model on {len(idx):,} tokens ({int(y_tok[idx].sum()):,} substituted), "
             f"{time.time() - t0:.0f}s")
+        evidence_model, evidence_spec = None, None
+        if evidence_context:
+            ef = fs if evidence_features is None else evidence_features
+            if len(ef.tok_sent) != len(fs.tok_sent) or len(ef) != len(fs):
+                raise ValueError("evidence_features must hold the same sentences and tokens as features")
+            evidence_spec = _context_spec(rf, fit_rows, y)
+            X_ev = token_matrix(ef.tok, ef.tok_sent, groups, evidence_spec)
+            evidence_model = token_classifier(seed).fit(X_ev[idx], y_tok[idx])
+            log(f"evidence model on {len(idx):,} tokens, {time.time() - t0:.0f}s")
     else:
         assert base is not None  # checked above
         token_model = base.token_model_
+        evidence_model = getattr(base, "evidence_model_", None)
+        evidence_spec = base.info_.get("evidence_context") if evidence_model is not None else None
         tok_prob = token_model.predict_proba(X_tok)[:, 1] if len(fs.tok) else np.zeros(0)
         tok_prob_rule = tok_prob if rf is fs else (
             token_model.predict_proba(X_rule)[:, 1] if len(rf.tok) else np.zeros(0))
@@ -309,9 +323,20 @@ def train_model(
         "original_documents_thresholds": n_orig,
         "token_level": "trained" if have_tokens else "from base model",
         **({"token_context": context} if context else {}),
+        **({"evidence_context": evidence_spec} if evidence_spec else {}),
         # the training mix's share of substituted words, which evidence probabilities correct for
         "token_substituted_share": round(float(y_tok[idx].mean()), 4) if have_tokens and len(idx) else
         (base.info_.get("token_substituted_share") if base is not None else None),
         "seconds": round(time.time() - t0, 1),
     }
-    return SpinModel(token_model, calibrated, doc_model, thresholds, info, prior=prior), fs
+    return SpinModel(token_model, calibrated, doc_model, thresholds, info, prior=prior,
+                     evidence_model=evidence_model), fs
+
+
+def _context_spec(rf: FeatureSet, fit_rows: np.ndarray, y: np.ndarray) -> dict:
+    """The context a token model reads (:func:`~spin_detect.learning.context.token_matrix`): document means
+    smoothed towards those of the original training documents' words, as scoring computes them."""
+    orig_fit = np.zeros(len(y), dtype=bool)
+    orig_fit[fit_rows] = y[fit_rows] == 0
+    return {"means": list(CONTEXT_MEANS), "offsets": list(CONTEXT_OFFSETS),
+            "prior": context_prior(rf.tok[orig_fit[rf.tok_sent]], CONTEXT_MEANS), "pseudo_tokens": PSEUDO_TOKENS}
