@@ -80,8 +80,18 @@ UNSEEN_SOURCE_SHARE = 0.0
 #: Whether the model gets an evidence model (``SpinModel.evidence_token_proba``): the context token model
 #: above, used only to choose the words evidence shows, so that the scores stay those of the token model
 #: without context; and the share of its training documents featurised with tables that never saw their
-#: source. Measured (eleventh session): see EVIDENCE_NOTE below.
-EVIDENCE_CONTEXT = False
+#: source. Measured on dev (eleventh session; shipped token, sentence and document models, an evidence
+#: model fitted on the training split's tokens, half its documents without their source; words shown at
+#: 0.5; `/work/exp/s11/evdev.py`, `curves.py`):
+#: - evidence words per 100 sentences of original documents 7.58 -> 1.15 (bbc, the held-out source,
+#:   10.26 -> 1.91); with tables that never saw the source: reuters 22.7 -> 15.7, enwiki2015 13.4 -> 2.2,
+#:   bbc 10.5 -> 1.6, the other three 4.8-8.2 -> 0.6-0.7;
+#: - evidence words in spun documents that are real substitutions 93.3% -> 90.1% (light 81.8% -> 83.4%,
+#:   heavy 97.5% -> 93.1%), real substitutions shown 55.9% -> 66.6% (light 53.9% -> 48.0%); by style,
+#:   precision / recall: commercial 92.0 / 59.1 -> 86.4 / 72.8, distributional (no thesaurus) 68.3 / 12.5
+#:   -> 86.6 / 41.3, moby (held out) 89.2 / 28.5 -> 93.9 / 20.5; first likely original true 66.2% -> 62.1%.
+#: - tried: the mean of the two models' log-odds: 2.2 per 100, precision 93.1%, recall 69.4% (between the two).
+EVIDENCE_CONTEXT = True
 EVIDENCE_UNSEEN_SHARE = 0.5
 
 
@@ -241,16 +251,23 @@ def _context_text(model) -> str:
 
 
 def _evidence_source(model) -> str:
+    return "token model's" if getattr(model, "evidence_model_", None) is None else "evidence model's"
+
+
+def _evidence_model_text(model) -> str:
     if getattr(model, "evidence_model_", None) is None:
-        return "token model's"
-    return ("evidence model's (a second token model of the same size that reads what the rest of the word's "
-            "document looks like, `spin_detect.learning.context`, trained with "
-            f"{model.info_.get('evidence_unseen_source_share', 0):.0%} of its documents featurised with tables that "
-            "never saw their source; it only chooses the words shown, the scores never read it)")
+        return ""
+    return f"""
+- **Evidence model**: a second token model of the same size that also reads what the rest of the
+  word's document looks like (`spin_detect.learning.context`), trained on the same tokens, with
+  {model.info_.get('evidence_unseen_source_share', 0):.0%} of the documents featurised with tables that never saw
+  their source. It only chooses the words evidence shows (`SpinModel.evidence_token_proba`); no likelihood
+  or verdict reads it."""
 
 
 def card(report: dict, model, seconds: float) -> str:
     s, d, ev = report["sentence"], report["document"], report["evidence"]
+    ev_model = _evidence_model_text(model)
     counts = d.get("original_flagged_counts_by_source", {})
     flagged = ", ".join(f"{k} {v:.1%}" + (f" ({counts[k][0]} of {counts[k][1]})" if k in counts else "")
                         for k, v in d["original_flagged_by_source"].items())
@@ -278,7 +295,7 @@ calibration, so their rows show generalisation to an unseen source and an unseen
   Thesaurus dropout (share of training documents featurised as if the thesaurus knew no word):
   {model.info_.get('thesaurus_dropout', 0):.0%}.
   Synonym pairs the training split's features do not know (`spin_detect.learning.overlap`, a stand-in
-  for spinners whose dictionaries overlap ours in part): {model.info_.get('forget_synonyms', 0):.0%}.
+  for spinners whose dictionaries overlap ours in part): {model.info_.get('forget_synonyms', 0):.0%}.{ev_model}
 - **Sentence model**: gradient boosting over sentence features (`spin_detect.features.extractor.FEATURE_GROUPS`)
   plus summaries of the token probabilities (out of fold by source during training, as on text of
   a new source; the model is constrained to be non-decreasing in them, so more token evidence never

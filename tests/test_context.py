@@ -215,7 +215,8 @@ def test_an_evidence_model_without_its_context_or_a_context_without_its_model_is
     import json
     import shutil
 
-    from spin_detect.learning.persist import ModelError, default_model_dir, read_model
+    from spin_detect.features import default_extractor
+    from spin_detect.learning.persist import ModelError, default_model_dir, read_model, save_model
 
     folder = tmp_path / "m"
     shutil.copytree(evidence_model_folder, folder)
@@ -225,7 +226,11 @@ def test_an_evidence_model_without_its_context_or_a_context_without_its_model_is
     with pytest.raises(ModelError, match="evidence"):
         read_model(folder)
     shutil.rmtree(folder)
-    shutil.copytree(default_model_dir(), folder)
+    model, _ = read_model(default_model_dir())
+    model.evidence_model_ = None
+    model.info_ = {k: v for k, v in model.info_.items() if k != "evidence_context"}
+    save_model(model, folder, default_extractor())  # a model without an evidence model
+    read_model(folder)
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["training"]["evidence_context"] = _context()
     (folder / "manifest.json").write_text(json.dumps(manifest))

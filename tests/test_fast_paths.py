@@ -332,11 +332,13 @@ def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence
         tok_prob = det.model.token_proba(fs)
         sent_prob = det.model.sentence_proba(fs, tok_prob)
         doc_prob = det.model.document_proba(fs, tok_prob, sent_prob, np.zeros(len(sents), dtype=np.int64), 1)[0]
+        # every token's evidence-model probability, read with its whole document
+        ev_tok = det.model.evidence_token_proba(fs, np.zeros(len(sents), dtype=np.int64), tok_prob)
         words = known = common = 0
         lo = 0
         for k, (s, srep) in enumerate(zip(sents, rep.sentences)):
             hi = lo + len(s.tokens)
-            tp = det.model.evidence_proba(tok_prob[lo:hi], np.full(hi - lo, max(doc_prob, sent_prob[k])))
+            tp = det.model.evidence_proba(ev_tok[lo:hi], np.full(hi - lo, max(doc_prob, sent_prob[k])))
             want, covered = [], set()
             for j in np.argsort(-tp, kind="stable"):
                 if len(want) >= max_evidence or tp[j] < evidence_threshold:
