@@ -195,7 +195,8 @@ def test_train_and_evaluate_commands(tmp_path):
     df.to_csv(data, index=False)
     r = run("train", str(data), "--out", str(tmp_path / "m"), "--seed", "3")
     assert r.exit_code == 0, r.output
-    assert (tmp_path / "m" / "manifest.json").is_file()
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert manifest["training"]["evidence_context"]["means"]  # token labels: an evidence model too, as the default
     r = run("evaluate", str(tmp_path / "m"), str(data), "--json")
     assert r.exit_code == 0, r.output
     rep = json.loads(r.stdout)

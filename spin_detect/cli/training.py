@@ -66,7 +66,10 @@ def train(
              "trained without your reference; the sentence and document levels are trained with it")
     with progress_bar("features", len(df), progress_wanted()) as bar:
         try:
-            model, _ = train_model(df, extractor, seed=seed, base=base_det.model, log=note, progress=bar)
+            # with token labels the evidence model is trained too, as the default model has one (without
+            # them, both token models come from the base model)
+            model, _ = train_model(df, extractor, seed=seed, base=base_det.model, log=note, progress=bar,
+                                   evidence_context=True)
         except ValueError as exc:
             fail(str(exc))
     model.info_["data"] = [str(p) for p in data]
