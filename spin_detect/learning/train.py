@@ -243,7 +243,7 @@ def train_model(
             ef = fs if evidence_features is None else evidence_features
             if len(ef.tok_sent) != len(fs.tok_sent) or len(ef) != len(fs):
                 raise ValueError("evidence_features must hold the same sentences and tokens as features")
-            evidence_spec = _context_spec(rf, fit_rows, y)
+            evidence_spec = context if context is not None else _context_spec(rf, fit_rows, y)
             X_ev = token_matrix(ef.tok, ef.tok_sent, groups, evidence_spec)
             evidence_model = token_classifier(seed).fit(X_ev[idx], y_tok[idx])
             log(f"evidence model on {len(idx):,} tokens, {time.time() - t0:.0f}s")
