@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -347,3 +348,28 @@ def test_summary_of_one_record_says_record():
     s.add({"seq": 1, "status": "error", "verdict": None, "likelihood": None, "url": None, "error": "x: empty", "source": "x",
            "id": "b", "n_sentences": None, "n_flagged": None})
     assert format_summary(s.to_dict()).splitlines()[0] == "2 records: 1 error, 1 ok"
+
+
+def test_resume_refuses_an_audit_begun_with_another_model_or_version(corpus, tmp_path):
+    """The rows of one report come from one model and one spin-detect: an unfinished audit begun with another
+    model (its manifest differs) or another version, or by a version that did not record them, is not resumed."""
+    out = tmp_path / "r.jsonl"
+    _stop_after_first_chunk(corpus, out)
+    state = reportfile._state_path(out)
+    kept = json.loads(state.read_text())
+    assert kept["identity"]["model_manifest"] and kept["identity"]["spin_detect"]
+    for key, shown in (("model_manifest", "the model (SHA-256 of its manifest)"),
+                       ("spin_detect", "the spin-detect version")):
+        altered = json.loads(json.dumps(kept))
+        altered["identity"][key] = "0" * 8
+        state.write_text(json.dumps(altered))
+        with pytest.raises(AuditRefused, match=re.escape(f"{shown}: 00000000 then, ")):
+            _run(corpus, out, resume=True)
+        del altered["identity"][key]  # an unfinished audit of a version that did not record it
+        state.write_text(json.dumps(altered))
+        with pytest.raises(AuditRefused, match=re.escape(f"{shown}: not given then, ")):
+            _run(corpus, out, resume=True)
+    state.write_text(json.dumps(kept))
+    _run(corpus, out, resume=True)
+    _run(corpus, tmp_path / "want.jsonl")
+    assert out.read_bytes() == (tmp_path / "want.jsonl").read_bytes()

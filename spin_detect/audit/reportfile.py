@@ -374,7 +374,8 @@ _OPTION_NAMES = {"inputs": "the inputs", "format": "the report format", "sentenc
                  "input.text_field": "--text-field", "input.id_field": "--id-field", "input.url_field": "--url-field",
                  "input.html": "--html-input", "input.max_bytes": "the size limit per document",
                  "detector.model": "--model", "detector.preset": "--preset", "detector.threshold": "--threshold",
-                 "detector.trust_model": "--trust-model", "match": "--match-sources/--sources",
+                 "detector.trust_model": "--trust-model", "model_manifest": "the model (SHA-256 of its manifest)",
+                 "spin_detect": "the spin-detect version", "match": "--match-sources/--sources",
                  "match.within": "--match-sources", "match.sources": "--sources"}
 
 

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spin_detect import __version__
 from spin_detect.audit.matchpass import MatchOptions
 from spin_detect.audit.reportfile import (
     AuditError,
@@ -76,7 +77,8 @@ class AuditOptions:
     def identity(self) -> dict[str, Any]:
         """What the report depends on, as data: stored with a run and compared on ``--resume``."""
         out = {"inputs": [os.path.abspath(p) if p != "-" else p for p in self.inputs], "format": self.format,
-               "sentences": self.sentences, "input": asdict(self.input), "detector": asdict(self.detector)}
+               "sentences": self.sentences, "input": asdict(self.input), "detector": asdict(self.detector),
+               "model_manifest": _manifest_sha256(self.detector.model), "spin_detect": __version__}
         if self.match is not None:
             out["match"] = {"within": self.match.within,
                             "sources": [os.path.abspath(p) for p in self.match.sources]}
@@ -86,6 +88,23 @@ class AuditOptions:
     def fields(self) -> tuple[str, ...]:
         """The columns of the report: :data:`ROW_FIELDS`, and the match fields when matching."""
         return ROW_FIELDS + MATCH_FIELDS if self.match is not None else ROW_FIELDS
+
+
+def _manifest_sha256(model: str | None) -> str | None:
+    """SHA-256 of the manifest of ``model`` (a folder or a file in it; None: the packaged default), which names
+    the checksum of every fitted number, the thresholds and the tables: a resumed audit must score with the same
+    model. None when there is no readable manifest (loading the model then says what is wrong)."""
+    import hashlib
+
+    from spin_detect.learning.persist import default_model_dir
+
+    folder = default_model_dir() if model is None else Path(model)
+    if folder.is_file():
+        folder = folder.parent
+    try:
+        return hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def check_audit(opts: AuditOptions, resume: bool = False, force: bool = False) -> bool:
