@@ -137,17 +137,30 @@ def main(argv: list[str] | None = None) -> None:
         fs = _with_rows(fs, [(rows_t, extract(texts[rows_t].tolist(), partial))])
         print(f"{len(rows_t):,} training sentences featurised with {args.forget_synonyms:.0%} of synonym pairs "
               "forgotten", file=sys.stderr)
-    if args.unseen_source_share > 0:
-        fs = _with_rows(fs, _unseen_parts(df, (~drop).to_numpy(), args.unseen_source_share))
+    dropped: list[tuple[np.ndarray, FeatureSet]] = []
     if drop.any():
         blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False,
                                  topics=ex.topics)
         rows_d = drop.to_numpy().nonzero()[0]
-        fs = _with_rows(fs, [(rows_d, extract(texts[rows_d].tolist(), blind))])
+        dropped = [(rows_d, extract(texts[rows_d].tolist(), blind))]
         print(f"thesaurus dropout: {len(rows_d):,} training sentences without thesaurus", file=sys.stderr)
-    evidence_fs = None
-    if args.evidence_context and args.evidence_unseen_share > 0:
-        evidence_fs = _with_rows(fs, _unseen_parts(df, (~drop).to_numpy(), args.evidence_unseen_share))
+    unseen: dict[float, list[tuple[np.ndarray, FeatureSet]]] = {}
+
+    def training_features(share: float) -> FeatureSet:
+        """The training features with ``share`` of the training documents featurised without their source
+        (each share's sentences extracted once), then the thesaurus dropout."""
+        out = fs
+        if share > 0:
+            if share not in unseen:
+                unseen[share] = _unseen_parts(df, (~drop).to_numpy(), share)
+            out = _with_rows(out, unseen[share])
+        return _with_rows(out, dropped)
+
+    # the evidence model's features differ from the token model's only in their share without the source
+    evidence_fs = training_features(args.evidence_unseen_share) if args.evidence_context else None
+    fs = training_features(args.unseen_source_share)
+    if evidence_fs is not None and args.evidence_unseen_share == args.unseen_source_share:
+        evidence_fs = None  # the same features: train_model then uses features
     print(f"features of {len(df):,} sentences: {time.time() - t0:.0f}s", file=sys.stderr)
     held_docs = set(df.loc[df["style"] == HELD_OUT_STYLE, "doc_id"]) | set(
         df.loc[df["source"] == HELD_OUT_SOURCE, "doc_id"])
