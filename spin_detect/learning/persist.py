@@ -267,17 +267,15 @@ def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel,
         model = _model_from_arrays(arrays, {k: float(v) for k, v in thresholds.items()}, training)
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelError(f"{fpath}: not a spin-detect model ({exc})") from exc
-    ctx = training.get("token_context")
-    width = len(TOKEN_FEATURES) + (len(context_names(ctx["means"], ctx["offsets"])) if ctx else 0)
-    if ctx and getattr(model.token_model_, "n_features", None) != width:
-        raise ModelError(f"{fpath}: the token model does not read the context columns its manifest names")
-    ev = training.get("evidence_context")
-    if (model.evidence_model_ is None) != (ev is None):
+    if (model.evidence_model_ is None) != (training.get("evidence_context") is None):
         raise ModelError(f"{fpath}: the evidence model and the manifest's 'training.evidence_context' must come "
                          "together (one is missing)")
-    if ev and getattr(model.evidence_model_, "n_features", None) != len(TOKEN_FEATURES) + len(
-            context_names(ev["means"], ev["offsets"])):
-        raise ModelError(f"{fpath}: the evidence model does not read the context columns its manifest names")
+    for key, estimator, what in (("token_context", model.token_model_, "token model"),
+                                 ("evidence_context", model.evidence_model_, "evidence model")):
+        ctx = training.get(key)
+        if ctx and getattr(estimator, "n_features", None) != len(TOKEN_FEATURES) + len(
+                context_names(ctx["means"], ctx["offsets"])):
+            raise ModelError(f"{fpath}: the {what} does not read the context columns its manifest names")
     return model, manifest
 
 
