@@ -10,9 +10,10 @@ neighbour and topic tables still apply; words the rest of the corpus saw fewer t
 test documents with the full tables and with the tables that never saw it.
 
 The same tables serve training (``python -m scripts.build default-model
---unseen-source-share``): a share of the training documents is featurised with
-the tables that never saw their source, so the token model learns what original
-and spun text look like when the register is not the reference's own.
+--evidence-unseen-share``, default 0.5, and ``--unseen-source-share``, default 0):
+a share of the training documents is featurised with the tables that never saw
+their source, so the evidence model (or the token model) learns what original and
+spun text look like when the register is not the reference's own.
 
     python -m scripts.build unseen-source [--model models/default] [--sources reuters wikinews]
 """
