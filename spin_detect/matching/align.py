@@ -20,9 +20,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cached_property
 from typing import Any
 
 from spin_detect.matching.config import MatchConfig
+from spin_detect.matching.fit import fit_asymmetry, swap_fit
 from spin_detect.matching.signature import Word, sentence_initial, words
 
 __all__ = ["MAX_ALIGN_WORDS", "MAX_SWAP_WORDS", "Alignment", "Swap", "align"]
@@ -90,6 +92,14 @@ class Alignment:
         swapped = self.swapped_a if side == "a" else self.swapped_b
         return (self.equal + swapped) / n if n else 0.0
 
+    @cached_property
+    def fit_asymmetry(self) -> float:
+        """How consistently one side's words fit native English better at the swaps
+        (:func:`~spin_detect.matching.fit.fit_asymmetry`): high for a spun copy and its original, about 0-1
+        for two native texts (pages of one template, revisions of one story). Computed when first asked."""
+        ops = self.opcodes
+        return fit_asymmetry(swap_fit(self.a_words, self.b_words, ops, [_is_swap(ops, k) for k in range(len(ops))]))
+
     def relation(self, copy: str, config: MatchConfig | None = None) -> str | None:
         """How side ``copy`` relates to the other, by the thresholds of ``config``
         (:class:`~spin_detect.matching.config.MatchConfig`, whose docs give the measured figures): ``copy``
@@ -97,9 +107,12 @@ class Alignment:
         words with under 1% swapped: a copy with text of its own added); ``spun_copy`` (at least
         ``spun_share`` equal and ``spun_cover`` equal or swapped, at most ``spun_indel`` words only added or
         dropped, since spinners replace words, and at least ``spun_plain`` of its words in swaps of common
-        words); None when under ``template_share`` of the short differing spans hold a name or number (pages
-        of one template, other facts); else ``rewrite`` when ``rewrite_long`` of its words are in shared runs
-        of 5 or more words; else None. Texts of fewer than ``min_words`` words are never related.
+        words, unless ``fit_factual`` of the short differing spans hold a name or number and the fit test
+        finds no side fitting native English better at the swaps (:attr:`fit_asymmetry` under ``fit_min``:
+        pages of one template, revisions of one story)); None when ``template_share`` of the short differing
+        spans hold a name or number (pages of one template, other facts); else ``rewrite`` when
+        ``rewrite_long`` of its words are in shared runs of 5 or more words; else None. Texts of fewer than
+        ``min_words`` words are never related.
         """
         c = config or MatchConfig()
         n = len(self.a_words if copy == "a" else self.b_words)
@@ -112,7 +125,9 @@ class Alignment:
         spans = self.plain_spans + self.factual_spans
         template = spans > 0 and self.factual_spans >= c.template_share * spans
         if (share >= c.spun_share and self.covered(copy) >= c.spun_cover and (self.swapped_a or self.swapped_b)
-                and self.indel <= c.spun_indel * n and self.plain_spans >= c.spun_plain * n and not template):
+                and self.indel <= c.spun_indel * n and self.plain_spans >= c.spun_plain * n and not template
+                and not (spans > 0 and self.factual_spans >= c.fit_factual * spans
+                         and self.fit_asymmetry < c.fit_min)):
             return "spun_copy"
         if template:
             return None
