@@ -1,7 +1,7 @@
 """Source matching, measured: how often a spun copy is matched to its true original, how exact its swaps
 are, how often the original is told from the copy, and how fast ``audit --match-sources`` runs.
 
-    python benchmarks/sources.py [--limit N] [--throughput 100000] [--json OUT]
+    python benchmarks/sources.py [--limit N] [--throughput 100000] [--real-pages N [--real-skip K]] [--json OUT]
 
 Test corpus, from the TEST split of ``work-data/datasets/documents.csv.gz`` (build it with
 ``python -m scripts.build datasets``): every original of at least 50 words; for each, a spun copy by every
@@ -18,6 +18,10 @@ source and topic (e.g. ``bbc/business``) are the unrelated documents.
 * **Within mode** (``--match-sources``): all originals plus one copy of each (styles and rates in turn), with
   no dates: direction accuracy (the copy is the one given a source, and the source is its original) and false
   pairs between originals.
+* **Real pages** (``--real-pages N``): N real documents and nothing planted (the pages of the throughput
+  corpus below, without the spun copies, from the ``--real-skip``-th on), matched with each other by
+  ``match_sources`` (no scoring): every ``spun_copy`` among them is false (pages of one template, revisions
+  of one story, overlapping cuts of one article). Counts per relation.
 * **Throughput** (``--throughput N``): N documents (originals from ``../shared/corpora``: wikinews pages and
   enwiki-2018 articles of at least 50 words, then pages of about 300 words cut from enwiki-2015 articles and
   UN speeches; a fifth of them replaced by spun copies of others, light and heavy, every style in turn),
@@ -280,11 +284,9 @@ def real_pages(shared: Path) -> Iterator[tuple[str, str, bool]]:
                     page = []
 
 
-def throughput_corpus(n: int, corpus: Path) -> list[dict]:
-    """The throughput corpus of ``n`` documents (see the module docs), written to ``corpus`` as JSONL; its
-    documents are returned too."""
-    from spin_detect.learning.spinner import STYLES, spin_text
-
+def real_documents(n: int, skip: int = 0) -> list[dict]:
+    """The real documents of the throughput corpus (wikinews pages of at least 50 words, then
+    :func:`real_pages`), from the ``skip``-th, ``n`` of them."""
     docs: list[dict] = []
     shared = ROOT.parent / "shared" / "corpora"
     for path in sorted((shared / "wikinews").glob("*.jsonl")):
@@ -294,11 +296,38 @@ def throughput_corpus(n: int, corpus: Path) -> list[dict]:
                 if len(obj.get("text", "").split()) >= 50:
                     docs.append({"id": f"wikinews/{obj['id']}", "text": obj["text"]})
     for page_id, text, cut in real_pages(shared):
-        if len(docs) >= n:
+        if len(docs) >= skip + n:
             break
         docs.append({"id": f"{page_id}/{len(docs)}" if cut else page_id, "text": text})
+    return docs[skip : skip + n]
+
+
+def real_mode(n: int, skip: int) -> dict:
+    """Relations found among ``n`` real documents (:func:`real_documents`) matched with each other."""
+    from spin_detect.matching import match_sources
+
+    docs = real_documents(n, skip)
+    t0 = time.time()
+    rows = list(match_sources(docs))
+    relations: dict[str, int] = {}
+    by_source: dict[str, int] = {}
+    for d, r in zip(docs, rows):
+        rel = str(r["source_relation"])
+        relations[rel] = relations.get(rel, 0) + 1
+        if rel == "spun_copy":
+            key = d["id"].split("/")[0]
+            by_source[key] = by_source.get(key, 0) + 1
+    return {"documents": len(docs), "skip": skip, "seconds": round(time.time() - t0, 1), "relations": relations,
+            "false_spun_copies_by_id_prefix": by_source}
+
+
+def throughput_corpus(n: int, corpus: Path) -> list[dict]:
+    """The throughput corpus of ``n`` documents (see the module docs), written to ``corpus`` as JSONL; its
+    documents are returned too."""
+    from spin_detect.learning.spinner import STYLES, spin_text
+
+    docs = real_documents(n)
     rng = random.Random(0)
-    docs = docs[:n]
     n_spun = len(docs) // 5
     styles = list(STYLES)
     for k in range(n_spun):
@@ -429,6 +458,9 @@ def main() -> None:
     ap.add_argument("--throughput", type=int, default=0, metavar="N", help="also audit N documents (slow)")
     ap.add_argument("--skip-quality", action="store_true", help="only the throughput run")
     ap.add_argument("--tradeoff", action="store_true", help="also other LSH shapes (bands x rows): recall and cost")
+    ap.add_argument("--real-pages", type=int, default=0, metavar="N",
+                    help="also match N real documents with each other: the false spun copies among them")
+    ap.add_argument("--real-skip", type=int, default=0, metavar="K", help="the real documents from the K-th on")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here too")
     ap.add_argument("--cache", type=Path, default=None, help="keep the spun test corpus in this JSON file (reused)")
     args = ap.parse_args()
@@ -449,6 +481,9 @@ def main() -> None:
         if args.tradeoff:
             figures["tradeoff"] = tradeoff(originals, copies)
             print(json.dumps(figures["tradeoff"], indent=1), flush=True)
+    if args.real_pages:
+        figures["real_pages"] = real_mode(args.real_pages, args.real_skip)
+        print(json.dumps(figures["real_pages"], indent=1), flush=True)
     if args.throughput:
         with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as tmp:
             figures["throughput"] = throughput(args.throughput, Path(tmp))
