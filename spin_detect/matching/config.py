@@ -44,8 +44,9 @@ class MatchConfig:
     native on both sides. When at least ``fit_factual`` of the short differing spans hold a name or number
     and the fit asymmetry of the swaps (:attr:`~spin_detect.matching.align.Alignment.fit_asymmetry`) is under
     ``fit_min``, the pair is not a spun copy (a ``rewrite`` when it shares enough long runs). Chosen on copies
-    of 300 DEV-split originals (every style, light and heavy, partial) and on the 429 pairs of 40,000 real
-    pages (Wikinews, enwiki-2018) taken for spun copies without the test: it keeps 117 of those 429, and
+    of 300 DEV-split originals (every style, light and heavy, partial) and on the 429 pairs taken for spun
+    copies without the test among the 32,000 real pages (Wikinews, enwiki-2018) of a 40,000-document
+    throughput corpus of ``benchmarks/sources.py``: it keeps 117 of those 429, and
     leaves light / heavy / half-partial spun copies spun copies in 99.2 / 100 / 98.3% of cases (the others
     become rewrites of the same original); test figures in ``benchmarks/README.md``.
 
