@@ -8,8 +8,8 @@ import pytest
 
 from spin_detect.learning.spinner import spin_text
 from spin_detect.matching import MatchConfig
-from spin_detect.matching.align import _is_swap, align
-from spin_detect.matching.fit import FIT_CAP, fit_asymmetry, swap_fit
+from spin_detect.matching.align import align
+from spin_detect.matching.fit import FIT_CAP, fit_asymmetry
 
 #: Two pages of one (invented) template: other names, date and interval, and a few native wording changes
 #: each way ("along"/"on", "consists of"/"has", "large"/"small").
@@ -26,9 +26,7 @@ SIBLING = ("Alder Square is a station on the Harbour tram line in Westport. Orig
 
 
 def _fit(a: str, b: str) -> np.ndarray:
-    aln = align(a, b)
-    ops = aln.opcodes
-    return swap_fit(aln.a_words, aln.b_words, ops, [_is_swap(ops, k) for k in range(len(ops))])
+    return align(a, b).swap_fit()
 
 
 def test_the_original_words_fit_better_at_each_swap():

@@ -23,6 +23,8 @@ from difflib import SequenceMatcher
 from functools import cached_property
 from typing import Any
 
+import numpy as np
+
 from spin_detect.matching.config import MatchConfig
 from spin_detect.matching.fit import fit_asymmetry, swap_fit
 from spin_detect.matching.signature import Word, sentence_initial, words
@@ -92,13 +94,19 @@ class Alignment:
         swapped = self.swapped_a if side == "a" else self.swapped_b
         return (self.equal + swapped) / n if n else 0.0
 
+    def swap_fit(self) -> np.ndarray:
+        """Per swap with an equal word on each side, how much better a's words fit than b's, in nats
+        (:func:`~spin_detect.matching.fit.swap_fit`)."""
+        ops = self.opcodes
+        return swap_fit(self.a_words, self.b_words, ops, [_is_swap(ops, k) for k in range(len(ops))])
+
     @cached_property
     def fit_asymmetry(self) -> float:
         """How consistently one side's words fit native English better at the swaps
-        (:func:`~spin_detect.matching.fit.fit_asymmetry`): high for a spun copy and its original, about 0-1
-        for two native texts (pages of one template, revisions of one story). Computed when first asked."""
-        ops = self.opcodes
-        return fit_asymmetry(swap_fit(self.a_words, self.b_words, ops, [_is_swap(ops, k) for k in range(len(ops))]))
+        (:func:`~spin_detect.matching.fit.fit_asymmetry` of :meth:`swap_fit`): high for a spun copy and its
+        original, about 0-1 for two native texts (pages of one template, revisions of one story). Computed
+        when first asked."""
+        return fit_asymmetry(self.swap_fit())
 
     def relation(self, copy: str, config: MatchConfig | None = None) -> str | None:
         """How side ``copy`` relates to the other, by the thresholds of ``config``

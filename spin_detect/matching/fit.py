@@ -17,7 +17,6 @@ matching without scoring (``match_sources``) decides the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,23 +33,18 @@ FIT_CAP = 8.0
 _PRIOR_SQUARES = 4.0
 
 
-@lru_cache(maxsize=1)
-def _reference() -> ReferenceStats:
-    from spin_detect.tables.reference import ReferenceStats
-
-    return ReferenceStats.load()
-
-
 def swap_fit(a_words: Sequence[Word], b_words: Sequence[Word],
              opcodes: Sequence[tuple[str, int, int, int, int]], is_swap: Sequence[bool],
              reference: ReferenceStats | None = None) -> np.ndarray:
     """Per swap with an equal word on each side (``is_swap[k]`` for opcode ``k``): the natural-log
     probability of "left word, a's span, right word" minus that of the same window with b's span.
     Positive: a's words fit better. Words are the alignment's (lower case, no punctuation); the right
-    word of a swap at the end of the texts is the sentence end."""
+    word of a swap at the end of the texts is the sentence end. ``reference`` defaults to the packaged one,
+    shared with the detector in the same process."""
+    from spin_detect.tables.packaged import default_reference
     from spin_detect.tables.reference import EOS
 
-    ref = reference if reference is not None else _reference()
+    ref = reference if reference is not None else default_reference()
     seqs: list[list[str]] = []
     closed: list[bool] = []  # no equal word after the swap: the window ends with the sentence end
     for k, (_tag, i1, i2, j1, j2) in enumerate(opcodes):
