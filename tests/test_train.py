@@ -229,3 +229,18 @@ def test_thresholds_on_few_or_one_sentence_documents_come_with_warnings():
     assert any("strict needs 500" in w for w in warnings)
     assert any("every document is one sentence" in w for w in warnings)
     assert model.info_["original_documents_thresholds"] < 500
+
+
+def test_a_token_column_without_any_value_is_fitted_as_a_constant():
+    """A table the extractor was not given (the cloze model under a custom reference) leaves its token columns
+    NaN in every row; scikit-learn cannot bin such a column alone, so training must still work and ignore it."""
+    from spin_detect.learning.train import fit_token_classifier
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=400), np.full(400, np.nan)])
+    y = (X[:, 0] > 0).astype(int)
+    m = fit_token_classifier(0, X, y)
+    assert np.isnan(X[:, 1]).all()  # the caller's matrix is left as it was
+    p = m.predict_proba(X)[:, 1]
+    assert ((p > 0.5) == y.astype(bool)).mean() > 0.95
+    np.testing.assert_array_equal(p, m.predict_proba(np.column_stack([X[:, 0], np.zeros(400)]))[:, 1])

@@ -118,6 +118,17 @@ def token_classifier(seed: int) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(l2_regularization=1.0, random_state=seed, **TOKEN_MODEL)
 
 
+def fit_token_classifier(seed: int, X: np.ndarray, y: np.ndarray) -> HistGradientBoostingClassifier:
+    """:func:`token_classifier` fitted on ``X``, ``y``. A column with no value at all (NaN in every row:
+    a table the extractor was not given, such as the cloze model with a custom reference) is fitted as a
+    constant, which the trees never split on; scikit-learn cannot bin a column of NaN alone."""
+    empty = np.isnan(X).all(axis=0) if len(X) else np.zeros(X.shape[1], dtype=bool)
+    if empty.any():
+        X = X.copy()
+        X[:, empty] = 0.0
+    return token_classifier(seed).fit(X, y)
+
+
 #: Token folds are by source when the training rows come from at least this many
 #: sources and none of them holds more than this share of the rows (otherwise the
 #: fold without it would train on too little).
@@ -225,11 +236,11 @@ def train_model(
         oof_rule = oof if rf is fs else np.zeros(len(fs.tok_sent))
         idx = np.flatnonzero(tok_rows)
         for k, (a, b) in enumerate(GroupKFold(n_splits=3).split(idx, groups=tok_groups[idx])):
-            m = token_classifier(seed + k).fit(X_tok[idx[a]], y_tok[idx[a]])
+            m = fit_token_classifier(seed + k, X_tok[idx[a]], y_tok[idx[a]])
             oof[idx[b]] = m.predict_proba(X_tok[idx[b]])[:, 1]
             if rf is not fs:
                 oof_rule[idx[b]] = m.predict_proba(X_rule[idx[b]])[:, 1]
-        token_model = token_classifier(seed).fit(X_tok[idx], y_tok[idx])
+        token_model = fit_token_classifier(seed, X_tok[idx], y_tok[idx])
         tok_prob = token_model.predict_proba(X_tok)[:, 1]
         tok_prob[idx] = oof[idx]
         tok_prob_rule = tok_prob
@@ -245,7 +256,7 @@ def train_model(
                 raise ValueError("evidence_features must hold the same sentences and tokens as features")
             evidence_spec = context if context is not None else _context_spec(rf, fit_rows, y)
             X_ev = token_matrix(ef.tok, ef.tok_sent, groups, evidence_spec)
-            evidence_model = token_classifier(seed).fit(X_ev[idx], y_tok[idx])
+            evidence_model = fit_token_classifier(seed, X_ev[idx], y_tok[idx])
             log(f"evidence model on {len(idx):,} tokens, {time.time() - t0:.0f}s")
     else:
         assert base is not None  # checked above
