@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     texts = df["text"].to_numpy()
     if args.forget_synonyms > 0:
         partial = FeatureExtractor(ex.ref, PartialThesaurus(ex.th, args.forget_synonyms), ex.neighbours,
-                                   trigrams=ex.trigrams, topics=ex.topics)
+                                   trigrams=ex.trigrams, topics=ex.topics, cloze=ex.cloze)
         rows_t = ((df["split"] == "train") & ~drop).to_numpy().nonzero()[0]
         fs = _with_rows(fs, [(rows_t, extract(texts[rows_t].tolist(), partial))])
         print(f"{len(rows_t):,} training sentences featurised with {args.forget_synonyms:.0%} of synonym pairs "
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     dropped: list[tuple[np.ndarray, FeatureSet]] = []
     if drop.any():
         blind = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, use_thesaurus=False,
-                                 topics=ex.topics)
+                                 topics=ex.topics, cloze=ex.cloze)
         rows_d = drop.to_numpy().nonzero()[0]
         dropped = [(rows_d, extract(texts[rows_d].tolist(), blind))]
         print(f"thesaurus dropout: {len(rows_d):,} training sentences without thesaurus", file=sys.stderr)
@@ -299,9 +299,11 @@ calibration, so their rows show generalisation to an unseen source and an unseen
 - **Token model**: gradient boosting ({TOKEN_MODEL['max_iter']} trees of up to
   {TOKEN_MODEL['max_leaf_nodes']} leaves; it scores every token, so it is kept small for speed)
   over per-word context features (bigram and trigram fit with the neighbours, PMI, unseen pairs,
-  frequency, topic fit with the other words of the sentence, and how much better a WordNet synonym,
+  frequency, topic fit with the other words of the sentence, how much better a WordNet synonym,
   a shorter or more usual function phrase ("because" for "due to the fact that", compared as one unit)
-  or a distributional neighbour would fit){_context_text(model)};
+  or a distributional neighbour would fit, and what a small neural cloze model that reads up to 12 words
+  on either side thinks of the word against its candidates and against the most frequent words:
+  `spin_detect/tables/cloze.py`){_context_text(model)};
   labels are the exact substitutions the spinner recorded. Training documents featurised with
   reference and trigram tables that never saw their source (`scripts/unseen_source.py`, a stand-in for
   text of another outlet, house style or era): {model.info_.get('unseen_source_share', 0):.0%}.
@@ -379,6 +381,8 @@ trigram tables. A user's text often comes from an outlet, house style or era the
 Each source's test documents are scored here with the packaged tables and with the two count tables
 rebuilt without that source (`scripts/unseen_source.py`; `python -m scripts.build unseen-source`
 prints this table for any model). Default threshold; the flagged share is of that source's originals.
+The other tables stay the packaged ones: the topic vectors and the cloze model were built from every
+source, so the rows "without the source" show what unseen counts do, not a wholly unseen source.
 
 {markdown(report.get('unseen_source', []))}
 

@@ -102,7 +102,7 @@ def unseen_extractor(source: str, folder: Path = TABLES) -> FeatureExtractor:
     ref_path, tri_path = unseen_tables(source, folder)
     ex = default_extractor()
     return FeatureExtractor(ReferenceStats.load(ref_path), ex.th, ex.neighbours, trigrams=Trigrams.load(tri_path),
-                            topics=ex.topics)
+                            topics=ex.topics, cloze=ex.cloze)
 
 
 def unseen_source_rows(det: Detector, df: pd.DataFrame, sources: list[str], split: str = "test") -> list[dict]:

@@ -131,7 +131,7 @@ def test_token_types_cache_gives_the_same_scores_as_a_fresh_extractor():
     toks = [[t.text for t in tokenize(s)] for s in sents]
     ex.score_tokens(toks[::-1])
     warm = ex.score_tokens(toks)
-    fresh_ex = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=default_trigrams(), topics=ex.topics)
+    fresh_ex = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=default_trigrams(), topics=ex.topics, cloze=ex.cloze)
     fresh = fresh_ex.score_tokens(toks)
     for name in warm.__dataclass_fields__:
         a, b = getattr(warm, name), getattr(fresh, name)
@@ -437,11 +437,11 @@ def test_bounded_caches_empty_themselves_without_changing_scores(monkeypatch):
              for _ in range(600)]
     texts += [f"Item{i} and Name{i % 37} ended up in spite of it ." for i in range(300)]  # new types every time
     batches = [[[t.text for t in tokenize(s)] for s in texts[i : i + 100]] for i in range(0, len(texts), 100)]
-    fresh = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, topics=ex.topics)
+    fresh = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, topics=ex.topics, cloze=ex.cloze)
     want = [fresh.token_matrix(fresh.score_tokens(b)) for b in batches]
     monkeypatch.setattr(cmod, "_MAX_TYPES", 150)
     monkeypatch.setattr(cmod, "_MAX_PHRASES", 40)
-    small = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, topics=ex.topics)
+    small = FeatureExtractor(ex.ref, ex.th, ex.neighbours, trigrams=ex.trigrams, topics=ex.topics, cloze=ex.cloze)
     resets = 0
     for b, w in zip(batches, want):
         before = len(small.candidates.types)

@@ -25,6 +25,7 @@ from spin_detect.features import (
     group_top_k_sum,
 )
 from spin_detect.tables.packaged import (
+    default_cloze,
     default_neighbours,
     default_reference,
     default_thesaurus,
@@ -49,7 +50,7 @@ def toks(sentence: str) -> list[str]:
 def fresh() -> FeatureExtractor:
     """An extractor with empty caches, over the packaged tables (as default_extractor builds it)."""
     return FeatureExtractor(default_reference(), default_thesaurus(), default_neighbours(),
-                            trigrams=default_trigrams(), topics=default_topics())
+                            trigrams=default_trigrams(), topics=default_topics(), cloze=default_cloze())
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +75,10 @@ def test_feature_names_are_the_groups_in_order():
     assert tuple(f for group in FEATURE_GROUPS.values() for f in group) == FEATURE_NAMES
     assert list(FEATURE_GROUPS) == ["context", "synonym", "neighbour", "collocation", "trigram", "topic"]
     assert len(FEATURE_NAMES) == len(set(FEATURE_NAMES)) == 40
-    assert len(TOKEN_FEATURES) == len(set(TOKEN_FEATURES)) == 27
+    assert len(TOKEN_FEATURES) == len(set(TOKEN_FEATURES)) == 30
     assert FEATURE_NAMES[:3] == ("n_tokens_log", "oov_share", "lp_mean")
-    assert TOKEN_FEATURES[:2] == ("lp_left", "lp_right") and TOKEN_FEATURES[-1] == "topic_fit"
+    assert TOKEN_FEATURES[:2] == ("lp_left", "lp_right") and TOKEN_FEATURES[-4:] == (
+        "topic_fit", "lm_gap", "lm_nll", "lm_surprise")
 
 
 def test_default_extractor_is_built_once(ex):

@@ -87,6 +87,7 @@ def info(as_json: Annotated[bool, typer.Option("--json", help="Print machine-rea
     """Show the packaged data: sizes, versions and checksums."""
     from spin_detect.tables.packaged import (
         data_file,
+        default_cloze,
         default_neighbours,
         default_reference,
         default_thesaurus,
@@ -106,11 +107,13 @@ def info(as_json: Annotated[bool, typer.Option("--json", help="Print machine-rea
         "topics": {"words": len(topics), "with_vector": int(topics.has_vector.sum()),
                    "dims": int(topics.vectors.shape[1]), "sha256": topics.sha256,
                    "path": str(data_file("topics.bin"))},
+        "cloze": {"words": len(default_cloze()), "sha256": default_cloze().sha256,
+                  "path": str(data_file("cloze.bin"))},
     }
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
-    for section in ("reference", "thesaurus", "neighbours", "trigrams", "topics"):
+    for section in ("reference", "thesaurus", "neighbours", "trigrams", "topics", "cloze"):
         typer.echo(f"{section}:")
         for k, v in data[section].items():
             typer.echo(f"  {k}: {v:,}" if isinstance(v, int) else f"  {k}: {v}")

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from spin_detect.features.extractor import FeatureExtractor
 from spin_detect.tables.packaged import (
+    default_cloze,
     default_neighbours,
     default_reference,
     default_thesaurus,
@@ -21,7 +22,7 @@ __all__ = ["default_extractor", "extractor_with_reference"]
 def default_extractor() -> FeatureExtractor:
     """A :class:`FeatureExtractor` over all packaged tables, built once per process."""
     return FeatureExtractor(default_reference(), default_thesaurus(), default_neighbours(),
-                            trigrams=default_trigrams(), topics=default_topics())
+                            trigrams=default_trigrams(), topics=default_topics(), cloze=default_cloze())
 
 
 def extractor_with_reference(reference: ReferenceStats) -> FeatureExtractor:
@@ -38,4 +39,4 @@ def extractor_with_reference(reference: ReferenceStats) -> FeatureExtractor:
         raise ValueError("this reference has its own vocabulary; mix it into the packaged one with "
                          "spin_detect.tables.adapt.adapt_reference")
     return FeatureExtractor(reference, default_thesaurus(), default_neighbours(),
-                            trigrams=default_trigrams(), topics=default_topics())
+                            trigrams=default_trigrams(), topics=default_topics(), cloze=default_cloze())

@@ -16,6 +16,11 @@ For every token the extractor asks two questions of the reference statistics:
 3. *Does the word belong to the topic of its sentence?* The cosine of its
    topic vector with those of the other content words (:mod:`spin_detect.tables.topics`):
    a wider window than any n-gram, for swaps that read fluently to a bigram.
+4. *What does a model of the whole sentence expect in the slot?* The cloze model
+   (:mod:`spin_detect.tables.cloze`) scores the word and its candidates from up to
+   twelve words on either side: how much better the best candidate fits
+   (``lm_gap``), the word's share among the candidates (``lm_nll``) and how
+   unexpected the word is among the most frequent words (``lm_surprise``).
 
 Sentence features aggregate these (max, mean, counts over thresholds, shares).
 Every number is a plain function of counts, so each one can be explained.
@@ -33,6 +38,7 @@ from spin_detect.features.candidates import _T_CAP, _T_ID, _T_SLEN, _T_SOFF, Can
 from spin_detect.features.groups import csr_gather, group_first_max
 from spin_detect.features.sentence import FEATURE_GROUPS, FEATURE_NAMES, sentence_features
 from spin_detect.features.tokens import TOKEN_FEATURES, TokenScores
+from spin_detect.tables.cloze import ClozeModel
 from spin_detect.tables.neighbours import Neighbours
 from spin_detect.tables.reference import BOS, EOS, UNK, ReferenceStats
 from spin_detect.tables.store import KeyLookup
@@ -64,9 +70,10 @@ class FeatureExtractor:
     def __init__(self, reference: ReferenceStats, thesaurus: Thesaurus, neighbours: Neighbours | None = None,
                  max_candidates: int = 12, max_neighbours: int = 10, max_phrase: int = 5,
                  trigrams: Trigrams | None = None, use_thesaurus: bool = True,
-                 topics: TopicVectors | None = None):
+                 topics: TopicVectors | None = None, cloze: ClozeModel | None = None):
         self.ref = reference
         self.topics = topics
+        self.cloze = cloze
         self.th = thesaurus
         self.use_thesaurus = use_thesaurus
         self.neighbours = neighbours
@@ -140,6 +147,10 @@ class FeatureExtractor:
             tri_gain_nbr = np.zeros(n)
             nbr_susp, nbr_pmi, nbr_colloc = np.zeros(n), np.zeros(n), np.zeros(n)
             nbr_original = [""] * n
+            nbr, n_nbr = np.zeros(0, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        lm_gap, lm_nll, lm_surprise = self._cloze_scores(X, pos, lengths, sent, tok_ids,
+                                                         np.r_[cand, nbr], np.r_[np.repeat(np.arange(n), n_cand),
+                                                                                 np.repeat(np.arange(n), n_nbr)])
         # --- multiword spans and multiword synonyms.
         self._score_phrases(types, info, lengths, sent, X, lp, pos, suspicion, susp_pmi, colloc, span, original)
         tok_left = pos - 1
@@ -158,7 +169,18 @@ class FeatureExtractor:
             tri_left=tri_l, tri_center=tri_c, tri_right=tri_r, tri_gain_syn=tri_gain_syn,
             tri_gain_nbr=tri_gain_nbr,
             topic_fit=self.topics.fit(tok_ids, sent, len(sentences)) if self.topics is not None else np.full(n, np.nan),
+            lm_gap=lm_gap, lm_nll=lm_nll, lm_surprise=lm_surprise,
         )
+
+    def _cloze_scores(self, X: np.ndarray, pos: np.ndarray, lengths: np.ndarray, sent: np.ndarray,
+                      tok_ids: np.ndarray, cand: np.ndarray, cand_tok: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``lm_gap``, ``lm_nll`` and ``lm_surprise`` of every token (:meth:`ClozeModel.token_scores`;
+        ``cand[j]`` is a candidate replacement of token ``cand_tok[j]``); NaN without a cloze table."""
+        if self.cloze is None:
+            return tuple(np.full(len(tok_ids), np.nan) for _ in range(3))  # type: ignore[return-value]
+        bos = np.cumsum(lengths + 2) - lengths - 2
+        return self.cloze.token_scores(X, pos, bos[sent], (bos + lengths + 1)[sent], tok_ids, cand, cand_tok)
 
     def _tri_score(self, X: np.ndarray, g: np.ndarray, word: np.ndarray, left_ok: np.ndarray, right_ok: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -350,6 +372,7 @@ class FeatureExtractor:
             "nbr_pmi": ts.nbr_pmi, "nbr_colloc": ts.nbr_colloc,
             "tri_left": ts.tri_left, "tri_center": ts.tri_center, "tri_right": ts.tri_right,
             "tri_gain_syn": ts.tri_gain_syn, "tri_gain_nbr": ts.tri_gain_nbr, "topic_fit": ts.topic_fit,
+            "lm_gap": ts.lm_gap, "lm_nll": ts.lm_nll, "lm_surprise": ts.lm_surprise,
         }
         return np.column_stack([np.asarray(cols[f], dtype=float) for f in TOKEN_FEATURES]) if len(ts.ids) else \
             np.zeros((0, len(TOKEN_FEATURES)))

@@ -14,6 +14,7 @@ TOKEN_FEATURES: tuple[str, ...] = (
     "lp_outer_right", "logfreq", "oov", "capitalised", "first", "wordlike", "syn_delta", "syn_pmi",
     "syn_colloc", "phrase", "n_candidates", "nbr_delta", "nbr_pmi", "nbr_colloc",
     "tri_left", "tri_center", "tri_right", "tri_gain_syn", "tri_gain_nbr", "topic_fit",
+    "lm_gap", "lm_nll", "lm_surprise",
 )
 
 
@@ -32,7 +33,8 @@ class TokenScores:
     (they tell a break at this token from a break at its neighbour). ``lp_left`` and
     ``lp_right`` are the log-probabilities of the pairs the token makes with
     its neighbours, ``unseen_left``/``unseen_right`` whether those pairs were
-    never counted.
+    never counted. ``lm_*`` are the cloze model's scores (NaN without one; see
+    :meth:`~spin_detect.features.extractor.FeatureExtractor._cloze_scores`).
     """
 
     sent: np.ndarray
@@ -64,3 +66,6 @@ class TokenScores:
     tri_gain_syn: np.ndarray
     tri_gain_nbr: np.ndarray
     topic_fit: np.ndarray
+    lm_gap: np.ndarray
+    lm_nll: np.ndarray
+    lm_surprise: np.ndarray

@@ -15,8 +15,8 @@ import numpy as np
 
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, group_top_k_sum
 
-__all__ = ["DOCUMENT_FEATURES", "DOCUMENT_INPUTS", "PRIOR_P", "PRIOR_SENTENCES", "REGISTER_TOKEN_FEATURES",
-           "SCALED_EVIDENCE", "document_features", "document_inputs"]
+__all__ = ["CLOZE_EVIDENCE", "DOCUMENT_FEATURES", "DOCUMENT_INPUTS", "PRIOR_P", "PRIOR_SENTENCES",
+           "REGISTER_TOKEN_FEATURES", "SCALED_EVIDENCE", "document_features", "document_inputs"]
 
 
 #: Columns of :func:`document_features`.
@@ -97,9 +97,20 @@ SCALED_EVIDENCE = ("tok_logit_mean", "tok_share_20", "tok_share_35", "tok_share_
 #: Columns of :func:`document_inputs`: :data:`DOCUMENT_FEATURES` first (a rule fitted on those alone
 #: reads the first columns), then token evidence, register means and sentence-feature means, then
 #: the length-scaled evidence (spin-detect 0.4; a rule of 0.3 reads the columns before it).
+#: How unexpected a document's words are to the cloze model (:mod:`spin_detect.tables.cloze`), over the
+#: words it has an opinion of: the mean ``lm_surprise`` and the share over :data:`LM_SURPRISE_HIGH`, each
+#: also times sqrt(number of such words). No thesaurus is involved, so this evidence holds for spinners
+#: whose dictionaries the detector does not know (added last: an older rule reads the columns before them).
+CLOZE_EVIDENCE = ("mean_lm_surprise", "lm_surprise_high", "mean_lm_surprise_x_sqrt_words",
+                  "lm_surprise_high_x_sqrt_words")
 DOCUMENT_INPUTS = (DOCUMENT_FEATURES + TOKEN_EVIDENCE + tuple(f"mean_{f}" for f in REGISTER_TOKEN_FEATURES)
                    + tuple(f"mean_{f}" for f in FEATURE_NAMES) + ("sqrt_words",)
-                   + tuple(f"{f}_x_sqrt_words" for f in SCALED_EVIDENCE))
+                   + tuple(f"{f}_x_sqrt_words" for f in SCALED_EVIDENCE) + CLOZE_EVIDENCE)
+#: ``lm_surprise`` over which a word counts as unexpected (``lm_surprise_high``): the 95th percentile over
+#: the words of 3,000 original sentences of the training split (median 2.65, mean 3.16).
+LM_SURPRISE_HIGH = 7.5
+#: The mean of a document without a word the cloze model has an opinion of (or without a cloze model).
+_TYPICAL_LM_SURPRISE = 3.16
 #: topic_fit of a word without a vector (NaN) counts as a typical fit in the document mean.
 _TYPICAL_TOPIC_FIT = 0.45
 
@@ -145,4 +156,15 @@ def document_inputs(sent_prob: np.ndarray, sent_doc: np.ndarray, n_docs: int, se
     out[:, k2] = root
     for j, f in enumerate(SCALED_EVIDENCE):
         out[:, k2 + 1 + j] = out[:, DOCUMENT_INPUTS.index(f)] * root
+    surprise = tok_feats[words, TOKEN_FEATURES.index("lm_surprise")].astype(float) if len(d) else np.zeros(0)
+    has = ~np.isnan(surprise)
+    n_has = np.bincount(d[has], minlength=n_docs).astype(float)
+    seen = n_has > 0
+    mean_s = np.full(n_docs, _TYPICAL_LM_SURPRISE)
+    high = np.zeros(n_docs)
+    mean_s[seen] = (np.bincount(d[has], weights=surprise[has], minlength=n_docs)[seen] / n_has[seen])
+    high[seen] = (np.bincount(d[has], weights=(surprise[has] > LM_SURPRISE_HIGH).astype(float),
+                              minlength=n_docs)[seen] / n_has[seen])
+    c = DOCUMENT_INPUTS.index(CLOZE_EVIDENCE[0])
+    out[:, c: c + 4] = np.column_stack([mean_s, high, mean_s * np.sqrt(n_has), high * np.sqrt(n_has)])
     return out

@@ -49,12 +49,12 @@ def _load_tables(reference: PathLike | None, thesaurus: PathLike | None, neighbo
 
 
 def _packaged_extras(reference: PathLike | None) -> dict:
-    """The packaged trigram and topic tables go with the packaged reference only."""
+    """The packaged trigram, topic and cloze tables go with the packaged reference only."""
     if reference is not None:
         return {}
-    from spin_detect.tables.packaged import default_topics, default_trigrams
+    from spin_detect.tables.packaged import default_cloze, default_topics, default_trigrams
 
-    return {"trigrams": default_trigrams(), "topics": default_topics()}
+    return {"trigrams": default_trigrams(), "topics": default_topics(), "cloze": default_cloze()}
 
 
 class SentenceFeatures(TransformerMixin, BaseEstimator):

@@ -137,6 +137,7 @@ def save_model(model: SpinModel, folder: str | os.PathLike[str], extractor: Feat
         "neighbours": extractor.neighbours is not None,
         "trigrams": extractor.trigrams is not None,
         "topics": extractor.topics is not None,
+        "cloze": extractor.cloze is not None,
         **(extra or {}),
     }
     return _write_folder(model, folder, fields)

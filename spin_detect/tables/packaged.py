@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from spin_detect.tables.cloze import ClozeModel
 from spin_detect.tables.datafiles import data_file
 from spin_detect.tables.neighbours import Neighbours
 from spin_detect.tables.reference import ReferenceStats
@@ -16,7 +17,7 @@ from spin_detect.tables.thesaurus import Thesaurus
 from spin_detect.tables.topics import TopicVectors
 from spin_detect.tables.trigrams import Trigrams
 
-__all__ = ["default_neighbours", "default_reference", "default_thesaurus", "default_topics",
+__all__ = ["default_cloze", "default_neighbours", "default_reference", "default_thesaurus", "default_topics",
            "default_trigrams"]
 
 
@@ -48,3 +49,9 @@ def default_trigrams() -> Trigrams:
 def default_topics() -> TopicVectors:
     """The packaged :class:`~spin_detect.tables.topics.TopicVectors`, checked against the reference."""
     return TopicVectors.load(data_file("topics.bin"), reference=default_reference())
+
+
+@lru_cache(maxsize=1)
+def default_cloze() -> ClozeModel:
+    """The packaged :class:`~spin_detect.tables.cloze.ClozeModel`, checked against the reference."""
+    return ClozeModel.load(data_file("cloze.bin"), reference=default_reference())

@@ -1,0 +1,131 @@
+"""The cloze model (spin_detect.tables.cloze) and the token features it gives the extractor.
+
+A small random model tied to the packaged reference stands in for the packaged one, so the
+numbers can be recomputed here by a plain loop over one slot at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spin_detect.features import TOKEN_FEATURES, FeatureExtractor
+from spin_detect.tables.cloze import FAR, NEAR, ClozeModel, quantize_rows, write_cloze
+from spin_detect.tables.packaged import (
+    default_neighbours,
+    default_reference,
+    default_thesaurus,
+    default_topics,
+    default_trigrams,
+)
+from spin_detect.tables.reference import UNK
+from spin_detect.tables.store import DataFormatError
+from spin_detect.text.segment import tokenize
+
+T = {name: j for j, name in enumerate(TOKEN_FEATURES)}
+WORDS, D, H, OUT = 3000, 8, 16, 6
+
+
+def random_model(path, reference_sha256: str) -> ClozeModel:
+    rng = np.random.default_rng(7)
+    emb_q, emb_s = quantize_rows(rng.normal(size=(WORDS, D)))
+    out_q, out_s = quantize_rows(rng.normal(size=(WORDS, OUT)))
+    arrays = {"emb": emb_q, "emb_scale": emb_s, "out": out_q, "out_scale": out_s,
+              "bias": rng.normal(size=WORDS).astype(np.float32),
+              "w1": rng.normal(size=((2 * NEAR + 1) * D, H)).astype(np.float32) / 4,
+              "b1": rng.normal(size=H).astype(np.float32),
+              "w2": rng.normal(size=(H, OUT)).astype(np.float32) / 4, "b2": rng.normal(size=OUT).astype(np.float32)}
+    return write_cloze(path, arrays, {"reference_sha256": reference_sha256})
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> ClozeModel:
+    return random_model(tmp_path_factory.mktemp("cloze") / "cloze.bin", default_reference().sha256)
+
+
+def slot_query(m: ClozeModel, sentence_ids: list[int], i: int) -> np.ndarray:
+    """The query of slot ``i`` of one framed sentence (BOS ... EOS), one context word at a time."""
+    emb = m._emb.astype(np.float32) * m._emb_scale[:, None]
+
+    def word(j: int) -> int | None:
+        if not 0 <= j < len(sentence_ids):
+            return None
+        return sentence_ids[j] if sentence_ids[j] < m.words else UNK
+
+    near = []
+    for d in [*range(-NEAR, 0), *range(1, NEAR + 1)]:
+        w = word(i + d)
+        near.append(np.zeros(D, dtype=np.float32) if w is None else emb[w])
+    far = [emb[w] for d in [*range(-FAR, -NEAR), *range(NEAR + 1, FAR + 1)] if (w := word(i + d)) is not None]
+    far_mean = np.sum(far, axis=0) / max(len(far), 1) if far else np.zeros(D, dtype=np.float32)
+    h = np.maximum(np.concatenate([*near, far_mean]) @ m._w1 + m._b1, 0)
+    return h @ m._w2 + m._b2
+
+
+def test_quantized_rows_round_trip():
+    m = np.random.default_rng(0).normal(size=(50, 9)).astype(np.float32)
+    q, s = quantize_rows(m)
+    assert q.dtype == np.int8 and np.abs(q).max() == 127
+    np.testing.assert_allclose(q * s[:, None], m, atol=float(s.max()) / 2 + 1e-7)
+
+
+def test_queries_match_one_slot_at_a_time(model):
+    ref = default_reference()
+    text = ("The second year of the war brought food shortages to the capital, "
+            "and officials said aid would arrive within weeks of the talks.")
+    ids = [0, *[int(ref.word_id(t.text)) for t in tokenize(text)], 1]
+    X = np.array(ids * 2)  # two copies of the sentence: context never crosses into the other
+    pos = np.array([1, 5, len(ids) - 2, len(ids) + 9])
+    lo = np.array([0, 0, 0, len(ids)])
+    hi = lo + len(ids) - 1
+    got = model.queries(X, pos, lo, hi)
+    for k, p in enumerate(pos):
+        np.testing.assert_allclose(got[k], slot_query(model, ids, int(p - lo[k])), rtol=1e-4, atol=1e-4)
+
+
+def test_extractor_features_are_the_model_scores(model):
+    ref = default_reference()
+    ex = FeatureExtractor(ref, default_thesaurus(), default_neighbours(), trigrams=default_trigrams(),
+                          topics=default_topics(), cloze=model)
+    sentences = [[t.text for t in tokenize(s)] for s in
+                 ("Prices rose acutely in the third quarter.", "Zyxwvutsq blorfed the council.")]
+    ts = ex.score_tokens(sentences)
+    X = ex.token_matrix(ts)
+    ids = ts.ids
+    # words outside the model's vocabulary (unknown words too) or without candidates get no opinion
+    outside = (ids >= WORDS) | (ids <= UNK)
+    assert outside.any() and (~outside).any()
+    assert np.isnan(X[outside][:, [T["lm_gap"], T["lm_nll"], T["lm_surprise"]]]).all()
+    with_cands = np.isfinite(X[:, T["lm_gap"]])
+    assert with_cands.any() and not with_cands[outside].any()
+    assert np.array_equal(np.isfinite(X[:, T["lm_surprise"]]), with_cands)
+    assert np.array_equal(np.isfinite(X[:, T["lm_nll"]]), with_cands)
+    # recompute one word: "the" in the first sentence, against its candidates in the model's vocabulary
+    k = sentences[0].index("the")
+    sent_ids = [0, *ids[: len(sentences[0])].tolist(), 1]
+    q = slot_query(model, sent_ids, k + 1)
+    word = int(ids[k])
+    s_word = float(model.scores(q[None], np.array([word]))[0])
+    cands = ex.candidates.single(word).tolist() + default_neighbours().of(word)[: ex.max_neighbours].tolist()
+    cands = [c for c in cands if UNK < c < WORDS and c != word]
+    assert cands
+    s_c = model.scores(np.repeat(q[None], len(cands), 0), np.array(cands))
+    assert X[k, T["lm_gap"]] == pytest.approx(float(s_c.max()) - s_word, abs=1e-3)
+    lse = np.logaddexp.reduce(np.r_[s_c, s_word])
+    assert X[k, T["lm_nll"]] == pytest.approx(float(lse) - s_word, abs=1e-3)
+    norm_ids = np.arange(3, 3 + min(1000, WORDS - 3))
+    s_norm = model.scores(np.repeat(q[None], len(norm_ids), 0), norm_ids)
+    assert X[k, T["lm_surprise"]] == pytest.approx(float(np.logaddexp.reduce(np.r_[s_norm, s_word])) - s_word,
+                                                   abs=1e-3)
+
+
+def test_without_a_model_the_columns_are_nan():
+    ex = FeatureExtractor(default_reference(), default_thesaurus(), default_neighbours())
+    X = ex.token_matrix(ex.score_tokens([[t.text for t in tokenize("Prices rose in the third quarter.")]]))
+    assert np.isnan(X[:, [T["lm_gap"], T["lm_nll"], T["lm_surprise"]]]).all()
+
+
+def test_a_model_for_another_reference_is_refused(tmp_path):
+    random_model(tmp_path / "other.bin", "0" * 64)
+    with pytest.raises(DataFormatError, match="another reference"):
+        ClozeModel.load(tmp_path / "other.bin", reference=default_reference())
