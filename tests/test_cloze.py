@@ -9,15 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spin_detect.features import TOKEN_FEATURES, FeatureExtractor
+from spin_detect.features import TOKEN_FEATURES, FeatureExtractor, default_extractor
 from spin_detect.tables.cloze import FAR, NEAR, ClozeModel, quantize_rows, write_cloze
-from spin_detect.tables.packaged import (
-    default_neighbours,
-    default_reference,
-    default_thesaurus,
-    default_topics,
-    default_trigrams,
-)
+from spin_detect.tables.packaged import default_neighbours, default_reference
 from spin_detect.tables.reference import UNK
 from spin_detect.tables.store import DataFormatError
 from spin_detect.text.segment import tokenize
@@ -85,8 +79,9 @@ def test_queries_match_one_slot_at_a_time(model):
 
 def test_extractor_features_are_the_model_scores(model):
     ref = default_reference()
-    ex = FeatureExtractor(ref, default_thesaurus(), default_neighbours(), trigrams=default_trigrams(),
-                          topics=default_topics(), cloze=model)
+    packaged = default_extractor()
+    ex = FeatureExtractor(ref, packaged.th, packaged.neighbours, trigrams=packaged.trigrams, topics=packaged.topics,
+                          cloze=model)
     sentences = [[t.text for t in tokenize(s)] for s in
                  ("Prices rose acutely in the third quarter.", "Zyxwvutsq blorfed the council.")]
     ts = ex.score_tokens(sentences)
@@ -120,7 +115,7 @@ def test_extractor_features_are_the_model_scores(model):
 
 
 def test_without_a_model_the_columns_are_nan():
-    ex = FeatureExtractor(default_reference(), default_thesaurus(), default_neighbours())
+    ex = FeatureExtractor(default_reference(), default_extractor().th, default_neighbours())
     X = ex.token_matrix(ex.score_tokens([[t.text for t in tokenize("Prices rose in the third quarter.")]]))
     assert np.isnan(X[:, [T["lm_gap"], T["lm_nll"], T["lm_surprise"]]]).all()
 
