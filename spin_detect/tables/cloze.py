@@ -86,9 +86,10 @@ class ClozeModel(ReferenceTiedTable):
 
     @cached_property
     def _normaliser(self) -> tuple[np.ndarray, np.ndarray]:
-        """Output embeddings and biases of the :data:`NORMALISER_WORDS` most frequent words."""
+        """Output embeddings (transposed: one column a word) and biases of the :data:`NORMALISER_WORDS`
+        most frequent words."""
         ids = np.arange(3, min(3 + NORMALISER_WORDS, self.words))
-        return np.ascontiguousarray(self.output_rows(ids)), self._bias[ids]
+        return np.ascontiguousarray(self.output_rows(ids).T), self._bias[ids]
 
     @cached_property
     def _out_table(self) -> np.ndarray:
@@ -140,7 +141,7 @@ class ClozeModel(ReferenceTiedTable):
         out, bias = self._normaliser
         res = np.empty(len(q), dtype=np.float32)
         for i in range(0, len(q), _BLOCK):
-            s = _matmul_rows(q[i: i + _BLOCK], out.T) + bias
+            s = _matmul_rows(q[i: i + _BLOCK], out) + bias
             top = s.max(axis=1)
             res[i: i + _BLOCK] = top + np.log(np.exp(s - top[:, None]).sum(axis=1))
         return res
