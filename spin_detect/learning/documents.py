@@ -94,15 +94,16 @@ REGISTER_TOKEN_FEATURES = ("logfreq", "lp_left", "pmi_left", "unseen_left", "oov
 #: rule form z-scores against what original text of that length shows, offset and scale learned.
 SCALED_EVIDENCE = ("tok_logit_mean", "tok_share_20", "tok_share_35", "tok_share_50", "tok_share_70", "p_mean",
                    "share_over_50")
-#: Columns of :func:`document_inputs`: :data:`DOCUMENT_FEATURES` first (a rule fitted on those alone
-#: reads the first columns), then token evidence, register means and sentence-feature means, then
-#: the length-scaled evidence (spin-detect 0.4; a rule of 0.3 reads the columns before it).
 #: How unexpected a document's words are to the cloze model (:mod:`spin_detect.tables.cloze`), over the
 #: words it has an opinion of: the mean ``lm_surprise`` and the share over :data:`LM_SURPRISE_HIGH`, each
 #: also times sqrt(number of such words). No thesaurus is involved, so this evidence holds for spinners
 #: whose dictionaries the detector does not know (added last: an older rule reads the columns before them).
 CLOZE_EVIDENCE = ("mean_lm_surprise", "lm_surprise_high", "mean_lm_surprise_x_sqrt_words",
                   "lm_surprise_high_x_sqrt_words")
+#: Columns of :func:`document_inputs`: :data:`DOCUMENT_FEATURES` first (a rule fitted on those alone
+#: reads the first columns), then token evidence, register means and sentence-feature means, then
+#: the length-scaled evidence (spin-detect 0.4; a rule of 0.3 reads the columns before it), then
+#: :data:`CLOZE_EVIDENCE`.
 DOCUMENT_INPUTS = (DOCUMENT_FEATURES + TOKEN_EVIDENCE + tuple(f"mean_{f}" for f in REGISTER_TOKEN_FEATURES)
                    + tuple(f"mean_{f}" for f in FEATURE_NAMES) + ("sqrt_words",)
                    + tuple(f"{f}_x_sqrt_words" for f in SCALED_EVIDENCE) + CLOZE_EVIDENCE)
