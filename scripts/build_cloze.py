@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from scripts.corpora import SHARED, SOURCES, pool_of, read_source
-from spin_detect.tables.cloze import FAR, NEAR, quantize_rows, write_cloze
+from spin_detect.tables.cloze import FAR, NEAR, OFFSETS, quantize_rows, write_cloze
 from spin_detect.tables.neighbours import Neighbours
 from spin_detect.tables.reference import BOS, EOS, UNK, ReferenceStats
 from spin_detect.tables.thesaurus import Thesaurus
@@ -110,8 +110,6 @@ def train(stream: np.ndarray, cand: np.ndarray, freq: np.ndarray, n_words: int, 
     held = rng.random(len(slot)) < 0.01
     train_slots, held_slots = slot[~held], slot[held][:50_000]
     print(f"{len(train_slots):,} training slots, {held.sum():,} held out", file=sys.stderr)
-    offsets = np.r_[-np.arange(NEAR, 0, -1), np.arange(1, NEAR + 1),
-                    -np.arange(FAR, NEAR, -1), np.arange(NEAR + 1, FAR + 1)]
     noise = freq.astype(np.float64) ** 0.75
     noise[:3] = 0.0
     noise /= noise.sum()
@@ -134,7 +132,7 @@ def train(stream: np.ndarray, cand: np.ndarray, freq: np.ndarray, n_words: int, 
     cand_t = torch.from_numpy(cand.astype(np.int64))
 
     def query(p: np.ndarray) -> torch.Tensor:
-        ctx = torch.from_numpy(stream[p[:, None] + offsets].astype(np.int64))
+        ctx = torch.from_numpy(stream[p[:, None] + OFFSETS].astype(np.int64))
         e = emb(ctx)  # B, 2*FAR, D
         near = e[:, : 2 * NEAR].reshape(len(p), -1)
         far_ids = ctx[:, 2 * NEAR:]

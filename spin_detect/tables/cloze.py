@@ -23,12 +23,16 @@ import numpy as np
 
 from spin_detect.tables.store import ReferenceTiedTable, StoredArrays, write_arrays
 
-__all__ = ["FAR", "FORMAT", "NEAR", "VERSION", "ClozeModel", "quantize_rows", "write_cloze"]
+__all__ = ["FAR", "FORMAT", "NEAR", "OFFSETS", "VERSION", "ClozeModel", "quantize_rows", "write_cloze"]
 
 FORMAT = "spin-detect/cloze"
 VERSION = 1
 #: Context of a slot: one embedding each for distances 1..NEAR, a mean for NEAR+1..FAR (same sentence).
 NEAR, FAR = 3, 12
+#: Positions of a slot's context relative to it, in the order the model reads them: the 2 * NEAR near
+#: words (left to right), then the far words whose embeddings are averaged.
+OFFSETS = np.r_[-np.arange(NEAR, 0, -1), np.arange(1, NEAR + 1),
+                -np.arange(FAR, NEAR, -1), np.arange(NEAR + 1, FAR + 1)]
 #: The most frequent words whose scores normalise ``surprise`` (after BOS, EOS and UNK).
 NORMALISER_WORDS = 1000
 
@@ -111,9 +115,7 @@ class ClozeModel(ReferenceTiedTable):
 
     def _queries(self, X: np.ndarray, pos: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         n = len(pos)
-        offsets = np.r_[-np.arange(NEAR, 0, -1), np.arange(1, NEAR + 1),
-                        -np.arange(FAR, NEAR, -1), np.arange(NEAR + 1, FAR + 1)]
-        g = pos[:, None] + offsets
+        g = pos[:, None] + OFFSETS
         inside = (g >= lo[:, None]) & (g <= hi[:, None])
         ctx = X[np.clip(g, 0, len(X) - 1)]
         ctx = np.where(ctx >= self.words, _UNK, ctx)
