@@ -373,3 +373,24 @@ def test_resume_refuses_an_audit_begun_with_another_model_or_version(corpus, tmp
     _run(corpus, out, resume=True)
     _run(corpus, tmp_path / "want.jsonl")
     assert out.read_bytes() == (tmp_path / "want.jsonl").read_bytes()
+
+
+def test_a_worker_scores_with_one_blas_and_one_openmp_thread(monkeypatch):
+    """Workers are the parallelism: N workers x N BLAS threads (the cloze model's products) spin on N cores."""
+    import numpy  # noqa: F401  (loads the BLAS library threadpoolctl reports)
+    from threadpoolctl import threadpool_info
+
+    from spin_detect.audit import worker
+
+    seen: list[list[tuple[str, int]]] = []
+
+    def fake_score_records(records, det, sentences):
+        seen.append([(i["user_api"], i["num_threads"]) for i in threadpool_info()])
+        return [], []
+
+    monkeypatch.setattr(worker, "score_records", fake_score_records)
+    monkeypatch.setattr(worker, "load_spec", lambda spec: None)
+    monkeypatch.setattr(worker, "freeze_once", lambda: None)
+    worker.score_chunk([], worker.DetectorSpec(), False)
+    assert seen and any(api == "blas" for api, _ in seen[0])
+    assert all(n == 1 for _, n in seen[0]), seen[0]

@@ -171,17 +171,19 @@ def _score_in_groups(detector: Detector, texts: list[str]) -> Iterator[DocumentR
 
 def score_chunk(records: list[Record], spec: DetectorSpec, sentences: bool
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Worker entry point (process pool and Dask): :func:`score_records` with one OpenMP thread per worker.
+    """Worker entry point (process pool and Dask): :func:`score_records` with one thread per worker, for
+    OpenMP (the classifiers) and BLAS (the cloze model's matrix products) alike.
 
-    Several workers each running the classifiers with one OpenMP thread per
-    core oversubscribe the machine, and OpenMP's spinning threads then make
-    everything several times slower.
+    Several workers each running one thread per core oversubscribe the machine, and
+    the spinning threads of OpenMP and OpenBLAS then make everything several times
+    slower (two workers on two cores, 1,000 documents: 46 s of CPU with a BLAS thread per
+    core in each worker, 15 s with one).
     """
     from threadpoolctl import threadpool_limits
 
     det = load_spec(spec)
     freeze_once()
-    with threadpool_limits(limits=1, user_api="openmp"):
+    with threadpool_limits(limits=1):
         return score_records(records, det, sentences)
 
 
