@@ -31,7 +31,7 @@ from spin_detect.learning.labelled import load_labelled
 from spin_detect.learning.model import FeatureSet, concat, extract, subset
 from spin_detect.learning.overlap import PartialThesaurus
 from spin_detect.learning.persist import save_model
-from spin_detect.learning.train import TOKEN_MODEL, train_model
+from spin_detect.learning.train import RULE_FOLDS, TOKEN_MODEL, train_model
 
 HELD_OUT_SOURCE = "bbc"
 HELD_OUT_STYLE = "moby"
@@ -281,6 +281,13 @@ def _evidence_model_text(model) -> str:
 def card(report: dict, model, seconds: float) -> str:
     s, d, ev = report["sentence"], report["document"], report["evidence"]
     ev_model = _evidence_model_text(model)
+    if model.info_.get("document_rule") == "trees":
+        rule_text = ("gradient-boosted trees (`TreeDocumentScorer`; non-decreasing in every column of\n"
+                     "  evidence, `documents.SPIN_EVIDENCE`, so more evidence never lowers a document's likelihood)")
+        threshold_text = f"their probabilities out of fold ({RULE_FOLDS} folds by document)"
+    else:
+        rule_text = "logistic regression (standardised inputs)"
+        threshold_text = "their probabilities"
     counts = d.get("original_flagged_counts_by_source", {})
     flagged = ", ".join(f"{k} {v:.1%}" + (f" ({counts[k][0]} of {counts[k][1]})" if k in counts else "")
                         for k, v in d["original_flagged_by_source"].items())
@@ -315,19 +322,21 @@ calibration, so their rows show generalisation to an unseen source and an unseen
   plus summaries of the token probabilities (out of fold by source during training, as on text of
   a new source; the model is constrained to be non-decreasing in them, so more token evidence never
   lowers a sentence's probability), calibrated with isotonic regression on held-apart calibration documents.
-- **Document rule**: logistic regression (standardised inputs) over the document's evidence
+- **Document rule**: {rule_text} over the document's evidence
   (`spin_detect.learning.documents.DOCUMENT_INPUTS`): length-independent summaries of the sentence
   probabilities, the weak evidence of all its words (mean token probability and log-odds, shares of
-  words over 0.2/0.35/0.5/0.7, the mean of its 10 most suspicious words), the same evidence scaled by
-  the square root of its number of words (a share of suspicious words means more in a long text: the
-  rule forms z-scores against original text of that length), and its register (mean token
+  words over 0.2/0.35/0.5/0.7, the mean of its 10 most suspicious words, how unexpected its words are
+  to the cloze model), the same evidence scaled by
+  the square root of its number of words (a share of suspicious words means more in a long text),
+  and its register (mean token
   and sentence features: how rare its words are, how well they fit), so that evidence no single
   sentence carries adds up and is judged against what text of that kind shows; capped at the noisy-or of the
   sentence probabilities (a bound when spun sentences come together; it keeps one odd sentence
   from making a short page look certainly spun), fitted on documents scored by
   models that never saw them (training documents out of fold, the other calibration half).
   Thresholds per preset (share of those original documents flagged in the worst of their sources:
-  strict 0.2%, balanced 1%, sensitive 5%): {json.dumps({k: round(v, 4) for k, v in model.thresholds_.items()})}.
+  strict 0.2%, balanced 1%, sensitive 5%), set on {threshold_text}:
+  {json.dumps({k: round(v, 4) for k, v in model.thresholds_.items()})}.
 - Rows: {json.dumps(model.info_['rows'])}; documents the rule and thresholds were fitted on:
   {model.info_['documents_rule']:,}. Training time incl. feature extraction: {seconds:.0f} s on 2 cores.
 - Data: original English from BBC (research dataset), Reuters-21578 (research use), UN General

@@ -95,3 +95,61 @@ def test_document_likelihood_never_exceeds_the_noisy_or_of_its_sentences():
     one = document_features(np.r_[[0.8], np.full(20, 0.8)], np.r_[[0], np.ones(20, int)], 2)
     p1, p20 = m.predict_proba(one)[:, 1]
     assert p1 <= 0.8 < p20
+
+
+def _document_inputs_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of DOCUMENT_INPUTS where spun documents have more evidence, and length that matters."""
+    from spin_detect.learning.documents import DOCUMENT_INPUTS, SPIN_EVIDENCE
+
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.5).astype(int)
+    X = rng.normal(0, 1, (n, len(DOCUMENT_INPUTS)))
+    for c in SPIN_EVIDENCE:
+        X[:, DOCUMENT_INPUTS.index(c)] += 0.8 * y
+    X[:, DOCUMENT_INPUTS.index("p_any")] = 1.0
+    return X, y
+
+
+def test_the_tree_rule_never_lowers_a_document_for_more_evidence_and_keeps_the_ceiling():
+    from spin_detect.learning.documents import DOCUMENT_INPUTS, SPIN_EVIDENCE
+    from spin_detect.learning.estimators import TreeDocumentScorer
+
+    X, y = _document_inputs_data(1500)
+    m = TreeDocumentScorer(max_iter=60).fit(X, y)
+    assert clone(m).get_params() == m.get_params()
+    p = m.predict_proba(X)[:, 1]
+    assert np.allclose(m.predict_proba(X).sum(1), 1)
+    assert roc_auc(y, p) > 0.9
+    for c in SPIN_EVIDENCE:  # raising any column of evidence never lowers a probability
+        more = X.copy()
+        more[:, DOCUMENT_INPUTS.index(c)] += 1.5
+        assert np.all(m.predict_proba(more)[:, 1] >= p - 1e-12), c
+    # a column that is not evidence may move either way: it is not constrained
+    capped = X.copy()
+    capped[:, DOCUMENT_INPUTS.index("p_any")] = 0.3
+    assert np.all(m.predict_proba(capped)[:, 1] <= 0.3)
+    with pytest.raises(ValueError, match="all .* columns"):
+        m.predict_proba(X[:, :10])
+
+
+def test_the_rule_is_trees_only_with_thousands_of_documents_and_then_thresholds_are_out_of_fold():
+    from spin_detect.learning.estimators import TreeDocumentScorer
+    from spin_detect.learning.train import MIN_TREE_RULE_DOCS, fit_document_rule
+
+    X, y = _document_inputs_data(MIN_TREE_RULE_DOCS)
+    keys = np.array([f"d{i // 2}" for i in range(len(y))], dtype=object)
+    rule, p = fit_document_rule(X, y, keys)
+    assert isinstance(rule, TreeDocumentScorer)
+    in_sample = rule.predict_proba(X)[:, 1]
+    # out-of-fold probabilities of the trees' own documents are less certain than in-sample ones
+    assert not np.allclose(p, in_sample)
+    assert roc_auc(y, in_sample) > roc_auc(y, p) > 0.85
+    small, p_small = fit_document_rule(X[:300], y[:300], keys[:300])
+    assert isinstance(small, DocumentScorer)
+    np.testing.assert_array_equal(p_small, small.predict_proba(X[:300])[:, 1])
+
+
+def roc_auc(y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, p))

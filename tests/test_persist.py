@@ -26,7 +26,7 @@ from spin_detect.learning.persist import (
     read_model,
     save_model,
 )
-from spin_detect.learning.predictors import IsotonicCalibrated, LogisticRule, TreeEnsemble
+from spin_detect.learning.predictors import CappedTrees, IsotonicCalibrated, TreeEnsemble
 from spin_detect.learning.spinner import STYLES, spin_text
 from spin_detect.learning.train import train_model
 from spin_detect.text.segment import split_sentences
@@ -122,7 +122,7 @@ def test_the_shipped_model_is_the_new_format_and_loads_without_scikit_learn():
     assert manifest["version"] == 2 and manifest["file"] == MODEL_FILE
     assert isinstance(model.token_model_, TreeEnsemble)
     assert isinstance(model.sentence_model_, IsotonicCalibrated)
-    assert isinstance(model.document_model_, LogisticRule)
+    assert isinstance(model.document_model_, CappedTrees)
     # saving it again gives the same bytes: a rebuilt model is recommitted only when it changed
     assert _npz_bytes(model_arrays(model)) == (folder / MODEL_FILE).read_bytes()
 
@@ -201,3 +201,26 @@ def test_a_legacy_pickled_model_converts_only_when_trusted(trained, tmp_path):
     np.testing.assert_allclose(loaded.sentence_proba(fs), fitted.sentence_proba(fs), rtol=0, atol=1e-9)
     with pytest.raises(ModelError, match="already holds a model"):
         convert_legacy_model(old, tmp_path / "new", trust=True)
+
+
+def test_a_tree_document_rule_exports_to_arrays_and_back():
+    from spin_detect.learning.documents import DOCUMENT_INPUTS
+    from spin_detect.learning.estimators import TreeDocumentScorer
+    from spin_detect.learning.model import document_model_inputs
+    from spin_detect.learning.predictors import CappedTrees, export_estimator, from_arrays
+
+    rng = np.random.default_rng(3)
+    y = (rng.random(600) < 0.5).astype(int)
+    X = rng.normal(0, 1, (600, len(DOCUMENT_INPUTS))) + 0.7 * y[:, None]
+    X[:, DOCUMENT_INPUTS.index("p_any")] = rng.uniform(0.2, 1.0, 600)
+    fitted = TreeDocumentScorer(max_iter=40).fit(X, y)
+    exported = export_estimator(fitted)
+    assert isinstance(exported, CappedTrees)
+    again = from_arrays(dict(np.load(io.BytesIO(_npz_bytes(exported.to_arrays("document/"))),
+                                     allow_pickle=False)), "document/")
+    np.testing.assert_allclose(again.predict_proba(X), fitted.predict_proba(X), rtol=0, atol=1e-12)
+    assert document_model_inputs(again) == document_model_inputs(fitted) == len(DOCUMENT_INPUTS)
+    a = exported.to_arrays("")
+    a["cap"] = np.array(len(DOCUMENT_INPUTS) + 5)
+    with pytest.raises(ValueError, match="cap column"):
+        from_arrays(a, "")

@@ -6,7 +6,8 @@ register looks like (the mean token and sentence features: how rare its words
 are, how well they fit), so that the rule can add up evidence that no single
 sentence carries and judge it against what text of that kind shows. Plain
 numpy, no scikit-learn: scoring needs these, training the rule
-(:class:`~spin_detect.learning.estimators.DocumentScorer`) fits on them.
+(:class:`~spin_detect.learning.estimators.TreeDocumentScorer`, or
+:class:`~spin_detect.learning.estimators.DocumentScorer` on few documents) fits on them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, group_top_k_sum
 
 __all__ = ["CLOZE_EVIDENCE", "DOCUMENT_FEATURES", "DOCUMENT_INPUTS", "PRIOR_P", "PRIOR_SENTENCES",
-           "REGISTER_TOKEN_FEATURES", "SCALED_EVIDENCE", "document_features", "document_inputs"]
+           "REGISTER_TOKEN_FEATURES", "SCALED_EVIDENCE", "SPIN_EVIDENCE", "document_features", "document_inputs"]
 
 
 #: Columns of :func:`document_features`.
@@ -107,6 +108,12 @@ CLOZE_EVIDENCE = ("mean_lm_surprise", "lm_surprise_high", "mean_lm_surprise_x_sq
 DOCUMENT_INPUTS = (DOCUMENT_FEATURES + TOKEN_EVIDENCE + tuple(f"mean_{f}" for f in REGISTER_TOKEN_FEATURES)
                    + tuple(f"mean_{f}" for f in FEATURE_NAMES) + ("sqrt_words",)
                    + tuple(f"{f}_x_sqrt_words" for f in SCALED_EVIDENCE) + CLOZE_EVIDENCE)
+#: The columns of :data:`DOCUMENT_INPUTS` that measure evidence of spinning: more of any of them never
+#: makes a document less likely spun (the tree rule is constrained so; see
+#: :class:`~spin_detect.learning.estimators.TreeDocumentScorer`). Length, register and sentence-feature
+#: means are not: they say what kind of text it is, against which the evidence is weighed.
+SPIN_EVIDENCE = tuple(c for c in DOCUMENT_INPUTS if c not in ("n_sentences_log", "p_any", "sqrt_words") and (
+    c in DOCUMENT_FEATURES or c in TOKEN_EVIDENCE or c in CLOZE_EVIDENCE or c.endswith("_x_sqrt_words")))
 #: ``lm_surprise`` over which a word counts as unexpected (``lm_surprise_high``): the 95th percentile over
 #: the words of 3,000 original sentences of the training split (median 2.65, mean 3.16).
 LM_SURPRISE_HIGH = 7.5

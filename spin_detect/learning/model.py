@@ -14,9 +14,12 @@ numbers:
    aggregated per sentence; non-decreasing in those), calibrated with isotonic
    regression on data it was not trained on, so that a 0.8 means 80% of such
    sentences are spun.
-3. **document rule** (:class:`~spin_detect.learning.estimators.DocumentScorer`): a
-   logistic regression over length-independent summaries of the sentence
-   probabilities, capped at their noisy-or.
+3. **document rule** over the document's evidence and register
+   (:func:`~spin_detect.learning.documents.document_inputs`), capped at the noisy-or of
+   its sentence probabilities: gradient-boosted trees, monotone in every column of
+   evidence (:class:`~spin_detect.learning.estimators.TreeDocumentScorer`), or, for
+   models trained on few documents, a logistic regression
+   (:class:`~spin_detect.learning.estimators.DocumentScorer`).
 
 Thresholds are not decided here: the model only stores, for each preset, the
 document probability that flagged the target share of original development
@@ -280,9 +283,12 @@ def document_model_inputs(model: Any) -> int:
     mean = getattr(model, "mean", None)  # an exported LogisticRule: its inputs less the cap column
     if mean is not None:
         return len(mean) + 1
-    fitted = getattr(model, "model_", None)  # a fitted DocumentScorer
+    n_inputs = getattr(model, "n_inputs", None)  # exported CappedTrees
+    if n_inputs is not None:
+        return int(n_inputs)
+    fitted = getattr(model, "model_", None)  # a fitted DocumentScorer (a pipeline) or TreeDocumentScorer
     if fitted is not None:
-        return int(fitted[0].n_features_in_) + 1
+        return int(fitted.n_features_in_) + 1
     return len(DOCUMENT_INPUTS)
 
 

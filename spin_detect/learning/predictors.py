@@ -13,6 +13,9 @@ from those arrays alone, with no scikit-learn import and no unpickling:
 * :class:`LogisticRule`: the document rule
   (:class:`~spin_detect.learning.estimators.DocumentScorer`: standardised
   features, logistic regression, capped by one input column).
+* :class:`CappedTrees`: the tree document rule
+  (:class:`~spin_detect.learning.estimators.TreeDocumentScorer`: a tree
+  ensemble over every input column but one, capped by that column).
 
 Each has ``predict_proba(X)`` (two columns, the second is "spun") and
 ``to_arrays(prefix)``; :func:`from_arrays` rebuilds one from a dict of arrays
@@ -28,7 +31,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-__all__ = ["IsotonicCalibrated", "LogisticRule", "Predictor", "TreeEnsemble", "export_estimator", "from_arrays"]
+__all__ = ["CappedTrees", "IsotonicCalibrated", "LogisticRule", "Predictor", "TreeEnsemble", "export_estimator",
+           "from_arrays"]
 
 
 class Predictor(Protocol):
@@ -312,7 +316,45 @@ class LogisticRule:
                    int(a[prefix + "cap"]))
 
 
-_KINDS: dict[str, Any] = {c.KIND: c for c in (TreeEnsemble, IsotonicCalibrated, LogisticRule)}
+class CappedTrees:
+    """``min(trees(X'), X[:, cap])``, where ``X'`` is ``X`` without column ``cap``: the document rule of
+    :class:`~spin_detect.learning.estimators.TreeDocumentScorer`."""
+
+    KIND = "capped-trees"
+
+    def __init__(self, trees: TreeEnsemble, cap: int) -> None:
+        self.trees = trees
+        self.cap = int(cap)
+        if not 0 <= self.cap <= trees.n_features:
+            raise ValueError("the cap column is outside the document features")
+
+    @property
+    def n_inputs(self) -> int:
+        """Columns read: the trees' features and the cap column."""
+        return self.trees.n_features + 1
+
+    @classmethod
+    def from_sklearn(cls, model: Any) -> CappedTrees:
+        """A fitted :class:`~spin_detect.learning.estimators.TreeDocumentScorer`."""
+        return cls(TreeEnsemble.from_sklearn(model.model_), model._CAP)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probabilities of the two classes; column 1 is "spun"."""
+        X = np.asarray(X, dtype=np.float64)
+        p = self.trees.predict_proba(np.delete(X, self.cap, axis=1))[:, 1]
+        return _two_columns(np.minimum(p, X[:, self.cap]))
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The arrays that :func:`from_arrays` reads back, under ``prefix``."""
+        return {f"{prefix}kind": np.array(self.KIND), f"{prefix}cap": np.array(self.cap),
+                **self.trees.to_arrays(f"{prefix}trees/")}
+
+    @classmethod
+    def _from(cls, a: dict[str, np.ndarray], prefix: str) -> CappedTrees:
+        return cls(_build(a, prefix + "trees/", TreeEnsemble), int(a[prefix + "cap"]))
+
+
+_KINDS: dict[str, Any] = {c.KIND: c for c in (TreeEnsemble, IsotonicCalibrated, LogisticRule, CappedTrees)}
 
 
 def _build(a: dict[str, np.ndarray], prefix: str, want: Any = None) -> Any:
@@ -334,7 +376,7 @@ def from_arrays(arrays: dict[str, np.ndarray], prefix: str) -> Predictor:
 
 def export_estimator(model: Any) -> Predictor:
     """The array predictor of a fitted estimator of the kinds the detector uses (or the predictor itself)."""
-    if isinstance(model, (TreeEnsemble, IsotonicCalibrated, LogisticRule)):
+    if isinstance(model, (TreeEnsemble, IsotonicCalibrated, LogisticRule, CappedTrees)):
         return model
     name = type(model).__name__
     if name == "HistGradientBoostingClassifier":
@@ -343,4 +385,6 @@ def export_estimator(model: Any) -> Predictor:
         return IsotonicCalibrated.from_sklearn(model)
     if name == "DocumentScorer":
         return LogisticRule.from_sklearn(model)
+    if name == "TreeDocumentScorer":
+        return CappedTrees.from_sklearn(model)
     raise ValueError(f"cannot export a {name} as arrays")

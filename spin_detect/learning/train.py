@@ -39,7 +39,7 @@ from sklearn.model_selection import GroupKFold
 from spin_detect.features import FEATURE_NAMES, FeatureExtractor
 from spin_detect.learning.context import CONTEXT_MEANS, CONTEXT_OFFSETS, PSEUDO_TOKENS, context_prior, token_matrix
 from spin_detect.learning.documents import document_inputs
-from spin_detect.learning.estimators import DocumentScorer
+from spin_detect.learning.estimators import DocumentScorer, TreeDocumentScorer
 from spin_detect.learning.model import AGG_FEATURES, FeatureSet, SpinModel, extract, token_labels
 
 __all__ = ["train_model", "PRESET_FPR", "TOKEN_MODEL", "document_groups", "preset_thresholds"]
@@ -81,6 +81,32 @@ def _flagging_at_most(scores: np.ndarray, share: float) -> float:
 #: Original documents the rule's thresholds need for each preset to mean anything: at least one
 #: original document the preset may flag.
 MIN_THRESHOLD_DOCS = {name: int(np.ceil(1 / fpr)) for name, fpr in PRESET_FPR.items()}
+
+
+#: Rule documents (and of each class) from which the document rule is a tree ensemble
+#: (:class:`TreeDocumentScorer`); with fewer, the logistic :class:`DocumentScorer`, which needs
+#: fewer examples. The trees' thresholds are set on out-of-fold probabilities (:data:`RULE_FOLDS`
+#: folds, each document's original and spun versions in one fold): trees fit their training
+#: documents closely, so thresholds set on those would flag more originals than promised.
+MIN_TREE_RULE_DOCS = 2000
+MIN_TREE_RULE_CLASS_DOCS = 200
+RULE_FOLDS = 5
+
+
+def fit_document_rule(D: np.ndarray, y_doc: np.ndarray, doc_key: np.ndarray, seed: int = 0
+                      ) -> tuple[DocumentScorer | TreeDocumentScorer, np.ndarray]:
+    """The document rule fitted on document inputs ``D`` and labels ``y_doc``, and the probabilities
+    of those documents that thresholds are set on: out of fold for trees (folds grouped by
+    ``doc_key``), in sample for the logistic rule (a model of a few dozen coefficients)."""
+    counts = np.bincount(y_doc, minlength=2)
+    if len(y_doc) < MIN_TREE_RULE_DOCS or counts.min() < MIN_TREE_RULE_CLASS_DOCS:
+        rule = DocumentScorer().fit(D, y_doc)
+        return rule, rule.predict_proba(D)[:, 1]
+    trees = TreeDocumentScorer(random_state=seed)
+    oof = np.zeros(len(y_doc))
+    for a, b in GroupKFold(n_splits=RULE_FOLDS).split(D, y_doc, groups=doc_key):
+        oof[b] = sklearn_clone(trees).fit(D[a], y_doc[a]).predict_proba(D[b])[:, 1]
+    return trees.fit(D, y_doc), oof
 
 
 def _hash01(s: str) -> float:
@@ -310,14 +336,16 @@ def train_model(
     np.maximum.at(y_doc, g_rule, y[rule_rows])
     if len(np.unique(y_doc)) < 2:
         raise ValueError("the documents need both original and spun documents")
-    doc_model = DocumentScorer().fit(D, y_doc)
-    p_doc = doc_model.predict_proba(D)[:, 1]
+    rule_doc_id = np.empty(n_docs, dtype=object)
+    rule_doc_id[g_rule] = doc_key[rule_rows]
+    doc_model, p_doc = fit_document_rule(D, y_doc, rule_doc_id, seed)
     doc_source = None
     if "source" in df.columns:
         doc_source = np.empty(n_docs, dtype=object)
         doc_source[g_rule] = df["source"].astype(str).to_numpy()[rule_rows]
     thresholds = preset_thresholds(p_doc, y_doc, doc_source)
-    log(f"document rule on {n_docs:,} documents; thresholds {thresholds}")
+    rule_kind = "trees" if isinstance(doc_model, TreeDocumentScorer) else "logistic"
+    log(f"document rule ({rule_kind}) on {n_docs:,} documents; thresholds {thresholds}")
     n_orig = int((y_doc == 0).sum())
     few = [f"{name} needs {need:,}" for name, need in MIN_THRESHOLD_DOCS.items() if n_orig < need]
     if few:
@@ -331,6 +359,7 @@ def train_model(
         "seed": seed,
         "rows": {"train": len(fit_rows), "calibration": len(cal_a), "document_rule": len(cal_b)},
         "documents_rule": n_docs,
+        "document_rule": rule_kind,
         "original_documents_thresholds": n_orig,
         "token_level": "trained" if have_tokens else "from base model",
         **({"token_context": context} if context else {}),
