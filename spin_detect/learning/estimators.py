@@ -160,7 +160,29 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
         return state
 
 
-class DocumentScorer(ClassifierMixin, BaseEstimator):
+class _CappedRule(ClassifierMixin, BaseEstimator):
+    """A document rule whose probability is capped at its ``p_any`` input column (the noisy-or of the
+    sentence probabilities), which is a ceiling and not an input. Subclasses fit ``model_`` on
+    :meth:`_inputs`."""
+
+    _CAP = DOCUMENT_FEATURES.index("p_any")
+
+    def _inputs(self, X: Any) -> np.ndarray:
+        return np.delete(np.asarray(X, dtype=float), self._CAP, axis=1)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probability of each class; column 1 is "spun"."""
+        check_is_fitted(self, "model_")
+        p = self.model_.predict_proba(self._inputs(X))[:, 1]
+        p = np.minimum(p, np.asarray(X, dtype=float)[:, self._CAP])
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Labels at probability 0.5."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+class DocumentScorer(_CappedRule):
     """Logistic regression over :func:`document_features`: the document rule.
 
     Small, documented and monotone in every feature that signals spinning, so
@@ -181,11 +203,6 @@ class DocumentScorer(ClassifierMixin, BaseEstimator):
     def __init__(self, C: float = 1.0):
         self.C = C
 
-    _CAP = DOCUMENT_FEATURES.index("p_any")
-
-    def _inputs(self, X: Any) -> np.ndarray:
-        return np.delete(np.asarray(X, dtype=float), self._CAP, axis=1)
-
     def fit(self, X: Any, y: Any) -> DocumentScorer:
         """Fit on document features ``X`` (columns :data:`DOCUMENT_FEATURES`) and labels ``y`` (1 = spun)."""
         self.model_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=1000)).fit(
@@ -193,19 +210,8 @@ class DocumentScorer(ClassifierMixin, BaseEstimator):
         self.classes_ = self.model_.classes_
         return self
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Probability of each class; column 1 is "spun"."""
-        check_is_fitted(self, "model_")
-        p = self.model_.predict_proba(self._inputs(X))[:, 1]
-        p = np.minimum(p, np.asarray(X, dtype=float)[:, self._CAP])
-        return np.column_stack([1 - p, p])
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Labels at probability 0.5."""
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
-
-
-class TreeDocumentScorer(ClassifierMixin, BaseEstimator):
+class TreeDocumentScorer(_CappedRule):
     """Gradient-boosted trees over :func:`~spin_detect.learning.documents.document_inputs`: the document
     rule of models trained on thousands of documents.
 
@@ -232,14 +238,12 @@ class TreeDocumentScorer(ClassifierMixin, BaseEstimator):
         self.l2_regularization = l2_regularization
         self.random_state = random_state
 
-    _CAP = DOCUMENT_FEATURES.index("p_any")
-
     def _inputs(self, X: Any) -> np.ndarray:
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != len(DOCUMENT_INPUTS):
             raise ValueError(f"the tree document rule reads all {len(DOCUMENT_INPUTS)} columns of DOCUMENT_INPUTS, "
                              f"got an array of shape {X.shape}")
-        return np.delete(X, self._CAP, axis=1)
+        return super()._inputs(X)
 
     def fit(self, X: Any, y: Any) -> TreeDocumentScorer:
         """Fit on document inputs ``X`` (columns :data:`DOCUMENT_INPUTS`) and labels ``y`` (1 = spun)."""
@@ -252,14 +256,3 @@ class TreeDocumentScorer(ClassifierMixin, BaseEstimator):
         ).fit(self._inputs(X), y)
         self.classes_ = self.model_.classes_
         return self
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Probability of each class; column 1 is "spun"."""
-        check_is_fitted(self, "model_")
-        p = self.model_.predict_proba(self._inputs(X))[:, 1]
-        p = np.minimum(p, np.asarray(X, dtype=float)[:, self._CAP])
-        return np.column_stack([1 - p, p])
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Labels at probability 0.5."""
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
