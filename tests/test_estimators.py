@@ -124,7 +124,7 @@ def test_the_tree_rule_never_lowers_a_document_for_more_evidence_and_keeps_the_c
         more = X.copy()
         more[:, DOCUMENT_INPUTS.index(c)] += 1.5
         assert np.all(m.predict_proba(more)[:, 1] >= p - 1e-12), c
-    # a column that is not evidence may move either way: it is not constrained
+    # the noisy-or of the sentence probabilities (p_any) stays a ceiling
     capped = X.copy()
     capped[:, DOCUMENT_INPUTS.index("p_any")] = 0.3
     assert np.all(m.predict_proba(capped)[:, 1] <= 0.3)
