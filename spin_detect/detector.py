@@ -30,7 +30,13 @@ from spin_detect.config import DecisionConfig
 from spin_detect.features import FeatureExtractor
 from spin_detect.features.originals import LikelyOriginal, OriginalRanker
 from spin_detect.learning.model import FeatureSet, SpinModel, empty_features, extract
-from spin_detect.learning.persist import ModelError, default_model_dir, model_reference, read_model
+from spin_detect.learning.persist import (
+    ModelError,
+    check_model_tables,
+    default_model_dir,
+    model_reference,
+    read_model,
+)
 from spin_detect.report import DocumentReport, Evidence, SentenceReport
 from spin_detect.text.normalize import Normalized, normalize
 from spin_detect.text.segment import Sentence, split_sentences
@@ -262,7 +268,7 @@ def load_detector(model: str | os.PathLike[str] | None = None, config: DecisionC
     """Load a detector: the packaged default model, or the model folder ``model``.
 
     Raises :class:`ModelError` when the folder, manifest or checksum is wrong,
-    or the model was trained with other reference/thesaurus tables.
+    or the model was trained with another reference, thesaurus or cloze table.
     """
     if model is None:
         return Detector(*_default_parts(), config=config)
@@ -286,4 +292,6 @@ def _extractor_for(manifest: dict, folder: Path) -> FeatureExtractor:
     from spin_detect.features import extractor_with_reference
     from spin_detect.tables.packaged import default_reference
 
-    return extractor_with_reference(model_reference(folder, manifest, default_reference()))
+    extractor = extractor_with_reference(model_reference(folder, manifest, default_reference()))
+    check_model_tables(manifest, extractor)
+    return extractor

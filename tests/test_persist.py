@@ -203,6 +203,22 @@ def test_a_legacy_pickled_model_converts_only_when_trusted(trained, tmp_path):
         convert_legacy_model(old, tmp_path / "new", trust=True)
 
 
+@pytest.mark.parametrize("field, name", [("cloze_sha256", "cloze model"), ("thesaurus_sha256", "thesaurus")])
+def test_a_model_trained_with_other_tables_is_refused(trained, tmp_path, field, name):
+    _, folder = trained
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["cloze_sha256"] == default_extractor().cloze.sha256
+    load_detector(folder)  # the tables it was trained with: loads
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    (other / "manifest.json").write_text(json.dumps({**manifest, field: "0" * 64}))
+    with pytest.raises(ModelError, match=f"trained with the {name} 000000000000.*retrain it"):
+        load_detector(other)
+    del manifest[field]  # a model saved before the field existed is not checked
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    load_detector(other)
+
+
 def test_a_tree_document_rule_exports_to_arrays_and_back():
     from spin_detect.learning.documents import DOCUMENT_INPUTS
     from spin_detect.learning.estimators import TreeDocumentScorer

@@ -138,6 +138,7 @@ def save_model(model: SpinModel, folder: str | os.PathLike[str], extractor: Feat
         "trigrams": extractor.trigrams is not None,
         "topics": extractor.topics is not None,
         "cloze": extractor.cloze is not None,
+        **({"cloze_sha256": extractor.cloze.sha256} if extractor.cloze is not None else {}),
         **(extra or {}),
     }
     return _write_folder(model, folder, fields)
@@ -328,6 +329,23 @@ def model_reference(folder: Path, manifest: dict, general: ReferenceStats) -> Re
         raise
     except (DataFormatError, KeyError, TypeError, ValueError, OSError) as exc:
         raise ModelError(f"{path}: not a usable domain reference ({exc})") from exc
+
+
+def check_model_tables(manifest: dict, extractor: FeatureExtractor) -> None:
+    """Refuse a model whose manifest names another thesaurus or cloze table than ``extractor`` holds.
+
+    Its token features were computed with those tables; read with others they would be other numbers,
+    and the model would score silently wrong. Manifests without the field (older models) are not checked.
+
+    Raises :class:`ModelError`.
+    """
+    tables = {"thesaurus": (manifest.get("thesaurus_sha256"), extractor.th.sha256),
+              "cloze model": (manifest.get("cloze_sha256"),
+                              extractor.cloze.sha256 if extractor.cloze is not None else None)}
+    for name, (want, have) in tables.items():
+        if want and want != have:
+            raise ModelError(f"this model was trained with the {name} {str(want)[:12]}, but the installed one is "
+                             f"{str(have)[:12]}; retrain it or install the matching spin-detect")
 
 
 def convert_legacy_model(old: str | os.PathLike[str], new: str | os.PathLike[str], trust: bool = False) -> dict:
