@@ -22,10 +22,10 @@ training (``pip install torch``; the CPU build is enough).
 Two stages, each cached in ``--work``:
 1. the token stream of the reference pool, split and tokenised as the detector
    does (~6 min);
-2. training for a fixed number of steps with fixed seeds (~30 min on 2 cores).
+2. training for a fixed number of steps with fixed seeds (~75 min on 2 cores).
 The result is deterministic for a given stream, PyTorch build and thread count.
 
-    python -m scripts.build cloze [--steps 24000] [--out spin_detect/data/cloze.bin]
+    python -m scripts.build cloze [--steps 48000] [--out spin_detect/data/cloze.bin]
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dims", type=int, default=48)
     ap.add_argument("--hidden", type=int, default=384)
     ap.add_argument("--out-dims", type=int, default=96)
-    ap.add_argument("--steps", type=int, default=24000)
+    ap.add_argument("--steps", type=int, default=48000)
     ap.add_argument("--batch", type=int, default=2048)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
