@@ -7,6 +7,7 @@ from sklearn.base import clone
 from spin_detect.features import FEATURE_GROUPS, FEATURE_NAMES
 from spin_detect.learning.documents import DOCUMENT_FEATURES, document_features
 from spin_detect.learning.estimators import DocumentScorer, SentenceFeatures
+from spin_detect.tables.store import DataFormatError
 
 SENTS = ["The U.N. Security Council met on Monday.", "The U.N. Safety Council met on Monday.", "Yes."]
 
@@ -25,6 +26,19 @@ def test_sentence_features_contract():
     again = pickle.loads(pickle.dumps(sf))
     assert "extractor_" not in again.__dict__
     np.testing.assert_allclose(again.transform(SENTS), X)
+
+
+def test_a_pickled_transformer_refuses_another_cloze_table():
+    sf = SentenceFeatures().fit()
+    assert sf.cloze_sha256_ and sf.cloze_sha256_ == sf.extractor.cloze.sha256
+    state = sf.__getstate__()
+    other = SentenceFeatures()
+    other.__setstate__({**state, "cloze_sha256_": "0" * 64})  # fitted where another cloze table was installed
+    with pytest.raises(DataFormatError, match="cloze model 000000000000"):
+        other.transform(SENTS)
+    older = SentenceFeatures()
+    older.__setstate__({k: v for k, v in state.items() if k != "cloze_sha256_"})  # fitted before the field
+    np.testing.assert_allclose(older.transform(SENTS), sf.transform(SENTS))
 
 
 def test_feature_groups_and_errors():
