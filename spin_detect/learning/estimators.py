@@ -60,6 +60,11 @@ def _packaged_extras(reference: PathLike | None) -> dict:
     return {"trigrams": default_trigrams(), "topics": default_topics(), "cloze": default_cloze()}
 
 
+def _cloze_sha256(extractor: FeatureExtractor) -> str:
+    """The SHA-256 of the extractor's cloze table ("" without one)."""
+    return extractor.cloze.sha256 if extractor.cloze is not None else ""
+
+
 class SentenceFeatures(TransformerMixin, BaseEstimator):
     """Sentences (strings) in, named spin features out.
 
@@ -117,7 +122,7 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
         self.columns_ = self._columns()
         self.reference_sha256_ = ref.sha256
         self.thesaurus_sha256_ = th.sha256
-        self.cloze_sha256_ = self.extractor_.cloze.sha256 if self.extractor_.cloze is not None else ""
+        self.cloze_sha256_ = _cloze_sha256(self.extractor_)
         self.n_features_out_ = len(self.columns_)
         return self
 
@@ -138,20 +143,23 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
     def extractor(self) -> FeatureExtractor:
         """The feature extractor (reloaded with the same tables after unpickling)."""
         if "extractor_" not in self.__dict__:
+            from spin_detect.tables.store import DataFormatError
+
             ref, th, nb = _load_tables(self.reference, self.thesaurus, self.neighbours)
             if ref.sha256 != self.reference_sha256_ or th.sha256 != self.thesaurus_sha256_:
-                from spin_detect.tables.store import DataFormatError
-
                 raise DataFormatError(
                     "this model was trained with other reference/thesaurus tables than the ones "
                     f"installed (reference {self.reference_sha256_[:12]} vs {ref.sha256[:12]}); "
                     "install the matching spin-detect version or retrain"
                 )
-            from spin_detect.learning.persist import check_model_tables
-
             extractor = FeatureExtractor(ref, th, nb, **_packaged_extras(self.reference))
-            # the cloze table is checked as a model folder's is (not when fitted before the field existed)
-            check_model_tables({"cloze_sha256": self.__dict__.get("cloze_sha256_")}, extractor)
+            # fitted before the field existed: not checked, as check_model_tables treats old manifests
+            want = self.__dict__.get("cloze_sha256_")
+            if want is not None and want != _cloze_sha256(extractor):
+                raise DataFormatError(
+                    f"this model was trained with the cloze model {want[:12]}, but the installed one is "
+                    f"{str(_cloze_sha256(extractor))[:12]}; install the matching spin-detect version or retrain"
+                )
             self.extractor_ = extractor
         return self.extractor_
 
