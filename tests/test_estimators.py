@@ -36,6 +36,10 @@ def test_a_pickled_transformer_refuses_another_cloze_table():
     other.__setstate__({**state, "cloze_sha256_": "0" * 64})  # fitted where another cloze table was installed
     with pytest.raises(DataFormatError, match="cloze model 000000000000"):
         other.transform(SENTS)
+    elsewhere = SentenceFeatures()
+    elsewhere.__setstate__({**state, "reference_sha256_": "0" * 64})
+    with pytest.raises(DataFormatError, match="reference 000000000000.*installed one is [0-9a-f]{12}"):
+        elsewhere.transform(SENTS)
     older = SentenceFeatures()
     older.__setstate__({k: v for k, v in state.items() if k != "cloze_sha256_"})  # fitted before the field
     np.testing.assert_allclose(older.transform(SENTS), sf.transform(SENTS))

@@ -86,6 +86,22 @@ class FeatureExtractor:
         #: False: never use the compiled loops (set when numba is missing, or by tests for the reference path)
         self.compiled = True
 
+    def table_mismatch(self, trained_with: dict[str, str | None]) -> str | None:
+        """Why a model trained with the tables of SHA-256 ``trained_with`` cannot use this extractor, or None.
+
+        Keys: ``reference``, ``thesaurus``, ``cloze`` ("" for none). A value of None is not checked
+        (a model saved before its format recorded that table). Features computed with other tables
+        are other numbers, and the model would score silently wrong.
+        """
+        have = {"reference": self.ref.sha256, "thesaurus": self.th.sha256,
+                "cloze": self.cloze.sha256 if self.cloze is not None else ""}
+        names = {"cloze": "cloze model"}
+        for key, want in trained_with.items():
+            if want is not None and want != have[key]:
+                return (f"this model was trained with the {names.get(key, key)} {want[:12] or 'none'}, but the "
+                        f"installed one is {have[key][:12] or 'none'}; retrain it or install the matching spin-detect")
+        return None
+
     @cached_property
     def _vocab_or_empty(self) -> np.ndarray:
         """The vocabulary as an object array with "" appended, so id -1 gives ""."""

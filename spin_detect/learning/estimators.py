@@ -146,20 +146,12 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
             from spin_detect.tables.store import DataFormatError
 
             ref, th, nb = _load_tables(self.reference, self.thesaurus, self.neighbours)
-            if ref.sha256 != self.reference_sha256_ or th.sha256 != self.thesaurus_sha256_:
-                raise DataFormatError(
-                    "this model was trained with other reference/thesaurus tables than the ones "
-                    f"installed (reference {self.reference_sha256_[:12]} vs {ref.sha256[:12]}); "
-                    "install the matching spin-detect version or retrain"
-                )
             extractor = FeatureExtractor(ref, th, nb, **_packaged_extras(self.reference))
-            # fitted before the field existed: not checked, as check_model_tables treats old manifests
-            want = self.__dict__.get("cloze_sha256_")
-            if want is not None and want != _cloze_sha256(extractor):
-                raise DataFormatError(
-                    f"this model was trained with the cloze model {want[:12]}, but the installed one is "
-                    f"{str(_cloze_sha256(extractor))[:12]}; install the matching spin-detect version or retrain"
-                )
+            # a transformer fitted before cloze_sha256_ existed: its cloze table is not checked
+            why = extractor.table_mismatch({"reference": self.reference_sha256_, "thesaurus": self.thesaurus_sha256_,
+                                            "cloze": self.__dict__.get("cloze_sha256_")})
+            if why:
+                raise DataFormatError(why)
             self.extractor_ = extractor
         return self.extractor_
 

@@ -339,13 +339,10 @@ def check_model_tables(manifest: dict, extractor: FeatureExtractor) -> None:
 
     Raises :class:`ModelError`.
     """
-    tables = {"thesaurus": (manifest.get("thesaurus_sha256"), extractor.th.sha256),
-              "cloze model": (manifest.get("cloze_sha256"),
-                              extractor.cloze.sha256 if extractor.cloze is not None else None)}
-    for name, (want, have) in tables.items():
-        if want and want != have:
-            raise ModelError(f"this model was trained with the {name} {str(want)[:12]}, but the installed one is "
-                             f"{str(have)[:12]}; retrain it or install the matching spin-detect")
+    why = extractor.table_mismatch({"thesaurus": manifest.get("thesaurus_sha256") or None,
+                                    "cloze": manifest.get("cloze_sha256") or None})
+    if why:
+        raise ModelError(why)
 
 
 def convert_legacy_model(old: str | os.PathLike[str], new: str | os.PathLike[str], trust: bool = False) -> dict:
