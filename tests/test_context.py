@@ -9,11 +9,15 @@ from spin_detect.features import TOKEN_FEATURES
 from spin_detect.learning.context import (
     CONTEXT_MEANS,
     CONTEXT_OFFSETS,
+    ECHO,
     context_columns,
     context_names,
     context_prior,
+    echo_columns,
+    token_keys,
     token_matrix,
 )
+from spin_detect.text.segment import Tokens, tokenize
 
 WORDLIKE = TOKEN_FEATURES.index("wordlike")
 
@@ -102,7 +106,8 @@ def test_a_trained_model_reads_the_document_and_says_so():
     model, _ = train_model(df, ex, seed=0, token_context=True)
     ctx = model.info_["token_context"]
     assert ctx["means"] == list(CONTEXT_MEANS) and len(ctx["prior"]) == len(CONTEXT_MEANS)
-    assert model.token_model_.n_features_in_ == len(TOKEN_FEATURES) + len(context_names())
+    assert ctx["echo"] == list(ECHO)
+    assert model.token_model_.n_features_in_ == len(TOKEN_FEATURES) + len(context_names(echo=ECHO))
     # the same sentence, alone and inside a document of other sentences
     texts = df["text"].tolist()[:6]
     f = extract(texts, ex)
@@ -122,7 +127,10 @@ def test_a_trained_model_reads_the_document_and_says_so():
     {"means": ["logfreq"], "offsets": [], "prior": [], "pseudo_tokens": 50},
     {"means": ["logfreq"], "offsets": [], "prior": ["0"], "pseudo_tokens": 50},
     {"means": ["logfreq"], "offsets": [], "prior": [0.0], "pseudo_tokens": 0},
-    {"means": ["logfreq"], "offsets": [], "prior": [0.0], "pseudo_tokens": 50},  # well formed, wrong width
+    # well formed, wrong width (the packaged token model reads one echo column)
+    {"means": ["logfreq", "oov"], "offsets": [], "prior": [0.0, 0.0], "pseudo_tokens": 50},
+    {"means": ["logfreq"], "offsets": [], "prior": [0.0], "pseudo_tokens": 50, "echo": ["no_such_column"]},
+    {"means": ["logfreq"], "offsets": [], "prior": [0.0], "pseudo_tokens": 50, "echo": "echo_self"},
 ])
 def test_a_manifest_with_a_bad_token_context_is_refused(tmp_path, bad):
     import json
@@ -185,8 +193,12 @@ def test_the_evidence_model_chooses_evidence_and_never_changes_a_score(evidence_
 
     model, manifest = read_model(evidence_model_folder)
     ctx = manifest["training"]["evidence_context"]
-    assert ctx["means"] == list(CONTEXT_MEANS) and "token_context" not in manifest["training"]
-    assert model.evidence_model_.n_features == len(TOKEN_FEATURES) + len(context_names())
+    assert ctx["means"] == list(CONTEXT_MEANS)
+    # the token model reads the echo columns only, not the document means
+    assert manifest["training"]["token_context"]["means"] == [] and manifest["training"]["token_context"]["echo"] == [
+        "echo_self"]
+    assert ctx["echo"] == list(ECHO)
+    assert model.evidence_model_.n_features == len(TOKEN_FEATURES) + len(context_names(echo=ECHO))
     plain = SpinModel(model.token_model_, model.sentence_model_, model.document_model_, model.thresholds_,
                       {k: v for k, v in model.info_.items() if k != "evidence_context"})
     ex = default_extractor()
@@ -236,3 +248,39 @@ def test_an_evidence_model_without_its_context_or_a_context_without_its_model_is
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelError, match="evidence"):
         read_model(folder)
+
+
+def _echo_input(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, list]:
+    toks = [tokenize(t) for t in sentences]
+    tok = np.zeros((sum(len(t) for t in toks), len(TOKEN_FEATURES)))
+    tok[:, WORDLIKE] = [any(c.isalnum() for c in t.text) for s in toks for t in s]
+    return tok, np.concatenate([np.full(len(t), i) for i, t in enumerate(toks)]), toks
+
+
+def test_echo_counts_the_other_occurrences_of_a_word_in_its_document_only():
+    tok, tok_sent, toks = _echo_input(["The war went on.", "The War ended, the battle too.", "The war is old."])
+    keys = token_keys(toks)
+    words = [t.text for s in toks for t in s]
+    # sentences 0 and 1 form one document, sentence 2 another
+    col = echo_columns(tok, tok_sent, np.array([0, 0, 1]), keys)[:, 0]
+    got = dict(zip(zip(tok_sent.tolist(), words), np.round(np.expm1(col)).astype(int).tolist()))
+    assert got[(0, "war")] == 1 and got[(1, "War")] == 1  # case does not matter
+    assert got[(1, "battle")] == 0 and got[(0, "went")] == 0
+    assert got[(0, "The")] == 2 and got[(2, "The")] == 0 and got[(2, "war")] == 0  # another document
+    assert got[(0, ".")] == 0 and got[(1, ",")] == 0  # not word-like: no echo
+    # a document's columns are the same whatever else is in the batch, and whatever the key codes
+    alone = echo_columns(tok[tok_sent == 2], np.zeros(int((tok_sent == 2).sum()), dtype=int), np.array([0]),
+                         token_keys(toks[2:]))
+    np.testing.assert_array_equal(alone[:, 0], col[tok_sent == 2])
+    assert np.array_equal(token_keys([Tokens.of(s) for s in toks]), keys)  # either kind of token sequence
+
+
+def test_a_context_with_echo_columns_needs_the_keys_and_known_names():
+    tok, tok_sent, toks = _echo_input(["A war and a war."])
+    ctx = {**_context(), "echo": list(ECHO)}
+    X = token_matrix(tok, tok_sent, None, ctx, token_keys(toks))
+    assert X.shape[1] == len(TOKEN_FEATURES) + len(context_names(echo=ECHO))
+    with pytest.raises(ValueError, match="token_keys"):
+        token_matrix(tok, tok_sent, None, ctx)
+    with pytest.raises(ValueError, match="unknown echo"):
+        echo_columns(tok, tok_sent, np.array([0]), token_keys(toks), ["echo_other"])

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, FeatureExtractor, group_top_k_sum
-from spin_detect.learning.context import token_matrix
+from spin_detect.learning.context import token_keys, token_matrix
 from spin_detect.learning.documents import DOCUMENT_INPUTS, document_inputs
 from spin_detect.text.segment import Token, Tokens, tokenize
 
@@ -171,7 +171,9 @@ class SpinModel:
         """
         if len(fs.tok) == 0:
             return np.zeros(0)
-        X = token_matrix(fs.tok, fs.tok_sent, sent_doc, self.info_.get("token_context"))
+        context = self.info_.get("token_context")
+        keys = token_keys(fs.tokens) if context and context.get("echo") else None
+        X = token_matrix(fs.tok, fs.tok_sent, sent_doc, context, keys)
         return self.token_model_.predict_proba(X)[:, 1]
 
     def evidence_token_proba(self, fs: FeatureSet, sent_doc: np.ndarray | None, tok_prob: np.ndarray,
@@ -198,7 +200,9 @@ class SpinModel:
         tok_doc = np.asarray(sent_doc)[fs.tok_sent]
         # the tokens of the documents that hold a picked token: their context columns need all of them
         near = np.isin(tok_doc, np.unique(tok_doc[pick]))
-        X = token_matrix(fs.tok[near], fs.tok_sent[near], sent_doc, self.info_["evidence_context"])
+        context = self.info_["evidence_context"]
+        keys = token_keys(fs.tokens)[near] if context.get("echo") else None
+        X = token_matrix(fs.tok[near], fs.tok_sent[near], sent_doc, context, keys)
         out[pick] = model.predict_proba(X[pick[near]])[:, 1]
         return out
 

@@ -31,7 +31,7 @@ import numpy as np
 from spin_detect import __version__
 from spin_detect.atomic import atomic_write
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, FeatureExtractor
-from spin_detect.learning.context import context_names
+from spin_detect.learning.context import ECHO, context_names
 from spin_detect.learning.model import AGG_FEATURES, SpinModel
 from spin_detect.learning.predictors import export_estimator, from_arrays
 from spin_detect.tables.adapt import AdaptedReference, adapt_reference
@@ -276,7 +276,7 @@ def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel,
                                  ("evidence_context", model.evidence_model_, "evidence model")):
         ctx = training.get(key)
         if ctx and getattr(estimator, "n_features", None) != len(TOKEN_FEATURES) + len(
-                context_names(ctx["means"], ctx["offsets"])):
+                context_names(ctx["means"], ctx["offsets"], ctx.get("echo") or ())):
             raise ModelError(f"{fpath}: the {what} does not read the context columns its manifest names")
     return model, manifest
 
@@ -293,11 +293,13 @@ def _check_token_context(folder: Path, ctx: object, key: str = "token_context") 
           and isinstance(ctx.get("prior"), list) and len(ctx["prior"]) == len(ctx["means"])
           and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in ctx["prior"])
           and isinstance(ctx.get("pseudo_tokens"), (int, float)) and not isinstance(ctx["pseudo_tokens"], bool)
-          and np.isfinite(ctx["pseudo_tokens"]) and ctx["pseudo_tokens"] > 0)
+          and np.isfinite(ctx["pseudo_tokens"]) and ctx["pseudo_tokens"] > 0
+          and (ctx.get("echo") is None or (isinstance(ctx["echo"], list)
+                                           and all(isinstance(f, str) and f in ECHO for f in ctx["echo"]))))
     if not ok:
         raise ModelError(f"{folder}/manifest.json: 'training.{key}' is malformed (it names the token "
                          "features whose document means the token model reads, a prior per mean and a "
-                         "positive pseudo_tokens)")
+                         "positive pseudo_tokens; its optional 'echo' lists echo columns this version computes)")
 
 
 def model_reference(folder: Path, manifest: dict, general: ReferenceStats) -> ReferenceStats:

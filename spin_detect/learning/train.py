@@ -37,7 +37,15 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GroupKFold
 
 from spin_detect.features import FEATURE_NAMES, FeatureExtractor
-from spin_detect.learning.context import CONTEXT_MEANS, CONTEXT_OFFSETS, PSEUDO_TOKENS, context_prior, token_matrix
+from spin_detect.learning.context import (
+    CONTEXT_MEANS,
+    CONTEXT_OFFSETS,
+    ECHO,
+    PSEUDO_TOKENS,
+    context_prior,
+    token_keys,
+    token_matrix,
+)
 from spin_detect.learning.documents import document_inputs
 from spin_detect.learning.estimators import DocumentScorer, TreeDocumentScorer
 from spin_detect.learning.model import AGG_FEATURES, FeatureSet, SpinModel, extract, token_labels
@@ -193,6 +201,7 @@ def train_model(
     token_context: bool = False,
     evidence_context: bool = False,
     evidence_features: FeatureSet | None = None,
+    echo: bool = True,
 ) -> tuple[SpinModel, FeatureSet]:
     """Fit token, sentence and document models on ``df``; return the model and
     the features computed (callers may reuse them for evaluation).
@@ -210,6 +219,8 @@ def train_model(
     training tokens of ``evidence_features`` (default ``features``: the same sentences,
     possibly featurised otherwise, e.g. with tables that never saw their source). A
     retrained model without token labels keeps its base model's evidence model.
+    ``echo``: the token and evidence models also read how often each word recurs in its
+    document (:data:`~spin_detect.learning.context.ECHO`), with or without ``token_context``.
     """
     t0 = time.time()
     df = df.reset_index(drop=True)
@@ -250,10 +261,12 @@ def train_model(
         if base is None:
             raise ValueError("data without a 'changes' column needs a base model for the token level")
         context = base.info_.get("token_context")
-    elif token_context:
-        context = _context_spec(rf, fit_rows, y)
-    X_tok = token_matrix(fs.tok, fs.tok_sent, groups, context)
-    X_rule = X_tok if rf is fs else token_matrix(rf.tok, rf.tok_sent, groups, context)
+    elif token_context or echo:
+        context = _context_spec(rf, fit_rows, y, means=token_context, echo=echo)
+    # the same sentences' tokens (checked above), so the same keys
+    keys = token_keys(fs.tokens) if context and context.get("echo") else None
+    X_tok = token_matrix(fs.tok, fs.tok_sent, groups, context, keys)
+    X_rule = X_tok if rf is fs else token_matrix(rf.tok, rf.tok_sent, groups, context, keys)
     if have_tokens:
         y_tok = token_labels(fs, df["changes"].fillna("[]").astype(str).tolist())
         tok_groups = token_fold_groups(df, groups, fit_rows)[fs.tok_sent]
@@ -280,8 +293,10 @@ def train_model(
             ef = fs if evidence_features is None else evidence_features
             if len(ef.tok_sent) != len(fs.tok_sent) or len(ef) != len(fs):
                 raise ValueError("evidence_features must hold the same sentences and tokens as features")
-            evidence_spec = context if context is not None else _context_spec(rf, fit_rows, y)
-            X_ev = token_matrix(ef.tok, ef.tok_sent, groups, evidence_spec)
+            evidence_spec = (context if token_context and context is not None
+                             else _context_spec(rf, fit_rows, y, echo=echo))
+            ev_keys = token_keys(fs.tokens) if evidence_spec.get("echo") else None
+            X_ev = token_matrix(ef.tok, ef.tok_sent, groups, evidence_spec, ev_keys)
             evidence_model = fit_token_classifier(seed, X_ev[idx], y_tok[idx])
             log(f"evidence model on {len(idx):,} tokens, {time.time() - t0:.0f}s")
     else:
@@ -373,10 +388,16 @@ def train_model(
                      evidence_model=evidence_model), fs
 
 
-def _context_spec(rf: FeatureSet, fit_rows: np.ndarray, y: np.ndarray) -> dict:
+def _context_spec(rf: FeatureSet, fit_rows: np.ndarray, y: np.ndarray, means: bool = True, echo: bool = True
+                  ) -> dict:
     """The context a token model reads (:func:`~spin_detect.learning.context.token_matrix`): document means
-    smoothed towards those of the original training documents' words, as scoring computes them."""
+    smoothed towards those of the original training documents' words, as scoring computes them (``means``),
+    and the echo columns (``echo``)."""
+    if not means:
+        return {"means": [], "offsets": [], "prior": [], "pseudo_tokens": PSEUDO_TOKENS,
+                "echo": list(ECHO) if echo else []}
     orig_fit = np.zeros(len(y), dtype=bool)
     orig_fit[fit_rows] = y[fit_rows] == 0
     return {"means": list(CONTEXT_MEANS), "offsets": list(CONTEXT_OFFSETS),
-            "prior": context_prior(rf.tok[orig_fit[rf.tok_sent]], CONTEXT_MEANS), "pseudo_tokens": PSEUDO_TOKENS}
+            "prior": context_prior(rf.tok[orig_fit[rf.tok_sent]], CONTEXT_MEANS), "pseudo_tokens": PSEUDO_TOKENS,
+            "echo": list(ECHO) if echo else []}
