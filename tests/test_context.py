@@ -121,6 +121,34 @@ def test_a_trained_model_reads_the_document_and_says_so():
         off.token_proba(f)  # the model needs its context columns
 
 
+@pytest.mark.slow
+def test_a_model_without_echo_columns_trains_saves_and_scores_as_before(tmp_path):
+    """echo=False (and every model saved before echo columns existed) records no token context: its
+    token model reads the token features alone, and a saved copy scores the same."""
+    from test_train import make_data
+
+    from spin_detect.features import default_extractor
+    from spin_detect.learning.model import extract
+    from spin_detect.learning.persist import read_model, save_model
+    from spin_detect.learning.train import train_model
+
+    df = make_data()
+    ex = default_extractor()
+    model, _ = train_model(df, ex, seed=0, echo=False)
+    assert "token_context" not in model.info_
+    assert model.token_model_.n_features_in_ == len(TOKEN_FEATURES)
+    f = extract(df["text"].tolist()[:6], ex)
+    alone, together = model.token_proba(f), model.token_proba(f, np.zeros(6, dtype=int))
+    np.testing.assert_array_equal(alone, together)  # nothing read from the rest of the document
+    save_model(model, tmp_path / "m", ex)
+    loaded, manifest = read_model(tmp_path / "m")
+    assert "token_context" not in manifest["training"]
+    np.testing.assert_allclose(loaded.token_proba(f), alone, rtol=0, atol=1e-9)
+    with_echo, _ = train_model(df, ex, seed=0)  # the default reads the echo column
+    assert with_echo.info_["token_context"]["echo"] == list(ECHO)
+    assert with_echo.token_model_.n_features_in_ == len(TOKEN_FEATURES) + len(ECHO)
+
+
 @pytest.mark.parametrize("bad", [
     "yes", {"means": ["no_such_feature"], "offsets": [], "prior": [0.0], "pseudo_tokens": 50},
     {"means": ["logfreq"], "offsets": ["lp_left"], "prior": [0.0], "pseudo_tokens": 50},
