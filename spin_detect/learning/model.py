@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,12 @@ class FeatureSet:
 
     def __len__(self) -> int:
         return len(self.sent)
+
+    @cached_property
+    def keys(self) -> np.ndarray:
+        """:func:`~spin_detect.learning.context.token_keys` of the tokens, computed once (the token and
+        evidence models' echo columns both read them)."""
+        return token_keys(self.tokens)
 
 
 def extract(texts: Sequence[str], extractor: FeatureExtractor, batch_size: int = 2000,
@@ -172,7 +179,7 @@ class SpinModel:
         if len(fs.tok) == 0:
             return np.zeros(0)
         context = self.info_.get("token_context")
-        keys = token_keys(fs.tokens) if context and context.get("echo") else None
+        keys = fs.keys if context and context.get("echo") else None
         X = token_matrix(fs.tok, fs.tok_sent, sent_doc, context, keys)
         return self.token_model_.predict_proba(X)[:, 1]
 
@@ -201,7 +208,7 @@ class SpinModel:
         # the tokens of the documents that hold a picked token: their context columns need all of them
         near = np.isin(tok_doc, np.unique(tok_doc[pick]))
         context = self.info_["evidence_context"]
-        keys = token_keys(fs.tokens)[near] if context.get("echo") else None
+        keys = fs.keys[near] if context.get("echo") else None
         X = token_matrix(fs.tok[near], fs.tok_sent[near], sent_doc, context, keys)
         out[pick] = model.predict_proba(X[pick[near]])[:, 1]
         return out

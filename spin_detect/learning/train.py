@@ -43,7 +43,6 @@ from spin_detect.learning.context import (
     ECHO,
     PSEUDO_TOKENS,
     context_prior,
-    token_keys,
     token_matrix,
 )
 from spin_detect.learning.documents import document_inputs
@@ -264,7 +263,7 @@ def train_model(
     elif token_context or echo:
         context = _context_spec(rf, fit_rows, y, means=token_context, echo=echo)
     # the same sentences' tokens (checked above), so the same keys
-    keys = token_keys(fs.tokens) if context and context.get("echo") else None
+    keys = fs.keys if context and context.get("echo") else None
     X_tok = token_matrix(fs.tok, fs.tok_sent, groups, context, keys)
     X_rule = X_tok if rf is fs else token_matrix(rf.tok, rf.tok_sent, groups, context, keys)
     if have_tokens:
@@ -295,7 +294,7 @@ def train_model(
                 raise ValueError("evidence_features must hold the same sentences and tokens as features")
             evidence_spec = (context if token_context and context is not None
                              else _context_spec(rf, fit_rows, y, echo=echo))
-            ev_keys = token_keys(fs.tokens) if evidence_spec.get("echo") else None
+            ev_keys = fs.keys if evidence_spec.get("echo") else None
             X_ev = token_matrix(ef.tok, ef.tok_sent, groups, evidence_spec, ev_keys)
             evidence_model = fit_token_classifier(seed, X_ev[idx], y_tok[idx])
             log(f"evidence model on {len(idx):,} tokens, {time.time() - t0:.0f}s")
