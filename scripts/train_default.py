@@ -273,15 +273,14 @@ def _by_rate(ev: dict, key: str) -> str:
 
 def _context_text(model) -> str:
     ctx = model.info_.get("token_context") or {}
-    echo = (" and how often the word recurs elsewhere in its document (`--echo`, `context.ECHO`: a spinner "
-            "replaces each occurrence on its own, so a substituted word is mostly alone in its document)"
-            if ctx.get("echo") else "")
+    echo = ("how often the word recurs elsewhere in its document (`--echo`, `context.ECHO`: a spinner "
+            "replaces each occurrence on its own, so a substituted word is mostly alone in its document)")
     if ctx.get("means"):
         return (", read with what the rest of the word's document looks like (`spin_detect.learning.context`: "
                 "the document's mean of unseen pairs and triples, frequency, fit and candidate gain, and the word's "
-                "own value against that mean)" + echo)
+                "own value against that mean)" + (f" and {echo}" if ctx.get("echo") else ""))
     return (", without the document means of `--token-context` (off: see `scripts/train_default.py`)"
-            + (f", but{echo[4:]}" if echo else ""))
+            + (f", but {echo}" if ctx.get("echo") else ""))
 
 
 def _evidence_source(model) -> str:

@@ -392,11 +392,10 @@ def _context_spec(rf: FeatureSet, fit_rows: np.ndarray, y: np.ndarray, means: bo
     """The context a token model reads (:func:`~spin_detect.learning.context.token_matrix`): document means
     smoothed towards those of the original training documents' words, as scoring computes them (``means``),
     and the echo columns (``echo``)."""
-    if not means:
-        return {"means": [], "offsets": [], "prior": [], "pseudo_tokens": PSEUDO_TOKENS,
-                "echo": list(ECHO) if echo else []}
-    orig_fit = np.zeros(len(y), dtype=bool)
-    orig_fit[fit_rows] = y[fit_rows] == 0
-    return {"means": list(CONTEXT_MEANS), "offsets": list(CONTEXT_OFFSETS),
-            "prior": context_prior(rf.tok[orig_fit[rf.tok_sent]], CONTEXT_MEANS), "pseudo_tokens": PSEUDO_TOKENS,
-            "echo": list(ECHO) if echo else []}
+    spec = {"means": [], "offsets": [], "prior": [], "pseudo_tokens": PSEUDO_TOKENS, "echo": list(ECHO) if echo else []}
+    if means:
+        orig_fit = np.zeros(len(y), dtype=bool)
+        orig_fit[fit_rows] = y[fit_rows] == 0
+        spec.update(means=list(CONTEXT_MEANS), offsets=list(CONTEXT_OFFSETS),
+                    prior=context_prior(rf.tok[orig_fit[rf.tok_sent]], CONTEXT_MEANS))
+    return spec
