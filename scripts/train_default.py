@@ -107,6 +107,16 @@ EVIDENCE_UNSEEN_SHARE = 0.5
 #: sentences, documents within noise (one document is 0.7 points of light), and they need the candidate
 #: lists at scoring, so only ``echo_self`` ships.
 ECHO = True
+#: Whether to fit the plain token model (``spin_detect.learning.plain``: features that need no thesaurus),
+#: whose probabilities the sentence model and the document rule also read. Measured on dev (nineteenth
+#: session, `/work/exp/s19/pkg.py`: the harness of ``ECHO`` through the package's own code path, with
+#: ``echo_self``), without -> with: originals flagged 4 -> 3 of 602 (threshold 0.877 -> 0.892); document /
+#: sentence ROC-AUC 0.9887 / 0.9414 -> 0.9895 / 0.9419; called spun (ROC-AUC): light fully spun 84.5%
+#: (0.9876) -> 83.8% (0.9899), partially spun 83.9% (0.9733) -> 83.9% (0.9743), moby 81.8% (0.9814) ->
+#: 86.4% (0.9830), moby light 42.1% -> 57.9% (8 -> 11 of 19), distributional 71.6% (0.9644) -> 70.4%
+#: (0.9626); moby sentences ROC-AUC 0.919 -> 0.923. Word level (moby swaps against the words of original
+#: documents): plain model 0.915, token model 0.886.
+PLAIN = True
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -135,6 +145,9 @@ def main(argv: list[str] | None = None) -> None:
                          "chooses the words evidence shows")
     ap.add_argument("--echo", action=argparse.BooleanOptionalAction, default=ECHO,
                     help="the token and evidence models also read how often each word recurs in its document")
+    ap.add_argument("--plain", action=argparse.BooleanOptionalAction, default=PLAIN,
+                    help="also fit the plain token model (features that need no thesaurus), whose probabilities "
+                         "the sentence model and the document rule read")
     ap.add_argument("--evidence-unseen-share", type=float, default=EVIDENCE_UNSEEN_SHARE,
                     help="share of training documents the evidence model sees featurised with tables that never "
                          "saw their source")
@@ -186,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
                            log=lambda m: print(m, file=sys.stderr), features=subset(fs, rows),
                            rule_features=subset(full, rows) if fs is not full else None,
                            token_context=args.token_context, evidence_context=args.evidence_context, echo=args.echo,
+                           plain=args.plain,
                            evidence_features=subset(evidence_fs, rows) if evidence_fs is not None else None)
     train_seconds = time.time() - t0
     model.info_["held_out"] = {"source": HELD_OUT_SOURCE, "style": HELD_OUT_STYLE}
@@ -283,6 +297,18 @@ def _context_text(model) -> str:
             + (f", but {echo}" if ctx.get("echo") else ""))
 
 
+def _plain_model_text(model) -> str:
+    if getattr(model, "plain_model_", None) is None:
+        return ""
+    return """
+- **Plain token model**: a third token model of the same size over the features that need no thesaurus
+  (`spin_detect.learning.plain.PLAIN_FEATURES`: pair and triple fit, frequency, topic fit, the cloze model's
+  surprise against the most frequent words, how often the word recurs in its document), trained on the same
+  tokens. A spinner with its own dictionary leaves the token model's strongest evidence (a known candidate
+  that fits better) silent; this model's evidence does not depend on the dictionary. The sentence model and
+  the document rule read its probabilities too (out of fold during training); evidence words do not."""
+
+
 def _evidence_source(model) -> str:
     return "token model's" if getattr(model, "evidence_model_", None) is None else "evidence model's"
 
@@ -301,6 +327,10 @@ def _evidence_model_text(model) -> str:
 def card(report: dict, model, seconds: float) -> str:
     s, d, ev = report["sentence"], report["document"], report["evidence"]
     ev_model = _evidence_model_text(model)
+    plain = _plain_model_text(model)
+    has_plain = getattr(model, "plain_model_", None) is not None
+    plain_sent = " (of the token and the plain model)" if has_plain else ""
+    plain_doc = ", the same summaries of the plain model's probabilities" if has_plain else ""
     if model.info_.get("document_rule") == "trees":
         rule_text = ("gradient-boosted trees (`TreeDocumentScorer`; non-decreasing in every column of\n"
                      "  evidence, `documents.SPIN_EVIDENCE`, so more evidence never lowers a document's likelihood)")
@@ -337,16 +367,16 @@ calibration, so their rows show generalisation to an unseen source and an unseen
   Thesaurus dropout (share of training documents featurised as if the thesaurus knew no word):
   {model.info_.get('thesaurus_dropout', 0):.0%}.
   Synonym pairs the training split's features do not know (`spin_detect.learning.overlap`, a stand-in
-  for spinners whose dictionaries overlap ours in part): {model.info_.get('forget_synonyms', 0):.0%}.{ev_model}
+  for spinners whose dictionaries overlap ours in part): {model.info_.get('forget_synonyms', 0):.0%}.{ev_model}{plain}
 - **Sentence model**: gradient boosting over sentence features (`spin_detect.features.extractor.FEATURE_GROUPS`)
-  plus summaries of the token probabilities (out of fold by source during training, as on text of
+  plus summaries of the token probabilities{plain_sent} (out of fold by source during training, as on text of
   a new source; the model is constrained to be non-decreasing in them, so more token evidence never
   lowers a sentence's probability), calibrated with isotonic regression on held-apart calibration documents.
 - **Document rule**: {rule_text} over the document's evidence
   (`spin_detect.learning.documents.DOCUMENT_INPUTS`): length-independent summaries of the sentence
   probabilities, the weak evidence of all its words (mean token probability and log-odds, shares of
   words over 0.2/0.35/0.5/0.7, the mean of its 10 most suspicious words, how unexpected its words are
-  to the cloze model), the same evidence scaled by
+  to the cloze model{plain_doc}), the same evidence scaled by
   the square root of its number of words (a share of suspicious words means more in a long text),
   and its register (mean token
   and sentence features: how rare its words are, how well they fit), so that evidence no single

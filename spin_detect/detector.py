@@ -119,9 +119,10 @@ class Detector:
         doc_index = np.repeat(np.arange(len(batch)), [len(s) for _, s in batch])
         with _few_threads(len(fs.tok) if fs is not None else 0):
             tok_prob = self.model.token_proba(fs, doc_index) if fs is not None else np.zeros(0)
-            sent_prob = self.model.sentence_proba(fs, tok_prob) if fs is not None else np.zeros(0)
+            plain_prob = self.model.plain_token_proba(fs, doc_index) if fs is not None else None
+            sent_prob = self.model.sentence_proba(fs, tok_prob, plain_prob) if fs is not None else np.zeros(0)
         doc_prob = self.model.document_proba(fs if fs is not None else empty_features(), tok_prob, sent_prob,
-                                             doc_index, len(batch))
+                                             doc_index, len(batch), plain_prob)
         cut = self.document_threshold
         reports = []
         tok_start = np.r_[0, np.cumsum([len(s.tokens) for s in flat])].tolist()

@@ -227,8 +227,9 @@ def test_the_evidence_model_chooses_evidence_and_never_changes_a_score(evidence_
         "echo_self"]
     assert ctx["echo"] == list(ECHO)
     assert model.evidence_model_.n_features == len(TOKEN_FEATURES) + len(context_names(echo=ECHO))
-    plain = SpinModel(model.token_model_, model.sentence_model_, model.document_model_, model.thresholds_,
-                      {k: v for k, v in model.info_.items() if k != "evidence_context"})
+    no_ev = SpinModel(model.token_model_, model.sentence_model_, model.document_model_, model.thresholds_,
+                      {k: v for k, v in model.info_.items() if k != "evidence_context"},
+                      plain_model=model.plain_model_)
     ex = default_extractor()
     df = make_data()
     texts = [" ".join(df["text"].tolist()[i : i + 5]) for i in range(0, 40, 5)]
@@ -237,11 +238,11 @@ def test_the_evidence_model_chooses_evidence_and_never_changes_a_score(evidence_
     tok_prob = model.token_proba(f, sent_doc)
     every = model.evidence_token_proba(f, sent_doc, tok_prob)
     assert not np.allclose(every, tok_prob)  # another model's probabilities
-    assert np.array_equal(plain.evidence_token_proba(f, sent_doc, tok_prob), tok_prob)
+    assert np.array_equal(no_ev.evidence_token_proba(f, sent_doc, tok_prob), tok_prob)
     some = np.random.default_rng(0).random(len(tok_prob)) < 0.3
     part = model.evidence_token_proba(f, sent_doc, tok_prob, some)
     assert np.array_equal(part[some], every[some]) and np.array_equal(part[~some], tok_prob[~some])
-    with_ev, without = Detector(model, manifest, ex), Detector(plain, manifest, ex)
+    with_ev, without = Detector(model, manifest, ex), Detector(no_ev, manifest, ex)
     a, b = list(with_ev.score_documents(texts)), list(without.score_documents(texts))
     assert [r.likelihood for r in a] == [r.likelihood for r in b]
     assert [[s.probability for s in r.sentences] for r in a] == [[s.probability for s in r.sentences] for r in b]

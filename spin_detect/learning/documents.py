@@ -16,7 +16,7 @@ import numpy as np
 
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, group_top_k_sum
 
-__all__ = ["CLOZE_EVIDENCE", "DOCUMENT_FEATURES", "DOCUMENT_INPUTS", "PRIOR_P", "PRIOR_SENTENCES",
+__all__ = ["CLOZE_EVIDENCE", "DOCUMENT_FEATURES", "DOCUMENT_INPUTS", "PLAIN_EVIDENCE", "PRIOR_P", "PRIOR_SENTENCES",
            "REGISTER_TOKEN_FEATURES", "SCALED_EVIDENCE", "SPIN_EVIDENCE", "document_features", "document_inputs"]
 
 
@@ -101,19 +101,26 @@ SCALED_EVIDENCE = ("tok_logit_mean", "tok_share_20", "tok_share_35", "tok_share_
 #: whose dictionaries the detector does not know (added last: an older rule reads the columns before them).
 CLOZE_EVIDENCE = ("mean_lm_surprise", "lm_surprise_high", "mean_lm_surprise_x_sqrt_words",
                   "lm_surprise_high_x_sqrt_words")
+#: The plain token model's evidence (:mod:`spin_detect.learning.plain`: substitution evidence that needs no
+#: thesaurus): as :data:`TOKEN_EVIDENCE` over its probabilities, and the mean log-odds and the shares over
+#: 0.35 and 0.5 times sqrt(number of words). Zero for a model without a plain model (its rule ignores them).
+PLAIN_EVIDENCE = ("plain_p_mean", "plain_logit_mean", "plain_share_20", "plain_share_35", "plain_share_50",
+                  "plain_share_70", "plain_top10_mean", "plain_logit_mean_x_sqrt_words",
+                  "plain_share_35_x_sqrt_words", "plain_share_50_x_sqrt_words")
 #: Columns of :func:`document_inputs`: :data:`DOCUMENT_FEATURES` first (a rule fitted on those alone
 #: reads the first columns), then token evidence, register means and sentence-feature means, then
 #: the length-scaled evidence (spin-detect 0.4; a rule of 0.3 reads the columns before it), then
-#: :data:`CLOZE_EVIDENCE`.
+#: :data:`CLOZE_EVIDENCE`, then :data:`PLAIN_EVIDENCE` (a rule fitted before it reads the columns before it).
 DOCUMENT_INPUTS = (DOCUMENT_FEATURES + TOKEN_EVIDENCE + tuple(f"mean_{f}" for f in REGISTER_TOKEN_FEATURES)
                    + tuple(f"mean_{f}" for f in FEATURE_NAMES) + ("sqrt_words",)
-                   + tuple(f"{f}_x_sqrt_words" for f in SCALED_EVIDENCE) + CLOZE_EVIDENCE)
+                   + tuple(f"{f}_x_sqrt_words" for f in SCALED_EVIDENCE) + CLOZE_EVIDENCE + PLAIN_EVIDENCE)
 #: The columns of :data:`DOCUMENT_INPUTS` that measure evidence of spinning: more of any of them never
 #: makes a document less likely spun (the tree rule is constrained so; see
 #: :class:`~spin_detect.learning.estimators.TreeDocumentScorer`). Length, register and sentence-feature
 #: means are not: they say what kind of text it is, against which the evidence is weighed.
 SPIN_EVIDENCE = tuple(c for c in DOCUMENT_INPUTS if c not in ("n_sentences_log", "p_any", "sqrt_words") and (
-    c in DOCUMENT_FEATURES or c in TOKEN_EVIDENCE or c in CLOZE_EVIDENCE or c.endswith("_x_sqrt_words")))
+    c in DOCUMENT_FEATURES or c in TOKEN_EVIDENCE or c in CLOZE_EVIDENCE or c in PLAIN_EVIDENCE
+    or c.endswith("_x_sqrt_words")))
 #: ``lm_surprise`` over which a word counts as unexpected (``lm_surprise_high``): the 95th percentile over
 #: the words of 3,000 original sentences of the training split (median 2.65, mean 3.16).
 LM_SURPRISE_HIGH = 7.5
@@ -124,13 +131,15 @@ _TYPICAL_TOPIC_FIT = 0.45
 
 
 def document_inputs(sent_prob: np.ndarray, sent_doc: np.ndarray, n_docs: int, sent_feats: np.ndarray,
-                    tok_prob: np.ndarray, tok_feats: np.ndarray, tok_sent: np.ndarray) -> np.ndarray:
+                    tok_prob: np.ndarray, tok_feats: np.ndarray, tok_sent: np.ndarray,
+                    plain_prob: np.ndarray | None = None) -> np.ndarray:
     """The document rule's inputs (columns :data:`DOCUMENT_INPUTS`), one row per document.
 
     ``sent_doc[i]`` is the document of sentence ``i`` (-1: not part of any);
     ``sent_feats`` are the sentence features (:data:`~spin_detect.features.FEATURE_NAMES`),
     ``tok_feats`` and ``tok_prob`` the token features and probabilities, ``tok_sent``
-    each token's sentence. Sentences of a document count in their order.
+    each token's sentence, ``plain_prob`` the plain token model's probabilities (None: the
+    :data:`PLAIN_EVIDENCE` columns are 0). Sentences of a document count in their order.
     """
     sent_doc = np.asarray(sent_doc, dtype=np.int64)
     used = np.flatnonzero(sent_doc >= 0)
@@ -148,8 +157,11 @@ def document_inputs(sent_prob: np.ndarray, sent_doc: np.ndarray, n_docs: int, se
     def mean(x: np.ndarray) -> np.ndarray:
         return np.bincount(d, weights=x, minlength=n_docs) / n
 
-    top10 = group_top_k_sum(d, p, n_docs, 10) / np.minimum(n, 10) if len(d) else np.zeros(n_docs)
-    evidence = [mean(p), mean(_logit(p))] + [mean((p > c).astype(float)) for c in (0.2, 0.35, 0.5, 0.7)] + [top10]
+    def evidence_of(p: np.ndarray) -> list[np.ndarray]:
+        top10 = group_top_k_sum(d, p, n_docs, 10) / np.minimum(n, 10) if len(d) else np.zeros(n_docs)
+        return [mean(p), mean(_logit(p))] + [mean((p > c).astype(float)) for c in (0.2, 0.35, 0.5, 0.7)] + [top10]
+
+    evidence = evidence_of(p)
     register = []
     for f in REGISTER_TOKEN_FEATURES:
         x = tok_feats[words, TOKEN_FEATURES.index(f)].astype(float)
@@ -175,4 +187,9 @@ def document_inputs(sent_prob: np.ndarray, sent_doc: np.ndarray, n_docs: int, se
                               minlength=n_docs)[seen] / n_has[seen])
     c = DOCUMENT_INPUTS.index(CLOZE_EVIDENCE[0])
     out[:, c: c + 4] = np.column_stack([mean_s, high, mean_s * np.sqrt(n_has), high * np.sqrt(n_has)])
+    if plain_prob is not None:
+        plain = evidence_of(np.asarray(plain_prob, dtype=float)[words])
+        c = DOCUMENT_INPUTS.index(PLAIN_EVIDENCE[0])
+        out[:, c: c + 7] = np.column_stack(plain)
+        out[:, c + 7: c + 10] = np.column_stack([plain[1], plain[3], plain[4]]) * root[:, None]
     return out

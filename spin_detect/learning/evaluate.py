@@ -137,9 +137,10 @@ def score_frame_for_evaluation(detector: Scorer, df: pd.DataFrame, features: Fea
     sent = df.copy()
     g = document_groups(sent)
     tok_prob = detector.model.token_proba(fs, g)
-    sent["p"] = detector.model.sentence_proba(fs, tok_prob)
+    plain_prob = detector.model.plain_token_proba(fs, g)
+    sent["p"] = detector.model.sentence_proba(fs, tok_prob, plain_prob)
     n_docs = int(g.max()) + 1 if len(g) else 0
-    d_prob = detector.model.document_proba(fs, tok_prob, sent["p"].to_numpy(), g, n_docs)
+    d_prob = detector.model.document_proba(fs, tok_prob, sent["p"].to_numpy(), g, n_docs, plain_prob)
     cols = {"label": ("label", "max")}
     for c in ("source", "style", "rate_name", "partial", "doc_id"):
         if c in sent.columns:
@@ -179,8 +180,9 @@ def evidence_figures(detector: Scorer, df: pd.DataFrame, features: FeatureSet | 
     model = detector.model
     g = document_groups(df)
     tok_prob = model.token_proba(fs, g)
-    sent_p = model.sentence_proba(fs, tok_prob)
-    doc_p = model.document_proba(fs, tok_prob, sent_p, g, int(g.max()) + 1 if len(g) else 0)
+    plain_prob = model.plain_token_proba(fs, g)
+    sent_p = model.sentence_proba(fs, tok_prob, plain_prob)
+    doc_p = model.document_proba(fs, tok_prob, sent_p, g, int(g.max()) + 1 if len(g) else 0, plain_prob)
     ts = fs.tok_sent
     spun = np.maximum(doc_p[g][ts], sent_p[ts])
     ev = model.evidence_proba(model.evidence_token_proba(fs, g, tok_prob, spun >= threshold), spun) >= threshold

@@ -38,12 +38,16 @@ import numpy as np
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, FeatureExtractor, group_top_k_sum
 from spin_detect.learning.context import token_keys, token_matrix
 from spin_detect.learning.documents import DOCUMENT_INPUTS, document_inputs
+from spin_detect.learning.plain import plain_matrix
 from spin_detect.text.segment import Token, Tokens, tokenize
 
-__all__ = ["AGG_FEATURES", "SPUN_WORD_SHARE", "TRAINING_SUBSTITUTED_SHARE", "FeatureSet", "SpinModel",
+__all__ = ["AGG_FEATURES", "PLAIN_AGG", "SPUN_WORD_SHARE", "TRAINING_SUBSTITUTED_SHARE", "FeatureSet", "SpinModel",
            "aggregate_tokens", "concat", "extract", "subset", "token_labels"]
 
 AGG_FEATURES = ("tok_max", "tok_top2", "tok_noisy_or", "tok_mean", "tok_count_over_50", "tok_count_over_20")
+#: The same summaries of the plain token model's probabilities (:mod:`spin_detect.learning.plain`), sentence
+#: inputs after :data:`AGG_FEATURES` for a model that has a plain model.
+PLAIN_AGG = tuple(f"plain_{f}" for f in AGG_FEATURES)
 
 
 @dataclass
@@ -156,13 +160,16 @@ class SpinModel:
     it rather than a model from scratch. ``evidence_model_`` (optional) is a token
     model that reads each token's document (``info_["evidence_context"]``) and
     only decides which words evidence shows (:meth:`evidence_token_proba`); no
-    score reads it.
+    score reads it. ``plain_model_`` (optional) is a token model over features that
+    need no thesaurus (:mod:`spin_detect.learning.plain`); the sentence model and the
+    document rule also read its probabilities (:meth:`plain_token_proba`).
     """
 
     def __init__(self, token_model: Any, sentence_model: Any, document_model: Any, thresholds: dict, info: dict,
-                 prior: Any = None, evidence_model: Any = None) -> None:
+                 prior: Any = None, evidence_model: Any = None, plain_model: Any = None) -> None:
         self.prior_ = prior
         self.evidence_model_ = evidence_model
+        self.plain_model_ = plain_model
         self.token_model_ = token_model
         self.sentence_model_ = sentence_model
         self.document_model_ = document_model
@@ -182,6 +189,16 @@ class SpinModel:
         keys = fs.keys if context and context.get("echo") else None
         X = token_matrix(fs.tok, fs.tok_sent, sent_doc, context, keys)
         return self.token_model_.predict_proba(X)[:, 1]
+
+    def plain_token_proba(self, fs: FeatureSet, sent_doc: np.ndarray | None = None) -> np.ndarray | None:
+        """The plain token model's probability that each token was substituted (``sent_doc`` as in
+        :meth:`token_proba`: its echo column counts within each document); None without a plain model."""
+        model = getattr(self, "plain_model_", None)
+        if model is None:
+            return None
+        if len(fs.tok) == 0:
+            return np.zeros(0)
+        return model.predict_proba(plain_matrix(fs.tok, fs.tok_sent, sent_doc, fs.keys))[:, 1]
 
     def evidence_token_proba(self, fs: FeatureSet, sent_doc: np.ndarray | None, tok_prob: np.ndarray,
                              rows: np.ndarray | None = None) -> np.ndarray:
@@ -233,34 +250,47 @@ class SpinModel:
         odds = ratio * SPUN_WORD_SHARE / (1 - SPUN_WORD_SHARE)
         return np.asarray(spun, dtype=np.float64) * odds / (1 + odds)
 
-    def sentence_inputs(self, fs: FeatureSet, tok_prob: np.ndarray | None = None) -> np.ndarray:
-        """Sentence features plus aggregated token probabilities (plus, for a model
-        retrained on a user's data, the log-odds of its base model)."""
+    def sentence_inputs(self, fs: FeatureSet, tok_prob: np.ndarray | None = None,
+                        plain_prob: np.ndarray | None = None) -> np.ndarray:
+        """Sentence features plus aggregated token probabilities (and those of the plain
+        model when there is one; ``plain_prob`` None: computed with each sentence its own
+        document), plus, for a model retrained on a user's data, the log-odds of its base model."""
         if tok_prob is None:
             tok_prob = self.token_proba(fs)
-        Z = np.hstack([fs.sent, aggregate_tokens(tok_prob, fs.tok_sent, len(fs))])
+        parts = [fs.sent, aggregate_tokens(tok_prob, fs.tok_sent, len(fs))]
+        if getattr(self, "plain_model_", None) is not None:
+            if plain_prob is None:
+                plain_prob = self.plain_token_proba(fs)
+            assert plain_prob is not None  # the model has a plain model
+            parts.append(aggregate_tokens(plain_prob, fs.tok_sent, len(fs)))
+        Z = np.hstack(parts)
         prior = getattr(self, "prior_", None)
         if prior is not None:
-            p = np.clip(prior.sentence_proba(fs, tok_prob), 1e-4, 1 - 1e-4)
+            p = np.clip(prior.sentence_proba(fs, tok_prob, plain_prob), 1e-4, 1 - 1e-4)
             Z = np.hstack([Z, np.log(p / (1 - p))[:, None]])
         return Z
 
-    def sentence_proba(self, fs: FeatureSet, tok_prob: np.ndarray | None = None) -> np.ndarray:
-        """Calibrated probability that each sentence was spun."""
+    def sentence_proba(self, fs: FeatureSet, tok_prob: np.ndarray | None = None,
+                       plain_prob: np.ndarray | None = None) -> np.ndarray:
+        """Calibrated probability that each sentence was spun (``plain_prob`` as in :meth:`sentence_inputs`)."""
         if len(fs) == 0:
             return np.zeros(0)
-        return self.sentence_model_.predict_proba(self.sentence_inputs(fs, tok_prob))[:, 1]
+        return self.sentence_model_.predict_proba(self.sentence_inputs(fs, tok_prob, plain_prob))[:, 1]
 
     def document_proba(self, fs: FeatureSet, tok_prob: np.ndarray, sent_prob: np.ndarray, sent_doc: np.ndarray,
-                       n_docs: int) -> np.ndarray:
+                       n_docs: int, plain_prob: np.ndarray | None = None) -> np.ndarray:
         """Probability that each document was spun, from all its evidence (:func:`document_inputs`).
 
         ``sent_doc[i]`` is the document of sentence ``i`` of ``fs`` (-1: none). A rule
         fitted on fewer inputs (a model of spin-detect 0.2) reads the first columns.
+        ``plain_prob``: the plain model's token probabilities (:meth:`plain_token_proba`; None:
+        computed here when the model has a plain model).
         """
         if n_docs == 0:
             return np.zeros(0)
-        X = document_inputs(sent_prob, sent_doc, n_docs, fs.sent, tok_prob, fs.tok, fs.tok_sent)
+        if plain_prob is None and getattr(self, "plain_model_", None) is not None:
+            plain_prob = self.plain_token_proba(fs, sent_doc)
+        X = document_inputs(sent_prob, sent_doc, n_docs, fs.sent, tok_prob, fs.tok, fs.tok_sent, plain_prob)
         return self.document_model_.predict_proba(X[:, : document_model_inputs(self.document_model_)])[:, 1]
 
 

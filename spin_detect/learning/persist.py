@@ -32,7 +32,8 @@ from spin_detect import __version__
 from spin_detect.atomic import atomic_write
 from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, FeatureExtractor
 from spin_detect.learning.context import ECHO, context_names
-from spin_detect.learning.model import AGG_FEATURES, SpinModel
+from spin_detect.learning.model import AGG_FEATURES, PLAIN_AGG, SpinModel
+from spin_detect.learning.plain import PLAIN_FEATURES
 from spin_detect.learning.predictors import export_estimator, from_arrays
 from spin_detect.tables.adapt import AdaptedReference, adapt_reference
 from spin_detect.tables.reference import ReferenceStats
@@ -61,12 +62,15 @@ class ModelError(DataFormatError):
 # ----------------------------------------------------------------------------- writing
 def model_arrays(model: SpinModel, prefix: str = "") -> dict[str, np.ndarray]:
     """Every fitted number of ``model`` as named arrays (its models exported from scikit-learn if need be).
-    A base model (``prior_``) is stored without its evidence model, which only the outer model uses."""
+    A base model (``prior_``) is stored without its evidence model, which only the outer model uses, but with
+    its plain model (its sentence model reads it)."""
     out: dict[str, np.ndarray] = {}
     for part in _PARTS:
         out.update(export_estimator(getattr(model, f"{part}_model_")).to_arrays(f"{prefix}{part}/"))
     if not prefix and getattr(model, "evidence_model_", None) is not None:
         out.update(export_estimator(model.evidence_model_).to_arrays("evidence/"))
+    if getattr(model, "plain_model_", None) is not None:
+        out.update(export_estimator(model.plain_model_).to_arrays(f"{prefix}plain/"))
     if getattr(model, "prior_", None) is not None:
         out.update(model_arrays(model.prior_, prefix + "prior/"))
     return out
@@ -96,7 +100,7 @@ def _write_folder(model: SpinModel, folder: Path, fields: dict[str, Any]) -> dic
         "file": MODEL_FILE,
         "spin_detect_version": __version__,
         "sha256": hashlib.sha256(data).hexdigest(),
-        "sentence_features": list(FEATURE_NAMES) + list(AGG_FEATURES),
+        "sentence_features": _sentence_features(getattr(model, "plain_model_", None) is not None),
         "token_features": list(TOKEN_FEATURES),
         "thresholds": model.thresholds_,
         "training": model.info_,
@@ -155,9 +159,16 @@ def default_model_dir() -> Path:
         return Path(__file__).resolve().parents[2] / "models" / "default"
 
 
+def _sentence_features(plain: bool) -> list[str]:
+    """The sentence model's inputs, as a manifest lists them: with the plain model's summaries when it has one."""
+    return list(FEATURE_NAMES) + list(AGG_FEATURES) + (list(PLAIN_AGG) if plain else [])
+
+
 def _require_same_features(folder: Path, manifest: dict) -> None:
     """Refuse a model whose features are not the ones this version computes."""
-    for key, names in (("token_features", TOKEN_FEATURES), ("sentence_features", FEATURE_NAMES + AGG_FEATURES)):
+    training = manifest.get("training")
+    plain = isinstance(training, dict) and training.get("plain_features") is not None
+    for key, names in (("token_features", list(TOKEN_FEATURES)), ("sentence_features", _sentence_features(plain))):
         if key in manifest and list(manifest[key]) != list(names):
             made_by = manifest.get("spin_detect_version")
             other = f" (or use spin-detect {made_by}, which made it)" if made_by and made_by != __version__ else ""
@@ -219,7 +230,8 @@ def _model_from_arrays(a: dict[str, np.ndarray], thresholds: dict, info: dict, p
     prior = _model_from_arrays(a, {}, {}, prefix + "prior/") if f"{prefix}prior/token/kind" in a else None
     token, sentence, document = (from_arrays(a, f"{prefix}{part}/") for part in _PARTS)
     evidence = from_arrays(a, f"{prefix}evidence/") if f"{prefix}evidence/kind" in a else None
-    return SpinModel(token, sentence, document, thresholds, info, prior, evidence)
+    plain = from_arrays(a, f"{prefix}plain/") if f"{prefix}plain/kind" in a else None
+    return SpinModel(token, sentence, document, thresholds, info, prior, evidence, plain)
 
 
 def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel, dict]:
@@ -272,6 +284,14 @@ def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel,
     if (model.evidence_model_ is None) != (training.get("evidence_context") is None):
         raise ModelError(f"{fpath}: the evidence model and the manifest's 'training.evidence_context' must come "
                          "together (one is missing)")
+    plain = training.get("plain_features")
+    if (model.plain_model_ is None) != (plain is None):
+        raise ModelError(f"{fpath}: the plain token model and the manifest's 'training.plain_features' must come "
+                         "together (one is missing)")
+    if plain is not None and (plain != list(PLAIN_FEATURES)
+                              or getattr(model.plain_model_, "n_features", None) != len(PLAIN_FEATURES)):
+        raise ModelError(f"{fpath}: the plain token model reads other features than spin-detect {__version__} "
+                         f"computes ({', '.join(PLAIN_FEATURES)}); retrain it with this version")
     for key, estimator, what in (("token_context", model.token_model_, "token model"),
                                  ("evidence_context", model.evidence_model_, "evidence model")):
         ctx = training.get(key)

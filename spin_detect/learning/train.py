@@ -47,48 +47,11 @@ from spin_detect.learning.context import (
 )
 from spin_detect.learning.documents import document_inputs
 from spin_detect.learning.estimators import DocumentScorer, TreeDocumentScorer
-from spin_detect.learning.model import AGG_FEATURES, FeatureSet, SpinModel, extract, token_labels
+from spin_detect.learning.model import AGG_FEATURES, PLAIN_AGG, FeatureSet, SpinModel, extract, token_labels
+from spin_detect.learning.plain import PLAIN_FEATURES, plain_matrix
+from spin_detect.learning.thresholds import MIN_THRESHOLD_DOCS, PRESET_FPR, preset_thresholds
 
 __all__ = ["train_model", "PRESET_FPR", "TOKEN_MODEL", "document_groups", "preset_thresholds"]
-
-#: Share of original documents that each preset may flag, on calibration data
-#: (in every source with at least MIN_SOURCE_DOCS original documents, when sources are known).
-PRESET_FPR = {"strict": 0.002, "balanced": 0.01, "sensitive": 0.05}
-MIN_SOURCE_DOCS = 50
-
-
-def preset_thresholds(p_doc: np.ndarray, y_doc: np.ndarray, doc_source: np.ndarray | None = None
-                      ) -> dict[str, float]:
-    """Document threshold of each preset: the lowest that flags (likelihood >= threshold) at most
-    the preset's share of the original documents, taken in the worst source, so that no register
-    (newswire, speeches, encyclopaedic text) is flagged more than the preset allows. Ties count:
-    when most originals score exactly 0, the threshold is above 0, not 0 (which would flag all)."""
-    orig = y_doc == 0
-    out = {}
-    for name, fpr in PRESET_FPR.items():
-        t = _flagging_at_most(p_doc[orig], fpr)
-        if doc_source is not None:
-            for src in np.unique(doc_source[orig]):
-                o = p_doc[orig & (doc_source == src)]
-                if len(o) >= MIN_SOURCE_DOCS:
-                    t = max(t, _flagging_at_most(o, fpr))
-        out[name] = t
-    return out
-
-
-def _flagging_at_most(scores: np.ndarray, share: float) -> float:
-    """The lowest threshold ``t`` with at most ``share`` of ``scores`` at or above it."""
-    s = np.sort(np.asarray(scores, dtype=float))[::-1]
-    allowed = int(np.floor(share * len(s)))
-    if allowed >= len(s):
-        return 0.0
-    return float(np.nextafter(s[allowed], np.inf))  # just above the first score that must not be flagged
-
-
-#: Original documents the rule's thresholds need for each preset to mean anything: at least one
-#: original document the preset may flag.
-MIN_THRESHOLD_DOCS = {name: int(np.ceil(1 / fpr)) for name, fpr in PRESET_FPR.items()}
-
 
 #: Rule documents (and of each class) from which the document rule is a tree ensemble
 #: (:class:`TreeDocumentScorer`); with fewer, the logistic :class:`DocumentScorer`, which needs
@@ -129,17 +92,19 @@ def document_groups(df: pd.DataFrame) -> np.ndarray:
     return pd.factorize(key)[0]
 
 
-def _sentence_monotone(with_prior: bool) -> list[int]:
+def _sentence_monotone(with_prior: bool, plain: bool = False) -> list[int]:
     """More token evidence never lowers a sentence's probability: the sentence model is
-    constrained to be non-decreasing in the token summaries (and in the base model's
-    log-odds, for a model retrained on a user's data); free in the other features."""
-    return [0] * len(FEATURE_NAMES) + [1] * len(AGG_FEATURES) + ([1] if with_prior else [])
+    constrained to be non-decreasing in the token summaries (the plain model's too, when
+    there is one, and in the base model's log-odds, for a model retrained on a user's data);
+    free in the other features."""
+    return ([0] * len(FEATURE_NAMES) + [1] * len(AGG_FEATURES) + ([1] * len(PLAIN_AGG) if plain else [])
+            + ([1] if with_prior else []))
 
 
-def _hgb(seed: int, max_iter: int = 300) -> HistGradientBoostingClassifier:
+def _hgb(seed: int, max_iter: int = 300, plain: bool = False) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(max_iter=max_iter, learning_rate=0.1, max_leaf_nodes=31,
                                           l2_regularization=1.0, random_state=seed,
-                                          monotonic_cst=_sentence_monotone(False))
+                                          monotonic_cst=_sentence_monotone(False, plain))
 
 
 #: The token model scores every token of every sentence, so its size decides
@@ -201,6 +166,7 @@ def train_model(
     evidence_context: bool = False,
     evidence_features: FeatureSet | None = None,
     echo: bool = True,
+    plain: bool = True,
 ) -> tuple[SpinModel, FeatureSet]:
     """Fit token, sentence and document models on ``df``; return the model and
     the features computed (callers may reuse them for evaluation).
@@ -220,6 +186,10 @@ def train_model(
     retrained model without token labels keeps its base model's evidence model.
     ``echo``: the token and evidence models also read how often each word recurs in its
     document (:data:`~spin_detect.learning.context.ECHO`), with or without ``token_context``.
+    ``plain``: also fit the plain token model (:mod:`spin_detect.learning.plain`: features that need no
+    thesaurus), whose probabilities the sentence model and the document rule read, out of fold on the
+    training rows as the token model's are. A retrained model without token labels keeps its base
+    model's plain model, if any.
     """
     t0 = time.time()
     df = df.reset_index(drop=True)
@@ -270,23 +240,17 @@ def train_model(
         y_tok = token_labels(fs, df["changes"].fillna("[]").astype(str).tolist())
         tok_groups = token_fold_groups(df, groups, fit_rows)[fs.tok_sent]
         # Out-of-fold token probabilities for the sentence model's training rows.
-        oof = np.zeros(len(fs.tok_sent))
-        oof_rule = oof if rf is fs else np.zeros(len(fs.tok_sent))
         idx = np.flatnonzero(tok_rows)
-        for k, (a, b) in enumerate(GroupKFold(n_splits=3).split(idx, groups=tok_groups[idx])):
-            m = fit_token_classifier(seed + k, X_tok[idx[a]], y_tok[idx[a]])
-            oof[idx[b]] = m.predict_proba(X_tok[idx[b]])[:, 1]
-            if rf is not fs:
-                oof_rule[idx[b]] = m.predict_proba(X_rule[idx[b]])[:, 1]
-        token_model = fit_token_classifier(seed, X_tok[idx], y_tok[idx])
-        tok_prob = token_model.predict_proba(X_tok)[:, 1]
-        tok_prob[idx] = oof[idx]
-        tok_prob_rule = tok_prob
-        if rf is not fs:
-            tok_prob_rule = token_model.predict_proba(X_rule)[:, 1]
-            tok_prob_rule[idx] = oof_rule[idx]
+        folds = list(GroupKFold(n_splits=3).split(idx, groups=tok_groups[idx]))
+        token_model, tok_prob, tok_prob_rule = _fit_out_of_fold(seed, X_tok, X_rule, y_tok, idx, folds)
         log(f"token model on {len(idx):,} tokens ({int(y_tok[idx].sum()):,} substituted), "
             f"{time.time() - t0:.0f}s")
+        plain_model, plain_prob, plain_prob_rule = None, None, None
+        if plain:
+            P = plain_matrix(fs.tok, fs.tok_sent, groups, fs.keys)
+            P_rule = P if rf is fs else plain_matrix(rf.tok, rf.tok_sent, groups, fs.keys)
+            plain_model, plain_prob, plain_prob_rule = _fit_out_of_fold(seed, P, P_rule, y_tok, idx, folds)
+            log(f"plain token model, {time.time() - t0:.0f}s")
         evidence_model, evidence_spec = None, None
         if evidence_context:
             ef = fs if evidence_features is None else evidence_features
@@ -306,15 +270,19 @@ def train_model(
         tok_prob = token_model.predict_proba(X_tok)[:, 1] if len(fs.tok) else np.zeros(0)
         tok_prob_rule = tok_prob if rf is fs else (
             token_model.predict_proba(X_rule)[:, 1] if len(rf.tok) else np.zeros(0))
+        plain_model = getattr(base, "plain_model_", None)
+        plain_prob = base.plain_token_proba(fs, groups)
+        plain_prob_rule = plain_prob if rf is fs else base.plain_token_proba(rf, groups)
     # Without token labels the data is a user's own: the base model's sentence
     # probability becomes an input and the sentence model learns corrections to it.
     prior = None if have_tokens else base
-    shell = SpinModel(token_model, None, None, {}, {}, prior=prior)
-    Z = shell.sentence_inputs(fs, tok_prob)
-    Zr = Z if rf is fs else shell.sentence_inputs(rf, tok_prob_rule)  # what scoring will see
-    sentence = _hgb(seed) if prior is None else HistGradientBoostingClassifier(
+    shell = SpinModel(token_model, None, None, {}, {}, prior=prior, plain_model=plain_model)
+    Z = shell.sentence_inputs(fs, tok_prob, plain_prob)
+    Zr = Z if rf is fs else shell.sentence_inputs(rf, tok_prob_rule, plain_prob_rule)  # what scoring will see
+    has_plain = plain_model is not None
+    sentence = _hgb(seed, plain=has_plain) if prior is None else HistGradientBoostingClassifier(
         max_iter=100, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
-        random_state=seed, monotonic_cst=_sentence_monotone(True))
+        random_state=seed, monotonic_cst=_sentence_monotone(True, has_plain))
     sentence.fit(Z[fit_rows], y[fit_rows])
     # Calibration documents are halved: one half calibrates the sentence model, the
     # other fits the document rule and its thresholds on probabilities the
@@ -345,7 +313,7 @@ def train_model(
     sent_doc = np.full(len(df), -1, dtype=np.int64)
     sent_doc[rule_rows] = g_rule
     # what scoring will see: the rule features' sentences and tokens, token probabilities out of fold
-    D = document_inputs(p_rule, sent_doc, n_docs, rf.sent, tok_prob_rule, rf.tok, rf.tok_sent)
+    D = document_inputs(p_rule, sent_doc, n_docs, rf.sent, tok_prob_rule, rf.tok, rf.tok_sent, plain_prob_rule)
     y_doc = np.zeros(n_docs, dtype=int)
     np.maximum.at(y_doc, g_rule, y[rule_rows])
     if len(np.unique(y_doc)) < 2:
@@ -378,13 +346,36 @@ def train_model(
         "token_level": "trained" if have_tokens else "from base model",
         **({"token_context": context} if context else {}),
         **({"evidence_context": evidence_spec} if evidence_spec else {}),
+        **({"plain_features": list(PLAIN_FEATURES)} if has_plain else {}),
         # the training mix's share of substituted words, which evidence probabilities correct for
         "token_substituted_share": round(float(y_tok[idx].mean()), 4) if have_tokens and len(idx) else
         (base.info_.get("token_substituted_share") if base is not None else None),
         "seconds": round(time.time() - t0, 1),
     }
     return SpinModel(token_model, calibrated, doc_model, thresholds, info, prior=prior,
-                     evidence_model=evidence_model), fs
+                     evidence_model=evidence_model, plain_model=plain_model), fs
+
+
+def _fit_out_of_fold(seed: int, X: np.ndarray, X_rule: np.ndarray, y: np.ndarray, idx: np.ndarray,
+                     folds: list) -> tuple[HistGradientBoostingClassifier, np.ndarray, np.ndarray]:
+    """A token classifier fitted on rows ``idx`` of ``X``, and its probabilities for every row of ``X`` and
+    of ``X_rule`` (the same tokens as scoring will featurise them), out of fold (``folds`` over ``idx``) on
+    the rows it was fitted on."""
+    oof = np.zeros(len(X))
+    oof_rule = oof if X_rule is X else np.zeros(len(X))
+    for k, (a, b) in enumerate(folds):
+        m = fit_token_classifier(seed + k, X[idx[a]], y[idx[a]])
+        oof[idx[b]] = m.predict_proba(X[idx[b]])[:, 1]
+        if X_rule is not X:
+            oof_rule[idx[b]] = m.predict_proba(X_rule[idx[b]])[:, 1]
+    model = fit_token_classifier(seed, X[idx], y[idx])
+    prob = model.predict_proba(X)[:, 1]
+    prob[idx] = oof[idx]
+    prob_rule = prob
+    if X_rule is not X:
+        prob_rule = model.predict_proba(X_rule)[:, 1]
+        prob_rule[idx] = oof_rule[idx]
+    return model, prob, prob_rule
 
 
 def _context_spec(rf: FeatureSet, fit_rows: np.ndarray, y: np.ndarray, means: bool = True, echo: bool = True

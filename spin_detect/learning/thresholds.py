@@ -1,0 +1,50 @@
+"""Document thresholds of the presets: the likelihood above which each preset calls a document spun.
+
+Each preset (:data:`PRESET_FPR`) may flag at most its share of the original documents the thresholds are
+set on, in the worst of their sources (:func:`preset_thresholds`), so that no register is flagged more than
+the preset allows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["MIN_SOURCE_DOCS", "MIN_THRESHOLD_DOCS", "PRESET_FPR", "preset_thresholds"]
+
+#: Share of original documents that each preset may flag, on calibration data
+#: (in every source with at least MIN_SOURCE_DOCS original documents, when sources are known).
+PRESET_FPR = {"strict": 0.002, "balanced": 0.01, "sensitive": 0.05}
+MIN_SOURCE_DOCS = 50
+
+
+def preset_thresholds(p_doc: np.ndarray, y_doc: np.ndarray, doc_source: np.ndarray | None = None
+                      ) -> dict[str, float]:
+    """Document threshold of each preset: the lowest that flags (likelihood >= threshold) at most
+    the preset's share of the original documents, taken in the worst source, so that no register
+    (newswire, speeches, encyclopaedic text) is flagged more than the preset allows. Ties count:
+    when most originals score exactly 0, the threshold is above 0, not 0 (which would flag all)."""
+    orig = y_doc == 0
+    out = {}
+    for name, fpr in PRESET_FPR.items():
+        t = _flagging_at_most(p_doc[orig], fpr)
+        if doc_source is not None:
+            for src in np.unique(doc_source[orig]):
+                o = p_doc[orig & (doc_source == src)]
+                if len(o) >= MIN_SOURCE_DOCS:
+                    t = max(t, _flagging_at_most(o, fpr))
+        out[name] = t
+    return out
+
+
+def _flagging_at_most(scores: np.ndarray, share: float) -> float:
+    """The lowest threshold ``t`` with at most ``share`` of ``scores`` at or above it."""
+    s = np.sort(np.asarray(scores, dtype=float))[::-1]
+    allowed = int(np.floor(share * len(s)))
+    if allowed >= len(s):
+        return 0.0
+    return float(np.nextafter(s[allowed], np.inf))  # just above the first score that must not be flagged
+
+
+#: Original documents the rule's thresholds need for each preset to mean anything: at least one
+#: original document the preset may flag.
+MIN_THRESHOLD_DOCS = {name: int(np.ceil(1 / fpr)) for name, fpr in PRESET_FPR.items()}
