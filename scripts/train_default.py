@@ -329,7 +329,7 @@ def card(report: dict, model, seconds: float) -> str:
     ev_model = _evidence_model_text(model)
     plain = _plain_model_text(model)
     has_plain = getattr(model, "plain_model_", None) is not None
-    plain_sent = " (of the token and the plain model)" if has_plain else ""
+    plain_sent = " of the token and the plain model" if has_plain else ""
     plain_doc = ", the same summaries of the plain model's probabilities" if has_plain else ""
     if model.info_.get("document_rule") == "trees":
         rule_text = ("gradient-boosted trees (`TreeDocumentScorer`; non-decreasing in every column of\n"

@@ -329,9 +329,11 @@ def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence
             assert rep.verdict == "empty"
             continue
         fs = det.features([s.text for s in sents])
-        tok_prob = det.model.token_proba(fs, np.zeros(len(sents), dtype=np.int64))  # read as one document
-        sent_prob = det.model.sentence_proba(fs, tok_prob)
-        doc_prob = det.model.document_proba(fs, tok_prob, sent_prob, np.zeros(len(sents), dtype=np.int64), 1)[0]
+        one_doc = np.zeros(len(sents), dtype=np.int64)  # read as one document
+        tok_prob = det.model.token_proba(fs, one_doc)
+        plain_prob = det.model.plain_token_proba(fs, one_doc)
+        sent_prob = det.model.sentence_proba(fs, tok_prob, plain_prob)
+        doc_prob = det.model.document_proba(fs, tok_prob, sent_prob, one_doc, 1, plain_prob)[0]
         # every token's evidence-model probability, read with its whole document
         ev_tok = det.model.evidence_token_proba(fs, np.zeros(len(sents), dtype=np.int64), tok_prob)
         words = known = common = 0
