@@ -112,11 +112,19 @@ def _hgb(seed: int, max_iter: int = 300, plain: bool = False) -> HistGradientBoo
 TOKEN_MODEL = {"max_iter": 40, "learning_rate": 0.3, "max_leaf_nodes": 127}
 
 
-def token_classifier(seed: int) -> HistGradientBoostingClassifier:
-    return HistGradientBoostingClassifier(l2_regularization=1.0, random_state=seed, **TOKEN_MODEL)
+#: The plain token model's size (:mod:`spin_detect.learning.plain`); it is walked for every token too, so it
+#: is half the token model's: on dev (nineteenth session) 20 trees of 63 leaves ranked documents and
+#: sentences as well as 40 of 127 (ROC-AUC documents 0.9897 / 0.9895, moby 0.9866 / 0.9830, sentences 0.9419
+#: both) for under half the walk (see ``scripts/train_default.py``, ``PLAIN``).
+PLAIN_MODEL = {"max_iter": 20, "learning_rate": 0.45, "max_leaf_nodes": 63}
 
 
-def fit_token_classifier(seed: int, X: np.ndarray, y: np.ndarray) -> HistGradientBoostingClassifier:
+def token_classifier(seed: int, params: dict | None = None) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(l2_regularization=1.0, random_state=seed, **(params or TOKEN_MODEL))
+
+
+def fit_token_classifier(seed: int, X: np.ndarray, y: np.ndarray, params: dict | None = None
+                         ) -> HistGradientBoostingClassifier:
     """:func:`token_classifier` fitted on ``X``, ``y``. A column with no value at all (NaN in every row:
     a table the extractor was not given, such as the cloze model with a custom reference) is fitted as a
     constant, which the trees never split on; scikit-learn cannot bin a column of NaN alone."""
@@ -124,7 +132,7 @@ def fit_token_classifier(seed: int, X: np.ndarray, y: np.ndarray) -> HistGradien
     if empty.any():
         X = X.copy()
         X[:, empty] = 0.0
-    return token_classifier(seed).fit(X, y)
+    return token_classifier(seed, params).fit(X, y)
 
 
 #: Token folds are by source when the training rows come from at least this many
@@ -249,7 +257,8 @@ def train_model(
         if plain:
             P = plain_matrix(fs.tok, fs.tok_sent, groups, fs.keys)
             P_rule = P if rf is fs else plain_matrix(rf.tok, rf.tok_sent, groups, fs.keys)
-            plain_model, plain_prob, plain_prob_rule = _fit_out_of_fold(seed, P, P_rule, y_tok, idx, folds)
+            plain_model, plain_prob, plain_prob_rule = _fit_out_of_fold(seed, P, P_rule, y_tok, idx, folds,
+                                                                        PLAIN_MODEL)
             log(f"plain token model, {time.time() - t0:.0f}s")
         evidence_model, evidence_spec = None, None
         if evidence_context:
@@ -357,18 +366,19 @@ def train_model(
 
 
 def _fit_out_of_fold(seed: int, X: np.ndarray, X_rule: np.ndarray, y: np.ndarray, idx: np.ndarray,
-                     folds: list) -> tuple[HistGradientBoostingClassifier, np.ndarray, np.ndarray]:
+                     folds: list, params: dict | None = None
+                     ) -> tuple[HistGradientBoostingClassifier, np.ndarray, np.ndarray]:
     """A token classifier fitted on rows ``idx`` of ``X``, and its probabilities for every row of ``X`` and
     of ``X_rule`` (the same tokens as scoring will featurise them), out of fold (``folds`` over ``idx``) on
     the rows it was fitted on."""
     oof = np.zeros(len(X))
     oof_rule = oof if X_rule is X else np.zeros(len(X))
     for k, (a, b) in enumerate(folds):
-        m = fit_token_classifier(seed + k, X[idx[a]], y[idx[a]])
+        m = fit_token_classifier(seed + k, X[idx[a]], y[idx[a]], params)
         oof[idx[b]] = m.predict_proba(X[idx[b]])[:, 1]
         if X_rule is not X:
             oof_rule[idx[b]] = m.predict_proba(X_rule[idx[b]])[:, 1]
-    model = fit_token_classifier(seed, X[idx], y[idx])
+    model = fit_token_classifier(seed, X[idx], y[idx], params)
     prob = model.predict_proba(X)[:, 1]
     prob[idx] = oof[idx]
     prob_rule = prob
