@@ -10,10 +10,10 @@ how rare it is, how well it fits the topic of its sentence, how surprising the c
 against the most frequent words, and how often it recurs in its document (``echo_self``,
 :mod:`spin_detect.learning.context`). It is trained on the same token labels as the token model.
 
-Measured on the dev split's half B (``models/default/MODEL_CARD.md`` and the nineteenth session's note):
-word-level ROC-AUC of substitutions against the words of original documents, for ``moby`` swaps, 0.915
-for the plain model against 0.886 for the token model (which wins on the dictionaries it knows: WordNet
-swaps 0.974 against 0.916). So its probabilities are more inputs of the sentence model (summaries per
+Measured on the dev split's half B (``PLAIN`` in ``scripts/train_default.py``; a plain model of the token
+model's size): word-level ROC-AUC of substitutions against the words of original documents, for ``moby``
+swaps, 0.915 for the plain model against 0.886 for the token model (which wins on the dictionaries it
+knows: WordNet swaps 0.974 against 0.916). So its probabilities are more inputs of the sentence model (summaries per
 sentence, :data:`~spin_detect.learning.model.PLAIN_AGG`) and of the document rule
 (:data:`~spin_detect.learning.documents.PLAIN_EVIDENCE`), both non-decreasing in them; evidence words
 are still chosen by the token and evidence models.
