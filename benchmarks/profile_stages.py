@@ -72,7 +72,9 @@ def main() -> None:
     with threadpool_limits(limits=1, user_api="openmp"):
         rows["token model predict_proba"] = best(lambda: det.model.token_proba(fs))
         tp = det.model.token_proba(fs)
-        rows["sentence model (aggregation + predict_proba)"] = best(lambda: det.model.sentence_proba(fs, tp))
+        rows["plain token model (matrix + predict_proba)"] = best(lambda: det.model.plain_token_proba(fs))
+        pp = det.model.plain_token_proba(fs)
+        rows["sentence model (aggregation + predict_proba)"] = best(lambda: det.model.sentence_proba(fs, tp, pp))
     from spin_detect.learning.model import aggregate_tokens
     rows["... of which aggregate_tokens"] = best(lambda: aggregate_tokens(tp, fs.tok_sent, len(fs)))
     print(f"{len(docs)} documents, {n} sentences, {len(fs.tok)} tokens; µs per sentence, best of 3")
