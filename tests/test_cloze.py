@@ -124,3 +124,32 @@ def test_a_model_for_another_reference_is_refused(tmp_path):
     random_model(tmp_path / "other.bin", "0" * 64)
     with pytest.raises(DataFormatError, match="another reference"):
         ClozeModel.load(tmp_path / "other.bin", reference=default_reference())
+
+
+def test_block_sizes_do_not_change_the_scores(model, monkeypatch):
+    """The cloze features of 120 sentences are the same, to the last bit, when the work is cut into blocks of
+    64 slots (queries, normaliser, candidate scores gathered a block at a time) as in the default blocks."""
+    import spin_detect.tables.cloze as cloze
+
+    for size in (cloze._BLOCK, cloze._NORMALISER_BLOCK, cloze._SCORE_BLOCK):
+        assert size % cloze._ROWS == 0  # the matrix products see the same stacks of rows in any block
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(3, 30, size=120)
+    X = np.concatenate([np.r_[0, rng.integers(3, WORDS + 500, size=n), 1] for n in lengths])
+    starts = np.cumsum(np.r_[0, lengths[:-1] + 2])
+    pos = np.concatenate([s + 1 + np.arange(n) for s, n in zip(starts, lengths)])
+    lo = np.repeat(starts, lengths)
+    hi = lo + np.repeat(lengths, lengths) + 1
+    tok_ids = X[pos]
+    cand_tok = np.repeat(np.arange(len(pos)), rng.integers(0, 5, size=len(pos)))
+    cand = rng.integers(3, WORDS + 200, size=len(cand_tok))
+
+    def run(cand, cand_tok):
+        return model.token_scores(X, pos, lo, hi, tok_ids, cand, cand_tok)
+
+    want = run(cand, cand_tok)
+    assert np.isfinite(want[2]).sum() > 1000
+    for name in ("_BLOCK", "_NORMALISER_BLOCK", "_SCORE_BLOCK"):
+        monkeypatch.setattr(cloze, name, 64)
+    for g, w in zip(run(cand, cand_tok), want):
+        assert np.array_equal(g, w, equal_nan=True)

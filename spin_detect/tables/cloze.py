@@ -36,7 +36,13 @@ OFFSETS = np.r_[-np.arange(NEAR, 0, -1), np.arange(1, NEAR + 1),
 #: The most frequent words whose scores normalise ``surprise`` (after BOS, EOS and UNK).
 NORMALISER_WORDS = 1000
 
-_BLOCK = 8192  # slots per block of work (bounds memory on large batches)
+#: Slots per block of work. Blocks keep the temporaries of a block (its context embeddings, hidden layer and
+#: scores of the normaliser words) in the processor's cache: a third less time than blocks of 8,192 slots,
+#: with the same results (every block size is a multiple of :data:`_ROWS`, so the matrix products see the
+#: same stacks of rows).
+_BLOCK = 1024
+_NORMALISER_BLOCK = 512
+_SCORE_BLOCK = 4096  # (word, query) pairs per block of :meth:`ClozeModel.scores`
 _UNK = 2  # the reference's UNK id (spin_detect.tables.reference.UNK; not imported: tables stay independent)
 
 
@@ -110,8 +116,10 @@ class ClozeModel(ReferenceTiedTable):
         pos, lo, hi = (np.asarray(a, dtype=np.int64) for a in (pos, lo, hi))
         if len(pos) <= _BLOCK:
             return self._queries(X, pos, lo, hi)
-        return np.concatenate([self._queries(X, pos[i: i + _BLOCK], lo[i: i + _BLOCK], hi[i: i + _BLOCK])
-                               for i in range(0, len(pos), _BLOCK)])
+        out = np.empty((len(pos), self._w2.shape[1]), dtype=np.float32)
+        for i in range(0, len(pos), _BLOCK):
+            out[i: i + _BLOCK] = self._queries(X, pos[i: i + _BLOCK], lo[i: i + _BLOCK], hi[i: i + _BLOCK])
+        return out
 
     def _queries(self, X: np.ndarray, pos: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         n = len(pos)
@@ -128,24 +136,28 @@ class ClozeModel(ReferenceTiedTable):
         np.maximum(h, 0.0, out=h)
         return _matmul_rows(h, self._w2) + self._b2
 
-    def scores(self, q: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """Score of word ``ids[i]`` (below ``words``) for the slot of query ``q[i]``."""
+    def scores(self, q: np.ndarray, ids: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Score of word ``ids[i]`` (below ``words``) for the slot of query ``q[i]`` (``q[rows[i]]`` when
+        ``rows`` is given: the queries are gathered a block at a time, never all at once)."""
         ids = np.asarray(ids, dtype=np.int64)
         out = np.empty(len(ids), dtype=np.float32)
-        step = 8 * _BLOCK
-        for i in range(0, len(ids), step):
-            part = ids[i: i + step]
-            out[i: i + step] = np.einsum("ij,ij->i", self.output_rows(part), q[i: i + step]) + self._bias[part]
+        for i in range(0, len(ids), _SCORE_BLOCK):
+            part = ids[i: i + _SCORE_BLOCK]
+            qq = q[i: i + _SCORE_BLOCK] if rows is None else q[rows[i: i + _SCORE_BLOCK]]
+            out[i: i + _SCORE_BLOCK] = np.einsum("ij,ij->i", self.output_rows(part), qq) + self._bias[part]
         return out
 
     def log_normaliser(self, q: np.ndarray) -> np.ndarray:
         """log-sum-exp of the scores of the most frequent words for each query (one per row)."""
         out, bias = self._normaliser
         res = np.empty(len(q), dtype=np.float32)
-        for i in range(0, len(q), _BLOCK):
-            s = _matmul_rows(q[i: i + _BLOCK], out) + bias
+        for i in range(0, len(q), _NORMALISER_BLOCK):
+            s = _matmul_rows(q[i: i + _NORMALISER_BLOCK], out)
+            s += bias
             top = s.max(axis=1)
-            res[i: i + _BLOCK] = top + np.log(np.exp(s - top[:, None]).sum(axis=1))
+            s -= top[:, None]
+            np.exp(s, out=s)
+            res[i: i + _NORMALISER_BLOCK] = top + np.log(s.sum(axis=1))
         return res
 
     def token_scores(self, X: np.ndarray, pos: np.ndarray, lo: np.ndarray, hi: np.ndarray, tok_ids: np.ndarray,
@@ -163,13 +175,16 @@ class ClozeModel(ReferenceTiedTable):
         in_vocab = (tok_ids > _UNK) & (tok_ids < self.words)
         keep = in_vocab[cand_tok] & (cand > _UNK) & (cand < self.words) & (cand != tok_ids[cand_tok])
         cand, cand_tok = cand[keep], cand_tok[keep]
-        idx = np.unique(cand_tok)
+        if len(cand_tok) and np.all(cand_tok[1:] >= cand_tok[:-1]):  # the extractor's order: no sort needed
+            idx = cand_tok[np.r_[True, cand_tok[1:] != cand_tok[:-1]]]
+        else:
+            idx = np.unique(cand_tok)
         if not len(idx):
             return gap, nll, surprise
         q = self.queries(X, pos[idx], lo[idx], hi[idx])
         s_word = self.scores(q, tok_ids[idx])
         rows = np.searchsorted(idx, cand_tok)
-        s_cand = self.scores(q[rows], cand)
+        s_cand = self.scores(q, cand, rows)
         best = np.full(len(idx), -np.inf, dtype=s_cand.dtype)
         np.maximum.at(best, rows, s_cand)
         top = np.maximum(best, s_word)
