@@ -144,12 +144,9 @@ def test_block_sizes_do_not_change_the_scores(model, monkeypatch):
     cand_tok = np.repeat(np.arange(len(pos)), rng.integers(0, 5, size=len(pos)))
     cand = rng.integers(3, WORDS + 200, size=len(cand_tok))
 
-    def run(cand, cand_tok):
-        return model.token_scores(X, pos, lo, hi, tok_ids, cand, cand_tok)
-
-    want = run(cand, cand_tok)
+    want = model.token_scores(X, pos, lo, hi, tok_ids, cand, cand_tok)
     assert np.isfinite(want[2]).sum() > 1000
     for name in ("_BLOCK", "_NORMALISER_BLOCK", "_SCORE_BLOCK"):
         monkeypatch.setattr(cloze, name, 64)
-    for g, w in zip(run(cand, cand_tok), want):
+    for g, w in zip(model.token_scores(X, pos, lo, hi, tok_ids, cand, cand_tok), want):
         assert np.array_equal(g, w, equal_nan=True)
