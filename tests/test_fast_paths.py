@@ -335,7 +335,7 @@ def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence
         sent_prob = det.model.sentence_proba(fs, tok_prob, plain_prob)
         doc_prob = det.model.document_proba(fs, tok_prob, sent_prob, one_doc, 1, plain_prob)[0]
         # every token's evidence-model probability, read with its whole document
-        ev_tok = det.model.evidence_token_proba(fs, np.zeros(len(sents), dtype=np.int64), tok_prob)
+        ev_tok = det.model.evidence_token_proba(fs, one_doc, tok_prob)
         words = known = common = 0
         lo = 0
         for k, (s, srep) in enumerate(zip(sents, rep.sentences)):
