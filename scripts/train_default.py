@@ -25,7 +25,7 @@ from scripts.corpora import unit_hash
 from scripts.unseen_source import TRAINING_SOURCES, markdown, unseen_extractor, unseen_source_rows
 from spin_detect.detector import Detector
 from spin_detect.features import default_extractor
-from spin_detect.features.extractor import FeatureExtractor
+from spin_detect.features.extractor import CLOZE_FROM, FeatureExtractor
 from spin_detect.learning.evaluate import evaluation_report, score_frame_for_evaluation
 from spin_detect.learning.labelled import load_labelled
 from spin_detect.learning.model import FeatureSet, concat, extract, subset
@@ -366,8 +366,8 @@ calibration, so their rows show generalisation to an unseen source and an unseen
   frequency, topic fit with the other words of the sentence, how much better a WordNet synonym,
   a shorter or more usual function phrase ("because" for "due to the fact that", compared as one unit)
   or a distributional neighbour would fit, and what a small neural cloze model that reads up to 12 words
-  on either side thinks of the word against its candidates and against the most frequent words:
-  `spin_detect/tables/cloze.py`){_context_text(model)};
+  on either side thinks of the word against its candidates and against the most frequent words, for every
+  word but the {CLOZE_FROM} most frequent: `spin_detect/tables/cloze.py`){_context_text(model)};
   labels are the exact substitutions the spinner recorded. Training documents featurised with
   reference and trigram tables that never saw their source (`scripts/unseen_source.py`, a stand-in for
   text of another outlet, house style or era): {model.info_.get('unseen_source_share', 0):.0%}.

@@ -289,10 +289,12 @@ def _default_parts() -> tuple[SpinModel, dict, FeatureExtractor]:
 
 def _extractor_for(manifest: dict, folder: Path) -> FeatureExtractor:
     """The feature extractor a model was trained with: the packaged tables, with the
-    model's own domain reference mixed in when it carries one (``train --reference``)."""
+    model's own domain reference mixed in when it carries one (``train --reference``), and the
+    cloze model reading the slots the model's did (``cloze_from``; 0 for models saved without it)."""
     from spin_detect.features import extractor_with_reference
     from spin_detect.tables.packaged import default_reference
 
-    extractor = extractor_with_reference(model_reference(folder, manifest, default_reference()))
+    extractor = extractor_with_reference(model_reference(folder, manifest, default_reference()),
+                                         cloze_from=int(manifest.get("cloze_from", 0)))
     check_model_tables(manifest, extractor)
     return extractor

@@ -81,7 +81,7 @@ def test_extractor_features_are_the_model_scores(model):
     ref = default_reference()
     packaged = default_extractor()
     ex = FeatureExtractor(ref, packaged.th, packaged.neighbours, trigrams=packaged.trigrams, topics=packaged.topics,
-                          cloze=model)
+                          cloze=model, cloze_from=0)  # every slot: "the" is recomputed below
     sentences = [[t.text for t in tokenize(s)] for s in
                  ("Prices rose acutely in the third quarter.", "Zyxwvutsq blorfed the council.")]
     ts = ex.score_tokens(sentences)
@@ -112,6 +112,31 @@ def test_extractor_features_are_the_model_scores(model):
     s_norm = model.scores(np.repeat(q[None], len(norm_ids), 0), norm_ids)
     assert X[k, T["lm_surprise"]] == pytest.approx(float(np.logaddexp.reduce(np.r_[s_norm, s_word])) - s_word,
                                                    abs=1e-3)
+
+
+def test_the_most_frequent_words_get_no_cloze_features(model):
+    """``cloze_from=K``: the cloze columns of the K most frequent words (reference ids UNK+1..UNK+K) are
+    NaN; every other number is the one ``cloze_from=0`` gives, to the last bit."""
+    packaged = default_extractor()
+    sentences = [[t.text for t in tokenize(s)] for s in (
+        "The second year of the war brought food shortages to the capital, and officials said aid would come.",
+        "He said that the council had met on Tuesday to discuss the plan for the new school.")]
+
+    def matrix(k: int) -> np.ndarray:
+        ex = FeatureExtractor(default_reference(), packaged.th, packaged.neighbours, trigrams=packaged.trigrams,
+                              topics=packaged.topics, cloze=model, cloze_from=k)
+        return ex.token_matrix(ex.score_tokens(sentences))
+
+    every, rarer = matrix(0), matrix(40)
+    ids = default_reference().ids([w for s in sentences for w in s])
+    frequent = (ids > UNK) & (ids <= UNK + 40)
+    lm = [T["lm_gap"], T["lm_nll"], T["lm_surprise"]]
+    assert frequent.any() and np.isfinite(every[frequent][:, lm]).any()
+    assert np.isfinite(every[~frequent][:, lm]).any()
+    assert np.isnan(rarer[frequent][:, lm]).all()
+    np.testing.assert_array_equal(rarer[~frequent], every[~frequent])
+    other = [j for j in range(len(TOKEN_FEATURES)) if j not in lm]
+    np.testing.assert_array_equal(rarer[:, other], every[:, other])
 
 
 def test_without_a_model_the_columns_are_nan():

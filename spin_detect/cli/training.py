@@ -57,9 +57,11 @@ def train(
     from spin_detect.learning.persist import save_model
     from spin_detect.learning.train import train_model
 
-    mixed = None if reference is None else _domain_extractor(reference, reference_share)
     df = _load_labelled_or_fail(data)
     base_det = load_detector_or_fail(base, "balanced", None, False)
+    # features as the base model's (its token level is reused): the cloze model reads the same slots
+    mixed = None if reference is None else _domain_extractor(reference, reference_share,
+                                                             base_det.extractor.cloze_from)
     extractor = base_det.extractor if mixed is None else mixed
     if reference is not None and "changes" not in df.columns:
         note("the data has no 'changes' column, so the token level is taken from the base model, which was "
@@ -77,7 +79,7 @@ def train(
     note(f"model written to {out} (sha256 {manifest['sha256'][:16]})")
 
 
-def _domain_extractor(path: Path, share: float) -> FeatureExtractor:
+def _domain_extractor(path: Path, share: float, cloze_from: int) -> FeatureExtractor:
     """The packaged tables with the reference table ``path`` mixed in, or a clean failure."""
     from spin_detect.features import extractor_with_reference
     from spin_detect.tables.adapt import adapt_reference
@@ -94,7 +96,7 @@ def _domain_extractor(path: Path, share: float) -> FeatureExtractor:
         fail(f"--reference: {exc} (make a reference table with spin-detect build-reference)")
     note(f"reference {path.name}: {domain.total:,} tokens, {len(domain):,} words; {mixed.coverage:.1%} of its "
          f"running words are in the packaged vocabulary; mixed in at a share of {share:g}")
-    return extractor_with_reference(mixed)
+    return extractor_with_reference(mixed, cloze_from)
 
 
 def evaluate(

@@ -20,7 +20,8 @@ For every token the extractor asks two questions of the reference statistics:
    (:mod:`spin_detect.tables.cloze`) scores the word and its candidates from up to
    twelve words on either side: how much better the best candidate fits
    (``lm_gap``), the word's share among the candidates (``lm_nll``) and how
-   unexpected the word is among the most frequent words (``lm_surprise``).
+   unexpected the word is among the most frequent words (``lm_surprise``); not for the
+   :data:`CLOZE_FROM` most frequent words.
 
 Sentence features aggregate these (max, mean, counts over thresholds, shares).
 Every number is a plain function of counts, so each one can be explained.
@@ -54,6 +55,10 @@ _WORDLIKE = frozenset("abcdefghijklmnopqrstuvwxyz")
 #: (once loaded, they score every batch): below it numba's import costs more than it saves.
 COMPILED_MIN_CANDIDATES = 20_000
 
+#: The cloze model skips the slots of this many most frequent words ("the", "said": 43% of its queries in
+#: news, little evidence; benchmarks/README.md, session 21). Manifests record it (absent: 0, every word).
+CLOZE_FROM = 100
+
 
 class FeatureExtractor:
     """Computes :data:`FEATURE_NAMES` for batches of tokenised sentences.
@@ -63,17 +68,19 @@ class FeatureExtractor:
     ``max_neighbours`` caps distributional neighbours tried (when a neighbour
     table is given); ``use_thesaurus=False`` scores as if the thesaurus knew
     no word (training augmentation for spinners with unknown thesauri);
-    ``max_phrase`` caps multiword spans. Candidate lists are cached per word
-    type, so repeated words cost one dictionary lookup.
+    ``max_phrase`` caps multiword spans; ``cloze_from``: see :data:`CLOZE_FROM`.
+    Candidate lists are cached per word type, so repeated words cost one dictionary lookup.
     """
 
     def __init__(self, reference: ReferenceStats, thesaurus: Thesaurus, neighbours: Neighbours | None = None,
                  max_candidates: int = 12, max_neighbours: int = 10, max_phrase: int = 5,
                  trigrams: Trigrams | None = None, use_thesaurus: bool = True,
-                 topics: TopicVectors | None = None, cloze: ClozeModel | None = None):
+                 topics: TopicVectors | None = None, cloze: ClozeModel | None = None,
+                 cloze_from: int = CLOZE_FROM):
         self.ref = reference
         self.topics = topics
         self.cloze = cloze
+        self.cloze_from = max(0, int(cloze_from))
         self.th = thesaurus
         self.use_thesaurus = use_thesaurus
         self.neighbours = neighbours
@@ -192,9 +199,12 @@ class FeatureExtractor:
                       tok_ids: np.ndarray, cand: np.ndarray, cand_tok: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``lm_gap``, ``lm_nll`` and ``lm_surprise`` of every token (:meth:`ClozeModel.token_scores`;
-        ``cand[j]`` is a candidate replacement of token ``cand_tok[j]``); NaN without a cloze table."""
+        ``cand[j]`` replaces token ``cand_tok[j]``); NaN without a cloze table and for the ``cloze_from``
+        most frequent words (reference ids are frequency ranks from ``UNK + 1``)."""
         if self.cloze is None:
             return tuple(np.full(len(tok_ids), np.nan) for _ in range(3))  # type: ignore[return-value]
+        keep = tok_ids[cand_tok] > UNK + self.cloze_from  # (UNK and below have no score anyway)
+        cand, cand_tok = cand[keep], cand_tok[keep]
         bos = np.cumsum(lengths + 2) - lengths - 2
         return self.cloze.token_scores(X, pos, bos[sent], (bos + lengths + 1)[sent], tok_ids, cand, cand_tok)
 

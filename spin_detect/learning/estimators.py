@@ -119,6 +119,7 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
         """Load the tables; ``X`` and ``y`` are ignored."""
         ref, th, nb = _load_tables(self.reference, self.thesaurus, self.neighbours)
         self.extractor_ = FeatureExtractor(ref, th, nb, **_packaged_extras(self.reference))
+        self.cloze_from_ = self.extractor_.cloze_from
         self.columns_ = self._columns()
         self.reference_sha256_ = ref.sha256
         self.thesaurus_sha256_ = th.sha256
@@ -146,7 +147,9 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
             from spin_detect.tables.store import DataFormatError
 
             ref, th, nb = _load_tables(self.reference, self.thesaurus, self.neighbours)
-            extractor = FeatureExtractor(ref, th, nb, **_packaged_extras(self.reference))
+            # fitted before cloze_from_ existed: the cloze model read every slot
+            extractor = FeatureExtractor(ref, th, nb, **_packaged_extras(self.reference),
+                                         cloze_from=self.__dict__.get("cloze_from_", 0))
             # a transformer fitted before cloze_sha256_ existed: its cloze table is not checked
             why = extractor.table_mismatch({"reference": self.reference_sha256_, "thesaurus": self.thesaurus_sha256_,
                                             "cloze": self.__dict__.get("cloze_sha256_")})

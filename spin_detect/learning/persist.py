@@ -142,7 +142,8 @@ def save_model(model: SpinModel, folder: str | os.PathLike[str], extractor: Feat
         "trigrams": extractor.trigrams is not None,
         "topics": extractor.topics is not None,
         "cloze": extractor.cloze is not None,
-        **({"cloze_sha256": extractor.cloze.sha256} if extractor.cloze is not None else {}),
+        **({"cloze_sha256": extractor.cloze.sha256, "cloze_from": extractor.cloze_from}
+           if extractor.cloze is not None else {}),
         **(extra or {}),
     }
     return _write_folder(model, folder, fields)
