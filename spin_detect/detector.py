@@ -294,7 +294,11 @@ def _extractor_for(manifest: dict, folder: Path) -> FeatureExtractor:
     from spin_detect.features import extractor_with_reference
     from spin_detect.tables.packaged import default_reference
 
+    cloze_from = manifest.get("cloze_from", 0)
+    if type(cloze_from) is not int or cloze_from < 0:
+        raise ModelError(f"{folder}: the manifest's cloze_from must be a whole number of 0 or more, "
+                         f"not {cloze_from!r}")
     extractor = extractor_with_reference(model_reference(folder, manifest, default_reference()),
-                                         cloze_from=int(manifest.get("cloze_from", 0)))
+                                         cloze_from=cloze_from)
     check_model_tables(manifest, extractor)
     return extractor

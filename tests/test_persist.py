@@ -230,6 +230,10 @@ def test_a_model_scores_with_the_cloze_slots_it_was_trained_with(trained, tmp_pa
     shutil.copytree(folder, other)
     (other / "manifest.json").write_text(json.dumps({**manifest, "cloze_from": 7}))
     assert load_detector(other).extractor.cloze_from == 7
+    for bad in (-1, "100", 2.5, True):
+        (other / "manifest.json").write_text(json.dumps({**manifest, "cloze_from": bad}))
+        with pytest.raises(ModelError, match="cloze_from must be a whole number"):
+            load_detector(other)
     del manifest["cloze_from"]
     (other / "manifest.json").write_text(json.dumps(manifest))
     assert load_detector(other).extractor.cloze_from == 0
