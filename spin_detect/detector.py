@@ -38,6 +38,7 @@ from spin_detect.learning.persist import (
     read_model,
 )
 from spin_detect.report import DocumentReport, Evidence, SentenceReport
+from spin_detect.tables.blas import one_blas_thread
 from spin_detect.text.normalize import Normalized, normalize
 from spin_detect.text.segment import Sentence, split_sentences
 
@@ -86,7 +87,8 @@ class Detector:
                 raise TypeError(f"score_sentences takes strings, got {type(t).__name__}")
         if not texts:
             return np.zeros(0)
-        return self.model.sentence_proba(self.features([normalize(t).text for t in texts]))
+        with one_blas_thread():
+            return self.model.sentence_proba(self.features([normalize(t).text for t in texts]))
 
     def score_document(self, text: str) -> DocumentReport:
         """Score one document: likelihood, verdict and per-sentence evidence."""
@@ -113,6 +115,10 @@ class Detector:
             yield from self._score_batch(batch)
 
     def _score_batch(self, batch: list[tuple[Normalized, list[Sentence]]]) -> list[DocumentReport]:
+        with one_blas_thread():  # many small matrix products: BLAS threads only spin (tables/blas.py)
+            return self._score_batch_here(batch)
+
+    def _score_batch_here(self, batch: list[tuple[Normalized, list[Sentence]]]) -> list[DocumentReport]:
         cfg = self.config
         flat = [s for _, sents in batch for s in sents]
         fs = extract([s.text for s in flat], self.extractor, tokens=[s.tokens for s in flat]) if flat else None

@@ -39,6 +39,7 @@ from spin_detect.features import FEATURE_NAMES, TOKEN_FEATURES, FeatureExtractor
 from spin_detect.learning.context import token_keys, token_matrix
 from spin_detect.learning.documents import DOCUMENT_INPUTS, document_inputs
 from spin_detect.learning.plain import plain_matrix
+from spin_detect.tables.blas import one_blas_thread
 from spin_detect.text.segment import Token, Tokens, tokenize
 
 __all__ = ["AGG_FEATURES", "PLAIN_AGG", "SPUN_WORD_SHARE", "TRAINING_SUBSTITUTED_SHARE", "FeatureSet", "SpinModel",
@@ -91,7 +92,8 @@ def extract(texts: Sequence[str], extractor: FeatureExtractor, batch_size: int =
     for lo in range(0, len(texts), batch_size):
         toks = [tokenize(t) for t in texts[lo : lo + batch_size]] if tokens is None else \
             list(tokens[lo : lo + batch_size])
-        ts = extractor.score_tokens([s.texts if type(s) is Tokens else [t.text for t in s] for s in toks])
+        with one_blas_thread():  # many small matrix products (the cloze model): BLAS threads only spin
+            ts = extractor.score_tokens([s.texts if type(s) is Tokens else [t.text for t in s] for s in toks])
         sent_parts.append(extractor.features(ts, len(toks)))
         tok_parts.append(extractor.token_matrix(ts))
         idx_parts.append(ts.sent + lo)
