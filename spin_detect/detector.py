@@ -94,12 +94,19 @@ class Detector:
         """Score one document: likelihood, verdict and per-sentence evidence."""
         return next(iter(self.score_documents([text])))
 
-    def score_documents(self, texts: Iterable[str], batch_sentences: int = 2000) -> Iterator[DocumentReport]:
+    def score_documents(self, texts: Iterable[str], batch_sentences: int = 2000,
+                        top_evidence: int | None = None) -> Iterator[DocumentReport]:
         """Score documents lazily, batching sentences across documents for speed.
 
         Each text is scored as a reader sees it (:func:`~spin_detect.text.normalize.normalize`:
         invisible characters, look-alike letters and compatibility forms undone); every
         offset in the reports points into the text as given.
+
+        ``top_evidence=N`` keeps only the document's N strongest evidence items (what a
+        summary row shows: the first N of all its sentences' evidence sorted by probability,
+        the same items as without it); each sentence lists those of its own. Likely
+        originals are then ranked for those few words only, which is most of the work of
+        evidence in a spun document. Everything else in the reports is the same.
         """
         batch: list[tuple[Normalized, list[Sentence]]] = []
         n_sent = 0
@@ -109,16 +116,18 @@ class Detector:
             batch.append((norm, sents))
             n_sent += len(sents)
             if n_sent >= batch_sentences:
-                yield from self._score_batch(batch)
+                yield from self._score_batch(batch, top_evidence)
                 batch, n_sent = [], 0
         if batch:
-            yield from self._score_batch(batch)
+            yield from self._score_batch(batch, top_evidence)
 
-    def _score_batch(self, batch: list[tuple[Normalized, list[Sentence]]]) -> list[DocumentReport]:
+    def _score_batch(self, batch: list[tuple[Normalized, list[Sentence]]], top: int | None = None
+                     ) -> list[DocumentReport]:
         with one_blas_thread():  # many small matrix products: BLAS threads only spin (tables/blas.py)
-            return self._score_batch_here(batch)
+            return self._score_batch_here(batch, top)
 
-    def _score_batch_here(self, batch: list[tuple[Normalized, list[Sentence]]]) -> list[DocumentReport]:
+    def _score_batch_here(self, batch: list[tuple[Normalized, list[Sentence]]], top: int | None
+                          ) -> list[DocumentReport]:
         cfg = self.config
         flat = [s for _, sents in batch for s in sents]
         fs = extract([s.text for s in flat], self.extractor, tokens=[s.tokens for s in flat]) if flat else None
@@ -150,7 +159,7 @@ class Detector:
             ev_prob = self.model.evidence_proba(ev_base, spun)
             ev_tok = (ev_prob >= cfg.evidence_threshold) | np.isnan(ev_prob)
             has_ev = (np.bincount(fs.tok_sent[ev_tok], minlength=len(flat)) > 0).tolist()
-            ranked = self._rank_batch(flat, ev_prob, tok_start, has_ev)
+            ranked = self._rank_batch(flat, ev_prob, tok_start, has_ev, doc_index if top is not None else None, top)
         else:
             doc_words = doc_known = doc_common = [0] * n_docs
             has_ev = [False] * len(flat)
@@ -162,10 +171,14 @@ class Detector:
             original = norm.original
             reports_s: list[SentenceReport] = []
             known, words, common = doc_known[d], doc_words[d], doc_common[d]
+            chosen = None if top is None else self._top_evidence(
+                [(k + i, s) for i, s in enumerate(sents) if has_ev[k + i]], ev_prob, tok_start, norm, ranked, top)
             for s in sents:
                 p = sent_p[k]
                 ev: list[Evidence] = []
-                if has_ev[k]:
+                if chosen is not None:
+                    ev = chosen.get(k, [])
+                elif has_ev[k]:
                     ev = self._evidence(s, ev_prob[tok_start[k] : tok_start[k + 1]], norm, ranked.get(k, {}))
                 s0, s1 = norm.span(s.start, s.end)
                 reports_s.append(SentenceReport(len(reports_s), original[s0:s1], s0, s1, round(p, 4),
@@ -188,20 +201,35 @@ class Detector:
         """Ranks the likely originals of evidence words; its candidate caches live as long as the detector."""
         return OriginalRanker(self.extractor)
 
-    def _rank_batch(self, flat: list[Sentence], ev_prob: np.ndarray, tok_start: list[int], has_ev: list[bool]
+    def _rank_batch(self, flat: list[Sentence], ev_prob: np.ndarray, tok_start: list[int], has_ev: list[bool],
+                    doc_index: np.ndarray | None = None, top: int | None = None
                     ) -> dict[int, dict[int, list[LikelyOriginal]]]:
         """Likely originals of the words each sentence will most likely show as evidence (its
-        ``max_evidence`` + 2 strongest at the threshold or above), ranked in one pass for the batch."""
+        ``max_evidence`` + 2 strongest at the threshold or above), ranked in one pass for the batch;
+        with ``top`` (and each sentence's document, ``doc_index``), only the ``top`` + 2 strongest of
+        those in each document (the others a document needs are ranked when it does)."""
         cfg = self.config
         want: list[tuple[int, int]] = []
+        strong: list[tuple[int, float, int, int, int]] = []  # (document, -probability, sentence, rank, token)
         for k in range(len(flat)):
             if not has_ev[k] or cfg.max_evidence <= 0:
                 continue
             prob = ev_prob[tok_start[k] : tok_start[k + 1]]
-            for j in np.argsort(-prob, kind="stable")[: cfg.max_evidence + 2].tolist():
+            for i, j in enumerate(np.argsort(-prob, kind="stable")[: cfg.max_evidence + 2].tolist()):
                 if not prob[j] >= cfg.evidence_threshold:
                     break
-                want.append((k, j))
+                if doc_index is None:
+                    want.append((k, j))
+                else:
+                    strong.append((int(doc_index[k]), -round(float(prob[j]), 4), k, i, j))
+        if doc_index is not None:
+            strong.sort()
+            last, n = -1, 0
+            for d, _, k, _, j in strong:
+                n = n + 1 if d == last else 1
+                last = d
+                if n <= (top or 0) + 2:
+                    want.append((k, j))
         words = {k: [t.text for t in flat[k].tokens] for k, _ in want}  # one list per sentence: ids made once
         got = self.ranker.rank([(words[k], j) for k, j in want])
         out: dict[int, dict[int, list[LikelyOriginal]]] = {}
@@ -215,25 +243,64 @@ class Detector:
         document), each with up to three ranked likely originals (``ranked`` holds those of its
         strongest words; others are ranked here); a word whose best original replaces a phrase is
         shown as that phrase, once."""
-        cfg = self.config
-        words = [t.text for t in s.tokens]
-        out: list[Evidence] = []
-        covered: set[int] = set()
-        for j in np.argsort(-prob, kind="stable").tolist():
-            if len(out) >= cfg.max_evidence or not prob[j] >= cfg.evidence_threshold:
+        state = _EvidenceState(s, prob)
+        while (j := self._next_anchor(state)) is not None:
+            self._take(state, j, norm, ranked)
+        return state.out
+
+    def _top_evidence(self, sents: list[tuple[int, Sentence]], ev_prob: np.ndarray, tok_start: list[int],
+                      norm: Normalized, ranked: dict[int, dict[int, list[LikelyOriginal]]], top: int
+                      ) -> dict[int, list[Evidence]]:
+        """The ``top`` strongest items of the evidence of a document's sentences (``(index in the batch,
+        sentence)``), per sentence: the first ``top`` of all their :meth:`_evidence` lists, in sentence order,
+        sorted by rounded probability (Python's sort is stable), built by merging the lists item by item so
+        that only the words it takes are ranked."""
+        states = [(k, _EvidenceState(s, ev_prob[tok_start[k] : tok_start[k + 1]])) for k, s in sents]
+        for _ in range(top):
+            best: tuple[float, int, int, _EvidenceState] | None = None
+            for k, st in states:
+                j = self._next_anchor(st)
+                if j is not None and (best is None or round(float(st.prob[j]), 4) > best[0]):
+                    best = (round(float(st.prob[j]), 4), k, j, st)
+            if best is None:
                 break
-            if j in covered:
-                continue
-            best = ranked[j] if j in ranked else self.ranker.rank([(words, j)])[0]
-            a = b = j
-            if best and best[0].length > 1 and not covered & set(range(best[0].start, best[0].start + best[0].length)):
-                a, b = best[0].start, best[0].start + best[0].length - 1
-            covered.update(range(a, b + 1))
-            w0, w1 = norm.span(s.tokens[a].start, s.tokens[b].end)
-            text = norm.original[w0:w1]
-            likely = [_match_case(text, r.text) for r in best]
-            out.append(Evidence(text, w0, w1, round(float(prob[j]), 4), likely[0] if likely else "", likely))
-        return out
+            self._take(best[3], best[2], norm, ranked.get(best[1], {}))
+        return {k: st.out for k, st in states if st.out}
+
+    def _next_anchor(self, st: _EvidenceState) -> int | None:
+        """The token the sentence's next evidence item is about, or None when it has no more."""
+        cfg = self.config
+        while st.pos < len(st.order) and st.order[st.pos] in st.covered:
+            st.pos += 1
+        if len(st.out) >= cfg.max_evidence or st.pos >= len(st.order):
+            return None
+        j = st.order[st.pos]
+        return j if st.prob[j] >= cfg.evidence_threshold else None
+
+    def _take(self, st: _EvidenceState, j: int, norm: Normalized, ranked: dict[int, list[LikelyOriginal]]) -> None:
+        """Make the evidence item of token ``j`` (ranking its likely originals unless ``ranked`` has them)."""
+        s = st.sentence
+        best = ranked[j] if j in ranked else self.ranker.rank([([t.text for t in s.tokens], j)])[0]
+        a = b = j
+        if best and best[0].length > 1 and not st.covered & set(range(best[0].start, best[0].start + best[0].length)):
+            a, b = best[0].start, best[0].start + best[0].length - 1
+        st.covered.update(range(a, b + 1))
+        w0, w1 = norm.span(s.tokens[a].start, s.tokens[b].end)
+        text = norm.original[w0:w1]
+        likely = [_match_case(text, r.text) for r in best]
+        st.out.append(Evidence(text, w0, w1, round(float(st.prob[j]), 4), likely[0] if likely else "", likely))
+
+
+class _EvidenceState:
+    """Where :meth:`Detector._evidence` is in one sentence: its tokens by probability, the next one, the
+    tokens its items cover, and the items so far."""
+
+    def __init__(self, sentence: Sentence, prob: np.ndarray) -> None:
+        self.sentence, self.prob = sentence, prob
+        self.order: list[int] = np.argsort(-prob, kind="stable").tolist()
+        self.pos = 0
+        self.covered: set[int] = set()
+        self.out: list[Evidence] = []
 
 
 def _match_case(word: str, original: str) -> str:

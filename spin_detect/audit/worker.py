@@ -120,7 +120,9 @@ def score_records(records: list[Record], detector: Detector, sentences: bool = F
         texts.append(doc.text)
         slots.append(len(rows) - 1)
     sentence_rows: list[dict[str, Any]] = []
-    for slot, report in zip(slots, _score_in_groups(detector, texts)):
+    # a row shows the document's strongest evidence only: likely originals are ranked for those (same rows)
+    top = None if sentences else _TOP_EVIDENCE
+    for slot, report in zip(slots, _score_in_groups(detector, texts, top)):
         row = rows[slot]
         ev = sorted((e for s in report.sentences for e in s.evidence), key=lambda e: -e.probability)
         notes = [n for n in [row["notes"], *report.notes] if n]
@@ -155,18 +157,19 @@ def _clean(value: Any) -> Any:
     return scrub(value) if isinstance(value, str) else value
 
 
-def _score_in_groups(detector: Detector, texts: list[str]) -> Iterator[DocumentReport]:
-    """``detector.score_documents`` over groups of at most :data:`BATCH_CHARS` characters (same reports)."""
+def _score_in_groups(detector: Detector, texts: list[str], top: int | None = None) -> Iterator[DocumentReport]:
+    """``detector.score_documents`` over groups of at most :data:`BATCH_CHARS` characters (same reports;
+    ``top``: its ``top_evidence``)."""
     group: list[str] = []
     size = 0
     for text in texts:
         if group and size + len(text) > BATCH_CHARS:
-            yield from detector.score_documents(group)
+            yield from detector.score_documents(group, top_evidence=top)
             group, size = [], 0
         group.append(text)
         size += len(text)
     if group:
-        yield from detector.score_documents(group)
+        yield from detector.score_documents(group, top_evidence=top)
 
 
 def score_chunk(records: list[Record], spec: DetectorSpec, sentences: bool

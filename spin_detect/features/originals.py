@@ -114,6 +114,7 @@ class OriginalRanker:
         best first (see the module docs); all requests scored in one pass over the tables."""
         ref = self.ex.ref
         max_phrase = self.ex.max_phrase
+        heads = self.ex.candidates.multiword_heads
         # Every chain is one bigram chain: the word before the span, the span (as written or replaced),
         # the word after it. Chains as written are shared by the candidates of one span.
         pa: list[int] = []
@@ -123,6 +124,7 @@ class OriginalRanker:
         useg: list[int] = []
         chains: dict[tuple[int, int, int], int] = {}  # (request, start, length) -> chain as written
         kept: list[tuple[int, str, int, int, int]] = []  # (request, text, start, length, chain of the candidate)
+        kept_ids: list[int] = []  # per kept candidate: its word id if it is one word, else -1
         n = 0
 
         def chain(left: int, span: Sequence[int], right: int) -> int:
@@ -146,7 +148,8 @@ class OriginalRanker:
             spans: list[tuple[int, int, list[tuple[str, tuple[int, ...]]]]] = [(j, 1, self._word(lower[j]))]
             for length in range(2, max_phrase + 1):  # thesaurus phrases the word is part of
                 for start in range(max(0, j - length + 1), min(j, len(words) - length) + 1):
-                    spans.append((start, length, self._phrase(" ".join(lower[start : start + length]))))
+                    if heads(lower[start]):  # (no headword starts with that word: no candidates)
+                        spans.append((start, length, self._phrase(" ".join(lower[start : start + length]))))
             for start, length, cands in spans:
                 if not cands:
                     continue
@@ -169,10 +172,12 @@ class OriginalRanker:
                     ua.extend(ones)
                     useg.extend(segs)
                     kept.extend((r, t, start, length, n + i) for i, (t, _) in enumerate(singles))
+                    kept_ids.extend(ones)
                     n += m
                 for text, c in cands:
                     if len(c) > 1:
                         kept.append((r, text, start, length, chain(left, c, right)))
+                        kept_ids.append(-1)
         out: list[list[LikelyOriginal]] = [[] for _ in requests]
         if not kept:
             return out
@@ -186,7 +191,7 @@ class OriginalRanker:
         best: list[dict[str, LikelyOriginal]] = [{} for _ in requests]
         gains = score[[x[4] for x in kept]] - score[[chains[(x[0], x[2], x[3])] for x in kept]]
         if self.ex.cloze is not None and _CLOZE_WEIGHT:
-            gains = gains + _CLOZE_WEIGHT * self._cloze_gains(requests, sentence, kept)
+            gains = gains + _CLOZE_WEIGHT * self._cloze_gains(requests, sentence, kept, kept_ids)
         for (r, text, start, length, _), g in zip(kept, gains.tolist()):
             if g > 0 and (text not in best[r] or g > best[r][text].gain):
                 best[r][text] = LikelyOriginal(text, start, length, round(g, 4))
@@ -196,9 +201,10 @@ class OriginalRanker:
 
     def _cloze_gains(self, requests: Sequence[tuple[Sequence[str], int]],
                      sentence: dict[int, tuple[list[str], list[int], set[str]]],
-                     kept: list[tuple[int, str, int, int, int]]) -> np.ndarray:
-        """Per kept candidate: the cloze model's score of a one-word candidate in the requested slot less
-        the written word's (0 for phrases and words outside the model's vocabulary)."""
+                     kept: list[tuple[int, str, int, int, int]], kept_ids: list[int]) -> np.ndarray:
+        """Per kept candidate (``kept_ids``: its word id, -1 for a phrase): the cloze model's score of a
+        one-word candidate in the requested slot less the written word's (0 for phrases and words outside
+        the model's vocabulary)."""
         cz = self.ex.cloze
         assert cz is not None
         out = np.zeros(len(kept))
@@ -215,8 +221,8 @@ class OriginalRanker:
         hi = lo + np.asarray([len(w) + 1 for w, _ in requests], dtype=np.int64)
         pos = lo + 1 + np.asarray([j for _, j in requests], dtype=np.int64)
         written = X[pos]
-        ones = [(k, x[0], self.ex.ref.word_id(x[1])) for k, x in enumerate(kept)
-                if x[3] == 1 and " " not in x[1] and x[2] == requests[x[0]][1]]
+        ones = [(k, x[0], c) for k, (x, c) in enumerate(zip(kept, kept_ids))
+                if c >= 0 and x[3] == 1 and x[2] == requests[x[0]][1]]
         ones = [(k, r, c) for k, r, c in ones if UNK < c < cz.words and UNK < written[r] < cz.words]
         if not ones:
             return out
