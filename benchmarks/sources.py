@@ -344,13 +344,16 @@ def audit_run(corpus: Path, out_dir: Path, jobs: int = 2) -> dict:
     """``spin-detect audit CORPUS --match-sources --jobs JOBS``, timed: wall time, the scoring and the matching
     pass (from the time of the "matching N records" line on stderr), peak RSS and CPU seconds of the process
     tree."""
+    corpus, out_dir = corpus.resolve(), out_dir.resolve()
     report = out_dir / "report.jsonl"
     cmd = [sys.executable, "-m", "spin_detect", "audit", str(corpus), "--out", str(report), "--match-sources",
            "--jobs", str(jobs), "--no-progress", "--force", "--summary-json", str(out_dir / "summary.json")]
     import threading
 
     t0 = time.time()
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    # run outside the checkout: `python -m` puts the working folder first on sys.path (and the worker processes
+    # inherit it), which would shadow a PYTHONPATH naming another version of spin_detect to compare with
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, cwd=out_dir)
     lines: list[tuple[float, str]] = []
 
     def read() -> None:  # stderr with the time each line came: "matching N records" starts the matching pass
