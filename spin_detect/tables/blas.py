@@ -5,10 +5,11 @@ far too small for BLAS threads to pay off; yet with a thread per core, OpenBLAS
 wakes its threads for each product and lets them spin between products. Scoring
 1,000 articles in one process took 9.3-12.5 s of CPU with numpy's default
 threads on two cores and 5.3-6.2 s with one, in the same wall time or less
-(benchmarks/README.md, "Session 22"). The audit's
-worker processes already run with one thread each; this does the same for
-everything that scores in the caller's process (the Python API, ``score``,
-``audit --jobs 1``, ``evaluate``, ``train``).
+(benchmarks/README.md, "Session 22"). The audit's worker processes already run
+with one thread each; this does the same for everything that scores in the
+caller's process (the Python API, ``score``, ``audit --jobs 1``, ``evaluate``,
+``train``). The controller knows the BLAS libraries loaded when the first block
+opens (numpy's, which the cloze model uses).
 
 Each block sets the limit on entering and puts back what it found on leaving, as
 :func:`threadpoolctl.threadpool_limits` does (one controller, made once: entering
