@@ -159,7 +159,7 @@ class Detector:
             ev_prob = self.model.evidence_proba(ev_base, spun)
             ev_tok = (ev_prob >= cfg.evidence_threshold) | np.isnan(ev_prob)
             has_ev = (np.bincount(fs.tok_sent[ev_tok], minlength=len(flat)) > 0).tolist()
-            ranked = self._rank_batch(flat, ev_prob, tok_start, has_ev, doc_index if top is not None else None, top)
+            ranked = self._rank_batch(flat, ev_prob, tok_start, has_ev, doc_index, top)
         else:
             doc_words = doc_known = doc_common = [0] * n_docs
             has_ev = [False] * len(flat)
@@ -202,12 +202,12 @@ class Detector:
         return OriginalRanker(self.extractor)
 
     def _rank_batch(self, flat: list[Sentence], ev_prob: np.ndarray, tok_start: list[int], has_ev: list[bool],
-                    doc_index: np.ndarray | None = None, top: int | None = None
+                    doc_index: np.ndarray, top: int | None = None
                     ) -> dict[int, dict[int, list[LikelyOriginal]]]:
         """Likely originals of the words each sentence will most likely show as evidence (its
         ``max_evidence`` + 2 strongest at the threshold or above), ranked in one pass for the batch;
-        with ``top`` (and each sentence's document, ``doc_index``), only the ``top`` + 2 strongest of
-        those in each document (the others a document needs are ranked when it does)."""
+        with ``top``, only the ``top`` + 2 strongest of those in each document (``doc_index``: each
+        sentence's document; the others a document needs are ranked when it does)."""
         cfg = self.config
         want: list[tuple[int, int]] = []
         strong: list[tuple[int, float, int, int, int]] = []  # (document, -probability, sentence, rank, token)
@@ -218,17 +218,17 @@ class Detector:
             for i, j in enumerate(np.argsort(-prob, kind="stable")[: cfg.max_evidence + 2].tolist()):
                 if not prob[j] >= cfg.evidence_threshold:
                     break
-                if doc_index is None:
+                if top is None:
                     want.append((k, j))
                 else:
                     strong.append((int(doc_index[k]), -round(float(prob[j]), 4), k, i, j))
-        if doc_index is not None:
+        if top is not None:
             strong.sort()
             last, n = -1, 0
             for d, _, k, _, j in strong:
                 n = n + 1 if d == last else 1
                 last = d
-                if n <= (top or 0) + 2:
+                if n <= top + 2:
                     want.append((k, j))
         words = {k: [t.text for t in flat[k].tokens] for k, _ in want}  # one list per sentence: ids made once
         got = self.ranker.rank([(words[k], j) for k, j in want])
@@ -260,8 +260,11 @@ class Detector:
             best: tuple[float, int, int, _EvidenceState] | None = None
             for k, st in states:
                 j = self._next_anchor(st)
-                if j is not None and (best is None or round(float(st.prob[j]), 4) > best[0]):
-                    best = (round(float(st.prob[j]), 4), k, j, st)
+                if j is None:
+                    continue
+                key = round(float(st.prob[j]), 4)
+                if best is None or key > best[0]:
+                    best = (key, k, j, st)
             if best is None:
                 break
             self._take(best[3], best[2], norm, ranked.get(best[1], {}))
