@@ -34,6 +34,7 @@ from spin_detect.matching.pairs import (
     verdict_fields,
     wants_native,
 )
+from spin_detect.matching.signature import Word, words
 
 if TYPE_CHECKING:
     from spin_detect.detector import Detector
@@ -174,7 +175,8 @@ class Matcher:
             raise ValueError(f"keys must grow: {key} after {self._last}")
         self._last = key
         try:
-            hv = self.signer.hashvalues(text)
+            toks = words(text)  # the signature's words, and the alignments' of this document
+            hv = self.signer.hashvalues(text, toks)
         except Exception as exc:  # one bad record never stops the others
             why = f"no signature ({type(exc).__name__}: {exc})"
             self._failures.append(((0, key, 0, 0), key, lambda _ids: why))
@@ -188,11 +190,11 @@ class Matcher:
         self._table[key] = hv
         self._signed.add(key)
         if self._lsh is not None:
-            self._add_within(key, text, hv)
+            self._add_within(key, text, hv, toks)
         if self.sources is not None:
-            self._source_verdicts += self._against(self.sources, key, text, hv, self._failures)
+            self._source_verdicts += self._against(self.sources, key, text, hv, self._failures, toks)
 
-    def _add_within(self, key: int, text: str, hv: np.ndarray) -> None:
+    def _add_within(self, key: int, text: str, hv: np.ndarray, toks: list[Word]) -> None:
         assert self._lsh is not None
         minhash = self.signer.from_hashvalues(hv)
         # the LSH's candidates among the documents before this one, those with an estimated Jaccard similarity
@@ -202,7 +204,7 @@ class Matcher:
             cand = cand[(self._table[cand] == hv).mean(axis=1) >= self.config.min_jaccard]
         me: Doc | None = None
         for i in cand.tolist():
-            me = me or Doc(key, "", text)
+            me = me or Doc(key, "", text, words=toks)
             other = Doc(i, "", self._text(i))
             v = self._assess(other, me, self._table[i], hv, False, self._failures)
             if v is not None and v.related:
@@ -210,16 +212,16 @@ class Matcher:
         self._lsh.insert(key, minhash, check_duplication=False)
 
     def _against(self, sources: SourceIndex, key: int, text: str | None, hv: np.ndarray,
-                 failures: list[_Failure]) -> list[PairVerdict]:
-        """The related pairs of document ``key`` (``text``: its text, or None to read it when needed) with the
-        trusted ``sources``, as ``a`` (its key)."""
+                 failures: list[_Failure], toks: list[Word] | None = None) -> list[PairVerdict]:
+        """The related pairs of document ``key`` (``text``: its text, or None to read it when needed; ``toks``:
+        its words, if made already) with the trusted ``sources``, as ``a`` (its key)."""
         out: list[PairVerdict] = []
         me: Doc | None = None
         for j in sources.candidates(hv):
             shv = sources.hashvalues(j)
             if shv is None or np.count_nonzero(shv == hv) < self.config.min_jaccard * len(hv):
                 continue
-            me = me or Doc(key, "", self._text(key) if text is None else text)
+            me = me or Doc(key, "", self._text(key) if text is None else text, words=toks)
             v = self._assess(me, _source_doc(sources, j), hv, shv, True, failures)
             if v is not None and v.related:
                 out.append(v)
@@ -235,7 +237,7 @@ class Matcher:
         """:func:`assess_pair`, with a failure noted in ``failures`` against ``a`` (and b, unless a source)
         instead of raised."""
         try:
-            return assess_pair(a, b, hv_a, hv_b, self.config, b_source, sentences=False)
+            return assess_pair(a, b, hv_a, hv_b, self.config, b_source, sentences=False, compiled=True)
         except Exception as exc:  # one bad pair never stops the others
             err = f"({type(exc).__name__}: {exc})"
             ka, kb = a.key, b.key

@@ -87,7 +87,7 @@ def _assess(part: pd.DataFrame, config: MatchConfig) -> pd.DataFrame:
         b = Doc(int(row.key_b), "", row.text_b)
         hv_a = np.frombuffer(row.sig_a, dtype=np.uint32)
         hv_b = np.frombuffer(row.sig_b, dtype=np.uint32)
-        v = assess_pair(a, b, hv_a, hv_b, config, b_source=bool(row.source_b))
+        v = assess_pair(a, b, hv_a, hv_b, config, b_source=bool(row.source_b), compiled=True)
         if v is not None and v.related:
             out.append([v])
     return pd.DataFrame({"verdict": pd.Series(out, dtype="object")})

@@ -18,6 +18,7 @@ import numpy as np
 
 from spin_detect.matching.align import Swap, align
 from spin_detect.matching.config import MatchConfig
+from spin_detect.matching.signature import Word
 
 __all__ = ["Doc", "PairVerdict", "add_sentences", "assess_pair", "estimated_jaccard", "native_means", "orient",
            "verdict_fields", "wants_native"]
@@ -31,7 +32,9 @@ _LIKELIHOOD_MARGIN = 0.1
 @dataclass
 class Doc:
     """A document to match: ``key`` (its position among the records, or among the sources), ``id``, ``text``,
-    and optionally its URL, date and the detector's document likelihood."""
+    and optionally its URL, date and the detector's document likelihood. ``words``: the text's
+    :func:`~spin_detect.matching.signature.words` when they were made already (spares the alignment making them
+    again)."""
 
     key: int
     id: str
@@ -39,6 +42,7 @@ class Doc:
     url: str | None = None
     date: str | None = None
     likelihood: float | None = None
+    words: list[Word] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -77,15 +81,16 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def assess_pair(a: Doc, b: Doc, hv_a: np.ndarray, hv_b: np.ndarray, config: MatchConfig,
-                b_source: bool = False, sentences: bool = True) -> PairVerdict | None:
+                b_source: bool = False, sentences: bool = True, compiled: bool = False) -> PairVerdict | None:
     """Judge a candidate pair; None when its estimated Jaccard similarity is under ``config.min_jaccard``
     (not aligned at all). With ``b_source``, only a's relation as a copy of b is asked. Without ``sentences``,
     the sentences around the swaps of a spun copy both ways are left for :func:`add_sentences` (few pairs need
-    them: those :func:`wants_native`)."""
+    them: those :func:`wants_native`). ``compiled``: as in :func:`~spin_detect.matching.align.align` (the same
+    verdict)."""
     jac = estimated_jaccard(hv_a, hv_b)
     if jac < config.min_jaccard:
         return None
-    aln = align(a.text, b.text)
+    aln = align(a.text, b.text, a.words, b.words, compiled=compiled)
     v = PairVerdict(a.key, b.key, b_source, round(jac, 4), relation_a=aln.relation("a", config),
                     relation_b=None if b_source else aln.relation("b", config),
                     share_a=round(aln.share("a"), 4), share_b=round(aln.share("b"), 4))
