@@ -29,8 +29,9 @@ def _longest(a: np.ndarray, b: np.ndarray, starts: np.ndarray, where: np.ndarray
     """difflib's ``find_longest_match(alo, ahi, blo, bhi)`` without junk: ``(i, j, k, next epoch)``.
 
     ``where[starts[x]:starts[x + 1]]`` are the positions of id ``x`` in ``b``, increasing (difflib's
-    ``b2j``). ``run[p, j]``/``stamp[p, j]`` hold difflib's ``j2len`` of row ``i`` in parity ``p = i % 2``: an
-    entry counts only when its stamp is the previous row's epoch (so nothing is ever cleared).
+    ``b2j``). ``run[p, j]``/``stamp[p, j]`` hold difflib's ``j2len``: each row of ``a`` has its own epoch, writes
+    in parity ``p = epoch % 2`` and reads the other one, where an entry counts only when its stamp is the
+    previous row's epoch (so nothing is ever cleared).
     """  # pragma: no cover - compiled
     besti, bestj, bestsize = alo, blo, 0
     epoch += 2  # past the last row of the previous search: the first row reads none of its entries
@@ -80,7 +81,6 @@ def _blocks(a: np.ndarray, b: np.ndarray, n_ids: int) -> np.ndarray:
     stack = np.empty((la + lb + 2, 4), dtype=np.int64)
     found = np.empty((la + 1, 3), dtype=np.int64)
     n_found = 0
-    top = 0
     stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = 0, la, 0, lb
     top = 1
     while top > 0:
