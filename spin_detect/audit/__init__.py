@@ -3,7 +3,7 @@
 :func:`run_audit` (:mod:`.run`, checked first by :func:`check_audit`) scores every record of a crawl into a report
 file (:mod:`.reportfile`: partial rows, resume state, conversion) and returns
 its :class:`Summary` (:mod:`.summary`), after the source-matching pass of :mod:`.matchpass` when asked
-(``AuditOptions.match``); :func:`score_records` (:mod:`.worker`)
+(``AuditOptions.match``), exact duplicates reusing earlier rows (:mod:`.dedup`); :func:`score_records` (:mod:`.worker`)
 is what each worker runs; :func:`score_frame` and :func:`score_partitions`
 (:mod:`.frames`) score pandas frames for Dask and Spark. Nothing here prints:
 progress and news go to callbacks.

@@ -7,8 +7,9 @@ process, in ``jobs`` worker processes, or on a Dask cluster) with
 them to the report format and renames it into place, so a crash never leaves
 a half-written report (:mod:`spin_detect.audit.reportfile`). ``resume=True``
 continues from the partial file: rows are written in record order, so the
-number of complete rows is the number of records done. It returns the
-:class:`~spin_detect.audit.summary.Summary` of the rows.
+number of complete rows is the number of records done. Exact duplicates of
+records scored earlier reuse their rows (:mod:`spin_detect.audit.dedup`). It
+returns the :class:`~spin_detect.audit.summary.Summary` of the rows.
 
 Rows never contain timings or anything else that varies between runs: the
 same inputs, model and options give byte-identical reports, whether run at
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from spin_detect import __version__
+from spin_detect.audit.dedup import DuplicateRows
 from spin_detect.audit.matchpass import MatchOptions
 from spin_detect.audit.reportfile import (
     AuditError,
@@ -182,8 +184,10 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
         todo = _nothing_left(todo, out)
     chunks = _chunks(todo, opts.chunk_size)
     want_sentences = files.sentence_file is not None
+    duplicates = DuplicateRows()  # exact duplicates of records scored earlier reuse their rows (same report)
     try:
-        for rows, srows in _map_chunks(chunks, opts.detector, want_sentences, jobs, scheduler):
+        for rows, srows in duplicates.wrap(
+                chunks, lambda planned: _map_chunks(planned, opts.detector, want_sentences, jobs, scheduler)):
             files.append(rows, srows)
             for row in rows:
                 summary.add(row)
@@ -195,6 +199,9 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
             spool.close()
         raise
     files.close()
+    if duplicates.reused:
+        log(f"{duplicates.reused:,} records were exact copies of records scored before them: their rows reuse "
+            "those scores")
     if spool is not None and opts.match is not None:
         try:
             summary = _match_pass(opts, files, spool, det, scheduler, log)
