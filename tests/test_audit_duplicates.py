@@ -158,3 +158,14 @@ def test_duplicates_on_dask_give_the_same_report(crawl, tmp_path, monkeypatch):
         run_audit(opts, scheduler=client, log=news.append)
     assert (tmp_path / "dask.jsonl").read_bytes() == local[0] and (tmp_path / "s.jsonl").read_bytes() == local[1]
     assert any("exact copies" in n for n in news)
+
+
+def test_a_kept_back_record_keeps_its_row_when_the_cache_turns_over_meanwhile():
+    d = DuplicateRows(max_chars=1200)  # room for one row of these
+    d.merge(_fake_scorer(d.plan([_rec(0, "x" * 300)])))
+    earlier = d.plan([_rec(1, "y" * 300), _rec(2, "z" * 300)])  # in flight
+    kept = d.plan([_rec(3, "x" * 300)])  # kept back: record 0's row is cached
+    d.merge(_fake_scorer(earlier))  # their rows push record 0's out of the cache
+    rows = d.merge(_fake_scorer(kept))[0]
+    assert kept == [] and rows[0]["seq"] == 3 and rows[0]["likelihood"] == 3.0
+    assert [r.seq for r in d.plan([_rec(4, "x" * 300)])] == [4]  # it was pushed out indeed

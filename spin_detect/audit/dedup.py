@@ -31,6 +31,8 @@ CACHE_CHARS = 16 << 20
 #: The fields of a row that name the record, not its payload: the duplicate's own.
 _OWN = ("seq", "id", "source", "url", "date")
 _Rows = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+#: A cached row: the row, its sentence rows, and its size in characters.
+_Entry = tuple[dict[str, Any], list[dict[str, Any]], int]
 
 
 def payload_key(rec: Record) -> bytes | None:
@@ -49,24 +51,26 @@ class DuplicateRows:
 
     def __init__(self, max_chars: int = CACHE_CHARS) -> None:
         self.max_chars = max_chars
-        self._cache: OrderedDict[bytes, tuple[dict[str, Any], list[dict[str, Any]], int]] = OrderedDict()
+        self._cache: OrderedDict[bytes, _Entry] = OrderedDict()
         self._chars = 0
-        self._plans: deque[list[tuple[Record, bytes | None, bool]]] = deque()
+        #: per planned chunk: each record, its key, and the cached row it takes (held here, so that rows cached
+        #: while the chunk is in flight cannot push it out of the cache first)
+        self._plans: deque[list[tuple[Record, bytes | None, _Entry | None]]] = deque()
         #: records whose row was reused so far
         self.reused = 0
 
     def plan(self, chunk: list[Record]) -> list[Record]:
         """The records of ``chunk`` to score: all but those whose payload has a cached row. Call
         :meth:`merge` with the rows of each planned chunk, in the order planned."""
-        plan = []
+        plan: list[tuple[Record, bytes | None, _Entry | None]] = []
         for rec in chunk:
             key = payload_key(rec)
-            known = key is not None and key in self._cache
-            if known:
+            entry = self._cache.get(key) if key is not None else None
+            if entry is not None:
                 self._cache.move_to_end(key)  # type: ignore[arg-type]
-            plan.append((rec, key, known))
+            plan.append((rec, key, entry))
         self._plans.append(plan)
-        return [rec for rec, _key, known in plan if not known]
+        return [rec for rec, _key, entry in plan if entry is None]
 
     def merge(self, rows: _Rows) -> _Rows:
         """The rows of the next planned chunk, in its record order: ``rows`` (those of the records scored) with
@@ -79,10 +83,9 @@ class DuplicateRows:
         out: list[dict[str, Any]] = []
         out_sentences: list[dict[str, Any]] = []
         it = iter(scored)
-        for rec, key, known in plan:
-            if known:
-                assert key is not None
-                row, srows = self._reuse(key, rec)
+        for rec, key, entry in plan:
+            if entry is not None:
+                row, srows = _reuse(entry, rec)
                 self.reused += 1
             else:
                 row = next(it)
@@ -98,11 +101,6 @@ class DuplicateRows:
         for rows in score(self.plan(chunk) for chunk in chunks):
             yield self.merge(rows)
 
-    def _reuse(self, key: bytes, rec: Record) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        row, srows, _size = self._cache[key]
-        own = {k: _clean(getattr(rec, k)) for k in _OWN}
-        return {**row, **own}, [{**s, "seq": own["seq"], "id": own["id"]} for s in srows]
-
     def _keep(self, key: bytes, row: dict[str, Any], srows: list[dict[str, Any]]) -> None:
         size = 256 + sum(len(str(v)) for v in row.values()) + sum(128 + len(s.get("text") or "")
                                                                    + len(s.get("evidence") or "") for s in srows)
@@ -113,6 +111,13 @@ class DuplicateRows:
         while self._chars > self.max_chars:
             _key, (_row, _srows, old) = self._cache.popitem(last=False)
             self._chars -= old
+
+
+def _reuse(entry: _Entry, rec: Record) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The cached row and sentence rows of ``entry`` as the rows of ``rec``: its own identity fields."""
+    row, srows, _size = entry
+    own = {k: _clean(getattr(rec, k)) for k in _OWN}
+    return {**row, **own}, [{**s, "seq": own["seq"], "id": own["id"]} for s in srows]
 
 
 def _clean(value: Any) -> Any:
