@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from spin_detect.input.errors import scrub
+from spin_detect.audit.worker import _clean  # the worker's own cleaning of these fields: the same rows
 from spin_detect.input.records import Record
 
 __all__ = ["CACHE_CHARS", "DuplicateRows"]
@@ -96,7 +96,8 @@ class DuplicateRows:
             out_sentences.extend(srows)
         return out, out_sentences
 
-    def wrap(self, chunks: Iterator[list[Record]], score: Any) -> Iterator[_Rows]:
+    def wrap(self, chunks: Iterator[list[Record]], score: Callable[[Iterator[list[Record]]], Iterator[_Rows]]
+             ) -> Iterator[_Rows]:
         """``score(planned chunks)`` (an iterator of rows per chunk, in order) with the duplicates' rows merged."""
         for rows in score(self.plan(chunk) for chunk in chunks):
             yield self.merge(rows)
@@ -119,6 +120,3 @@ def _reuse(entry: _Entry, rec: Record) -> tuple[dict[str, Any], list[dict[str, A
     own = {k: _clean(getattr(rec, k)) for k in _OWN}
     return {**row, **own}, [{**s, "seq": own["seq"], "id": own["id"]} for s in srows]
 
-
-def _clean(value: Any) -> Any:
-    return scrub(value) if isinstance(value, str) else value
