@@ -119,4 +119,3 @@ def _reuse(entry: _Entry, rec: Record) -> tuple[dict[str, Any], list[dict[str, A
     row, srows, _size = entry
     own = {k: _clean(getattr(rec, k)) for k in _OWN}
     return {**row, **own}, [{**s, "seq": own["seq"], "id": own["id"]} for s in srows]
-
