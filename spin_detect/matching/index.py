@@ -20,10 +20,10 @@ share a band with a signature. :meth:`SourceIndex.save` writes a folder that
 
 **Memory.** The LSH is ``datasketch.MinHashLSH`` (64 bands of 2 values), with the in-memory storage of its
 buckets and keys replaced by the compact one of :mod:`spin_detect.matching.lshstore` (through datasketch's
-storage interface): datasketch's own ``dict`` storage keeps a Python set per
-bucket and a list of the 64 band values per key, about 21 KB per document (20.3 GB per million documents,
-measured on 100,000 random signatures); the compact one keeps the key itself in a bucket that holds one,
-6.4 KB per document (6.1 GB per million), and inserts five times faster. Queries return the same keys.
+storage interface): datasketch's own ``dict`` storage keeps a Python set per bucket and a list of the 64 band
+values per key, about 21 KB per document (20.3 GB per million documents, measured on 100,000 random
+signatures); the sorted arrays of :class:`~spin_detect.matching.lshstore.SortedBuckets` keep about 0.8 KB
+per document, plus the entries waiting to be merged. Queries return the same keys.
 """
 
 from __future__ import annotations
@@ -185,7 +185,8 @@ class SourceIndex:
 
     @classmethod
     def load(cls, folder: str | Path, config: MatchConfig | None = None) -> SourceIndex:
-        """Read an index folder written by :meth:`save` and rebuild its LSH.
+        """Read an index folder written by :meth:`save` and rebuild its LSH (from the stored hash values, at
+        numpy speed: :func:`~spin_detect.matching.lshstore.bulk_insert`).
 
         Raises :class:`SourceIndexError` (one line saying what is wrong) for a folder that is not an index of this
         format and version, was built with other signature settings than ``config``'s, or whose files do not
@@ -217,12 +218,11 @@ class SourceIndex:
         if n and (offsets[0] != 0 or offsets[-1] != size or np.any(np.diff(offsets) < 0)):
             raise SourceIndexError(f"{folder}: text offsets do not fit texts.bin")
         index._mapped = (data, offsets)
-        with index.lsh.insertion_session() as session:
-            for i in range(n):
-                hv = values[i] if signed[i] else None
-                index._hashvalues.append(hv)
-                if hv is not None:
-                    session.insert(i, index.signer.from_hashvalues(hv), check_duplication=False)
+        from spin_detect.matching.lshstore import bulk_insert
+
+        index._hashvalues = [values[i] if signed[i] else None for i in range(n)]
+        keys = np.flatnonzero(signed)
+        bulk_insert(index.lsh, keys, values[keys], index.signer.from_hashvalues)
         return index
 
     def __iter__(self) -> Iterator[int]:
