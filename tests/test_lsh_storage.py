@@ -131,3 +131,29 @@ def test_bulk_insert_falls_back_to_inserting_when_the_band_hash_is_not_the_one_i
     for hv in values:
         m = signer.from_hashvalues(hv)
         assert sorted(lsh.query(m)) == sorted(plain.query(m))
+
+
+def test_sorted_buckets_refuse_band_values_of_mixed_lengths(monkeypatch):
+    monkeypatch.setattr(SortedBuckets, "pending_limit", 2)
+    t = SortedBuckets()
+    with pytest.raises(ValueError, match="one length"):  # 12 and 4 bytes: 8 on average, still refused
+        t.insert((1).to_bytes(12, "big"), 1)
+        t.insert((2).to_bytes(4, "big"), 2)
+    t = SortedBuckets()
+    t.insert((1).to_bytes(8, "big"), 1)
+    t.insert((2).to_bytes(8, "big"), 2)  # merged: 8-byte values stored
+    with pytest.raises(ValueError, match="one length"):
+        t.insert((3).to_bytes(4, "big"), 3)
+        t.insert((4).to_bytes(4, "big"), 4)
+    for bad in (-1, 1.5, "5", 2**32):
+        with pytest.raises(ValueError, match="2\\*\\*32"):
+            u = SortedBuckets()
+            u.insert((1).to_bytes(8, "big"), 1)
+            u.insert((2).to_bytes(8, "big"), bad)
+
+
+def test_bulk_insert_refuses_keys_and_values_of_other_lengths():
+    config = MatchConfig()
+    lsh = compact_lsh(config.num_perm, config.bands, config.rows)
+    with pytest.raises(ValueError, match="3 keys for 2 rows"):
+        bulk_insert(lsh, np.arange(3), _signatures(2, config.num_perm, 0), signer_of(config).from_hashvalues)

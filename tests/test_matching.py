@@ -131,6 +131,20 @@ def test_index_round_trip(tmp_path):
     assert rows[0]["source_id"] == "o" and rows[0]["source_relation"] == "spun_copy"
 
 
+def test_an_index_loaded_and_added_to_keeps_every_text(tmp_path):
+    idx = SourceIndex()
+    idx.add(UNRELATED, "u")
+    idx.save(tmp_path / "ix")
+    back = SourceIndex.load(tmp_path / "ix")
+    assert back.add(ORIGINAL, "o") == 1
+    assert [back.text(k) for k in back] == [UNRELATED, ORIGINAL]
+    hv = signer_of(MatchConfig()).hashvalues(SPUN)
+    assert back.candidates(hv) == [1]
+    back.save(tmp_path / "ix2")
+    again = SourceIndex.load(tmp_path / "ix2")
+    assert [again.text(k) for k in again] == [UNRELATED, ORIGINAL] and again.candidates(hv) == [1]
+
+
 def _saved(tmp_path):
     idx = SourceIndex()
     idx.add(ORIGINAL, "o")

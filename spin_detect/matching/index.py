@@ -22,8 +22,8 @@ share a band with a signature. :meth:`SourceIndex.save` writes a folder that
 buckets and keys replaced by the compact one of :mod:`spin_detect.matching.lshstore` (through datasketch's
 storage interface): datasketch's own ``dict`` storage keeps a Python set per bucket and a list of the 64 band
 values per key, about 21 KB per document (20.3 GB per million documents, measured on 100,000 random
-signatures); the sorted arrays of :class:`~spin_detect.matching.lshstore.SortedBuckets` keep about 0.8 KB
-per document, plus the entries waiting to be merged. Queries return the same keys.
+signatures); the sorted arrays of :class:`~spin_detect.matching.lshstore.SortedBuckets` keep about 0.9 KB
+per document with their bitmaps, plus the entries waiting to be merged. Queries return the same keys.
 """
 
 from __future__ import annotations
@@ -137,12 +137,7 @@ class SourceIndex:
 
     def text(self, key: int) -> str:
         """The text of document ``key``."""
-        if self._mapped is not None:
-            data, offsets = self._mapped
-            blob = data[int(offsets[key]) : int(offsets[key + 1])]
-        else:
-            blob = self._texts[key]
-        return zlib.decompress(blob).decode("utf-8")
+        return zlib.decompress(self._blob(key)).decode("utf-8")
 
     def candidates(self, hashvalues: np.ndarray) -> list[int]:
         """Keys of the documents that share at least one LSH band with ``hashvalues``, sorted."""
@@ -178,9 +173,14 @@ class SourceIndex:
         atomic_write(folder / "index.json", json.dumps(header, indent=2) + "\n")
 
     def _blob(self, key: int) -> bytes:
+        """The compressed text of document ``key``: from the loaded folder's texts.bin for the documents it
+        held, from memory for those added since (or all, for an index built here)."""
         if self._mapped is not None:
             data, offsets = self._mapped
-            return bytes(data[int(offsets[key]) : int(offsets[key + 1])])
+            held = len(offsets) - 1
+            if key < held:
+                return bytes(data[int(offsets[key]) : int(offsets[key + 1])])
+            return self._texts[key - held]
         return self._texts[key]
 
     @classmethod

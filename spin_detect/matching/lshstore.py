@@ -7,9 +7,9 @@ removed from an index here and each key is inserted once, which allows much less
 
 * :class:`SortedBuckets` (bands of one or two ``uint32`` values, as the default 64 x 2 has) keeps a band's
   entries in two sorted arrays, the band value as one ``uint64`` and the key as a ``uint32``: 12 bytes an
-  entry, and a bitmap of the values' low bits (8 to 32 bits an entry) that answers most queries of a value
-  stored nowhere without a search. Entries wait in a small dict until a few thousand have come, then are
-  merged in.
+  entry, and a bitmap of the values' low bits (8 to 32 bits an entry, 4 KB a band below about a thousand
+  entries) that answers most queries of a value stored nowhere without a search. Entries wait in a small
+  dict until a few thousand have come, then are merged in.
 * :class:`CompactBuckets` (wider bands) keeps the key itself in a bucket that holds one, a list from the
   second key on.
 * :class:`KeysOnly` keeps the keys alone.
@@ -155,20 +155,21 @@ class SortedBuckets(UnorderedStorage):
         if not self._n_pending:
             return
         d = self._pending._dict
-        joined = b"".join(d)
-        width = len(joined) // len(d)
-        if width not in (4, 8) or len(joined) != width * len(d):
+        widths = {len(band) if type(band) is bytes else -1 for band in d}
+        width = widths.pop()
+        if widths or width not in (4, 8) or (len(self._bands) and width != self._width):
             raise ValueError("band values of this storage are bytes of 4 or 8, all of one length")
+        joined = b"".join(d)
         # a bucket's first key in the band's place, the keys after it (buckets that got several) at the end: a
         # stable sort keeps each bucket's keys in the order they came
         bands = np.frombuffer(joined, dtype=f">u{width}").astype(np.uint64)
         keys = [v[0] if type(v) is list else v for v in d.values()]
         more_bands = [int.from_bytes(band, "big") for band in self._shared for _ in d[band][1:]]
         keys += [k for band in self._shared for k in d[band][1:]]
-        try:
-            new_keys = np.array(keys, dtype=np.uint32)
-        except (OverflowError, TypeError, ValueError):
-            raise ValueError("keys of this storage are whole numbers from 0 to 2**32 - 1") from None
+        new_keys = np.array(keys)
+        if new_keys.dtype.kind not in "iu" or new_keys.min() < 0 or new_keys.max() >= 1 << 32:
+            raise ValueError("keys of this storage are whole numbers from 0 to 2**32 - 1")
+        new_keys = new_keys.astype(np.uint32)
         self._pending = CompactBuckets()
         self._shared = []
         self._n_pending = 0
@@ -256,6 +257,8 @@ def bulk_insert(lsh: MinHashLSH, keys: np.ndarray, values: np.ndarray, minhash: 
     with another band hash), or the storage is another one, every document goes in through ``insert``."""
     keys = np.asarray(keys, dtype=np.int64)
     values = np.asarray(values)
+    if len(keys) != len(values):
+        raise ValueError(f"{len(keys)} keys for {len(values)} rows of values")
     if not len(keys):
         return
 
