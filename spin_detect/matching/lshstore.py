@@ -103,7 +103,6 @@ class SortedBuckets(UnorderedStorage):
     def __init__(self) -> None:
         self._pending = CompactBuckets()
         self._n_pending = 0
-        self._shared: list[bytes] = []  # band values of the waiting buckets with more than one key
         self._width = 8
         self._limit = self.pending_limit
         # a bitmap of the stored band values' low bits (at least 8 bits an entry): most band values of a query
@@ -118,8 +117,7 @@ class SortedBuckets(UnorderedStorage):
         return sorted(set(stored) | set(self._pending.keys()))
 
     def get(self, key: Any) -> Any:
-        waiting = self._pending._dict.get(key)
-        found = () if waiting is None else waiting if type(waiting) is list else (waiting,)
+        found = self._pending.get(key)
         x = int.from_bytes(key, "big")
         i = x & self._mask
         if self._bits[i >> 3] >> (i & 7) & 1:  # the bitmap says the band value may be stored
@@ -135,16 +133,7 @@ class SortedBuckets(UnorderedStorage):
         return found
 
     def insert(self, key: Any, *vals: Any, **kwargs: Any) -> None:
-        d = self._pending._dict
-        for val in vals:
-            v = d.get(key)
-            if v is None:
-                d[key] = val
-            elif type(v) is list:
-                v.append(val)
-            else:
-                d[key] = [v, val]
-                self._shared.append(key)
+        self._pending.insert(key, *vals)
         self._n_pending += len(vals)
         if self._n_pending >= self._limit:
             self.empty_buffer()
@@ -164,14 +153,14 @@ class SortedBuckets(UnorderedStorage):
         # stable sort keeps each bucket's keys in the order they came
         bands = np.frombuffer(joined, dtype=f">u{width}").astype(np.uint64)
         keys = [v[0] if type(v) is list else v for v in d.values()]
-        more_bands = [int.from_bytes(band, "big") for band in self._shared for _ in d[band][1:]]
-        keys += [k for band in self._shared for k in d[band][1:]]
+        shared = [band for band, v in d.items() if type(v) is list]
+        more_bands = [int.from_bytes(band, "big") for band in shared for _ in d[band][1:]]
+        keys += [k for band in shared for k in d[band][1:]]
         new_keys = np.array(keys)
         if new_keys.dtype.kind not in "iu" or new_keys.min() < 0 or new_keys.max() >= 1 << 32:
             raise ValueError("keys of this storage are whole numbers from 0 to 2**32 - 1")
         new_keys = new_keys.astype(np.uint32)
         self._pending = CompactBuckets()
-        self._shared = []
         self._n_pending = 0
         self._merge(np.concatenate([bands, np.array(more_bands, dtype=np.uint64)]), new_keys)
         self._width = width
