@@ -116,6 +116,33 @@ def test_audit_against_a_folder_of_originals_and_an_index(feed, tmp_path):
     assert again.exit_code == 2 and "--force" in again.stderr
 
 
+def test_index_is_the_same_with_one_and_two_worker_processes(tmp_path, monkeypatch):
+    import spin_detect.matching.build as build
+
+    monkeypatch.setattr(build, "CHUNK", 7)  # many chunks, so that two workers each have several in flight
+    recs = []
+    for i in range(40):
+        if i % 9 == 4:
+            recs.append(f'{{"id": "broken-{i}", "text": ')  # malformed JSON: counted, left out
+        elif i % 5 == 0:
+            recs.append(json.dumps({"id": f"short-{i}", "text": "Too short to sign."}))
+        else:
+            text = spin_text(ORIGINAL if i % 2 else UNRELATED, "wordnet", rate=0.2, seed=i).text
+            recs.append(json.dumps({"id": f"doc-{i}", "url": f"https://site{i % 3}.example/{i}", "text": text}))
+    path = tmp_path / "originals.jsonl"
+    path.write_text("\n".join(recs) + "\n")
+    folders = {}
+    for jobs in ("1", "2"):
+        folders[jobs] = tmp_path / f"ix{jobs}"
+        res = CliRunner().invoke(app, ["index", str(path), "--out", str(folders[jobs]), "--jobs", jobs,
+                                       "--no-progress"])
+        assert res.exit_code == 0, res.output
+        assert "indexed 36 documents" in res.stdout and "8 too short" in res.stdout
+        assert "4 records could not be read" in res.stderr
+    for name in ("index.json", "records.jsonl.gz", "signatures.npz", "texts.bin"):
+        assert (folders["1"] / name).read_bytes() == (folders["2"] / name).read_bytes(), name
+
+
 def test_a_bad_index_is_refused_before_any_work(feed, tmp_path):
     index = tmp_path / "ix"
     assert CliRunner().invoke(app, ["index", str(feed["originals"]), "--out", str(index)]).exit_code == 0

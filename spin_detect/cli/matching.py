@@ -8,6 +8,7 @@ the match of ``score FILE --source ORIGINAL``: the relation and why, then the sw
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +35,9 @@ def index(
     html_input: Annotated[HtmlChoice, typer.Option(
         "--html-input", help="Extract main text from HTML: auto, yes (always), no (never).")] = "auto",
     force: Annotated[bool, typer.Option("--force", help="Replace an existing index in INDEX.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, metavar="N",
+                                      help="Worker processes that prepare and sign the records (0: one per "
+                                           "core); the index is the same for any number.")] = 0,
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress line on stderr (default: when stderr is a terminal).")] = None,
 ) -> None:
@@ -45,10 +49,10 @@ def index(
     index was written, 1 when it cannot be written, 2 for a missing input or an existing index without
     --force.
     """
-    from spin_detect.input.errors import InputError
     from spin_detect.input.files import input_size
-    from spin_detect.input.records import InputOptions, iter_records, prepare_record
-    from spin_detect.matching import SourceIndex, is_index
+    from spin_detect.input.records import InputOptions, iter_records
+    from spin_detect.matching import is_index
+    from spin_detect.matching.build import build_index
 
     for p in inputs:
         if not Path(p).exists():
@@ -61,21 +65,10 @@ def index(
     if not out.parent.is_dir():
         fail(f"{out}: folder {out.parent} does not exist", code=EXIT_FAILURE)
     opts = InputOptions(text_field=text_field, id_field=id_field, url_field=url_field, html=html_input)
-    idx = SourceIndex()
-    skipped = 0
     show = progress_wanted(progress)
     with progress_bar("index", input_size(list(inputs)) if show else None, show, unit="records") as bar:
-        for rec in iter_records(list(inputs), opts, bar):
-            try:
-                if rec.status != "ok":
-                    raise InputError(rec.error or rec.status)
-                text = prepare_record(rec).text
-            except InputError:
-                skipped += 1
-                continue
-            idx.add(text, rec.id, rec.url, rec.date, rec.source)
-            if bar:
-                bar.items(len(idx))
+        idx, skipped = build_index(iter_records(list(inputs), opts, bar), jobs or os.cpu_count() or 1,
+                                   added=bar.items if bar else None)
     try:
         idx.save(out)
     except OSError as exc:
