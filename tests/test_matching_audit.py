@@ -143,6 +143,22 @@ def test_index_is_the_same_with_one_and_two_worker_processes(tmp_path, monkeypat
         assert (folders["1"] / name).read_bytes() == (folders["2"] / name).read_bytes(), name
 
 
+def test_index_whose_worker_process_dies_says_so_and_writes_nothing(feed, tmp_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    import spin_detect.matching.build as build
+
+    def broken(chunks, config, jobs):  # what the pool raises when a worker is killed (out of memory)
+        next(chunks)
+        raise BrokenProcessPool("A child process terminated abruptly")
+        yield
+
+    monkeypatch.setattr(build, "_signed_chunks", broken)
+    res = CliRunner().invoke(app, ["index", str(feed["originals"]), "--out", str(tmp_path / "ix"), "--jobs", "2"])
+    assert res.exit_code == 1 and "a worker process stopped" in res.stderr and "--jobs 1" in res.stderr
+    assert "Traceback" not in res.output and not (tmp_path / "ix").exists()
+
+
 def test_a_bad_index_is_refused_before_any_work(feed, tmp_path):
     index = tmp_path / "ix"
     assert CliRunner().invoke(app, ["index", str(feed["originals"]), "--out", str(index)]).exit_code == 0

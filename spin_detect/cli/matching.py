@@ -9,6 +9,7 @@ the match of ``score FILE --source ORIGINAL``: the relation and why, then the sw
 from __future__ import annotations
 
 import os
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -67,8 +68,12 @@ def index(
     opts = InputOptions(text_field=text_field, id_field=id_field, url_field=url_field, html=html_input)
     show = progress_wanted(progress)
     with progress_bar("index", input_size(list(inputs)) if show else None, show, unit="records") as bar:
-        idx, skipped = build_index(iter_records(list(inputs), opts, bar), jobs or os.cpu_count() or 1,
-                                   added=bar.items if bar else None)
+        try:
+            idx, skipped = build_index(iter_records(list(inputs), opts, bar), jobs or os.cpu_count() or 1,
+                                       added=bar.items if bar else None)
+        except BrokenExecutor:
+            fail(f"{out}: a worker process stopped (out of memory, or killed); nothing was written. "
+                 "Try again, or with --jobs 1", code=EXIT_FAILURE)
     try:
         idx.save(out)
     except OSError as exc:
