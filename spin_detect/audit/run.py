@@ -22,7 +22,6 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -249,24 +248,9 @@ def _map_chunks(chunks: Iterator[list[Record]], spec: DetectorSpec, sentences: b
         for chunk in chunks:
             yield score_records(chunk, det, sentences)
         return
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    from spin_detect.parallel import ordered_map
 
-    # not fork: a forked child of a process that ran OpenMP (the classifier) can deadlock
-    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker)
-    window: deque[Future[Rows]] = deque()
-    try:
-        for chunk in chunks:
-            window.append(pool.submit(score_chunk, chunk, spec, sentences))
-            if len(window) >= 2 * jobs:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()
-    finally:
-        for f in window:
-            f.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+    yield from ordered_map(score_chunk, chunks, jobs, spec, sentences, initializer=init_worker)
 
 
 def _map_dask(chunks: Iterator[list[Record]], spec: DetectorSpec, sentences: bool, scheduler: Any

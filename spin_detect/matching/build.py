@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from typing import TypeAlias
 
 import numpy as np
@@ -64,23 +63,9 @@ def _signed_chunks(chunks: Iterator[list[Record]], config: MatchConfig, jobs: in
         for chunk in chunks:
             yield sign_chunk(chunk, config)
         return
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    from spin_detect.parallel import ordered_map
 
-    # as the audit's pool: not fork (a forked child of a process that ran OpenMP can deadlock)
-    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    window: deque[Future[list[Signed]]] = deque()
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        try:
-            for chunk in chunks:
-                window.append(pool.submit(sign_chunk, chunk, config))
-                if len(window) >= 2 * jobs:
-                    yield window.popleft().result()
-            while window:
-                yield window.popleft().result()
-        finally:
-            for f in window:
-                f.cancel()
+    yield from ordered_map(sign_chunk, chunks, jobs, config)
 
 
 def build_index(records: Iterable[Record], jobs: int = 1, config: MatchConfig | None = None,
