@@ -12,7 +12,7 @@ PKG = Path(__file__).resolve().parents[1] / "spin_detect"
 
 #: Data-flow order. A module may import from its own layer or a lower one, never a higher one.
 LAYERS = [
-    ("atomic",),
+    ("atomic", "parallel"),
     ("input",),
     ("text",),
     ("tables",),
