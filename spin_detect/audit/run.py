@@ -47,7 +47,7 @@ from spin_detect.audit.worker import (
     score_chunk,
     score_records,
 )
-from spin_detect.input.records import InputOptions, Record, iter_records
+from spin_detect.input.records import InputOptions, Record, chunk_records, iter_records
 from spin_detect.matching.api import MATCH_FIELDS
 
 __all__ = ["AuditOptions", "check_audit", "run_audit"]
@@ -181,7 +181,7 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     todo: Iterator[Record] = (r for r in records if r.seq >= done)
     if files.sentences_final:
         todo = _nothing_left(todo, out)
-    chunks = _chunks(todo, opts.chunk_size)
+    chunks = chunk_records(todo, opts.chunk_size)
     want_sentences = files.sentence_file is not None
     duplicates = DuplicateRows()  # exact duplicates of records scored earlier reuse their rows (same report)
     try:
@@ -212,20 +212,6 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     return summary.to_dict(inputs=list(opts.inputs), report=str(out), model=det.model_id,
                            started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
                            elapsed_s=round(time.time() - started, 2))
-
-
-def _chunks(records: Iterator[Record], size: int, max_bytes: int = 32 << 20) -> Iterator[list[Record]]:
-    """Records in lists of at most ``size`` records or about ``max_bytes`` of payload: the tasks sent to workers."""
-    chunk: list[Record] = []
-    nbytes = 0
-    for rec in records:
-        chunk.append(rec)
-        nbytes += len(rec.payload) if rec.payload is not None else 0
-        if len(chunk) >= size or nbytes >= max_bytes:
-            yield chunk
-            chunk, nbytes = [], 0
-    if chunk:
-        yield chunk
 
 
 def _nothing_left(todo: Iterator[Record], out: Path) -> Iterator[Record]:

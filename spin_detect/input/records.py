@@ -36,7 +36,7 @@ import json
 import re
 import sys
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -59,7 +59,7 @@ from spin_detect.input.prepare import MAX_DOCUMENT_CHARS, PreparedDocument, docu
 from spin_detect.input.warc import iter_warc
 
 __all__ = ["MAX_FIELD_CHARS", "MAX_JSON_DEPTH", "MAX_JSON_VALUES", "InputOptions", "Record", "RecordCounter",
-           "iso_date", "iter_records", "prepare_record"]
+           "chunk_records", "iso_date", "iter_records", "prepare_record"]
 
 _Stream = IO[bytes] | io.BufferedIOBase
 
@@ -155,6 +155,21 @@ def iter_records(paths: list[str], options: InputOptions | None = None,
                 continue
             yield from _file(found, counter, opts)
             counter.done(_size(found.path))
+
+
+def chunk_records(records: Iterable[Record], size: int, max_bytes: int = 32 << 20) -> Iterator[list[Record]]:
+    """Records in lists of at most ``size`` records or about ``max_bytes`` of payload: the tasks sent to worker
+    processes (the audit's scoring, the index's signatures)."""
+    chunk: list[Record] = []
+    nbytes = 0
+    for rec in records:
+        chunk.append(rec)
+        nbytes += len(rec.payload) if rec.payload is not None else 0
+        if len(chunk) >= size or nbytes >= max_bytes:
+            yield chunk
+            chunk, nbytes = [], 0
+    if chunk:
+        yield chunk
 
 
 def prepare_record(rec: Record, max_chars: int | None = MAX_DOCUMENT_CHARS) -> PreparedDocument:

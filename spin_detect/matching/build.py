@@ -15,7 +15,7 @@ from typing import TypeAlias
 import numpy as np
 
 from spin_detect.input.errors import InputError
-from spin_detect.input.records import Record, prepare_record
+from spin_detect.input.records import Record, chunk_records, prepare_record
 from spin_detect.matching.config import MatchConfig
 from spin_detect.matching.index import SourceIndex, signer_of
 
@@ -45,17 +45,6 @@ def sign_chunk(records: list[Record], config: MatchConfig) -> list[Signed]:
     return out
 
 
-def _chunks(records: Iterable[Record]) -> Iterator[list[Record]]:
-    chunk: list[Record] = []
-    for rec in records:
-        chunk.append(rec)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _signed_chunks(chunks: Iterator[list[Record]], config: MatchConfig, jobs: int) -> Iterator[list[Signed]]:
     """:func:`sign_chunk` of each chunk, in order: here, or in ``jobs`` worker processes (at most two chunks
     each in flight)."""
@@ -83,7 +72,7 @@ def build_index(records: Iterable[Record], jobs: int = 1, config: MatchConfig | 
             pending.append((rec.id, rec.url, rec.date, rec.source))
             yield rec
 
-    for results in _signed_chunks(_chunks(kept(records)), config, jobs):
+    for results in _signed_chunks(chunk_records(kept(records), CHUNK), config, jobs):
         for result in results:
             rec_id, url, date, source = pending.popleft()
             if result is None:
