@@ -4,14 +4,23 @@ signatures)."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait
 from typing import Any, TypeVar
 
 __all__ = ["ordered_map"]
 
 R = TypeVar("R")
+
+#: How often (seconds) a wait for a result looks at the workers, and how long a dead worker may go unnoticed by
+#: the pool before the watchdog breaks it.
+POLL = 1.0
+GRACE = 10.0
 
 
 def ordered_map(fn: Callable[..., R], tasks: Iterable[Any], jobs: int, *args: Any,
@@ -20,8 +29,10 @@ def ordered_map(fn: Callable[..., R], tasks: Iterable[Any], jobs: int, *args: An
     two tasks per worker in flight (a long input is read as its results are used, not all at once).
 
     The processes are started by forkserver (spawn where there is none), never by fork: a forked child of a
-    process that ran OpenMP (the classifier) can deadlock. A worker that dies raises
-    ``concurrent.futures.BrokenExecutor``; the tasks not yet started are cancelled when the caller stops early.
+    process that ran OpenMP (the classifier) can deadlock. A worker that dies (killed, out of memory) raises
+    ``concurrent.futures.process.BrokenProcessPool``, also when it died halfway through sending a result,
+    which leaves the standard pool waiting forever (see :func:`_result`); the tasks not yet started are
+    cancelled when the caller stops early.
     """
     ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=initializer)
@@ -30,10 +41,49 @@ def ordered_map(fn: Callable[..., R], tasks: Iterable[Any], jobs: int, *args: An
         for task in tasks:
             window.append(pool.submit(fn, task, *args))
             if len(window) >= 2 * jobs:
-                yield window.popleft().result()
+                yield _result(window.popleft(), pool)
         while window:
-            yield window.popleft().result()
+            yield _result(window.popleft(), pool)
     finally:
         for f in window:
             f.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(future: Future[R], pool: ProcessPoolExecutor) -> R:
+    """The future's result, with a watchdog on the pool's workers.
+
+    CPython's pool notices a dead worker and fails its futures, except when the worker was killed while it wrote
+    a result: the pool's reader then waits for the rest of the message, forever, and every later result with it
+    (seen with SIGKILL). So while waiting, every :data:`POLL` seconds, look whether a worker has ended; if one
+    has and the future is still not done :data:`GRACE` seconds later, break the pool (:func:`_break`).
+    """
+    dead_since: float | None = None
+    while True:
+        try:
+            return future.result(timeout=POLL)
+        except FutureTimeout:
+            pass
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        if not wait([p.sentinel for p in procs], timeout=0):
+            dead_since = None
+            continue
+        now = time.monotonic()
+        if dead_since is None:
+            dead_since = now
+        elif now - dead_since >= GRACE:
+            _break(pool, procs)
+            raise BrokenProcessPool("a worker process ended abruptly and the pool did not recover")
+
+
+def _break(pool: ProcessPoolExecutor, procs: list[Any]) -> None:
+    """End a pool whose result reader waits for a message a dead worker never finished: kill the other workers,
+    then close this process's end of the result pipe, so that the reader sees the pipe's end, fails the pool's
+    futures and lets ``shutdown`` and the interpreter's exit go on."""
+    for p in procs:
+        p.kill()
+    wait([p.sentinel for p in procs], timeout=10)
+    queue = getattr(pool, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None:
+        writer.close()

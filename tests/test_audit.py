@@ -394,3 +394,31 @@ def test_a_worker_scores_with_one_blas_and_one_openmp_thread(monkeypatch):
     worker.score_chunk([], worker.DetectorSpec(), False)
     assert seen and any(api == "blas" for api, _ in seen[0])
     assert all(n == 1 for _, n in seen[0]), seen[0]
+
+
+def test_audit_whose_worker_process_dies_says_so_and_resumes(corpus, tmp_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    import spin_detect.audit.run as run
+
+    full = tmp_path / "full.jsonl"
+    assert CliRunner().invoke(app, ["audit", str(corpus["folder"]), "--out", str(full), "--jobs", "1",
+                                    "--chunk-size", "3", "--no-progress"]).exit_code == 0
+    real = run._map_chunks
+
+    def dies_after_two_chunks(chunks, *args):  # what the pool raises when a worker is killed (out of memory)
+        results = real(chunks, *args)
+        yield next(results)
+        yield next(results)
+        raise BrokenProcessPool("A child process terminated abruptly")
+
+    monkeypatch.setattr(run, "_map_chunks", dies_after_two_chunks)
+    out = tmp_path / "r.jsonl"
+    args = ["audit", str(corpus["folder"]), "--out", str(out), "--jobs", "1", "--chunk-size", "3", "--no-progress"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1 and "a worker process stopped" in res.stderr and "--resume" in res.stderr
+    assert "Traceback" not in res.output and not out.exists()
+    assert len(_rows(tmp_path / "r.jsonl.partial")) == 6
+    monkeypatch.setattr(run, "_map_chunks", real)
+    assert CliRunner().invoke(app, args + ["--resume"]).exit_code == 0
+    assert out.read_bytes() == full.read_bytes()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -165,6 +166,9 @@ def _run(opts: AuditOptions, out: Path, jobs: int, resume: bool, force: bool, cl
         fail(str(exc), code=EXIT_USAGE)
     except AuditError as exc:
         fail(str(exc), code=EXIT_FAILURE)
+    except BrokenExecutor:
+        fail(f"a worker process stopped (out of memory, or killed); the rows done so far are kept. Rerun the same "
+             f"command with --resume to finish {out}, with fewer --jobs if memory is short.", code=EXIT_FAILURE)
     except KeyboardInterrupt:
         note(f"interrupted; the rows done so far are kept. Rerun the same command with --resume to finish {out}.")
         raise typer.Exit(EXIT_INTERRUPTED) from None
