@@ -401,24 +401,25 @@ def test_audit_whose_worker_process_dies_says_so_and_resumes(corpus, tmp_path, m
 
     import spin_detect.audit.run as run
 
+    def args(out):
+        return ["audit", str(corpus["folder"]), "--out", str(out), "--jobs", "1", "--chunk-size", "3", "--no-progress"]
+
     full = tmp_path / "full.jsonl"
-    assert CliRunner().invoke(app, ["audit", str(corpus["folder"]), "--out", str(full), "--jobs", "1",
-                                    "--chunk-size", "3", "--no-progress"]).exit_code == 0
+    assert CliRunner().invoke(app, args(full)).exit_code == 0
     real = run._map_chunks
 
-    def dies_after_two_chunks(chunks, *args):  # what the pool raises when a worker is killed (out of memory)
-        results = real(chunks, *args)
+    def dies_after_two_chunks(chunks, *rest):  # what the pool raises when a worker is killed (out of memory)
+        results = real(chunks, *rest)
         yield next(results)
         yield next(results)
         raise BrokenProcessPool("A child process terminated abruptly")
 
     monkeypatch.setattr(run, "_map_chunks", dies_after_two_chunks)
     out = tmp_path / "r.jsonl"
-    args = ["audit", str(corpus["folder"]), "--out", str(out), "--jobs", "1", "--chunk-size", "3", "--no-progress"]
-    res = CliRunner().invoke(app, args)
+    res = CliRunner().invoke(app, args(out))
     assert res.exit_code == 1 and "a worker process stopped" in res.stderr and "--resume" in res.stderr
     assert "Traceback" not in res.output and not out.exists()
     assert len(_rows(tmp_path / "r.jsonl.partial")) == 6
     monkeypatch.setattr(run, "_map_chunks", real)
-    assert CliRunner().invoke(app, args + ["--resume"]).exit_code == 0
+    assert CliRunner().invoke(app, args(out) + ["--resume"]).exit_code == 0
     assert out.read_bytes() == full.read_bytes()
