@@ -13,9 +13,12 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import wait
 from typing import Any, TypeVar
 
-__all__ = ["ordered_map"]
+__all__ = ["WORKER_STOPPED", "ordered_map"]
 
 R = TypeVar("R")
+
+#: What the commands say when a worker process dies (``BrokenExecutor``), before what it means for their output.
+WORKER_STOPPED = "a worker process stopped (out of memory, or killed)"
 
 #: How often (seconds) a wait for a result looks at the workers, and how long a dead worker may go unnoticed by
 #: the pool before the watchdog breaks it.

@@ -155,6 +155,7 @@ def _run(opts: AuditOptions, out: Path, jobs: int, resume: bool, force: bool, cl
     from spin_detect.audit.reportfile import AuditError, AuditRefused
     from spin_detect.audit.run import run_audit
     from spin_detect.input.files import input_size
+    from spin_detect.parallel import WORKER_STOPPED
 
     show = progress_wanted(progress)
     total = input_size([p for p in opts.inputs if p != "-"]) if show else None
@@ -167,8 +168,8 @@ def _run(opts: AuditOptions, out: Path, jobs: int, resume: bool, force: bool, cl
     except AuditError as exc:
         fail(str(exc), code=EXIT_FAILURE)
     except BrokenExecutor:
-        fail(f"a worker process stopped (out of memory, or killed); the rows done so far are kept. Rerun the same "
-             f"command with --resume to finish {out}, with fewer --jobs if memory is short.", code=EXIT_FAILURE)
+        fail(f"{WORKER_STOPPED}; the rows done so far are kept. Rerun the same command with --resume to finish "
+             f"{out}, with fewer --jobs if memory is short.", code=EXIT_FAILURE)
     except KeyboardInterrupt:
         note(f"interrupted; the rows done so far are kept. Rerun the same command with --resume to finish {out}.")
         raise typer.Exit(EXIT_INTERRUPTED) from None

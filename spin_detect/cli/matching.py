@@ -54,6 +54,7 @@ def index(
     from spin_detect.input.records import InputOptions, iter_records
     from spin_detect.matching import is_index
     from spin_detect.matching.build import build_index
+    from spin_detect.parallel import WORKER_STOPPED
 
     for p in inputs:
         if not Path(p).exists():
@@ -72,7 +73,7 @@ def index(
             idx, skipped = build_index(iter_records(list(inputs), opts, bar), jobs or os.cpu_count() or 1,
                                        added=bar.items if bar else None)
         except BrokenExecutor:
-            fail(f"{out}: a worker process stopped (out of memory, or killed); nothing was written. "
+            fail(f"{out}: {WORKER_STOPPED}; nothing was written. "
                  "Try again, or with --jobs 1", code=EXIT_FAILURE)
     try:
         idx.save(out)
