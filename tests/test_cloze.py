@@ -153,11 +153,9 @@ def test_a_model_for_another_reference_is_refused(tmp_path):
 
 def test_block_sizes_do_not_change_the_scores(model, monkeypatch):
     """The cloze features of 120 sentences are the same, to the last bit, when the work is cut into blocks of
-    64 slots (queries, normaliser, candidate scores gathered a block at a time) as in the default blocks."""
+    any size (queries, normaliser, candidate scores gathered a block at a time) as in the default blocks."""
     import spin_detect.tables.cloze as cloze
 
-    for size in (cloze._BLOCK, cloze._NORMALISER_BLOCK, cloze._SCORE_BLOCK):
-        assert size % cloze._ROWS == 0  # the matrix products see the same stacks of rows in any block
     rng = np.random.default_rng(3)
     lengths = rng.integers(3, 30, size=120)
     X = np.concatenate([np.r_[0, rng.integers(3, WORDS + 500, size=n), 1] for n in lengths])
@@ -171,7 +169,40 @@ def test_block_sizes_do_not_change_the_scores(model, monkeypatch):
 
     want = model.token_scores(X, pos, lo, hi, tok_ids, cand, cand_tok)
     assert np.isfinite(want[2]).sum() > 1000
-    for name in ("_BLOCK", "_NORMALISER_BLOCK", "_SCORE_BLOCK"):
-        monkeypatch.setattr(cloze, name, 64)
-    for g, w in zip(model.token_scores(X, pos, lo, hi, tok_ids, cand, cand_tok), want):
-        assert np.array_equal(g, w, equal_nan=True)
+    for sizes in ((64, 64, 64), (37, 53, 101), (1, 3, 7)):
+        for name, size in zip(("_BLOCK", "_NORMALISER_BLOCK", "_SCORE_BLOCK"), sizes):
+            monkeypatch.setattr(cloze, name, size)
+        for g, w in zip(model.token_scores(X, pos, lo, hi, tok_ids, cand, cand_tok), want):
+            assert np.array_equal(g, w, equal_nan=True), sizes
+
+
+@pytest.mark.parametrize("k", [1, 5, 96, 336, 1000])
+def test_a_rows_product_does_not_depend_on_the_rows_beside_it(k):
+    """``_ExactProduct`` gives each row the same bits alone, in any batch and at any place in it, and is as
+    close to the float64 product as a float32 product is (the BLAS float32 product is not: OpenBLAS 0.3.31
+    sums a row in an order that depends on its place)."""
+    from spin_detect.tables.cloze import _dot_bits, _exact_dots, _ExactProduct, _fixed_rows, quantize_rows
+
+    rng = np.random.default_rng(k)
+    w = (rng.normal(size=(k, 40)) * rng.lognormal(size=40)).astype(np.float32)
+    x = (rng.normal(size=(150, k)) * rng.lognormal(size=(150, 1))).astype(np.float32)
+    x[7] = 0.0
+    x[9, : k // 2] *= 1e-6  # one row's numbers of very different sizes
+    product = _ExactProduct(w)
+    together = product(x)
+    alone = np.stack([product(x[i: i + 1])[0] for i in range(len(x))])
+    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_array_equal(product(x[::-1])[::-1], together)
+    np.testing.assert_array_equal(product(np.concatenate([x[40:], x[:40]]))[-40:], together[:40])
+    assert not together[7].any()
+    exact = x.astype(np.float64) @ w.astype(np.float64)
+    float32_err = np.abs((x @ w) - exact).max()
+    assert np.abs(together - exact).max() <= 4 * float32_err + 1e-30
+    # int8 columns and a scale per column (the output embeddings), and the row-by-row dots agree with them
+    wq, ws = quantize_rows(w.T)
+    by_column = _ExactProduct(np.ascontiguousarray(wq.T), ws)
+    np.testing.assert_allclose(by_column(x), x.astype(np.float64) @ (wq.T * ws), rtol=1e-5,
+                               atol=1e-5 * float(np.abs(exact).max()))
+    j = rng.integers(0, 40, size=len(x))
+    np.testing.assert_array_equal(_exact_dots(*_fixed_rows(x, _dot_bits(k)), wq[j], ws[j]),
+                                  by_column(x)[np.arange(len(x)), j])

@@ -301,7 +301,9 @@ class LogisticRule:
         """Probabilities of the two classes; column 1 is "spun"."""
         X = np.asarray(X, dtype=np.float64)
         Z = (np.delete(X, self.cap, axis=1) - self.mean) / self.scale
-        p = _expit(Z @ self.coef + self.intercept)
+        # a sum along each row, not ``Z @ coef``: BLAS's gemv sums a row in an order that can depend on where
+        # the row sits in Z (OpenBLAS 0.3.31 does), so a document's likelihood would change with its batch
+        p = _expit((Z * self.coef).sum(axis=1) + self.intercept)
         return _two_columns(np.minimum(p, X[:, self.cap]))
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:

@@ -38,28 +38,82 @@ NORMALISER_WORDS = 1000
 
 #: Slots per block of work. Small blocks keep a block's temporaries (context embeddings, hidden layer, the
 #: scores of the normaliser words) a few MB or less, so they stay in the processor's caches: the cloze
-#: features take about a third less time than with blocks of 8,192 slots, and come out the same (every
-#: block size is a multiple of :data:`_ROWS`, so the matrix products see the same stacks of rows).
+#: features take about a third less time than with blocks of 8,192 slots. Results do not depend on the block
+#: size (see :class:`_ExactProduct`).
 _BLOCK = 1024
 _NORMALISER_BLOCK = 512
 _SCORE_BLOCK = 4096  # (word, query) pairs per block of :meth:`ClozeModel.scores`
 _UNK = 2  # the reference's UNK id (spin_detect.tables.reference.UNK; not imported: tables stay independent)
+#: Bits of a float64's significand (53): every integer up to 2**53 is exact, so is every sum that stays there.
+_EXACT_BITS = 53
 
 
-#: Rows per matrix product: every product is made in stacks of this many rows (the last padded), so a
-#: row's result does not depend on how many rows its batch has (BLAS picks other kernels for other shapes,
-#: and their sums can differ in the last bit): a score is a function of the text alone.
-_ROWS = 64
+def _fixed_rows(x: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``x`` on a fixed-point grid: integer-valued float64 ``xi`` with ``|xi| <= 2**bits`` and one power
+    of two per row, ``step``, so that ``x ~ xi * step[:, None]`` (to ``2**-bits`` of the row's largest number).
+    A row's grid depends on that row alone."""
+    x = np.asarray(x)
+    if not x.size:
+        return np.zeros(x.shape), np.ones(len(x))
+    top = np.maximum(x.max(axis=1), -x.min(axis=1)).astype(np.float64)
+    e = np.frexp(top)[1]  # |x| < 2**e in each row (e = 0 for a row of zeros)
+    xi = np.multiply(x, np.ldexp(1.0, bits - e)[:, None], dtype=np.float64)  # by a power of two: exact
+    np.rint(xi, out=xi)
+    return xi, np.ldexp(1.0, e - bits)
 
 
-def _matmul_rows(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``x @ w``, computed in stacks of :data:`_ROWS` rows (see there)."""
-    n = len(x)
-    pad = -n % _ROWS
-    if pad:
-        x = np.concatenate([x, np.zeros((pad, x.shape[1]), dtype=x.dtype)])
-    out = np.matmul(x.reshape(-1, _ROWS, x.shape[1]), w)
-    return out.reshape(-1, w.shape[1])[:n]
+class _ExactProduct:
+    """``x @ w`` that is the same for a row whatever rows share its batch: a score is a function of the text.
+
+    BLAS kernels sum a row's products in an order that can depend on where the row sits in the matrix
+    (OpenBLAS 0.3.31 does, in float32 and float64 alike), so a float product changes in its last bits with
+    the batch. Here both factors are put on integer grids (``w``'s once, a power of two per column; ``x``'s a
+    power of two per row) fine enough that no product or partial sum exceeds ``2**53``: float64 holds every
+    one of them exactly, so the sum is the same in any order, on any BLAS, with or without FMA. The grids
+    cost nothing that matters: ``x`` keeps 20-23 bits of each row, ``w`` as many of each column (float32 has
+    24). ``w`` may also be given as int8 numbers and a scale per column (the cloze output embeddings): it is
+    then used as it is stored, and ``x`` keeps more bits."""
+
+    def __init__(self, w: np.ndarray, column_scale: np.ndarray | None = None) -> None:
+        budget = _budget(w.shape[0])
+        if column_scale is None:
+            w_bits = budget // 2
+            wi, step = _fixed_rows(np.asarray(w).T, w_bits)
+            self._w, self._scale = np.ascontiguousarray(wi.T), step
+        else:
+            w_bits = 7  # int8: |w| <= 127 < 2**7
+            self._w, self._scale = np.asarray(w, dtype=np.float64), np.asarray(column_scale, dtype=np.float64)
+        self._x_bits = budget - w_bits
+        self.shape = w.shape
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """float32 ``x @ w`` (each number rounded once, from the exact product of the grids)."""
+        xi, step = _fixed_rows(x, self._x_bits)
+        out = xi @ self._w
+        out *= step[:, None]  # a power of two: exact
+        res = np.empty(out.shape, dtype=np.float32)
+        np.multiply(out, self._scale, out=res, casting="same_kind")  # in float64, then rounded once
+        return res
+
+
+def _budget(k: int) -> int:
+    """Bits of ``|x|`` plus bits of ``|w|`` on their grids for sums of ``k`` products to stay within 2**53."""
+    return _EXACT_BITS - int(np.ceil(np.log2(max(k, 2))))
+
+
+def _dot_bits(k: int) -> int:
+    """Bits of a row of ``k`` numbers on its grid in :func:`_exact_dots` (the other factor: int8 numbers)."""
+    return _budget(k) - 7
+
+
+def _exact_dots(xi: np.ndarray, step: np.ndarray, w_int8: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """float32 ``x[i] . (w_int8[i] * scale[i])`` for each row, ``xi, step`` being
+    ``_fixed_rows(x, _dot_bits(len(x[i])))``: exact before one rounding, as in :class:`_ExactProduct`."""
+    dot = np.einsum("ij,ij->i", xi, w_int8.astype(np.float64))  # integers below 2**53: exact in any order
+    dot *= step
+    res = np.empty(len(dot), dtype=np.float32)
+    np.multiply(dot, scale, out=res, casting="same_kind")
+    return res
 
 
 def quantize_rows(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -95,20 +149,16 @@ class ClozeModel(ReferenceTiedTable):
         return np.vstack([e, np.zeros((1, e.shape[1]), dtype=np.float32)])
 
     @cached_property
-    def _normaliser(self) -> tuple[np.ndarray, np.ndarray]:
-        """Output embeddings (transposed: one column a word) and biases of the :data:`NORMALISER_WORDS`
-        most frequent words."""
-        ids = np.arange(3, min(3 + NORMALISER_WORDS, self.words))
-        return np.ascontiguousarray(self.output_rows(ids).T), self._bias[ids]
+    def _layers(self) -> tuple[_ExactProduct, _ExactProduct]:
+        """The two layers' weights, on their fixed-point grids."""
+        return _ExactProduct(self._w1), _ExactProduct(self._w2)
 
     @cached_property
-    def _out_table(self) -> np.ndarray:
-        """The output embeddings as float32 (dequantised once: 4 bytes a number, 23 MB for 60,000 x 96)."""
-        return self._out.astype(np.float32) * self._out_scale[:, None]
-
-    def output_rows(self, ids: np.ndarray) -> np.ndarray:
-        """float32 output embeddings of word ids (each below ``words``)."""
-        return self._out_table[ids]
+    def _normaliser(self) -> tuple[_ExactProduct, np.ndarray]:
+        """Output embeddings (one column a word, as stored: int8 and a scale) and biases of the
+        :data:`NORMALISER_WORDS` most frequent words."""
+        ids = np.arange(3, min(3 + NORMALISER_WORDS, self.words))
+        return _ExactProduct(np.ascontiguousarray(self._out[ids].T), self._out_scale[ids]), self._bias[ids]
 
     def queries(self, X: np.ndarray, pos: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Query vector of each slot ``X[pos[i]]``, its sentence being ``X[lo[i]..hi[i]]``
@@ -132,19 +182,27 @@ class ClozeModel(ReferenceTiedTable):
         near = e[:, : 2 * NEAR].reshape(n, -1)
         n_far = np.maximum(inside[:, 2 * NEAR:].sum(1, keepdims=True), 1).astype(np.float32)
         far = e[:, 2 * NEAR:].sum(1) / n_far
-        h = _matmul_rows(np.concatenate([near, far], axis=1), self._w1) + self._b1
+        layer1, layer2 = self._layers
+        h = layer1(np.concatenate([near, far], axis=1)) + self._b1
         np.maximum(h, 0.0, out=h)
-        return _matmul_rows(h, self._w2) + self._b2
+        return layer2(h) + self._b2
 
     def scores(self, q: np.ndarray, ids: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Score of word ``ids[i]`` (below ``words``) for the slot of query ``q[i]`` (``q[rows[i]]`` when
         ``rows`` is given: the queries are gathered a block at a time, never all at once)."""
         ids = np.asarray(ids, dtype=np.int64)
         out = np.empty(len(ids), dtype=np.float32)
+        bits = _dot_bits(q.shape[1])
+        if rows is not None:
+            qi, step = _fixed_rows(q, bits)  # once a query, not once a (word, query) pair
         for i in range(0, len(ids), _SCORE_BLOCK):
             part = ids[i: i + _SCORE_BLOCK]
-            qq = q[i: i + _SCORE_BLOCK] if rows is None else q[rows[i: i + _SCORE_BLOCK]]
-            out[i: i + _SCORE_BLOCK] = np.einsum("ij,ij->i", self.output_rows(part), qq) + self._bias[part]
+            if rows is None:
+                qi_part, step_part = _fixed_rows(q[i: i + _SCORE_BLOCK], bits)
+            else:
+                qi_part, step_part = qi[rows[i: i + _SCORE_BLOCK]], step[rows[i: i + _SCORE_BLOCK]]
+            out[i: i + _SCORE_BLOCK] = _exact_dots(qi_part, step_part, self._out[part], self._out_scale[part])
+            out[i: i + _SCORE_BLOCK] += self._bias[part]
         return out
 
     def log_normaliser(self, q: np.ndarray) -> np.ndarray:
@@ -152,7 +210,7 @@ class ClozeModel(ReferenceTiedTable):
         out, bias = self._normaliser
         res = np.empty(len(q), dtype=np.float32)
         for i in range(0, len(q), _NORMALISER_BLOCK):
-            s = _matmul_rows(q[i: i + _NORMALISER_BLOCK], out)
+            s = out(q[i: i + _NORMALISER_BLOCK])
             s += bias
             top = s.max(axis=1)
             s -= top[:, None]
