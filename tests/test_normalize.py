@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import spin_detect
 from spin_detect.config import DecisionConfig
 from spin_detect.learning.spinner import spin_text
-from spin_detect.text.normalize import normalize
+from spin_detect.text.normalize import _latin_lookalike, normalize
 
 ORIGINALS = [
     "The U.N. Security Council met on Tuesday to discuss the country's missile launches, diplomats said.",
@@ -69,7 +69,25 @@ def test_every_span_maps_back_into_the_text_as_given(pair, data):
     end = data.draw(st.integers(start, len(n.text)), label="end")
     a, b = n.span(start, end)
     assert 0 <= a <= b <= len(out)
-    assert normalize(out[a:b]).text == n.text[start:end]
+    # up to look-alike letters: whether one is folded depends on the text around it (see the next test), and a
+    # span may cut its word or its text short
+    assert _latin(normalize(out[a:b]).text) == _latin(n.text[start:end])
+
+
+def _latin(text: str) -> str:
+    return "".join(_latin_lookalike(c) or c if not c.isascii() and c.isalpha() else c for c in text)
+
+
+def test_a_look_alike_letter_is_folded_by_its_text_not_alone():
+    """A Cyrillic "с" in a mainly Latin text is read as "c"; the same letter cut out on its own is not (a word of
+    look-alikes only is folded only where the text is mainly Latin), so a span's own normal form can differ
+    from the whole text's in such letters, and only in them."""
+    text = "Shares of the \u0441ompany rose."
+    n = normalize(text)
+    assert n.text == "Shares of the company rose."
+    a, b = n.span(13, 15)
+    assert text[a:b] == " \u0441" and normalize(text[a:b]).text == " \u0441"
+    assert normalize(text[a:b] + "ompany rose").text == " company rose"
 
 
 @pytest.fixture(scope="module")
