@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["JUDGED_VERDICTS", "REPORT_SCHEMA", "DocumentReport", "Evidence", "SentenceReport"]
+__all__ = ["JUDGED_VERDICTS", "NO_SINGLE_WORD", "REPORT_SCHEMA", "DocumentReport", "Evidence", "SentenceReport"]
 
 #: Verdicts that judge the text; ``too_short``, ``out_of_scope`` and ``empty`` say why it was not judged.
 JUDGED_VERDICTS = ("spun", "original")
 #: Version of the JSON report schema (``DocumentReport.to_dict``).
 REPORT_SCHEMA = "spin-detect/report/1"
+#: What the terminal and HTML reports say of a flagged sentence without evidence: the sentence model reads all
+#: its words' scores, and none of the words is likely enough on its own to be shown (light spinning often).
+NO_SINGLE_WORD = "no single word stands out: the sentence is flagged on its words together"
 
 
 @dataclass

@@ -341,3 +341,21 @@ def test_counts_agree_with_their_nouns(capsys):
     print_report("doc", DocumentReport(0.1, "original", 0.9, 1, 0, sents[1:], {}), all_sentences=False)
     out = capsys.readouterr().out
     assert "0 of 1 sentence flagged" in out and "(1 sentence not flagged; --all shows it)" in out
+
+
+def test_a_flagged_sentence_without_evidence_says_why(capsys):
+    """A flagged sentence none of whose words is shown (light spinning: each word weak, the sentence strong)
+    says that it is flagged on its words together; a flagged sentence with evidence, or one not flagged, does
+    not."""
+    from spin_detect.cli.console import print_report
+    from spin_detect.report import NO_SINGLE_WORD, DocumentReport, Evidence, SentenceReport
+
+    sents = [SentenceReport(0, "One here.", 0, 9, 0.9, True),
+             SentenceReport(1, "Two here.", 10, 19, 0.8, True, [Evidence("Two", 10, 13, 0.7, "Three")]),
+             SentenceReport(2, "Six here.", 20, 29, 0.1, False)]
+    print_report("doc", DocumentReport(0.95, "spun", 0.9, 3, 2, sents, {}), all_sentences=True)
+    out = capsys.readouterr().out
+    assert out.count(NO_SINGLE_WORD) == 1
+    lines = out.splitlines()
+    assert lines[lines.index(next(x for x in lines if x.startswith("[0]"))) + 1].strip() == f"({NO_SINGLE_WORD})"
+    assert "suspicious: Two -> Three? (70%)" in out

@@ -257,3 +257,12 @@ def test_real_browser_does_not_run_payloads(tmp_path):
     assert not [t for t, _ in c.tags if t in ("script", "img")]
     assert c.find("body") and not [a for _, a in c.tags if "data-pwned" in a]
     assert len([a for t, a in c.tags if t == "rect"]) == 25
+
+
+def test_a_flagged_sentence_without_evidence_says_why_in_the_table():
+    from spin_detect.report import NO_SINGLE_WORD
+
+    spec = [(s, p, []) if i == 2 else (s, p, e) for i, (s, p, e) in enumerate(SPEC)]
+    rows = document_page(make_report(TEXT, spec), TEXT, "k.txt").split('<table class="flagged">')[1]
+    rows = rows.split("</table>")[0].split("<tr>")[2:]
+    assert len(rows) == 2 and NO_SINGLE_WORD not in rows[0] and NO_SINGLE_WORD in rows[1]

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from spin_detect.report import NO_SINGLE_WORD
+
 if TYPE_CHECKING:
     from spin_detect.detector import DocumentReport, Evidence, SentenceReport
 
@@ -68,6 +70,8 @@ def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None
         typer.echo(f"\n[{s.index}] {mark}  {_highlight(s)}")
         if s.evidence:
             typer.echo(f"      suspicious: {', '.join(e.label() for e in s.evidence)}")
+        elif s.flagged:
+            typer.echo(f"      ({NO_SINGLE_WORD})")
     if not all_sentences and report.n_flagged < report.n_sentences:
         rest = report.n_sentences - report.n_flagged
         typer.echo(f"\n({plural(rest, 'sentence')} not flagged; --all shows {'it' if rest == 1 else 'them'})")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from spin_detect import __version__
 from spin_detect.render.page import as_int, esc, num, page, pct
 from spin_detect.render.sources import source_section, summary_sources_section
+from spin_detect.report import NO_SINGLE_WORD
 
 if TYPE_CHECKING:
     from spin_detect.detector import DocumentReport, Evidence, SentenceReport
@@ -123,7 +124,7 @@ def _evidence_chips(evidence: Iterable[Evidence]) -> str:
         sp = pct(min(max(num(ev.probability), 0.0), 1.0))
         arrow = f" → {esc(orig)}?" if orig else ""
         chips.append(f'<span class="ev"><b>{esc(ev.word)}</b>{arrow} <i>{sp}</i></span>')
-    return "".join(chips) or '<span class="muted">–</span>'
+    return "".join(chips) or f'<span class="muted">{esc(NO_SINGLE_WORD)}</span>'
 
 
 def _flagged_table(report: DocumentReport) -> str:
