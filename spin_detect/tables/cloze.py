@@ -84,10 +84,9 @@ class _ExactProduct:
             w_bits = 7  # int8: |w| <= 127 < 2**7
             self._w, self._scale = np.asarray(w, dtype=np.float64), np.asarray(column_scale, dtype=np.float64)
         self._x_bits = budget - w_bits
-        self.shape = w.shape
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        """float32 ``x @ w`` (each number rounded once, from the exact product of the grids)."""
+        """float32 ``x @ w``, rounded from the exact product of the grids (scaled in float64)."""
         xi, step = _fixed_rows(x, self._x_bits)
         out = xi @ self._w
         out *= step[:, None]  # a power of two: exact
