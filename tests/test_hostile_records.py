@@ -439,15 +439,39 @@ _CELL = st.lists(st.sampled_from(list('ab ,"\n\r\t\0é') + ["\r\n"]), max_size=3
 @given(st.lists(st.sampled_from(list('ab ,"\n\r\t') + ["\r\n", '""']), max_size=200).map("".join),
        st.sampled_from([",", "\t"]), st.sampled_from([1, 3, 64, 1 << 20]))
 def test_csv_records_are_found_as_csv_finds_them(text, delimiter, block):
-    """The record finder agrees with :mod:`csv` on any text (rows, their fields and numbers), block by block."""
+    """The record finder agrees with :mod:`csv` on any text, block by block: the same records, numbered alike,
+    with the same fields, except that a record with text right after a field's closing quote (which :mod:`csv`
+    joins to the field, and refuses when strict) is an error; text that strict :mod:`csv` reads has none."""
     from spin_detect.input import csvrows
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(csvrows, "_BLOCK", block)
         got = list(csvrows.iter_csv_records(io.BytesIO(text.encode()), 10**6, delimiter))
     want = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    assert [r.fields for r in got if r.fields] == [r for r in want if r]
+    records = [r for r in got if r.fields != []]
+    assert len(records) == len([r for r in want if r])
+    for rec, row in zip(records, [r for r in want if r]):
+        assert rec.fields == row or (rec.fields is None and "malformed CSV" in (rec.error or "")), (rec, row)
     assert (got[-1].number if got else 0) == len(want)
+    try:
+        list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error:
+        return
+    assert all(r.error is None for r in got)
+
+
+def test_csv_quote_left_open_before_a_quoted_field_is_one_error_not_rows_of_nonsense(tmp_path):
+    # The open quote of d's text runs to the opening quote of e's, which csv takes for its close: csv would
+    # give one record of d and e joined, then rows cut out of e's text. Text after a closing quote is the sign.
+    quoted = SPUN.replace('"', '""')
+    p = tmp_path / "feed.csv"
+    p.write_text("id,url,text\r\n" f'a,http://a.example,"{ORIGINAL}"\r\n' 'd,http://d.example,"a quote never closed\r\n'
+                 f'e,http://e.example,"Wire - {quoted}, said a ""spokesman"" there"\r\n'
+                 f'f,http://f.example,"{ORIGINAL}"\r\n', encoding="utf-8")
+    recs = _read(p)
+    assert _statuses(recs) == ["ok", "error", "ok"]
+    assert "malformed CSV: text right after the closing quote" in recs[1].error
+    assert [recs[0].id, recs[2].id] == ["a", "f"] and recs[2].payload == ORIGINAL
 
 
 _CSV_PLAN = st.tuples(

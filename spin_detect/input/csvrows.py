@@ -12,7 +12,11 @@ parsing it is what lets a bad record be one error while reading goes on:
 * so does a record of more than :data:`MAX_CSV_FIELDS` fields (``,,,,`` would
   be millions of Python strings);
 * a quote that is never closed makes the rest of the file one field, as in
-  :mod:`csv` and spreadsheets (an error only when that is over the limit).
+  :mod:`csv` and spreadsheets (an error only when that is over the limit);
+* text right after a field's closing quote (``"abc"def``), which :mod:`csv`
+  would silently join to the field, makes the record an error: it is what a
+  quote left open shows when a later quoted field "closes" it (the records in
+  between would be read as one, and what follows as rows of nonsense).
 
 Memory holds one record (at most ``max_chars`` characters) and one block of
 text; time is linear (C code finds the quotes, delimiters and line ends; a
@@ -101,12 +105,16 @@ class _Record:
         self.chars, self.fields, self.max_chars = 0, 1, max_chars
         self.error: str | None = None
 
-    def add(self, buf: str, start: int, end: int, delimiters: int) -> None:
+    def add(self, buf: str, start: int, end: int, delimiters: int, stray: bool = False) -> None:
         if self.error is not None:
             return
         self.chars += end - start
         self.fields += delimiters
-        if self.chars > self.max_chars:
+        if stray:
+            self.error = ("malformed CSV: text right after the closing quote of a field (a quote opened in an "
+                          "earlier field or row was never closed?)")
+            self.parts = []
+        elif self.chars > self.max_chars:
             self.error = f"record over the {self.max_chars:,}-character limit"
         elif self.fields > MAX_CSV_FIELDS:
             self.error = f"record of more than {MAX_CSV_FIELDS:,} fields"
@@ -116,11 +124,12 @@ class _Record:
             self.parts = []
 
 
-def _scan(src: _Text, state: int, delim: str) -> tuple[int, int, int, bool]:
+def _scan(src: _Text, state: int, delim: str) -> tuple[int, int, int, bool, bool]:
     """Follow :mod:`csv` through the block of ``src`` from its position in ``state``, to the end of the record or
-    of the block. Returns ``(end, state, delimiters, done)``: ``done`` when the record ends (at a line end)."""
+    of the block. Returns ``(end, state, delimiters, done, stray)``: ``done`` when the record ends (at a line
+    end), ``stray`` when a closing quote was followed by text (which :mod:`csv` joins to the field)."""
     buf, pos = src.buf, src.pos
-    n, count = len(buf), 0
+    n, count, stray = len(buf), 0, False
     while pos < n:
         if state == _QUOTED:
             found = _IN_QUOTES_RE.match(buf, pos)
@@ -130,7 +139,8 @@ def _scan(src: _Text, state: int, delim: str) -> tuple[int, int, int, bool]:
         elif state == _CLOSED:  # not strict: anything after the closing quote belongs to the field
             c = buf[pos]
             if c in "\r\n":
-                return pos + 1, _START, count, True
+                return pos + 1, _START, count, True, stray
+            stray = stray or c not in (delim, '"')
             state = _QUOTED if c == '"' else _START if c == delim else _FIELD
             count += c == delim
             pos += 1
@@ -143,10 +153,10 @@ def _scan(src: _Text, state: int, delim: str) -> tuple[int, int, int, bool]:
                 count += buf.count(delim, pos, opens + 1)
                 state, pos = _QUOTED, opens + 2
             elif eol < n:
-                return eol + 1, _START, count + buf.count(delim, pos, eol), True
+                return eol + 1, _START, count + buf.count(delim, pos, eol), True, stray
             else:
-                return n, (_START if buf[-1] == delim else _FIELD), count + buf.count(delim, pos), False
-    return n, state, count, False
+                return n, (_START if buf[-1] == delim else _FIELD), count + buf.count(delim, pos), False, stray
+    return n, state, count, False, stray
 
 
 def _skip_blank(src: _Text) -> int:
@@ -181,8 +191,8 @@ def iter_csv_records(raw: _Binary, max_chars: int, delimiter: str = ",") -> Iter
         rec = _Record(max_chars)
         state, done = _START, False
         while not done and not src.at_end():
-            end, state, seen, done = _scan(src, state, delimiter)
-            rec.add(src.buf, src.pos, end, seen)
+            end, state, seen, done, stray = _scan(src, state, delimiter)
+            rec.add(src.buf, src.pos, end, seen, stray)
             src.pos = end
             if done and src.buf[end - 1] == "\r" and not src.at_end() and src.buf[src.pos] == "\n":  # \r\n
                 rec.add(src.buf, src.pos, src.pos + 1, 0)
