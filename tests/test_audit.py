@@ -43,7 +43,7 @@ def test_every_record_appears_exactly_once(corpus, tmp_path):
     assert sum(summary["by_verdict"].values()) == 11
     assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.state.json"))
     by_id = {r["id"]: r for r in rows}
-    assert by_id["empty.txt"]["verdict"] == "empty"
+    assert by_id["empty.txt"]["verdict"] == "empty" and by_id["empty.txt"]["notes"] == "no text to judge"
     assert by_id["binary.txt"]["status"] == "error" and "binary" in by_id["binary.txt"]["error"]
     assert by_id["news/page.html"]["title"] == "Talks to resume"
     assert by_id["j1"]["url"] == "https://spam.example.com/1"
@@ -121,6 +121,71 @@ def test_resume_refuses_other_inputs(corpus, tmp_path):
     opts = AuditOptions(inputs=[str(corpus["folder"] / "news")], out=str(out))
     with pytest.raises(AuditRefused, match="run with other options: the inputs: .*crawl then, .*news now"):
         run_audit(opts, resume=True)
+
+
+def _small_folder(folder, n=8):
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"{i:02d}.txt").write_text(f"{ORIGINAL}\n\nNote {i}.", encoding="utf-8")
+    return folder
+
+
+def _stop_folder_audit_after_one_chunk(folder, out):
+    opts = AuditOptions(inputs=[str(folder)], out=str(out), chunk_size=3)
+
+    def stop(done, _n):
+        raise _Stop
+
+    with pytest.raises(_Stop):
+        run_audit(opts, progress=stop)
+    assert len(_rows(out.with_name(out.name + ".partial"))) == 3
+    return opts
+
+
+def test_resume_refuses_inputs_whose_records_done_changed(tmp_path):
+    # A file added before the point the unfinished audit reached would shift every later record by one:
+    # without the check the resumed report dropped one record and held another twice.
+    folder = _small_folder(tmp_path / "crawl")
+    out = tmp_path / "r.jsonl"
+    opts = _stop_folder_audit_after_one_chunk(folder, out)
+    (folder / "00a.txt").write_text(SPUN, encoding="utf-8")
+    with pytest.raises(AuditRefused, match=r"inputs changed.*record 1 is now 00a\.txt .*it was 01\.txt"):
+        run_audit(opts, resume=True)
+    (folder / "00a.txt").unlink()  # as it was: the resume goes on, to the report of an uninterrupted run
+    run_audit(opts, resume=True)
+    rows = _rows(out)
+    assert [r["id"] for r in rows] == [f"{i:02d}.txt" for i in range(8)]
+    again = AuditOptions(inputs=[str(folder)], out=str(tmp_path / "once.jsonl"), chunk_size=3)
+    run_audit(again)
+    assert out.read_bytes() == (tmp_path / "once.jsonl").read_bytes()
+
+
+def test_resume_refuses_inputs_that_lost_records_done(tmp_path):
+    folder = _small_folder(tmp_path / "crawl")
+    out = tmp_path / "r.jsonl"
+    opts = _stop_folder_audit_after_one_chunk(folder, out)
+    for name in ("01.txt", "02.txt", "03.txt", "04.txt", "05.txt", "06.txt", "07.txt"):
+        (folder / name).unlink()
+    with pytest.raises(AuditRefused, match="had done 3 records, the inputs now hold 1;"):
+        run_audit(opts, resume=True)
+
+
+def test_an_audit_does_not_read_its_own_files_in_the_folder_it_audits(tmp_path):
+    folder = _small_folder(tmp_path / "crawl", n=3)
+    out, summary = folder / "report.jsonl", folder / "summary.html"
+    opts = AuditOptions(inputs=[str(folder)], out=str(out), sentences=str(folder / "sentences.csv"),
+                        summaries=(str(summary),))
+    said: list[str] = []
+    run_audit(opts)
+    first = out.read_bytes()
+    summary.write_text("<html><body><p>A summary page of the last audit.</p></body></html>", encoding="utf-8")
+    run_audit(opts, force=True, log=said.append)  # the old report, sentences and summary are in the folder now
+    assert out.read_bytes() == first
+    assert [r["id"] for r in _rows(out)] == ["00.txt", "01.txt", "02.txt"]
+    assert any("report.jsonl is inside a folder of the inputs" in m for m in said)
+    assert any("summary.html is inside a folder of the inputs" in m for m in said)
+    with pytest.raises(AuditRefused, match="this audit writes .*report.jsonl; it cannot also be an input"):
+        run_audit(AuditOptions(inputs=[str(out)], out=str(out)), force=True)
 
 
 def test_full_disk_gives_an_error_and_no_report(corpus, tmp_path, monkeypatch):

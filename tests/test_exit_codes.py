@@ -137,6 +137,34 @@ def test_audit_refuses_to_overwrite_and_says_what_to_use(inp, tmp_path, monkeypa
     assert _audit(inp, out2, "--resume").exit_code == EXIT_OK and out2.read_bytes() == done
 
 
+def test_no_command_overwrites_a_file_without_force(inp, tmp_path):
+    # Every file a command writes is refused when it exists (exit 2, before any work, the file untouched),
+    # and written with --force: the summaries of an audit, the page of score --html, a reference table, and
+    # a model folder that is not empty.
+    article = tmp_path / "a.txt"
+    article.write_text(ORIGINAL, encoding="utf-8")
+    old = tmp_path / "old.html"
+    old.write_text("mine", encoding="utf-8")
+    for args in (("score", str(article), "--html", str(old)),
+                 ("audit", str(inp), "--out", str(tmp_path / "r1.jsonl"), "--summary-html", str(old)),
+                 ("audit", str(inp), "--out", str(tmp_path / "r2.jsonl"), "--summary-json", str(old)),
+                 ("build-reference", str(article), "--out", str(old))):
+        r = _run(*args)
+        assert r.exit_code == EXIT_USAGE, (args, r.output)
+        assert f"{old}: exists; use --force to overwrite it" in _one_error_line(r.stderr)
+        assert old.read_text(encoding="utf-8") == "mine"
+    assert not list(tmp_path.glob("r?.jsonl*"))  # refused before the audit began
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "notes.txt").write_text("mine", encoding="utf-8")
+    r = _run("train", str(tmp_path / "labelled.csv"), "--out", str(model))
+    assert r.exit_code == EXIT_USAGE and "folder is not empty; use --force" in _one_error_line(r.stderr)
+    r = _run("score", str(article), "--html", str(old), "--force")
+    assert r.exit_code == EXIT_OK and "<html" in old.read_text(encoding="utf-8").lower()
+    r = _run("audit", str(inp), "--out", str(tmp_path / "r3.jsonl"), "--summary-json", str(old), "--force")
+    assert r.exit_code == EXIT_OK and json.loads(old.read_text(encoding="utf-8"))["records"] >= 1
+
+
 # ---------------------------------------------------------------------------------------------------- 1
 
 

@@ -362,7 +362,8 @@ def test_score_html_through_a_symlink_keeps_the_link(tmp_path):
     real = tmp_path / "real.html"
     real.write_text("old")
     (tmp_path / "link.html").symlink_to(real)
-    res = CliRunner().invoke(app, ["score", str(tmp_path / "a.txt"), "--html", str(tmp_path / "link.html")])
+    res = CliRunner().invoke(app, ["score", str(tmp_path / "a.txt"), "--html", str(tmp_path / "link.html"),
+                                   "--force"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "link.html").is_symlink() and "<html" in real.read_text().lower()
 

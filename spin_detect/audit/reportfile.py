@@ -156,7 +156,12 @@ class ReportFiles:
         #: resumed after the sentence report was already renamed into place (all rows were done)
         self.sentences_final = False
         #: the rows amended by source matching (written after the scoring, from the partial rows)
-        self.matched = out.with_name(out.name + ".matched.partial")
+        self.matched = self.work_files(out)[2]
+
+    @staticmethod
+    def work_files(report: Path) -> list[Path]:
+        """The files an audit keeps beside ``report`` while it runs: partial rows, resume state, matched rows."""
+        return [_partial_path(report), _state_path(report), report.with_name(report.name + ".matched.partial")]
 
     @property
     def done(self) -> int:
@@ -199,9 +204,9 @@ class ReportFiles:
         if self.partial.exists():
             raise AuditRefused(f"{self.out}: an unfinished audit left its rows in {self.partial.name}; use "
                                "--resume to continue it or --force to start over")
-        for path in (self.out, self.sentences):
+        for path, option in ((self.out, "--out"), (self.sentences, "--sentences")):
             if path is not None and path.exists():
-                raise AuditRefused(f"{path}: exists; use --force to overwrite it (or --out another file)")
+                raise AuditRefused(f"{path}: exists; use --force to overwrite it (or {option} another file)")
         return False
 
     def open(self, identity: dict[str, Any], resume: bool, recount: Callable[[dict[str, Any]], None],

@@ -47,6 +47,8 @@ from spin_detect.audit.worker import (
     score_chunk,
     score_records,
 )
+from spin_detect.input.errors import scrub
+from spin_detect.input.files import file_format
 from spin_detect.input.records import InputOptions, Record, chunk_records, iter_records
 from spin_detect.matching.api import MATCH_FIELDS
 
@@ -69,6 +71,16 @@ class AuditOptions:
     chunk_size: int = 64
     #: source matching after the scoring (``--match-sources``, ``--sources``); None: no matching
     match: MatchOptions | None = None
+    #: other files the run writes (the CLI's summary files): like the reports, never read as inputs
+    summaries: tuple[str, ...] = ()
+
+    def own_files(self) -> list[str]:
+        """Every file this audit writes (reports, their partial and state files, summaries): a folder walk of
+        the inputs passes over them, and an input named directly must not be one of them."""
+        files = [self.out, *ReportFiles.work_files(Path(self.out)), *self.summaries]
+        if self.sentences:
+            files += [self.sentences, *ReportFiles.work_files(Path(self.sentences))]
+        return [str(f) for f in files]
 
     @property
     def format(self) -> str:
@@ -126,9 +138,12 @@ def check_audit(opts: AuditOptions, resume: bool = False, force: bool = False) -
         report_format(str(sent_path))
     if opts.fmt is None:
         report_format(opts.out)  # an unknown suffix is refused
+    own = {os.path.realpath(f): f for f in opts.own_files()}
     for p in opts.inputs:
         if p != "-":
             _check_input(p)
+            if os.path.realpath(p) in own:
+                raise AuditRefused(f"{p}: this audit writes {own[os.path.realpath(p)]}; it cannot also be an input")
     for p in opts.match.sources if opts.match is not None else []:
         _check_input(p)
     return ReportFiles(out, sent_path).check(opts.identity(), resume, force)
@@ -169,8 +184,8 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     files.open(identity, resume, summary.add, log, force=force)
 
     started = time.time()
-    done = files.done
-    records = iter_records(opts.inputs, opts.input, input_progress)
+    records = iter_records(opts.inputs, opts.input, input_progress, skip=opts.own_files())
+    _say_own_files_skipped(opts, log)
     spool = None
     if opts.match is not None:
         from spin_detect.audit.matchpass import TextSpool
@@ -178,7 +193,7 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
         # matching runs in this process while the workers score (on Dask, on the cluster after the scoring)
         spool = TextSpool(opts.match if scheduler is None else None, sources=sources)
         records = spool.tap(records)  # every record, also those a resumed run does not score again
-    todo: Iterator[Record] = (r for r in records if r.seq >= done)
+    todo: Iterator[Record] = _not_done(records, files, out)
     if files.sentences_final:
         todo = _nothing_left(todo, out)
     chunks = chunk_records(todo, opts.chunk_size)
@@ -199,8 +214,9 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
         raise
     files.close()
     if duplicates.reused:
-        log(f"{duplicates.reused:,} records were exact copies of records scored before them: their rows reuse "
-            "those scores")
+        n = duplicates.reused
+        log(f"{n:,} {'record was an exact copy' if n == 1 else 'records were exact copies'} of records scored "
+            "before them: their rows reuse those scores")
     if spool is not None and opts.match is not None:
         try:
             summary = _match_pass(opts, files, spool, det, scheduler, log)
@@ -212,6 +228,42 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     return summary.to_dict(inputs=list(opts.inputs), report=str(out), model=det.model_id,
                            started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
                            elapsed_s=round(time.time() - started, 2))
+
+
+def _say_own_files_skipped(opts: AuditOptions, log: Callable[[str], None]) -> None:
+    """Tell the user when a document file the audit writes sits inside a folder it reads (it is passed over)."""
+    folders = [os.path.realpath(p) for p in opts.inputs if p != "-" and os.path.isdir(p)]
+    for f in opts.own_files():
+        real = os.path.realpath(f)
+        if file_format(f) and os.path.isfile(f) and any(real.startswith(d + os.sep) for d in folders):
+            log(f"{f} is inside a folder of the inputs: a file this audit writes, not read as an input")
+
+
+def _not_done(records: Iterator[Record], files: ReportFiles, out: Path) -> Iterator[Record]:
+    """The records a resumed audit has still to score, after checking that the records it did are those the inputs
+    hold now, one by one (``id`` and ``source``): a file added, removed or renamed before the point reached would
+    pair rows with the wrong records, dropping one record and doubling another. :class:`AuditRefused` then (before
+    anything new is written)."""
+    done = files.done
+    if not done:
+        yield from records
+        return
+    rows = iter_rows(files.partial, done)
+    seen = 0
+    for rec in records:
+        if rec.seq >= done:
+            yield rec
+            continue
+        seen += 1
+        row = next(rows)
+        now, was = (scrub(rec.id), scrub(rec.source)), (row.get("id"), row.get("source"))
+        if now != was:
+            raise AuditRefused(f"{out}: cannot resume: the inputs changed since the unfinished audit: record "
+                               f"{rec.seq} is now {now[0]} ({now[1]}), it was {was[0]} ({was[1]}); rerun as it was, "
+                               "or use --force to start over")
+    if seen < done:
+        raise AuditRefused(f"{out}: cannot resume: the unfinished audit had done {done:,} record{'s' * (done != 1)}, "
+                           f"the inputs now hold {seen:,}; rerun as it was, or use --force to start over")
 
 
 def _nothing_left(todo: Iterator[Record], out: Path) -> Iterator[Record]:

@@ -12,6 +12,7 @@ the commands, so ``spin-detect --help`` stays fast.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from spin_detect.input.prepare import PreparedDocument
 
 __all__ = ["HtmlChoice", "HtmlOpt", "ModelOpt", "Preset", "PresetOpt", "ThresholdOpt", "TrustOpt", "app", "fail",
-           "load_detector_or_fail", "main", "parse_threshold", "read_article", "read_input"]
+           "load_detector_or_fail", "main", "parse_threshold", "read_article", "read_input", "refuse_existing"]
 
 app = typer.Typer(
     name="spin-detect",
@@ -80,6 +81,13 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
     typer.echo(f"spin-detect: error: {' '.join(scrub(message).split())}", err=True)
     raise typer.Exit(code)
+
+
+def refuse_existing(path: str | os.PathLike[str] | None, force: bool) -> None:
+    """Exit 2, before any work, when ``path`` names a file that exists (or a link to one) and ``force`` is off:
+    no command overwrites a file it was not told to. A device or pipe (``/dev/stdout``) is written as asked."""
+    if path is not None and not force and os.path.isfile(path):
+        fail(f"{path}: exists; use --force to overwrite it")
 
 
 def read_input(source: str) -> tuple[str, str]:

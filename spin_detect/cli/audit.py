@@ -23,6 +23,7 @@ from spin_detect.cli.app import (
     TrustOpt,
     fail,
     load_detector_or_fail,
+    refuse_existing,
 )
 from spin_detect.cli.console import note, progress_bar, progress_wanted
 from spin_detect.cli.helpformat import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
@@ -55,11 +56,12 @@ def audit(
                                       help="Worker processes (0: one per core).")] = 0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the unfinished audit into this report "
                                          "(same inputs and options), without duplicating or losing rows.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Start over: overwrite an existing report and discard "
-                                        "the rows of an unfinished audit.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Start over: overwrite an existing report (and summary "
+                                        "files) and discard the rows of an unfinished audit.")] = False,
     summary_html: Annotated[Path | None, typer.Option(metavar="FILE", help="Write the summary as an HTML page "
-                                                      "with charts.")] = None,
-    summary_json: Annotated[Path | None, typer.Option(metavar="FILE", help="Write the summary as JSON.")] = None,
+                                                      "with charts (an existing file only with --force).")] = None,
+    summary_json: Annotated[Path | None, typer.Option(metavar="FILE", help="Write the summary as JSON (an existing "
+                                                      "file only with --force).")] = None,
     dask_scheduler: Annotated[str | None, typer.Option(
         metavar="ADDRESS", help="Run the scoring on this Dask cluster (e.g. tcp://10.0.0.1:8786); needs "
                                 "spin-detect[dask]. The scheduler is reached before any file is written.")] = None,
@@ -86,9 +88,9 @@ def audit(
     that cannot be read get status=error and the run goes on. Rows are written
     in input order and synced as they go; the report appears under its name
     only when complete. After a crash or Ctrl-C, the same command with
-    --resume continues where it stopped. An existing report or unfinished
-    audit is never overwritten without --force. Exit code 0 when the audit
-    completed (even if some records had errors), 1 when a report cannot be
+    --resume continues where it stopped. An existing report, summary file or
+    unfinished audit is never overwritten without --force. Exit code 0 when
+    the audit completed (even if some records had errors), 1 when a report cannot be
     written or the Dask scheduler cannot be reached, 2 for bad options or
     inputs, 130 when interrupted. With --match-sources or --sources, the
     originals are found after the scoring (see 'spin-detect index').
@@ -104,7 +106,8 @@ def audit(
     opts = AuditOptions(inputs=list(inputs), out=str(out), sentences=str(sentences) if sentences else None,
                         input=InputOptions(text_field=text_field, id_field=id_field, url_field=url_field,
                                            html=html_input),
-                        detector=spec, chunk_size=chunk_size, match=match)
+                        detector=spec, chunk_size=chunk_size, match=match,
+                        summaries=tuple(str(p) for p in (summary_json, summary_html) if p is not None))
     try:  # everything that can be checked before any work, cheapest first
         check_audit(opts, resume, force)
         fmts = [opts.format] + ([report_format(str(sentences))] if sentences else [])
@@ -122,6 +125,7 @@ def audit(
     for path in (summary_json, summary_html):  # fail before the run, not after it
         if path is not None and not Path(os.path.realpath(path)).parent.is_dir():
             fail(f"{path}: folder {path.parent} does not exist", code=EXIT_FAILURE)
+        refuse_existing(path, force)
     try:
         load_detector_or_fail(spec.model, preset, threshold, trust_model)  # a bad model fails here, cleanly
         client = _connect_dask(dask_scheduler) if dask_scheduler else None

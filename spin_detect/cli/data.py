@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from spin_detect import __version__
-from spin_detect.cli.app import fail
+from spin_detect.cli.app import fail, refuse_existing
 from spin_detect.cli.console import note, plural, progress_bar, progress_wanted
 from spin_detect.cli.helpformat import EXIT_FAILURE
 
@@ -26,8 +26,10 @@ def build_reference_cmd(
     min_count: Annotated[int, typer.Option(metavar="N", help="Words seen fewer times become <unk>.")] = 3,
     min_pair_count: Annotated[int, typer.Option(metavar="N", help="Word pairs seen fewer times are not stored.")
                               ] = 2,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --out file if it exists.")] = False,
 ) -> None:
     """Build reference statistics (word and word-pair counts) from your own trusted text."""
+    refuse_existing(out, force)
     from spin_detect.input.corpus import TextCorpus
     from spin_detect.tables.reference import build_reference
 

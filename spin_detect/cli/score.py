@@ -17,6 +17,7 @@ from spin_detect.cli.app import (
     fail,
     load_detector_or_fail,
     read_article,
+    refuse_existing,
 )
 from spin_detect.cli.console import note, print_report, report_dict
 from spin_detect.cli.helpformat import EXIT_FAILURE, EXIT_INTERRUPTED
@@ -62,7 +63,8 @@ def score(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (schema "
                                                           "'spin-detect/report/1').")] = False,
     html_out: Annotated[Path | None, typer.Option(
-        "--html", metavar="FILE", help="Also write a self-contained HTML page of the report to this file.")] = None,
+        "--html", metavar="FILE", help="Also write a self-contained HTML page of the report to this file (an "
+                                       "existing file only with --force).")] = None,
     all_sentences: Annotated[bool, typer.Option("--all", help="Show every sentence, not only flagged ones.")
                              ] = False,
     source: Annotated[str | None, typer.Option(
@@ -73,6 +75,7 @@ def score(
     preset: PresetOpt = "balanced",
     threshold: ThresholdOpt = None,
     trust_model: TrustOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --html file if it exists.")] = False,
 ) -> None:
     """Score one article: how likely it was spun, and which words give it away.
 
@@ -85,8 +88,9 @@ def score(
     main text first (scripts, navigation and boilerplate dropped). Text that
     cannot be judged (not English, too short) shows its verdict and why, and
     no likelihood. Exit code 0 whatever the verdict; 2 when the input cannot
-    be read.
+    be read, or the --html file exists (without --force).
     """
+    refuse_existing(html_out, force)
     try:
         doc, name = read_article(file, html_input)
         if doc.blank:

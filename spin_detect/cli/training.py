@@ -48,12 +48,17 @@ def train(
     reference_share: Annotated[float, typer.Option(
         metavar="SHARE", min=0.01, max=0.99,
         help="Share of the mixed counts that comes from --reference (0.01-0.99).")] = 0.5,
+    force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty (the model's files "
+                                        "there are replaced).")] = False,
 ) -> None:
     """Train a model on labelled sentences (yours, or the generated datasets).
 
     Rows with split=test are left out; without a split column, documents are
-    split 80/20 into training and calibration sets.
+    split 80/20 into training and calibration sets. The model folder must be
+    new or empty (or --force).
     """
+    if not force and out.is_dir() and any(out.iterdir()):
+        fail(f"{out}: folder is not empty; use --force to write the model into it (or --out another folder)")
     from spin_detect.learning.persist import save_model
     from spin_detect.learning.train import train_model
 

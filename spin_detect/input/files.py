@@ -124,19 +124,22 @@ def exception_reason(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {' '.join(text.split())[:300]}"
 
 
-def iter_files(paths: Iterable[str | os.PathLike[str]], formats: Collection[str] | None = None
-               ) -> Iterator[FoundFile | PathError]:
+def iter_files(paths: Iterable[str | os.PathLike[str]], formats: Collection[str] | None = None,
+               skip: Collection[str | os.PathLike[str]] = ()) -> Iterator[FoundFile | PathError]:
     """Every document file of ``paths`` (files and folders), in a deterministic order; errors in place.
 
     Folders are walked recursively in sorted order for files whose :func:`file_format` is in ``formats``
     (default: any format); a file named directly is yielded whatever its suffix. A path that does not exist,
     is neither a file nor a folder, or a folder that cannot be listed gives a :class:`PathError` where it is
     met, so callers report it instead of losing it. Symbolic links to folders are not followed (no loops).
+    A walk passes over the files of ``skip`` (by real path): what the caller itself writes, such as an audit's
+    report saved inside the folder it audits, is not its input.
     """
+    own = {os.path.realpath(p) for p in skip}
     for p in paths:
         root = Path(p)
         if root.is_dir():
-            yield from _walk(root, formats)
+            yield from _walk(root, formats, own)
         elif root.is_file():
             yield FoundFile(scrub(str(root)), root, file_format(root) or "text")
         else:
@@ -151,8 +154,9 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], formats: Collection[str]
             yield PathError(name, f"{name}: {reason}")
 
 
-def _walk(root: Path, formats: Collection[str] | None) -> Iterator[FoundFile | PathError]:
+def _walk(root: Path, formats: Collection[str] | None, skip: Collection[str] = ()) -> Iterator[FoundFile | PathError]:
     errors: list[OSError] = []
+    skip_names = {os.path.basename(p) for p in skip}  # a name first: real paths only for the few that match
     for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
         while errors:  # report unlistable folders where they are met
             yield _walk_error(errors.pop(0))
@@ -162,6 +166,8 @@ def _walk(root: Path, formats: Collection[str] | None) -> Iterator[FoundFile | P
             if fmt is None or (formats is not None and fmt not in formats):
                 continue
             full = Path(dirpath) / name
+            if name in skip_names and os.path.realpath(full) in skip:
+                continue
             try:
                 special = not stat.S_ISREG(os.stat(full).st_mode)
             except OSError:

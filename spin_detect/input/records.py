@@ -36,7 +36,7 @@ import json
 import re
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -138,10 +138,11 @@ class RecordCounter:
 
 
 def iter_records(paths: list[str], options: InputOptions | None = None,
-                 progress: Callable[[int], None] | None = None) -> Iterator[Record]:
+                 progress: Callable[[int], None] | None = None, skip: Collection[str] = ()) -> Iterator[Record]:
     """Yield every record of ``paths`` (files, folders, ``-`` for JSONL on stdin) in a deterministic order.
 
-    ``progress``, if given, is called with the number of input bytes consumed so far.
+    ``progress``, if given, is called with the number of input bytes consumed so far. Folder walks pass over
+    the files of ``skip`` (:func:`~spin_detect.input.files.iter_files`).
     """
     opts = options or InputOptions()
     counter = RecordCounter(progress)
@@ -149,7 +150,7 @@ def iter_records(paths: list[str], options: InputOptions | None = None,
         if p == "-":
             yield from _jsonl_stream(sys.stdin.buffer, "<stdin>", counter, opts)
             continue
-        for found in iter_files([p]):
+        for found in iter_files([p], skip=skip):
             if isinstance(found, PathError):
                 yield Record(counter.next(), found.where, found.where, status="error", error=str(found))
                 continue
