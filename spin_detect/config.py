@@ -92,16 +92,19 @@ class DecisionConfig:
         document threshold in force (:meth:`document_cut`).
         """
         if not n_sentences:
-            return "empty", []
+            return "empty", ["no text to judge"]
         if words < self.min_words and _has_words(text, self.min_words):
             # words of other scripts (Cyrillic, CJK...) are not "wordlike" English tokens
             return "out_of_scope", [f"this does not look like English (fewer than {self.min_words} of its words "
                                     "are known English words); spin-detect judges English text only"]
         if words < self.min_words:
             return "too_short", [f"only {words} words; at least {self.min_words} are needed for a verdict"]
-        if known < self.min_known_share * words or common < self.min_common_share * words:
-            return "out_of_scope", [f"this does not look like English ({known} of {words} words known, {common} "
-                                    "among the most common English words); spin-detect judges English text only"]
+        if known < self.min_known_share * words:
+            return "out_of_scope", [f"this does not look like English (only {known} of its {words} words are English "
+                                    "words spin-detect knows); spin-detect judges English text only"]
+        if common < self.min_common_share * words:
+            return "out_of_scope", [f"this does not look like English (only {common} of its {words} words are common "
+                                    "English words such as the, of or and); spin-detect judges English text only"]
         return ("spun" if likelihood >= threshold else "original"), []
 
     def obfuscation_note(self, counts: dict[str, int]) -> str | None:

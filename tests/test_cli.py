@@ -300,6 +300,13 @@ def test_threshold_as_a_probability_or_a_percentage(given, want):
     assert json.loads(r.stdout)["threshold"] == pytest.approx(want)
 
 
+@pytest.mark.parametrize("given, shown", [("0.5%", "0.5%"), ("0.0012", "0.12%"), ("0.9999", "99.99%"), ("80%", "80%"),
+                                          ("0", "0%")])
+def test_a_threshold_is_shown_as_given_not_rounded_to_0_or_100(given, shown):
+    out = run("score", str(EXAMPLE), "--threshold", given).stdout
+    assert f"(threshold {shown});" in out.splitlines()[0]
+
+
 @pytest.mark.parametrize("given", ["180%", "1.5", "-0.1", "high", "%"])
 def test_threshold_out_of_range_is_a_usage_error(given):
     r = run("score", str(EXAMPLE), "--threshold", given)

@@ -45,6 +45,14 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
+def _threshold_pct(t: float) -> str:
+    """A threshold as a percentage: whole percents, but never 0% or 100% for one strictly between (0.5% stays)."""
+    whole = f"{t:.0%}"
+    if 0 < t < 1 and whole in ("0%", "100%"):
+        return f"{t * 100:.2f}".rstrip("0").rstrip(".") + "%"
+    return whole
+
+
 def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None:
     """Print a scored document for people: verdict and likelihood, notes, flagged (or ``all_sentences``) sentences.
 
@@ -59,7 +67,7 @@ def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None
             typer.echo(f"  note: {n}")
         return
     typer.echo(f"{name}: {verdict}  spin likelihood {report.likelihood:.0%} "
-               f"(threshold {report.threshold:.0%}); {report.n_flagged} of "
+               f"(threshold {_threshold_pct(report.threshold)}); {report.n_flagged} of "
                f"{plural(report.n_sentences, 'sentence')} flagged")
     for n in report.notes:
         typer.echo(f"  note: {n}")

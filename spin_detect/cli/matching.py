@@ -83,7 +83,7 @@ def index(
     typer.echo(f"indexed {plural(len(idx), 'document')} into {out}"
                + (f"; {unsigned:,} too short to match" if unsigned else ""))
     if skipped:
-        note(f"{plural(skipped, 'record')} could not be read and are not in the index")
+        note(f"{plural(skipped, 'record')} could not be read and {'is' if skipped == 1 else 'are'} not in the index")
 
 
 def print_match(name: str, source_name: str, match: dict[str, Any], reverse: dict[str, Any] | None = None) -> None:
