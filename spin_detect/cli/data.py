@@ -86,7 +86,8 @@ def synonyms(
 
 
 def info(as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False) -> None:
-    """Show the packaged data: sizes, versions and checksums."""
+    """Show the version, the default model and the packaged data: sizes, checksums and where they are."""
+    from spin_detect.learning.persist import default_model_dir
     from spin_detect.tables.packaged import (
         data_file,
         default_cloze,
@@ -98,24 +99,35 @@ def info(as_json: Annotated[bool, typer.Option("--json", help="Print machine-rea
     )
 
     ref, th = default_reference(), default_thesaurus()
-    topics = default_topics()
+    topics, neighbours, trigrams, cloze = default_topics(), default_neighbours(), default_trigrams(), default_cloze()
+
+    def where(name: str) -> dict[str, Any]:
+        path = data_file(name)
+        return {"bytes": path.stat().st_size, "path": str(path)}
+
+    model_dir = default_model_dir()
+    manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
     data: dict[str, Any] = {
         "version": __version__,
-        "reference": {**ref.describe(), "path": str(data_file("reference.bin"))},
+        "model": {"name": manifest.get("name"), "sha256": manifest.get("sha256"),
+                  "trained_with": manifest.get("spin_detect_version"),
+                  "thresholds": manifest.get("thresholds"), "path": str(model_dir)},
+        "reference": {**ref.describe(), **where("reference.bin")},
         "thesaurus": {"headwords": len(th), "entries": th.meta["entries"], "sha256": th.sha256,
-                      "path": str(data_file("thesaurus.bin"))},
-        "neighbours": {"words": len(default_neighbours()), "path": str(data_file("neighbors.bin"))},
-        "trigrams": {"trigrams": len(default_trigrams()), "path": str(data_file("trigrams.bin"))},
+                      **where("thesaurus.bin")},
+        "neighbours": {"words": len(neighbours), "sha256": neighbours.sha256, **where("neighbors.bin")},
+        "trigrams": {"trigrams": len(trigrams), "sha256": trigrams.sha256, **where("trigrams.bin")},
         "topics": {"words": len(topics), "with_vector": int(topics.has_vector.sum()),
-                   "dims": int(topics.vectors.shape[1]), "sha256": topics.sha256,
-                   "path": str(data_file("topics.bin"))},
-        "cloze": {"words": len(default_cloze()), "sha256": default_cloze().sha256,
-                  "path": str(data_file("cloze.bin"))},
+                   "dims": int(topics.vectors.shape[1]), "sha256": topics.sha256, **where("topics.bin")},
+        "cloze": {"words": len(cloze), "sha256": cloze.sha256, **where("cloze.bin")},
     }
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
-    for section in ("reference", "thesaurus", "neighbours", "trigrams", "topics", "cloze"):
+    typer.echo(f"spin-detect {__version__}")
+    for section in ("model", "reference", "thesaurus", "neighbours", "trigrams", "topics", "cloze"):
         typer.echo(f"{section}:")
         for k, v in data[section].items():
+            if isinstance(v, dict):  # the model's thresholds, by preset
+                v = ", ".join(f"{name} {p:.1%}" for name, p in sorted(v.items()))
             typer.echo(f"  {k}: {v:,}" if isinstance(v, int) else f"  {k}: {v}")
