@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import spin_detect.audit.reportfile as reportfile
 from spin_detect.audit import ROW_FIELDS, AuditError, AuditOptions, AuditRefused, frame_meta, run_audit, score_frame
+from spin_detect.audit.matchpass import MatchOptions
 from spin_detect.cli.app import app
 from spin_detect.input.records import InputOptions
 
@@ -186,6 +187,26 @@ def test_an_audit_does_not_read_its_own_files_in_the_folder_it_audits(tmp_path):
     assert any("summary.html is inside a folder of the inputs" in m for m in said)
     with pytest.raises(AuditRefused, match="this audit writes .*report.jsonl; it cannot also be an input"):
         run_audit(AuditOptions(inputs=[str(out)], out=str(out)), force=True)
+
+
+def test_files_of_one_name_in_two_folders_get_ids_that_tell_them_apart(tmp_path):
+    # With one folder a file's id is its path in the folder; with several, the folder as given comes first, so
+    # that a spun copy's source_id says which story.txt is its original.
+    (tmp_path / "siteA").mkdir()
+    (tmp_path / "siteB" / "news").mkdir(parents=True)
+    (tmp_path / "siteA" / "story.txt").write_text(ORIGINAL, encoding="utf-8")
+    (tmp_path / "siteB" / "news" / "story.txt").write_text(SPUN, encoding="utf-8")
+    (tmp_path / "siteB" / "story.txt").write_text(SPUN, encoding="utf-8")
+    one = AuditOptions(inputs=[str(tmp_path / "siteB")], out=str(tmp_path / "one.jsonl"))
+    run_audit(one)
+    assert [r["id"] for r in _rows(tmp_path / "one.jsonl")] == ["story.txt", "news/story.txt"]
+    both = AuditOptions(inputs=[str(tmp_path / "siteA") + "/", str(tmp_path / "siteB")], out=str(tmp_path / "two.jsonl"))
+    both.match = MatchOptions(within=True)
+    run_audit(both)
+    rows = _rows(tmp_path / "two.jsonl")
+    a, b = f"{tmp_path.as_posix()}/siteA/story.txt", f"{tmp_path.as_posix()}/siteB/story.txt"
+    assert [r["id"] for r in rows] == [a, b, f"{tmp_path.as_posix()}/siteB/news/story.txt"]
+    assert rows[1]["source_relation"] == "spun_copy" and rows[1]["source_id"] == a
 
 
 def test_full_disk_gives_an_error_and_no_report(corpus, tmp_path, monkeypatch):

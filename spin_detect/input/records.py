@@ -33,11 +33,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import sys
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -141,19 +142,28 @@ def iter_records(paths: list[str], options: InputOptions | None = None,
                  progress: Callable[[int], None] | None = None, skip: Collection[str] = ()) -> Iterator[Record]:
     """Yield every record of ``paths`` (files, folders, ``-`` for JSONL on stdin) in a deterministic order.
 
+    A file found in a folder has its path in the folder for id (``news/page.html``), prefixed with the folder as
+    given when ``paths`` hold more than one folder (``siteA/story.txt``, ``siteB/story.txt``), so that files of
+    the same name in two folders are told apart (a source matched by id names one of them).
+
     ``progress``, if given, is called with the number of input bytes consumed so far. Folder walks pass over
     the files of ``skip`` (:func:`~spin_detect.input.files.iter_files`).
     """
     opts = options or InputOptions()
     counter = RecordCounter(progress)
+    # a file found in a folder is known by its path in that folder; with several folders, by the folder too
+    several = sum(p != "-" and os.path.isdir(p) for p in paths) > 1
     for p in paths:
         if p == "-":
             yield from _jsonl_stream(sys.stdin.buffer, "<stdin>", counter, opts)
             continue
+        folder = scrub(Path(os.path.normpath(p)).as_posix()) if several and os.path.isdir(p) else None
         for found in iter_files([p], skip=skip):
             if isinstance(found, PathError):
                 yield Record(counter.next(), found.where, found.where, status="error", error=str(found))
                 continue
+            if folder is not None:
+                found = replace(found, doc_id=f"{folder}/{found.doc_id}")
             yield from _file(found, counter, opts)
             counter.done(_size(found.path))
 
