@@ -118,6 +118,14 @@ def test_score_presets_and_threshold():
     assert r.exit_code == 2 and "preset" in r.stderr
 
 
+def test_score_source_that_is_the_article_itself_is_a_usage_error(tmp_path):
+    link = tmp_path / "link.txt"
+    link.symlink_to(EXAMPLE)
+    for other in (str(EXAMPLE), str(link)):
+        r = run("score", str(EXAMPLE), "--source", other)
+        assert r.exit_code == 2 and "--source names the article itself" in r.stderr and r.stdout == ""
+
+
 def test_score_stdin():
     r = run("score", "-", "--json", stdin=b"The council met on Monday. It agreed.")
     assert r.exit_code == 0, r.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -58,6 +59,16 @@ def _match(det: Detector, report: DocumentReport, name: str, text: str,
     return mine, theirs
 
 
+def _same_file(a: str, b: str) -> bool:
+    """Whether two command-line paths name one file (both ``-``: stdin twice)."""
+    if "-" in (a, b):
+        return a == b
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def score(
     file: Annotated[str, typer.Argument(metavar="FILE", help="Article to score: a text or HTML file, or - for stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (schema "
@@ -97,6 +108,8 @@ def score(
             fail(f"{name}: empty document (no text to score)")
         text = doc.text
         src = read_article(source, html_input) if source is not None else None
+        if source is not None and _same_file(file, source):
+            fail(f"{src[1] if src else source}: --source names the article itself; give the candidate original")
         det = load_detector_or_fail(model, preset, threshold, trust_model)
         report = det.score_document(text)
         match, reverse = _match(det, report, name, text, src)
