@@ -229,6 +229,10 @@ CASES = [
     Case("mixed encodings", _file("mixed.txt", "The café was naïve. ".encode() + b"He said \x93quoted\x94 twice. "
                                   + ORIGINAL.encode()), "verdict:original", check=_check_mixed),
     Case("UTF-16 with BOM", _file("u16.txt", ORIGINAL.encode("utf-16")), "verdict:original"),
+    Case("UTF-16 without BOM", _file("u16le.txt", ORIGINAL.encode("utf-16-le")),
+         "error:looks like UTF-16 (little-endian) text without a byte-order mark", ("error",), "without a byte-order"),
+    Case("UTF-16 big-endian without BOM", _file("u16be.txt", ORIGINAL.encode("utf-16-be")),
+         "error:looks like UTF-16 (big-endian)", ("error",), "UTF-16 (big-endian)"),
     Case("invalid UTF-16", _file("bad16.txt", b"\xff\xfeH\x00i\x00\x00\xd8!\x00"), "error:invalid UTF-16",
          ("error",), "UTF-16"),
     Case("NUL after the first 8 KiB", _file("latenul.txt", (ORIGINAL + " ") * 40 + "\0" + ORIGINAL),

@@ -63,6 +63,17 @@ def _decode_mixed(data: bytes) -> tuple[str, bool] | None:
     return "".join(parts), utf8
 
 
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``"little-endian"`` or ``"big-endian"`` when ``head`` reads as UTF-16 text of mostly Latin letters without a
+    byte-order mark (every other byte NUL, the others printable), else None: named in the error, not guessed."""
+    even, odd = head[0::2], head[1::2]
+    for zeros, chars, order in ((odd, even, "little-endian"), (even, odd, "big-endian")):
+        if len(zeros) >= 8 and zeros.count(0) >= 0.9 * len(zeros) and \
+                sum(32 <= b < 127 or b in (9, 10, 13) for b in chars) >= 0.9 * len(chars):
+            return order
+    return None
+
+
 def decode_bytes(data: bytes, where: str = "input") -> tuple[str, str]:
     """Decode document bytes; return ``(text, encoding_used)``.
 
@@ -82,6 +93,10 @@ def decode_bytes(data: bytes, where: str = "input") -> tuple[str, str]:
             raise InputError(f"{where}: invalid UTF-16 ({exc.reason} at byte {exc.start})") from exc
     head = data[:8192]
     if b"\0" in head:
+        order = _utf16_without_bom(head)
+        if order:
+            raise InputError(f"{where}: looks like UTF-16 ({order}) text without a byte-order mark; save it as "
+                             "UTF-8, or as UTF-16 with a byte-order mark")
         raise InputError(f"{where}: binary data (NUL bytes), not text")
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
     if head and controls > 0.05 * len(head):
