@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["JUDGED_VERDICTS", "NO_SINGLE_WORD", "REPORT_SCHEMA", "DocumentReport", "Evidence", "SentenceReport"]
+__all__ = ["JUDGED_VERDICTS", "NO_SINGLE_WORD", "REPORT_SCHEMA", "DocumentReport", "Evidence", "SentenceReport",
+           "plural"]
 
 #: Verdicts that judge the text; ``too_short``, ``out_of_scope`` and ``empty`` say why it was not judged.
 JUDGED_VERDICTS = ("spun", "original")
@@ -18,6 +19,12 @@ REPORT_SCHEMA = "spin-detect/report/1"
 #: What the terminal and HTML reports say of a flagged sentence without evidence: the sentence model reads all
 #: its words' scores, and none of the words is likely enough on its own to be shown (light spinning often).
 NO_SINGLE_WORD = "no single word stands out: the sentence is flagged on its words together"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 sentence``, ``2 sentences``, ``3 spun copies``: a count with its noun (``many``: an irregular plural;
+    by default ``one`` + s). How every report and message of spin-detect says a count."""
+    return f"{count:,} {one if count == 1 else many or one + 's'}"
 
 
 @dataclass

@@ -51,6 +51,7 @@ from spin_detect.input.errors import scrub
 from spin_detect.input.files import file_format
 from spin_detect.input.records import InputOptions, Record, chunk_records, iter_records
 from spin_detect.matching.api import MATCH_FIELDS
+from spin_detect.report import plural
 
 __all__ = ["AuditOptions", "check_audit", "run_audit"]
 
@@ -214,9 +215,8 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
         raise
     files.close()
     if duplicates.reused:
-        n = duplicates.reused
-        log(f"{n:,} {'record was an exact copy' if n == 1 else 'records were exact copies'} of records scored "
-            "before them: their rows reuse those scores")
+        copies = plural(duplicates.reused, "record was an exact copy", "records were exact copies")
+        log(f"{copies} of records scored before them: their rows reuse those scores")
     if spool is not None and opts.match is not None:
         try:
             summary = _match_pass(opts, files, spool, det, scheduler, log)
@@ -262,8 +262,8 @@ def _not_done(records: Iterator[Record], files: ReportFiles, out: Path) -> Itera
                                f"{rec.seq} is now {now[0]} ({now[1]}), it was {was[0]} ({was[1]}); rerun as it was, "
                                "or use --force to start over")
     if seen < done:
-        raise AuditRefused(f"{out}: cannot resume: the unfinished audit had done {done:,} record{'s' * (done != 1)}, "
-                           f"the inputs now hold {seen:,}; rerun as it was, or use --force to start over")
+        raise AuditRefused(f"{out}: cannot resume: the unfinished audit had done {plural(done, 'record')}, the inputs "
+                           f"now hold {seen:,}; rerun as it was, or use --force to start over")
 
 
 def _nothing_left(todo: Iterator[Record], out: Path) -> Iterator[Record]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from spin_detect.report import plural
+
 __all__ = ["SUMMARY_SCHEMA", "Summary", "format_summary"]
 
 SUMMARY_SCHEMA = "spin-detect/audit-summary/1"
@@ -96,15 +98,9 @@ class Summary:
         return {**out, **extra}
 
 
-def _n(count: int, one: str, many: str | None = None) -> str:
-    """``1 copy``, ``3 copies``: a count with its noun."""
-    return f"{count:,} {one if count == 1 else many or one + 's'}"
-
-
 def format_summary(s: dict[str, Any]) -> str:
     """The summary (``Summary.to_dict``) for people: counts, a text histogram, top hosts, first errors."""
-    noun = "record" if s["records"] == 1 else "records"
-    lines = [f"{s['records']:,} {noun}: " + ", ".join(f"{v:,} {k}" for k, v in sorted(s["by_status"].items()))]
+    lines = [f"{plural(s['records'], 'record')}: " + ", ".join(f"{v:,} {k}" for k, v in sorted(s["by_status"].items()))]
     if s["by_verdict"]:
         lines.append("verdicts: " + ", ".join(f"{v:,} {k}" for k, v in sorted(s["by_verdict"].items(),
                                                                              key=lambda kv: -kv[1])))
@@ -118,12 +114,12 @@ def format_summary(s: dict[str, Any]) -> str:
             lines.append(f"  {i * 10:3d}-{i * 10 + 10:3d}%  {c:>8,}  {bar}")
     src = s.get("sources")
     if src:
-        lines.append(f"originals found: {_n(src['copy'], 'copy', 'copies')}, "
-                     f"{_n(src['spun_copy'], 'spun copy', 'spun copies')}, {_n(src['rewrite'], 'rewrite')}")
+        lines.append(f"originals found: {plural(src['copy'], 'copy', 'copies')}, "
+                     f"{plural(src['spun_copy'], 'spun copy', 'spun copies')}, {plural(src['rewrite'], 'rewrite')}")
         if src["copying_hosts"]:
             lines.append("sites that copy most:")
-            lines += [f"  {_n(h['copies'], 'copy', 'copies')} ({h['spun_copies']:,} spun) of "
-                      f"{_n(h['documents'], 'page')}  {h['host']}" for h in src["copying_hosts"][:10]]
+            lines += [f"  {plural(h['copies'], 'copy', 'copies')} ({h['spun_copies']:,} spun) of "
+                      f"{plural(h['documents'], 'page')}  {h['host']}" for h in src["copying_hosts"][:10]]
     if s["hosts"]:
         lines.append("hosts with the highest share of spun pages:")
         lines += [f"  {h['share']:6.1%}  {h['spun']:,}/{h['documents']:,}  {h['host']}" for h in s["hosts"][:10]]

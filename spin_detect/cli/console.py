@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from spin_detect.report import NO_SINGLE_WORD
+from spin_detect.report import NO_SINGLE_WORD, plural
 
 if TYPE_CHECKING:
     from spin_detect.detector import DocumentReport, Evidence, SentenceReport
@@ -38,11 +38,6 @@ def note(message: str) -> None:
 UNJUDGED = {"out_of_scope": "spin-detect judges English text only",
             "too_short": "too few words for a verdict",
             "empty": "no text to judge"}
-
-
-def plural(n: int, word: str) -> str:
-    """``1 sentence``, ``2 sentences``: a count with its noun (``word`` in the singular, plural with -s)."""
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _threshold_pct(t: float) -> str:
