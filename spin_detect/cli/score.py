@@ -102,14 +102,14 @@ def score(
     be read, or the --html file exists (without --force).
     """
     refuse_existing(html_out, force)
+    if source is not None and _same_file(file, source):
+        fail(f"{source}: --source names the article itself; give the candidate original")
     try:
         doc, name = read_article(file, html_input)
         if doc.blank:
             fail(f"{name}: empty document (no text to score)")
         text = doc.text
         src = read_article(source, html_input) if source is not None else None
-        if source is not None and _same_file(file, source):
-            fail(f"{src[1] if src else source}: --source names the article itself; give the candidate original")
         det = load_detector_or_fail(model, preset, threshold, trust_model)
         report = det.score_document(text)
         match, reverse = _match(det, report, name, text, src)
