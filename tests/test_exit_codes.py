@@ -73,6 +73,16 @@ def test_usage_errors_are_2(args):
     r = _run(*args, stdin=ORIGINAL)
     assert r.exit_code == EXIT_USAGE, r.output
     assert "Traceback" not in r.stderr
+    # one line, like every other error, saying where help is (click alone prints its usage and "Error: ...")
+    assert r.stderr.count("\n") == 1 and " -h')" in _one_error_line(r.stderr)
+
+
+def test_a_usage_error_names_the_option_and_the_command_alone_still_shows_the_help():
+    err = _one_error_line(_run("score", "-", "--preset", "paranoid", stdin=ORIGINAL).stderr)
+    assert err == ("spin-detect: error: Invalid value for '--preset': 'paranoid' is not one of 'strict', 'balanced', "
+                   "'sensitive'. (see 'spin-detect score -h')")
+    r = _run()
+    assert r.exit_code == EXIT_USAGE and "Usage: spin-detect" in r.output and "Commands:" in r.output
 
 
 def test_bad_input_is_2(tmp_path):

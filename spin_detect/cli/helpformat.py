@@ -15,6 +15,8 @@ also turns a Ctrl-C that no command handled into exit code 130.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -113,6 +115,11 @@ class PlainCommand(TyperCommand):
                     formatter.write_dl(rows)
 
 
+#: click's UsageError (Typer carries its own copy of click): the base of every usage error, found from the
+#: public ``typer.BadParameter``.
+_USAGE_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
 class PlainGroup(TyperGroup):
     """The ``spin-detect`` group: plain help, and Ctrl-C outside a command's own handling exits 130."""
 
@@ -136,3 +143,26 @@ class PlainGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("spin-detect: interrupted", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+        """Run the app; a usage error (an unknown option, a bad or missing value) ends like every other error:
+        one line, ``spin-detect: error: ...`` with where to look for help, exit code 2 (click prints its usage
+        and ``Error: ...``). ``spin-detect`` alone still shows the help."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except _USAGE_ERROR as exc:
+            err: Any = exc  # click's UsageError: format_message(), show(), ctx, exit_code
+            if type(err).__name__ == "NoArgsIsHelpError":
+                err.show()
+            else:
+                hint = f" (see '{err.ctx.command_path} -h')" if err.ctx is not None else ""
+                message = " ".join(err.format_message().replace("Value error, ", "").split())
+                typer.echo(f"spin-detect: error: {message}{hint}", err=True)
+            sys.exit(err.exit_code)
+        except typer.Abort:  # end of input at a prompt
+            typer.echo("Aborted!", err=True)
+            sys.exit(EXIT_FAILURE)
+        sys.exit(rv if isinstance(rv, int) else 0)
