@@ -207,6 +207,24 @@ def test_words_have_offsets_into_the_text():
         ("don't", "don’t")]
 
 
+def test_a_copy_that_hides_characters_is_the_copy_it_looks_like():
+    # Zero-width spaces and soft hyphens inside words, and Cyrillic look-alike letters, hide a copy from a
+    # duplicate check; a reader sees the original. Matching reads words as the detector does (normalised), so
+    # both are copies of the original with similarity 1, with no swaps (they were 'spun copies' with a swap
+    # at every hidden character, their likelihood raised to 99%, or not matched at all).
+    hidden = ORIGINAL.replace("officials", "offi\u200bcials").replace("delegations", "dele\u00adgations")
+    lookalike = ORIGINAL.replace("a", "\u0430").replace("o", "\u043e")
+    for text in (hidden, lookalike):
+        rows = list(match_sources([{"id": "copy", "text": text}], sources=[{"id": "wire/1", "text": ORIGINAL}]))
+        assert rows[0]["source_id"] == "wire/1" and rows[0]["source_relation"] == "copy", rows[0]
+        assert rows[0]["source_similarity"] == 1.0 and not rows[0]["swaps"]
+    spun = SPUN.replace("negotiations", "nego\u200btiations")
+    row = next(iter(match_sources([{"id": "copy", "text": spun}], sources=[{"id": "wire/1", "text": ORIGINAL}])))
+    assert row["source_relation"] == "spun_copy"
+    assert all(spun[s["start"] : s["end"]] == s["word"] for s in row["swaps"])  # offsets into the text as given
+    assert any(s["word"] == "nego\u200btiations" and s["original"] == "talks" for s in row["swaps"])
+
+
 def test_a_pair_that_fails_is_a_note_not_a_crash(monkeypatch):
     import spin_detect.matching.api as api
 

@@ -60,6 +60,8 @@ SHINGLE_SIZE = 3
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*|['’](?:s|re|ve|ll|d|m)\b", re.UNICODE)
 _SENTENCE_END = frozenset(".!?:;\"“”'‘’()[]\n")
+#: What may stand between a sentence's end and its first word: spaces, and characters a reader does not see.
+_BLANK = frozenset(" \t\r\u00a0\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
 class Word(NamedTuple):
@@ -72,7 +74,21 @@ class Word(NamedTuple):
 
 def words(text: str) -> list[Word]:
     """The words of ``text`` (letters, digits, inner apostrophes, hyphens and dots) with offsets; punctuation
-    is left out, so alignment and signatures see the same units."""
+    is left out, so alignment and signatures see the same units. Words are read as a reader sees them
+    (:func:`~spin_detect.text.normalize.normalize`: invisible characters removed, look-alike letters of
+    another script folded, mojibake repaired), with offsets into ``text`` as given: a copy that hides
+    characters from a duplicate check is the copy it looks like, and its swaps point into it."""
+    if not text.isascii():
+        from spin_detect.text.normalize import normalize
+
+        norm = normalize(text)
+        if norm.changed:
+            return [Word(w.key, *norm.span(w.start, w.end)) for w in _plain_words(norm.text)]
+    return _plain_words(text)
+
+
+def _plain_words(text: str) -> list[Word]:
+    """:func:`words` of a text taken as it is."""
     low = text.lower().replace("’", "'")
     if len(low) != len(text):  # a letter whose lower case is longer (İ): word by word, offsets kept
         return [Word(m.group().lower().replace("’", "'"), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
@@ -83,7 +99,7 @@ def words(text: str) -> list[Word]:
 def sentence_initial(text: str, start: int) -> bool:
     """Whether the word at ``start`` opens a sentence (or a line, or a quotation): its capital says nothing."""
     i = start - 1
-    while i >= 0 and text[i] in " \t\r":
+    while i >= 0 and text[i] in _BLANK:
         i -= 1
     return i < 0 or text[i] in _SENTENCE_END
 
