@@ -147,6 +147,36 @@ def test_audit_refuses_to_overwrite_and_says_what_to_use(inp, tmp_path, monkeypa
     assert _audit(inp, out2, "--resume").exit_code == EXIT_OK and out2.read_bytes() == done
 
 
+def test_bad_training_data_model_files_and_sources_are_one_line_errors(tmp_path):
+    # Found by a user-eye review: each of these ended in a traceback, trained first, or was no error at all.
+    rows = "id,text,label\na1,The council met on Monday.,0\na2,The councillors assembled on Monday.,1\n"
+    (tmp_path / "l1.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "l2.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "afile.txt").write_text("x", encoding="utf-8")
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "model.joblib").write_text("junk, not a pickle", encoding="utf-8")
+    article = tmp_path / "a.txt"
+    article.write_text(ORIGINAL, encoding="utf-8")
+    for args, code, message in [
+        (("train", str(tmp_path / "empty.csv"), "--out", str(tmp_path / "m")), EXIT_USAGE, "empty file"),
+        (("evaluate", "default", str(tmp_path / "empty.csv")), EXIT_USAGE, "empty file"),
+        (("train", str(tmp_path / "l1.csv"), str(tmp_path / "l2.csv"), "--out", str(tmp_path / "m")), EXIT_USAGE,
+         "duplicated id across files"),
+        (("train", str(tmp_path / "l1.csv"), "--out", str(tmp_path / "afile.txt")), EXIT_FAILURE,
+         "cannot make the model folder"),
+        (("convert-model", str(old), "--out", str(tmp_path / "new"), "--trust-model"), EXIT_USAGE,
+         "cannot be read as a pickled model"),
+        (("score", str(article), "--source", str(tmp_path / "empty.txt")), EXIT_USAGE, "empty document"),
+    ]:
+        r = _run(*args)
+        assert r.exit_code == code, (args, r.output)
+        assert message in _one_error_line(r.stderr), (args, r.stderr)
+    assert not (tmp_path / "m").exists() and not (tmp_path / "new").exists()
+
+
 def test_no_command_overwrites_a_file_without_force(inp, tmp_path):
     # Every file a command writes is refused when it exists (exit 2, before any work, the file untouched),
     # and written with --force: the summaries of an audit, the page of score --html, a reference table, and

@@ -110,6 +110,8 @@ def score(
             fail(f"{name}: empty document (no text to score)")
         text = doc.text
         src = read_article(source, html_input) if source is not None else None
+        if src is not None and src[0].blank:
+            fail(f"{src[1]}: empty document (no text to compare with)")
         det = load_detector_or_fail(model, preset, threshold, trust_model)
         report = det.score_document(text)
         match, reverse = _match(det, report, name, text, src)

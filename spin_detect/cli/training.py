@@ -30,9 +30,20 @@ def _load_labelled_or_fail(data: list[Path]) -> pd.DataFrame:
     from spin_detect.learning.labelled import LabelledDataError, load_labelled
 
     try:
-        return pd.concat([load_labelled(p) for p in data], ignore_index=True)
+        frames = [load_labelled(p) for p in data]
     except LabelledDataError as exc:
         fail(str(exc))
+    df = pd.concat(frames, ignore_index=True)
+    if len(frames) > 1 and "id" in df.columns:  # each file refuses its own duplicates; these are across files
+        ids = df["id"].astype(str)
+        dup = ids.duplicated(keep=False).to_numpy()
+        if dup.any():
+            file_of = [str(p) for p, f in zip(data, frames) for _ in range(len(f))]
+            files = sorted({file_of[i] for i in dup.nonzero()[0]})
+            shown = sorted(set(ids[dup]))
+            fail(f"duplicated id across files ({', '.join(files)}): {', '.join(map(repr, shown[:5]))}"
+                 f"{' ...' if len(shown) > 5 else ''}; ids must be unique over all the data")
+    return df
 
 
 def train(
@@ -63,6 +74,10 @@ def train(
     from spin_detect.learning.train import train_model
 
     df = _load_labelled_or_fail(data)
+    try:  # the folder is made before training, so that a path that cannot be one fails now, not after it
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"{out}: cannot make the model folder ({exc.strerror or exc})", code=EXIT_FAILURE)
     base_det = load_detector_or_fail(base, "balanced", None, False)
     # features as the base model's (its token level is reused): the cloze model reads the same slots
     mixed = None if reference is None else _domain_extractor(reference, reference_share,

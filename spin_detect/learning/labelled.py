@@ -68,6 +68,8 @@ def _read(path: Path) -> pd.DataFrame:
             return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8")
     except LabelledDataError:
         raise
+    except pd.errors.EmptyDataError as exc:
+        raise LabelledDataError(f"{path}: empty file (no header, no rows)") from exc
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, EOFError) as exc:
         raise LabelledDataError(f"{path}: cannot read ({exc})") from exc
     raise LabelledDataError(f"{path}: unknown file type; use .csv, .tsv or .jsonl (optionally .gz)")

@@ -388,7 +388,11 @@ def convert_legacy_model(old: str | os.PathLike[str], new: str | os.PathLike[str
     data = fpath.read_bytes()
     if manifest.get("sha256") and hashlib.sha256(data).hexdigest() != manifest["sha256"]:
         raise ModelError(f"{fpath}: checksum does not match its manifest; the file was altered")
-    model = _unpickle_legacy(data)
+    try:
+        model = _unpickle_legacy(data)
+    except Exception as exc:  # a broken or foreign file fails in any way unpickling can (KeyError, EOFError...)
+        reason = ": ".join([type(exc).__name__, " ".join(str(exc).split())[:200]]).rstrip(": ")
+        raise ModelError(f"{fpath}: cannot be read as a pickled model ({reason})") from exc
     if not isinstance(model, SpinModel):
         raise ModelError(f"{fpath}: not a spin-detect model")
     keep = {k: v for k, v in manifest.items() if k not in ("format", "version", "sha256", "file")}
