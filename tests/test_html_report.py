@@ -187,6 +187,8 @@ def test_summary_page_structure():
     assert "spam.example" in page and 'style="width: 75.0%"' in page and "75%" in page
     assert "binary data (NUL bytes), not text" in page and "First 1 of 10 errors." in page
     assert "1,000 documents audited" in page and "13%" in page  # spun share of judged documents: 120/920
+    one = summary_page({**SUMMARY, "records": 1})
+    assert "<h1>1 document audited</h1>" in one
     assert "crawl/a.jsonl.gz, crawl/b.jsonl.gz" in page and "audit/rows.jsonl" in page
 
 

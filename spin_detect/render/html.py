@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from spin_detect import __version__
 from spin_detect.render.page import as_int, esc, num, page, pct
 from spin_detect.render.sources import source_section, summary_sources_section
-from spin_detect.report import NO_SINGLE_WORD
+from spin_detect.report import NO_SINGLE_WORD, plural
 
 if TYPE_CHECKING:
     from spin_detect.detector import DocumentReport, Evidence, SentenceReport
@@ -242,7 +242,7 @@ def _histogram(hist: dict[str, Any], threshold: float | None) -> str:
         spun = threshold is not None and a >= threshold - 1e-9
         parts.append(f'<rect x="{x(a) + 1:.1f}" y="{T + ph - h:.1f}" width="{max(0.0, x(b) - x(a) - 2):.1f}" '
                      f'height="{h:.1f}" fill="{"#dc322f" if spun else "#7d8ea3"}"><title>{pct(a)}–{pct(b)}: '
-                     f"{c:,} documents</title></rect>")
+                     f"{plural(c, 'document')}</title></rect>")
     for v in (0.0, 0.25, 0.5, 0.75, 1.0):
         if lo <= v <= hi:
             parts.append(f'<text x="{x(v):.1f}" y="{H - B + 18}" text-anchor="middle">{pct(v)}</text>')
@@ -328,7 +328,7 @@ def summary_page(summary: dict[str, Any]) -> str:
     facts_html = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
     body = f"""<header class="summary">
 <div class="kicker">spin-detect · corpus audit</div>
-<h1>{records:,} documents audited</h1>
+<h1>{plural(records, 'document')} audited</h1>
 <dl class="facts">{facts_html}</dl>
 </header>
 <div class="cards">{cards_html}</div>
