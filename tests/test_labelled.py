@@ -76,3 +76,37 @@ def test_unknown_file_type_and_empty(tmp_path):
     p.write_text("text,label\n")
     with pytest.raises(LabelledDataError, match="no rows"):
         load_labelled(p)
+
+
+def test_changes_as_json_strings_or_lists_and_their_problems_by_row(tmp_path):
+    # JSONL may hold the list itself; a CSV holds a JSON string. Both come out as JSON strings.
+    p = tmp_path / "ok.jsonl"
+    p.write_text(json.dumps({"text": "The council met.", "label": 0, "changes": []}) + "\n"
+                 + json.dumps({"text": "The councillors met.", "label": 1, "changes": [[4, 15, "council", "councillors"]]})
+                 + "\n", encoding="utf-8")
+    assert load_labelled(p)["changes"].tolist() == ["[]", '[[4, 15, "council", "councillors"]]']
+    # every problem of the column is named with its rows, before any training (it was a bare JSON error,
+    # after feature extraction, and a span outside the text passed)
+    bad = write_csv(tmp_path / "bad.csv", [
+        {"text": "The council met on Monday.", "label": 0, "changes": ""},
+        {"text": "The councillors met.", "label": 1, "changes": "not json"},
+        {"text": "The board met.", "label": 1, "changes": '[[0, 500, "a", "b"]]'},
+        {"text": "A note.", "label": 0, "changes": '[[0, 1, "a", "b"]]'},
+        {"text": "The panel met.", "label": 1, "changes": '{"start": 4}'}])
+    with pytest.raises(LabelledDataError) as err:
+        load_labelled(bad)
+    msg = str(err.value)
+    assert "changes is not a JSON list of [start, end, original, replacement] in rows 2, 5" in msg
+    assert "outside its text in rows 3" in msg and "labelled original in rows 4" in msg
+
+
+def test_files_without_doc_id_given_together_keep_their_documents_apart(tmp_path):
+    # Without doc_id each row is its own document, numbered in its file: two files given together would
+    # otherwise share document 0, 1, ... (one document made of rows of both).
+    from spin_detect.cli.training import _load_labelled_or_fail
+
+    a = write_csv(tmp_path / "a.csv", [{"text": "The council met.", "label": 0}, {"text": "It agreed.", "label": 0}])
+    b = write_csv(tmp_path / "b.csv", [{"text": "The board met.", "label": 1, "doc_id": "0"}])
+    df = _load_labelled_or_fail([a, b])
+    assert df["doc_id"].tolist() == [f"{a}:0", f"{a}:1", "0"]  # b's own doc_id is kept as given
+    assert load_labelled(a)["doc_id"].tolist() == ["0", "1"]  # one file alone: as before

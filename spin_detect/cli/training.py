@@ -33,6 +33,10 @@ def _load_labelled_or_fail(data: list[Path]) -> pd.DataFrame:
         frames = [load_labelled(p) for p in data]
     except LabelledDataError as exc:
         fail(str(exc))
+    if len(frames) > 1:  # row numbers as documents would join row 0 of every file into one document
+        for p, f in zip(data, frames):
+            if f.attrs.get("doc_id_from_rows"):
+                f["doc_id"] = f"{p}:" + f["doc_id"]
     df = pd.concat(frames, ignore_index=True)
     if len(frames) > 1 and "id" in df.columns:  # each file refuses its own duplicates; these are across files
         ids = df["id"].astype(str)

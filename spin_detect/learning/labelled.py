@@ -12,6 +12,12 @@ column      required meaning
 ``id``      no       unique row id; duplicates are refused
 ``source``  no       where the text comes from, for per-source metrics
 ``style``   no       spinner style, for per-style metrics
+``changes`` no       the words a spinner replaced in a spun sentence: a JSON list
+                     of ``[start, end, original, replacement]``, character
+                     offsets into ``text`` (a JSON string in CSV, a string or a
+                     list in JSONL; empty or ``[]`` for none). With it the word
+                     models are trained too; without it, a base model's are
+                     reused
 =========== ======== =====================================================
 
 Other columns are kept as they are. Every problem found is reported at once,
@@ -43,6 +49,42 @@ def _rows(ix: Iterable[int], limit: int = 5) -> str:
     nums = [str(int(i) + 1) for i in ix[:limit]]
     more = f" and {len(ix) - limit} more" if len(ix) > limit else ""
     return ", ".join(nums) + more
+
+
+def _changes(column: pd.Series, texts: pd.Series, labels: pd.Series) -> tuple[list[str], list[str]]:
+    """The ``changes`` column as JSON strings (``[]`` for none), and what is wrong with it, by rows: not a list
+    of ``[start, end, ...]``, a span outside its text, changes in a row labelled original."""
+    out: list[str] = []
+    not_list, outside, in_original = [], [], []
+    for i, (value, text, label) in enumerate(zip(column, texts, labels)):
+        spans = value
+        if value is None or (isinstance(value, float) and value != value) or value == "":
+            spans = []
+        elif isinstance(value, str):
+            try:
+                spans = json.loads(value)
+            except ValueError:
+                spans = None
+        ok = isinstance(spans, list) and all(
+            isinstance(c, list) and len(c) >= 2 and all(isinstance(x, int) and not isinstance(x, bool)
+                                                         for x in c[:2]) for c in spans)
+        if not ok:
+            not_list.append(i)
+            out.append("[]")
+            continue
+        if any(not 0 <= c[0] <= c[1] <= len(text) for c in spans):
+            outside.append(i)
+        if spans and label == 0:
+            in_original.append(i)
+        out.append(value if isinstance(value, str) and value else json.dumps(spans, ensure_ascii=False))
+    problems = []
+    if not_list:
+        problems.append(f"changes is not a JSON list of [start, end, original, replacement] in rows {_rows(not_list)}")
+    if outside:
+        problems.append(f"a change's [start, end] lies outside its text in rows {_rows(outside)}")
+    if in_original:
+        problems.append(f"changes in a sentence labelled original in rows {_rows(in_original)}")
+    return out, problems
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -118,10 +160,15 @@ def load_labelled(path: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
         dup = df["id"].astype(str).duplicated(keep=False)
         if dup.any():
             problems.append(f"duplicated id in rows {_rows(df.index[dup])}")
+    if "changes" in df.columns:
+        changes, change_problems = _changes(df["changes"], df["text"], labels)
+        problems += change_problems
+        df["changes"] = changes
     if problems:
         raise LabelledDataError(f"{where}: " + "; ".join(problems))
     df["label"] = labels
     if "doc_id" not in df.columns:
         df["doc_id"] = df.index.astype(str)
+        df.attrs["doc_id_from_rows"] = True  # callers joining several files keep these apart
     df["doc_id"] = df["doc_id"].astype(str)
     return df
