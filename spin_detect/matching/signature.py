@@ -20,12 +20,15 @@ what the Dask band join hashes.
 from __future__ import annotations
 
 import re
+import unicodedata
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+
+from spin_detect.text.normalize import normalize
 
 if TYPE_CHECKING:
     from datasketch import MinHash
@@ -60,8 +63,6 @@ SHINGLE_SIZE = 3
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*|['’](?:s|re|ve|ll|d|m)\b", re.UNICODE)
 _SENTENCE_END = frozenset(".!?:;\"“”'‘’()[]\n")
-#: What may stand between a sentence's end and its first word: spaces, and characters a reader does not see.
-_BLANK = frozenset(" \t\r\u00a0\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
 class Word(NamedTuple):
@@ -79,8 +80,6 @@ def words(text: str) -> list[Word]:
     another script folded, mojibake repaired), with offsets into ``text`` as given: a copy that hides
     characters from a duplicate check is the copy it looks like, and its swaps point into it."""
     if not text.isascii():
-        from spin_detect.text.normalize import normalize
-
         norm = normalize(text)
         if norm.changed:
             return [Word(w.key, *norm.span(w.start, w.end)) for w in _plain_words(norm.text)]
@@ -99,7 +98,8 @@ def _plain_words(text: str) -> list[Word]:
 def sentence_initial(text: str, start: int) -> bool:
     """Whether the word at ``start`` opens a sentence (or a line, or a quotation): its capital says nothing."""
     i = start - 1
-    while i >= 0 and text[i] in _BLANK:
+    # spaces, and what normalize removes or makes a space: format characters (zero-width, soft hyphen), other spaces
+    while i >= 0 and (text[i] in " \t\r" or unicodedata.category(text[i]) in ("Cf", "Zs")):
         i -= 1
     return i < 0 or text[i] in _SENTENCE_END
 
