@@ -325,7 +325,7 @@ GERMAN = ("Der Rat der Stadt hat am Montag beschlossen, dass die Schulen in der 
 def test_unjudged_records_show_the_verdict_and_its_reason_only(tmp_path):
     feed = tmp_path / "f.jsonl"
     feed.write_text("".join(json.dumps({"id": i, "text": t}) + "\n"
-                            for i, t in [("de", GERMAN), ("en", SPUN), ("short", "He agreed.")]))
+                            for i, t in [("de", GERMAN), ("en", SPUN), ("short", "He agreed."), ("orig", ORIGINAL)]))
     run_audit(AuditOptions(inputs=[str(feed)], out=str(tmp_path / "r.jsonl"), sentences=str(tmp_path / "s.jsonl")))
     rows = {r["id"]: r for r in _rows(tmp_path / "r.jsonl")}
     sents = _rows(tmp_path / "s.jsonl")
@@ -340,6 +340,9 @@ def test_unjudged_records_show_the_verdict_and_its_reason_only(tmp_path):
     assert "English" in rows["de"]["notes"]
     assert rows["en"]["likelihood"] is not None and rows["en"]["top_evidence"]
     assert all(s["probability"] is not None for s in sents if s["id"] == "en")
+    # judged without evidence: "" (nothing stands out), not null (not judged)
+    assert all(isinstance(s["evidence"], str) for s in sents if s["id"] in ("en", "orig"))
+    assert rows["orig"]["top_evidence"] == "" and any(s["evidence"] == "" for s in sents if s["id"] == "orig")
     frame = score_frame(pd.DataFrame({"id": ["de", "en"], "text": [GERMAN, SPUN]}))
     assert frame["likelihood"].isna().tolist() == [True, False]
     assert frame["n_flagged"].isna().tolist() == [True, False]

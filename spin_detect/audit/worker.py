@@ -127,7 +127,7 @@ def score_records(records: list[Record], detector: Detector, sentences: bool = F
         ev = sorted((e for s in report.sentences for e in s.evidence), key=lambda e: -e.probability)
         notes = [n for n in [row["notes"], *report.notes] if n]
         row.update(likelihood=report.likelihood, verdict=report.verdict, n_sentences=report.n_sentences,
-                   n_flagged=report.n_flagged, top_evidence=_evidence_text(ev[:_TOP_EVIDENCE]) or None,
+                   n_flagged=report.n_flagged, top_evidence=_evidence_text(ev[:_TOP_EVIDENCE]),
                    notes="; ".join(notes) or None, obfuscated=report.obfuscated,
                    **{k: report.obfuscation.get(k, 0) for k in ("invisible_in_words", "mixed_script_words",
                                                                  "compatibility")})
@@ -135,7 +135,7 @@ def score_records(records: list[Record], detector: Detector, sentences: bool = F
             for s in report.sentences:
                 sentence_rows.append({"seq": row["seq"], "id": row["id"], "index": s.index, "start": s.start,
                                       "end": s.end, "probability": s.probability, "flagged": s.flagged,
-                                      "evidence": _evidence_text(s.evidence) or None, "text": s.text})
+                                      "evidence": _evidence_text(s.evidence), "text": s.text})
         if not report.judged:
             _hide_judgement(row, sentence_rows)
     return rows, sentence_rows
