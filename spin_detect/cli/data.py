@@ -63,6 +63,12 @@ def synonyms(
 ) -> None:
     """Look words or phrases up in the packaged thesaurus, each argument on its own.
 
+    One synonym per line, tab-separated: the synonym; its part of speech (n noun, v verb, a adjective,
+    r adverb, x not given, as for phrase rules); its form (a Penn tag such as VBD for a past tense, X for a fixed form);
+    the WordNet sense of the word it came from (sense 0 is the commonest); "(similar)" when it came from
+    an adjective's "similar to" link rather than the same sense. With several arguments, each list is
+    headed by its argument.
+
     Exit code 1 when an argument is not in the thesaurus (the others are still shown).
     """
     from spin_detect.tables.packaged import default_thesaurus
