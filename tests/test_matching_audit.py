@@ -289,3 +289,13 @@ def test_dask_matching_gives_the_local_report(corpus, feed, tmp_path):
     assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
     assert (tmp_path / "dask2.jsonl").read_bytes() == (tmp_path / "local2.jsonl").read_bytes()
     assert "spun_copy" in (tmp_path / "dask.jsonl").read_text()
+
+
+def test_index_of_nothing_readable_is_refused_and_writes_nothing(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = CliRunner().invoke(app, ["index", str(empty), "--out", str(tmp_path / "ix"), "--no-progress"])
+    assert res.exit_code == 2 and "no record; nothing to index" in res.stderr and not (tmp_path / "ix").exists()
+    (empty / "b.txt").write_bytes(b"\x00\x01\x02\x03binary")
+    res = CliRunner().invoke(app, ["index", str(empty), "--out", str(tmp_path / "ix"), "--no-progress"])
+    assert res.exit_code == 2 and "1 record, none readable" in res.stderr and not (tmp_path / "ix").exists()

@@ -47,8 +47,8 @@ def index(
     Every readable record becomes a source (records that cannot be read are counted and skipped). The folder
     holds plain data (JSON, a numpy archive read without pickle, compressed texts) with a format header and
     checksums; 'audit --sources INDEX' loads it without reading the originals again. Exit code 0 when the
-    index was written, 1 when it cannot be written, 2 for a missing input or an existing index without
-    --force.
+    index was written, 1 when it cannot be written, 2 for a missing input, inputs with no readable
+    record, or an existing index without --force.
     """
     from spin_detect.input.files import input_size
     from spin_detect.input.records import InputOptions, iter_records
@@ -75,6 +75,9 @@ def index(
         except BrokenExecutor:
             fail(f"{out}: {WORKER_STOPPED}; nothing was written. "
                  "Try again, or with --jobs 1", code=EXIT_FAILURE)
+    if not len(idx):  # an empty index would match nothing, silently, in every audit given it
+        found = f"{plural(skipped, 'record')}, none readable" if skipped else "no record"
+        fail(f"{', '.join(inputs)}: {found}; nothing to index, nothing written")
     try:
         idx.save(out)
     except OSError as exc:
