@@ -380,3 +380,26 @@ def test_a_flagged_sentence_without_evidence_says_why(capsys):
     lines = out.splitlines()
     assert lines[lines.index(next(x for x in lines if x.startswith("[0]"))) + 1].strip() == f"({NO_SINGLE_WORD})"
     assert "suspicious: Two -> Three? (70%)" in out
+
+
+def test_evaluate_on_spun_rows_only_says_which_measures_it_cannot_give(tmp_path):
+    data = tmp_path / "spun.csv"
+    data.write_text("doc_id,text,label\n"
+                    "a,The officers mentioned on Monday that the talks would resume following week.,spun\n"
+                    "a,The minister stated the plan would find yourself costing more than expected.,spun\n")
+    r = run("evaluate", "default", str(data))
+    assert r.exit_code == 0, r.output
+    head, overall = r.stdout.splitlines()[2:4]
+    assert head.split()[:7] == ["n", "positives", "roc_auc", "pr_auc", "f1", "recall", "R@1%"]
+    assert overall.split()[:3] == ["overall", "2", "2"] and len(overall.split()) == 6  # f1, recall, brier only
+    assert "(only spun sentences: the blank measures need both original and spun ones)" in r.stdout
+    rep = json.loads(run("evaluate", "default", str(data), "--json").stdout)
+    assert "fpr" not in rep["sentence"]["overall"] and "recall" in rep["sentence"]["overall"]
+
+
+def test_evaluate_names_the_splits_there_are(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("doc_id,text,label,split\na,The talks would resume next week in Geneva.,original,dev\n"
+                    "b,The officers mentioned the talks would resume next week.,spun,test\n")
+    r = run("evaluate", "default", str(data), "--split", "tst")
+    assert r.exit_code == 2 and "no rows with split=tst; the data has split dev, test" in r.stderr

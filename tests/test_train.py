@@ -97,6 +97,17 @@ def test_metrics_values():
     assert m["fpr"] == pytest.approx(1 / 3) and m["recall"] == pytest.approx(2 / 3)
     bins = reliability(y, p, bins=2)
     assert bins[0]["n"] == 3 and bins[0]["observed"] == pytest.approx(1 / 3)
+    assert m["f1"] == pytest.approx(2 / 3) and m["precision"] == pytest.approx(2 / 3)
+
+
+def test_metrics_of_one_class_leave_out_what_it_cannot_define():
+    spun = binary_metrics(np.array([1, 1, 1, 1]), np.array([0.9, 0.8, 0.7, 0.2]), 0.5)
+    assert spun["recall"] == pytest.approx(0.75) and spun["f1"] == pytest.approx(6 / 7) and spun["precision"] == 1
+    assert not {"fpr", "roc_auc", "pr_auc", "recall_at_1pct_fpr"} & set(spun)  # not 0: no original to measure
+    original = binary_metrics(np.array([0, 0, 0]), np.array([0.1, 0.6, 0.2]), 0.5)
+    assert original["fpr"] == pytest.approx(1 / 3)
+    assert not {"recall", "f1", "roc_auc"} & set(original) and original["precision"] == 0
+    assert "precision" not in binary_metrics(np.array([0, 1]), np.array([0.1, 0.2]), 0.5)
 
 
 def test_document_groups_split_variants():

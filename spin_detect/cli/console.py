@@ -118,7 +118,8 @@ def _highlight(s: SentenceReport) -> str:
 
 def print_evaluation(report: dict[str, Any]) -> None:
     """Print the metrics of ``evaluate`` as tables: overall and per group, for sentences and documents."""
-    cols = ("n", "positives", "roc_auc", "pr_auc", "f1", "recall_at_1pct_fpr", "recall_at_5pct_fpr", "fpr", "brier")
+    cols = ("n", "positives", "roc_auc", "pr_auc", "f1", "recall", "recall_at_1pct_fpr", "recall_at_5pct_fpr", "fpr",
+            "brier")
     head = f"{'':<22}" + "".join(f"{c.replace('recall_at_', 'R@').replace('pct_fpr', '%'):>10}" for c in cols)
     for level in ("sentence", "document"):
         r = report[level]
@@ -132,7 +133,11 @@ def print_evaluation(report: dict[str, Any]) -> None:
             typer.echo(f"{label:<22}{vals}")
         cm = r["overall"]["confusion"]
         typer.echo(f"confusion [[tn fp] [fn tp]]: {cm}")
-        if "original_flagged_by_source" in r:
+        n, spun = r["overall"]["n"], r["overall"]["positives"]
+        if n and spun in (0, n):
+            typer.echo(f"(only {'original' if spun == 0 else 'spun'} {level}s: the blank measures need both "
+                       "original and spun ones)")
+        if r.get("original_flagged_by_source"):
             counts = r.get("original_flagged_counts_by_source", {})
             flagged = ", ".join(f"{k} {v:.1%}" + (f" ({counts[k][0]} of {counts[k][1]})" if k in counts else "")
                                 for k, v in r["original_flagged_by_source"].items())

@@ -17,7 +17,6 @@ from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
     confusion_matrix,
-    f1_score,
     roc_auc_score,
     roc_curve,
 )
@@ -45,21 +44,28 @@ def _recall_at_fpr(y: np.ndarray, p: np.ndarray, fpr_target: float) -> float:
 
 def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict:
     """ROC-AUC, PR-AUC, F1, precision/recall at ``threshold``, recall at 1% and 5%
-    false-positive rate, Brier score and the confusion matrix ``[[tn, fp], [fn, tp]]``."""
+    false-positive rate, Brier score and the confusion matrix ``[[tn, fp], [fn, tp]]``.
+
+    A measure that the data cannot define is left out, not given as 0: ``fpr`` without original
+    rows, ``recall`` and ``f1`` without spun ones, ``precision`` when nothing is called spun, and the
+    ranking measures (ROC-AUC, PR-AUC, recall at a false-positive rate) unless both classes are there."""
     y = np.asarray(y, dtype=int)
     p = np.asarray(p, dtype=float)
     out: dict = {"n": len(y), "positives": int(y.sum())}
     pred = (p >= threshold).astype(int)
     cm = confusion_matrix(y, pred, labels=[0, 1])
     out["confusion"] = cm.tolist()
-    tn, fp, fn, tp = cm.ravel()
-    out["fpr"] = float(fp / max(tn + fp, 1))
-    out["recall"] = float(tp / max(tp + fn, 1))
-    out["precision"] = float(tp / max(tp + fp, 1))
+    tn, fp, fn, tp = (int(v) for v in cm.ravel())
+    if tn + fp:
+        out["fpr"] = fp / (tn + fp)
+    if tp + fn:
+        out["recall"] = tp / (tp + fn)
+        out["f1"] = 2 * tp / (2 * tp + fp + fn)
+    if tp + fp:
+        out["precision"] = tp / (tp + fp)
     if 0 < y.sum() < len(y):
         out["roc_auc"] = float(roc_auc_score(y, p))
         out["pr_auc"] = float(average_precision_score(y, p))
-        out["f1"] = float(f1_score(y, pred))
         out["recall_at_1pct_fpr"] = _recall_at_fpr(y, p, 0.01)
         out["recall_at_5pct_fpr"] = _recall_at_fpr(y, p, 0.05)
     out["brier"] = float(brier_score_loss(y, p)) if len(y) else float("nan")
