@@ -145,9 +145,10 @@ def evaluate(
     if split is not None:
         if "split" not in df.columns:
             fail("--split given but the data has no split column")
+        have = sorted(str(v) for v in df["split"].dropna().unique())
         df = df[df["split"] == split]
         if df.empty:
-            fail(f"no rows with split={split}")
+            fail(f"no rows with split={split}; the data has split {', '.join(have) or 'empty everywhere'}")
     det = load_detector_or_fail(model, preset, threshold, trust_model)
     freeze_once()  # the model and tables live as long as this command: keep the garbage collector off them
     df = df.reset_index(drop=True)
