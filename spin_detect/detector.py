@@ -31,6 +31,8 @@ from spin_detect.features import FeatureExtractor
 from spin_detect.features.originals import LikelyOriginal, OriginalRanker
 from spin_detect.learning.model import FeatureSet, SpinModel, empty_features, extract
 from spin_detect.learning.persist import (
+    LEGACY_MODEL_FILE,
+    MODEL_FILE,
     ModelError,
     check_model_tables,
     default_model_dir,
@@ -350,7 +352,9 @@ def load_detector(model: str | os.PathLike[str] | None = None, config: DecisionC
     if model is None:
         return Detector(*_default_parts(), config=config)
     folder = Path(model)
-    if folder.is_file():
+    if folder.is_file():  # a model folder's own file stands for the folder
+        if folder.name not in (MODEL_FILE, LEGACY_MODEL_FILE, "manifest.json"):
+            raise ModelError(f"{model}: a file, not a model folder (give the folder that holds {MODEL_FILE})")
         folder = folder.parent
     spin, manifest = read_model(folder, trust_unverified)
     return Detector(spin, manifest, _extractor_for(manifest, folder), config)

@@ -139,6 +139,11 @@ def test_altered_or_foreign_models_are_refused(tmp_path):
         load_detector(folder, trust_unverified=True)
     with pytest.raises(ModelError, match="no model.npz"):
         load_detector(tmp_path)
+    with pytest.raises(ModelError, match="no such model folder"):
+        load_detector(tmp_path / "nowhere")
+    (tmp_path / "notes.txt").write_text("not a model")
+    with pytest.raises(ModelError, match=r"notes\.txt: a file, not a model folder"):
+        load_detector(tmp_path / "notes.txt")
 
 
 @pytest.mark.parametrize("content", ["[1, 2]", '"text"', "{not json", "\udcff".encode("utf-8", "surrogatepass")])
