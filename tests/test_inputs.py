@@ -45,6 +45,18 @@ def test_errors_are_records_with_a_location(tmp_path):
     assert len(skipped) == 1 and "image/png" in skipped[0].error
 
 
+@pytest.mark.parametrize("line, says", [(b'{"id": "b", "text": "The talks will res', "cut off?"),
+                                        (b'{"id": "c", "text": "ok"', "cut off?"),
+                                        (b'{"id": "d", "text": "ok"}}', "Extra data"),
+                                        (b'{"id": "e", "text": "o\tk"}', "Invalid control character")])
+def test_a_cut_off_jsonl_line_is_called_so(tmp_path, line, says):
+    feed = tmp_path / "f.jsonl"
+    feed.write_bytes(line + b"\n")
+    (rec,) = iter_records([str(feed)])
+    assert rec.status == "error" and "not valid JSON" in rec.error and says in rec.error
+    assert ("cut off?" in rec.error) == (says == "cut off?")
+
+
 def test_csv_keeps_embedded_newlines_and_quotes(tmp_path):
     info = make_corpus(tmp_path)
     rows = [r for r in iter_records([str(info["folder"] / "table.csv")]) if r.status == "ok"]

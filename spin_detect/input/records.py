@@ -352,7 +352,11 @@ def _parse_json(line: bytes) -> tuple[object, str | None]:
         return None, problem
     try:
         return json.loads(line), None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(exc.doc.rstrip()):  # the parser wanted more: the line stops inside the value
+            return None, "not valid JSON: the line ends before its JSON value does (cut off?)"
+        return None, f"not valid JSON ({exc})"
+    except UnicodeDecodeError as exc:
         return None, f"not valid JSON ({exc})"
     except ValueError as exc:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
         return None, f"a JSON number Python cannot read ({str(exc).split(':')[0]})"
