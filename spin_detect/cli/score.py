@@ -96,7 +96,8 @@ def score(
     copy is called spun. Prints the document's spin likelihood and verdict, then the flagged
     sentences with their probability and the words that look substituted, with
     the likely original ("Safety -> security?"). HTML input is reduced to its
-    main text first (scripts, navigation and boilerplate dropped). Text that
+    main text first (scripts, navigation and boilerplate dropped), a Markdown
+    file (.md) to its prose without the markup. Text that
     cannot be judged (not English, too short) shows its verdict and why, and
     no likelihood. Exit code 0 whatever the verdict; 2 when the input cannot
     be read, or the --html file exists (without --force).

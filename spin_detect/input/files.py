@@ -62,7 +62,7 @@ _INFLATE_BLOCK = 1 << 20
 
 #: Document formats by file suffix (a ``.gz`` after the suffix is allowed).
 FORMATS: dict[str, tuple[str, ...]] = {
-    "text": (".txt", ".text", ".md"),
+    "text": (".txt", ".text", ".md", ".markdown"),
     "html": (".html", ".htm", ".xhtml"),
     "jsonl": (".jsonl", ".ndjson"),
     "csv": (".csv", ".tsv"),

@@ -13,6 +13,7 @@ from spin_detect.input.decode import decode_bytes
 from spin_detect.input.errors import InputError, scrub
 from spin_detect.input.files import file_format
 from spin_detect.input.html import extract_html, looks_like_html
+from spin_detect.input.markdown import is_markdown, markdown_text
 
 __all__ = ["MAX_DOCUMENT_CHARS", "PreparedDocument", "document_kind", "prepare_document"]
 
@@ -25,7 +26,8 @@ class PreparedDocument:
     """A document ready to score, and what was done to it.
 
     ``text`` is what the detector gets (at most the cap); ``title`` the HTML ``<title>`` (None for text);
-    ``kind`` how the input was read (``text`` or ``html``); ``encoding`` the encoding bytes were decoded with
+    ``kind`` how the input was read (``text``, ``html`` or ``markdown``: its markup removed,
+    :mod:`spin_detect.input.markdown`); ``encoding`` the encoding bytes were decoded with
     (None when text was given); ``blank`` is True when there was no text at all (empty or whitespace, before
     the cap); ``notes`` say what the reader should know, e.g. that the document was cut.
     """
@@ -38,15 +40,19 @@ class PreparedDocument:
     notes: list[str] = field(default_factory=list)
 
 
-def document_kind(html: str, fmt: str | None = None) -> str:
+def document_kind(html: str, fmt: str | None = None, markdown: bool = False) -> str:
     """How to read a document under ``--html-input`` mode ``html`` (``auto``, ``yes`` or ``no``): ``html``,
-    ``text`` or ``auto``.
+    ``markdown``, ``text`` or ``auto``.
 
     ``fmt`` is the file's :func:`~spin_detect.input.files.file_format` (None when not from a file): with
     ``auto``, an HTML file is read as HTML and anything else is ``auto`` (HTML if its start looks like HTML).
+    ``markdown``: the file is Markdown (:func:`~spin_detect.input.markdown.is_markdown`), read as such unless
+    ``html`` is ``yes``.
     """
     if html == "yes":
         return "html"
+    if markdown:
+        return "markdown"
     if html == "no":
         return "text"
     return "html" if fmt == "html" else "auto"
@@ -78,7 +84,7 @@ def prepare_document(data: bytes | str | None, where: str, html: str = "auto", *
         text = scrub(data or "")
     if "\0" in text[:8192]:
         raise InputError(f"{where}: binary data (NUL characters), not text")
-    kind = kind or document_kind(html, file_format(where))
+    kind = kind or document_kind(html, file_format(where), is_markdown(where))
     if kind == "auto":
         kind = "html" if looks_like_html(text[:2048]) else "text"
     title = None
@@ -87,6 +93,8 @@ def prepare_document(data: bytes | str | None, where: str, html: str = "auto", *
         page = extract_html(text, where)
         text, title = page.text, page.title
         notes += page.cut
+    elif kind == "markdown":
+        text = markdown_text(text)
     blank = not text or text.isspace()
     if max_chars is not None and len(text) > max_chars:
         notes.append(f"document of {len(text):,} characters scored on its first {max_chars:,}")

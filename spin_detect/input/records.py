@@ -56,6 +56,7 @@ from spin_detect.input.files import (
     read_file,
     skip_blank_lines,
 )
+from spin_detect.input.markdown import is_markdown
 from spin_detect.input.prepare import MAX_DOCUMENT_CHARS, PreparedDocument, document_kind, prepare_document
 from spin_detect.input.warc import iter_warc
 
@@ -224,7 +225,7 @@ def _file(found: FoundFile, counter: RecordCounter, opts: InputOptions) -> Itera
     except InputError as exc:
         yield Record(seq, doc_id, src, status="error", error=str(exc))
         return
-    yield Record(seq, doc_id, src, payload=data, kind=document_kind(opts.html, fmt))
+    yield Record(seq, doc_id, src, payload=data, kind=document_kind(opts.html, fmt, is_markdown(src)))
 
 
 def _from_fields(obj: dict[str, object], seq: int, where: str, opts: InputOptions) -> Record:
