@@ -242,6 +242,12 @@ def test_spin_command(tmp_path):
         assert data["text"][c["start"] : c["end"]] == c["replacement"]
     assert run("spin", str(p), "--rate", "0.5", "--json", "--seed", "1").stdout == r.stdout  # same seed, same text
     assert run("spin", str(p), "--style", "nonsense").exit_code == 2
+    german = tmp_path / "de.txt"
+    german.write_text("Der Rat der Stadt hat am Montag beschlossen, dass die Schulen in der nächsten Woche wieder "
+                      "öffnen. Die Eltern sind darüber sehr froh, und die Lehrer auch.")
+    r = run("spin", str(german))
+    assert r.exit_code == 2 and "does not look like English" in r.stderr and "spins English text only" in r.stderr
+    assert r.stdout == ""
 
 
 def test_score_html_input_and_html_report(tmp_path):

@@ -180,13 +180,18 @@ def spin(
 ) -> None:
     """Rewrite text the way article spinners do, recording every change.
 
-    For making training data and for seeing what spinning does to a text.
+    For making training data and for seeing what spinning does to a text. Its thesaurus is English:
+    text that is not English is refused (exit code 2), as score would not judge it.
     """
     from spin_detect.learning.spinner import spin_text
+    from spin_detect.report import plural
 
     text, name = read_input(file)
     if not text.strip():
         fail(f"{name}: empty document (nothing to spin)")
+    report = load_detector_or_fail(None, "balanced", None, False).score_document(text)  # is it English?
+    if report.verdict == "out_of_scope":
+        fail(f"{name}: {report.notes[0].replace('judges', 'spins')}")
     result = spin_text(text, style, rate=rate, seed=seed, sentence_share=sentence_share)
     if as_json:
         typer.echo(json.dumps({"input": name, "style": style, "seed": seed, **result.to_dict()},
@@ -194,7 +199,8 @@ def spin(
     else:
         typer.echo(result.text, nl=not result.text.endswith("\n"))
         words = sum(s["word_tokens"] for s in result.sentences)
-        note(f"{len(result.changes)} replacements, {result.changed_tokens} of {words} words changed ({style})")
+        note(f"{plural(len(result.changes), 'replacement')}, {result.changed_tokens:,} of {plural(words, 'word')} "
+             f"changed ({style})")
 
 
 def convert_model(
