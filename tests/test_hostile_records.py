@@ -352,6 +352,10 @@ def test_a_fifo_in_a_folder_is_an_error_not_a_hang(tmp_path):
         os.close(os.open(d / "a.jsonl", os.O_WRONLY | os.O_NONBLOCK))
     assert result, "reading the folder blocked on the FIFO"
     assert _statuses(result[0]) == ["error", "ok"] and "not a regular file" in result[0][0].error
+    assert result[0][0].id == "a.jsonl" and result[0][0].source == str(d / "a.jsonl")  # its id in the folder
+    two = tmp_path / "two"
+    two.mkdir()
+    assert next(r.id for r in iter_records([str(d), str(two)])) == f"{d.as_posix()}/a.jsonl"  # as files there
 
 
 # --------------------------------------------------------------------------- properties: JSONL

@@ -84,11 +84,13 @@ class ByteSource(Protocol):
 
 class PathError(InputError):
     """A path given or met in a walk cannot be read: missing, not a file or folder, or a folder that cannot be
-    listed. ``where`` is the path (scrubbed for printing); the message says what is wrong."""
+    listed. ``where`` is the path (scrubbed for printing); the message says what is wrong. ``doc_id``: for a
+    file met in a folder walk, its path in the folder (the id a readable file there would have), else None."""
 
-    def __init__(self, where: str, message: str) -> None:
+    def __init__(self, where: str, message: str, doc_id: str | None = None) -> None:
         super().__init__(message)
         self.where = where
+        self.doc_id = doc_id
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,8 @@ def _walk(root: Path, formats: Collection[str] | None, skip: Collection[str] = (
                 special = False  # reading it says what is wrong (a broken link, a loop, permissions)
             if special:  # a FIFO would block the walk forever, a device never end
                 where = scrub(str(full))
-                yield PathError(where, f"{where}: not a regular file (a FIFO, socket or device)")
+                yield PathError(where, f"{where}: not a regular file (a FIFO, socket or device)",
+                                scrub(full.relative_to(root).as_posix()))
                 continue
             yield FoundFile(scrub(full.relative_to(root).as_posix()), full, fmt)
     while errors:

@@ -161,7 +161,8 @@ def iter_records(paths: list[str], options: InputOptions | None = None,
         folder = scrub(Path(os.path.normpath(p)).as_posix()) if several and os.path.isdir(p) else None
         for found in iter_files([p], skip=skip):
             if isinstance(found, PathError):
-                yield Record(counter.next(), found.where, found.where, status="error", error=str(found))
+                rid = found.doc_id if found.doc_id is None or folder is None else f"{folder}/{found.doc_id}"
+                yield Record(counter.next(), rid or found.where, found.where, status="error", error=str(found))
                 continue
             if folder is not None:
                 found = replace(found, doc_id=f"{folder}/{found.doc_id}")
