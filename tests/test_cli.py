@@ -409,3 +409,15 @@ def test_evaluate_names_the_splits_there_are(tmp_path):
                     "b,The officers mentioned the talks would resume next week.,spun,test\n")
     r = run("evaluate", "default", str(data), "--split", "tst")
     assert r.exit_code == 2 and "no rows with split=tst; the data has split dev, test" in r.stderr
+
+
+def test_a_failed_train_leaves_no_empty_model_folder_behind(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("text,label\nThe talks will resume next week in Geneva.,original\n"
+                    "The talks shall resume following week in Geneva.,spun\n")
+    r = run("train", str(data), "--out", str(tmp_path / "new" / "m"), "--base", str(tmp_path / "nowhere"))
+    assert r.exit_code == 2 and "no such model folder" in r.stderr
+    assert not (tmp_path / "new" / "m").exists()
+    (tmp_path / "mine").mkdir()  # a folder the user made stays
+    r = run("train", str(data), "--out", str(tmp_path / "mine"), "--reference", str(tmp_path / "none.bin"))
+    assert r.exit_code == 2 and (tmp_path / "mine").is_dir()

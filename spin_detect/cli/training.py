@@ -74,14 +74,25 @@ def train(
     """
     if not force and out.is_dir() and any(out.iterdir()):
         fail(f"{out}: folder is not empty; use --force to write the model into it (or --out another folder)")
-    from spin_detect.learning.persist import save_model
-    from spin_detect.learning.train import train_model
-
     df = _load_labelled_or_fail(data)
+    made = not out.exists()
     try:  # the folder is made before training, so that a path that cannot be one fails now, not after it
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"{out}: cannot make the model folder ({exc.strerror or exc})", code=EXIT_FAILURE)
+    try:
+        _train_into(df, data, out, seed, base, reference, reference_share)
+    except BaseException:  # a failure, Ctrl-C: a folder made for the model is not left behind empty
+        if made and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
+
+
+def _train_into(df: pd.DataFrame, data: list[Path], out: Path, seed: int, base: str, reference: Path | None,
+                reference_share: float) -> None:
+    from spin_detect.learning.persist import save_model
+    from spin_detect.learning.train import train_model
+
     base_det = load_detector_or_fail(base, "balanced", None, False)
     # features as the base model's (its token level is reused): the cloze model reads the same slots
     mixed = None if reference is None else _domain_extractor(reference, reference_share,
