@@ -421,3 +421,23 @@ def test_a_failed_train_leaves_no_empty_model_folder_behind(tmp_path):
     (tmp_path / "mine").mkdir()  # a folder the user made stays
     r = run("train", str(data), "--out", str(tmp_path / "mine"), "--reference", str(tmp_path / "none.bin"))
     assert r.exit_code == 2 and (tmp_path / "mine").is_dir()
+
+
+def test_score_html_never_overwrites_its_own_inputs(tmp_path):
+    art, src = tmp_path / "a.txt", tmp_path / "b.txt"
+    art.write_text(EXAMPLE.read_text())
+    src.write_text(EXAMPLE.read_text())
+    for args, what in (([str(art), "--html", str(art)], "the article"),
+                       ([str(art), "--source", str(src), "--html", str(src)], "the --source file")):
+        r = run("score", *args, "--force")
+        assert r.exit_code == 2 and f"--html would overwrite {what}" in r.stderr
+    assert art.read_text() == src.read_text() == EXAMPLE.read_text()
+
+
+def test_score_source_says_when_the_candidate_is_the_copy(tmp_path):
+    art, src = tmp_path / "a.txt", tmp_path / "b.txt"
+    art.write_text(EXAMPLE.read_text())
+    src.write_text(EXAMPLE.read_text())
+    data = json.loads(run("score", str(art), "--source", str(src), "--json").stdout)
+    assert data["source_relation"] is None
+    assert data["source_note"].startswith(f"the other way round: {src} looks like the copy of {art}")

@@ -133,6 +133,9 @@ def test_document_page_escapes_everything():
     c = Collector(page)
     assert not [t for t, _ in c.tags if t in ("script", "img")]
     assert not [a for _, a in c.tags if "onerror" in a or "src" in a]
+    rep.verdict = "spun"  # a verdict that judges: its marks and their titles are shown too
+    c = Collector(document_page(rep, text, f"{XSS}.txt"))
+    assert not [t for t, _ in c.tags if t in ("script", "img")]
     title = next(a["title"] for t, a in c.tags if t == "mark" and "title" in a)
     assert title == f"likely original: {XSS} (substitution probability 90%)"  # round-trips as plain text
 
@@ -140,7 +143,7 @@ def test_document_page_escapes_everything():
 def test_document_page_without_sentences_and_with_bad_offsets():
     empty = DocumentReport(0.0, "empty", 0.68, 0, 0, [], {}, [])
     page = document_page(empty, "", "empty.txt")
-    assert "The document has no text." in page and "No sentence was flagged." in page
+    assert "The document has no text." in page and "Not judged, so no sentence is flagged" in page
     text = "Too short.\n\nBut shown & escaped <b>."
     page = document_page(DocumentReport(0.0, "too_short", 0.68, 0, 0, [], {}, ["only 6 words"]), text, "s.txt")
     assert "But shown &amp; escaped &lt;b&gt;." in page and "<li>only 6 words</li>" in page
@@ -186,9 +189,9 @@ def test_summary_page_structure():
     assert "threshold 68%" in page and "stroke-dasharray" in page
     assert "spam.example" in page and 'style="width: 75.0%"' in page and "75%" in page
     assert "binary data (NUL bytes), not text" in page and "First 1 of 10 errors." in page
-    assert "1,000 documents audited" in page and "13%" in page  # spun share of judged documents: 120/920
+    assert "1,000 records audited" in page and "13%" in page  # spun share of judged documents: 120/920
     one = summary_page({**SUMMARY, "records": 1})
-    assert "<h1>1 document audited</h1>" in one
+    assert "<h1>1 record audited</h1>" in one
     assert "crawl/a.jsonl.gz, crawl/b.jsonl.gz" in page and "audit/rows.jsonl" in page
 
 
@@ -268,3 +271,69 @@ def test_a_flagged_sentence_without_evidence_says_why_in_the_table():
     rows = document_page(make_report(TEXT, spec), TEXT, "k.txt").split('<table class="flagged">')[1]
     rows = rows.split("</table>")[0].split("<tr>")[2:]
     assert len(rows) == 2 and NO_SINGLE_WORD not in rows[0] and NO_SINGLE_WORD in rows[1]
+
+
+def test_summary_histogram_splits_a_bin_at_the_threshold_and_counts_in_whole_documents():
+    counts = [0] * 20
+    counts[16] = 3  # 80-85%: two below a threshold of 0.842, one above
+    spun = [0] * 20
+    spun[16] = 1
+    page = summary_page({**SUMMARY, "histogram": {"edges": [i / 20 for i in range(21)], "counts": counts,
+                                                  "spun_counts": spun}, "threshold": 0.842})
+    rects = [a for t, a in Collector(page).tags if t == "rect"][5:]
+    assert [r["fill"] for r in rects] == ["#7d8ea3", "#dc322f"]  # one bin, two parts
+    assert float(rects[0]["height"]) == pytest.approx(2 * float(rects[1]["height"]))
+    ticks = re.findall(r'text-anchor="end">(\d+)</text>', page)
+    assert ticks == ["0", "1", "2", "3"]  # whole documents, not 0, 0, 1 or 1.5 shown as 2
+    assert "threshold 84%" in page
+    low = summary_page({**SUMMARY, "threshold": 0.02})
+    assert re.search(r'text-anchor="start">threshold 2%', low)  # the label sits right of the line, on the chart
+
+
+def test_summary_page_keeps_skipped_records_apart_from_errors():
+    page = summary_page({**SUMMARY, "records": 3, "by_status": {"ok": 1, "skipped": 2}, "errors": [],
+                         "skipped": [{"id": "w1", "source": "t.warc@0", "error": "content type image/png is not text"}]})
+    assert "<h2>Errors</h2>" in page and "No errors." in page
+    assert "<h2>Skipped records</h2>" in page and "image/png" in page and "First 1 of 2 skipped records." in page
+    none = summary_page({**SUMMARY, "records": 2, "by_status": {"error": 2}, "by_verdict": {}})
+    assert "No record could be scored" in none
+
+
+def test_a_document_not_judged_shows_no_probabilities():
+    text = "Der Rat hat beschlossen. Die Schulen öffnen wieder."
+    sents = [SentenceReport(0, "Der Rat hat beschlossen.", 0, 24, 0.58, True, [Evidence("Rat", 4, 7, 0.9, "rat")]),
+             SentenceReport(1, "Die Schulen öffnen wieder.", 25, 51, 0.1, False, [])]
+    page = document_page(DocumentReport(0.7, "out_of_scope", 0.84, 2, 1, sents, {}, ["not English"]), text, "de.txt")
+    c = Collector(page)
+    assert not [a for t, a in c.tags if t == "mark" or "data-p" in a or ("style" in a and t == "span")]
+    assert "58%" not in page and "70%" not in page and "flagged sentence" not in page
+    assert "not judged (2 sentences)" in page and "Not judged, so no sentence is flagged" in page
+    assert "Der Rat hat beschlossen." in "".join(c.doc_text)
+
+
+def test_likelihood_and_thresholds_are_shown_apart_and_the_sentence_threshold_is_named():
+    text = "The Safety Council met."
+    sents = [SentenceReport(0, text, 0, len(text), 0.4951, False, [])]
+    page = document_page(DocumentReport(0.8391, "original", 0.8423, 1, 0, sents, {}, []), text, "a.txt")
+    assert '<span class="big">83.9%</span>' in page and "84.2% (a document at or above it" in page
+    assert "spun probability 49.5%" in page and "flagged at 50% or more" in page
+    same = document_page(DocumentReport(0.9, "spun", 0.9, 1, 0, sents, {}, []), text, "a.txt")
+    assert '<span class="big">90%</span>' in same
+
+
+def test_direction_controls_are_shown_not_obeyed():
+    text = "The Safety \u202eCouncil met.\u202c Next sentence."
+    sents = [SentenceReport(0, "x", 0, 30, 0.9, True, [Evidence("Safety", 4, 10, 0.9, "Security")]),
+             SentenceReport(1, "Next sentence.", 31, 45, 0.1, False, [])]
+    page = document_page(DocumentReport(0.9, "spun", 0.84, 2, 1, sents, {}, []), text, "a\u202egnp.txt")
+    assert "\u202e" not in page and "\u202c" not in page
+    assert "[RLO]Council met.[PDF]" in page and "<h1>a[RLO]gnp.txt</h1>" in page
+    assert "unicode-bidi: isolate" in page
+
+
+def test_the_other_way_round_is_said_when_the_candidate_is_the_copy():
+    text = "The talks resume."
+    rep = DocumentReport(0.1, "original", 0.84, 1, 0, [SentenceReport(0, text, 0, 17, 0.1, False, [])], {}, [])
+    page = document_page(rep, text, "a.txt", {"source_relation": None, "swaps": []}, "b.txt", text,
+                         {"source_relation": "copy", "source_similarity": 1.0, "source_note": "same words"})
+    assert "No relation found" not in page and "the other way round: b.txt looks like the copy of this text" in page

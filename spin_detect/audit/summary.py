@@ -1,7 +1,8 @@
 """The summary of an audit: counts gathered row by row, and their text for people.
 
 :class:`Summary` counts rows per status and verdict, a histogram of
-likelihoods, the hosts with the highest share of spun pages and sample errors;
+likelihoods (and, per bin, the documents called spun), the hosts with the highest share of spun pages, and
+the first errors and skipped records;
 after source matching, the copies, spun copies and rewrites found and the sites that copy most;
 its ``to_dict`` is the schema :data:`SUMMARY_SCHEMA`, which
 :func:`format_summary` and :func:`spin_detect.render.html.summary_page` show.
@@ -29,8 +30,11 @@ class Summary:
     by_status: dict[str, int] = field(default_factory=dict)
     by_verdict: dict[str, int] = field(default_factory=dict)
     counts: list[int] = field(default_factory=lambda: [0] * 20)
+    #: of ``counts``, the documents called spun (a bin can straddle the threshold)
+    spun_counts: list[int] = field(default_factory=lambda: [0] * 20)
     hosts: dict[str, list[int]] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
     max_errors: int = 20
     #: rows with source matching fields (``--match-sources``/``--sources``): per relation, and per host
     #: [documents, copies, spun copies]
@@ -44,14 +48,17 @@ class Summary:
         self.by_status[row["status"]] = self.by_status.get(row["status"], 0) + 1
         if "source_relation" in row:
             self._add_match(row)
-        if row["status"] != "ok":
-            if len(self.errors) < self.max_errors:
-                self.errors.append({"id": row["id"], "source": row["source"], "error": row["error"]})
+        if row["status"] != "ok":  # errors and skipped records: the first of each are kept
+            kept = self.errors if row["status"] == "error" else self.skipped
+            if len(kept) < self.max_errors:
+                kept.append({"id": row["id"], "source": row["source"], "error": row["error"]})
             return
         v = row["verdict"]
         self.by_verdict[v] = self.by_verdict.get(v, 0) + 1
         if v in ("spun", "original"):
-            self.counts[min(int(row["likelihood"] * 20), 19)] += 1
+            b = min(int(row["likelihood"] * 20), 19)
+            self.counts[b] += 1
+            self.spun_counts[b] += v == "spun"
         if row.get("url"):
             host = (urlsplit(row["url"]).hostname or "").lower()
             if host:
@@ -90,8 +97,10 @@ class Summary:
         """The summary as data (schema ``spin-detect/audit-summary/1``), with ``extra`` fields added."""
         out = {"schema": SUMMARY_SCHEMA, "records": self.records, "by_status": self.by_status,
                "by_verdict": self.by_verdict,
-               "histogram": {"edges": [round(i / 20, 2) for i in range(21)], "counts": self.counts},
-               "hosts": self.top_hosts(), "threshold": self.threshold, "errors": self.errors}
+               "histogram": {"edges": [round(i / 20, 2) for i in range(21)], "counts": self.counts,
+                             "spun_counts": self.spun_counts},
+               "hosts": self.top_hosts(), "threshold": self.threshold, "errors": self.errors,
+               "skipped": self.skipped}
         if self.matched:
             out["sources"] = {"copy": self.relations.get("copy", 0), "spun_copy": self.relations.get("spun_copy", 0),
                               "rewrite": self.relations.get("rewrite", 0), "copying_hosts": self.top_copiers()}
@@ -126,4 +135,7 @@ def format_summary(s: dict[str, Any]) -> str:
     if s["errors"]:
         lines.append("first errors:")
         lines += [f"  {e['error']}" for e in s["errors"][:5]]
+    if s.get("skipped"):
+        lines.append("first records skipped:")
+        lines += [f"  {e['error']}" for e in s["skipped"][:5]]
     return "\n".join(lines)

@@ -102,6 +102,9 @@ def score(
     no likelihood. Exit code 0 whatever the verdict; 2 when the input cannot
     be read, or the --html file exists (without --force).
     """
+    for given, what in ((file, "the article"), (source, "the --source file")):
+        if html_out is not None and given is not None and _same_file(str(html_out), given):
+            fail(f"{html_out}: --html would overwrite {what}; write the page to another file")
     refuse_existing(html_out, force)
     if source is not None and _same_file(file, source):
         fail(f"{source}: --source names the article itself; give the candidate original")
@@ -126,11 +129,16 @@ def score(
 
         try:
             atomic_write(html_out, document_page(report, text, name, match, src[1] if src else "",
-                                                 src[0].text if src else None))
+                                                 src[0].text if src else None, reverse,
+                                                 det.config.sentence_threshold))
         except OSError as exc:
             fail(f"{html_out}: cannot write ({exc.strerror or exc})", code=EXIT_FAILURE)
     if as_json:
         fields = {"source": src[1], **{k: match[k] for k in (*MATCH_FIELDS, "source_note")}} if src and match else {}
+        if src and match and not match["source_relation"] and reverse and reverse.get("source_relation"):
+            fields["source_note"] = (f"the other way round: {src[1]} looks like the "
+                                     f"{str(reverse['source_relation']).replace('_', ' ')} of {name} "
+                                     f"({reverse.get('source_note')})")
         typer.echo(json.dumps({"input": name, **report_dict(report), **fields}, ensure_ascii=False, indent=2))
         return
     print_report(name, report, all_sentences)

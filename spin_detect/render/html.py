@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from spin_detect import __version__
-from spin_detect.render.page import as_int, esc, num, page, pct
+from spin_detect.render.page import as_int, esc, num, page, pct, pct_apart
 from spin_detect.render.sources import source_section, summary_sources_section
 from spin_detect.report import NO_SINGLE_WORD, plural
 
@@ -73,12 +73,16 @@ def _original(ev: Evidence) -> str:
     return "" if orig.lower() == str(ev.word).strip().lower() else orig
 
 
-def _sentence_html(s: SentenceReport, text: str, lo: int, hi: int) -> str:
+def _sentence_html(s: SentenceReport, text: str, lo: int, hi: int, cut: float | None) -> str:
+    """One sentence, shaded by its probability and with its evidence marked; ``cut``: the sentence threshold,
+    None when the document is not judged (the sentence is shown plain: its numbers would be a guess)."""
+    if cut is None:
+        return f'<span class="s" id="s{as_int(s.index)}">{esc(text[lo:hi])}</span>'
     p = min(max(num(s.probability), 0.0), 1.0)
     alpha = sentence_alpha(p)
     style = f' style="background-color: rgba({SPUN_RGB[0]},{SPUN_RGB[1]},{SPUN_RGB[2]},{alpha})"' if alpha else ""
     flagged = bool(getattr(s, "flagged", False))
-    title = f"spun probability {pct(p)}" + (" (flagged)" if flagged else "")
+    title = f"spun probability {pct_apart(p, cut)[0]}" + (" (flagged)" if flagged else "")
     out = [f'<span class="s{" flag" if flagged else ""}" id="s{as_int(s.index)}" data-p="{p:.2f}" '
            f'title="{esc(title)}"{style}>']
     pos = lo
@@ -99,7 +103,7 @@ def _sentence_html(s: SentenceReport, text: str, lo: int, hi: int) -> str:
     return "".join(out)
 
 
-def _article_html(report: DocumentReport, text: str) -> str:
+def _article_html(report: DocumentReport, text: str, cut: float | None) -> str:
     paras: list[str] = []
     cur: list[str] = []
     pos = 0
@@ -109,7 +113,7 @@ def _article_html(report: DocumentReport, text: str) -> str:
         if lo >= hi:
             continue  # overlaps the previous sentence or lies outside the text
         cur = _gap_html(text[pos:lo], paras, cur)
-        cur.append(_sentence_html(s, text, lo, hi))
+        cur.append(_sentence_html(s, text, lo, hi, cut))
         pos = hi
     cur = _gap_html(text[pos:], paras, cur)
     paras.append("".join(cur))
@@ -127,7 +131,9 @@ def _evidence_chips(evidence: Iterable[Evidence]) -> str:
     return "".join(chips) or f'<span class="muted">{esc(NO_SINGLE_WORD)}</span>'
 
 
-def _flagged_table(report: DocumentReport) -> str:
+def _flagged_table(report: DocumentReport, cut: float) -> str:
+    if not report.judged:
+        return '<p class="empty-note">Not judged, so no sentence is flagged: see the notes.</p>'
     rows = []
     for s in report.sentences or []:
         if not getattr(s, "flagged", False):
@@ -135,7 +141,7 @@ def _flagged_table(report: DocumentReport) -> str:
         sent = str(s.text)
         sent = sent if len(sent) <= 400 else sent[:400] + "…"
         rows.append(f'<tr><td class="num"><a href="#s{as_int(s.index)}">{as_int(s.index)}</a></td>'
-                    f'<td class="num">{pct(min(max(num(s.probability), 0.0), 1.0))}</td>'
+                    f'<td class="num">{pct_apart(min(max(num(s.probability), 0.0), 1.0), cut)[0]}</td>'
                     f'<td class="wrap">{esc(sent)}</td><td>{_evidence_chips(s.evidence or [])}</td></tr>')
     if not rows:
         return '<p class="empty-note">No sentence was flagged.</p>'
@@ -145,37 +151,46 @@ def _flagged_table(report: DocumentReport) -> str:
 
 
 def document_page(report: DocumentReport, text: str, name: str, match: dict[str, Any] | None = None,
-                  source_name: str = "", source_text: str | None = None) -> str:
+                  source_name: str = "", source_text: str | None = None, reverse: dict[str, Any] | None = None,
+                  sentence_threshold: float = 0.5) -> str:
     """One scored document as a self-contained HTML page (see the module docs).
 
     ``report`` is a :class:`~spin_detect.detector.DocumentReport` whose sentence and evidence offsets point
     into ``text``; ``name`` is shown as the file name. ``match`` (``score --source``): the document's match
     with the candidate original ``source_name`` (text ``source_text``), shown with its swaps side by side
-    (:func:`spin_detect.render.sources.source_section`). Returns the page as a string.
+    (:func:`spin_detect.render.sources.source_section`); ``reverse``: the candidate's own match with the
+    document, when it is the candidate that looks like the copy. ``sentence_threshold``: the probability at
+    which a sentence is flagged. A document that is not judged is shown without likelihood or sentence
+    probabilities. Returns the page as a string.
     """
     likelihood = min(max(num(report.likelihood), 0.0), 1.0)
     threshold = min(max(num(report.threshold), 0.0), 1.0)
+    shown_l, shown_t = pct_apart(likelihood, threshold)
+    cut = min(max(num(sentence_threshold, 0.5), 0.0), 1.0)
     verdict = str(report.verdict)
     model = report.model if isinstance(report.model, dict) else {}
     model_txt = " · ".join(esc(model[k]) for k in ("name", "sha256", "spin_detect_version") if model.get(k))
     notes = "".join(f"<li>{esc(n)}</li>" for n in report.notes or [])
     judged = report.judged
     if judged:
-        headline = f"""<div class="headline">{_badge(verdict)}<span class="big">{pct(likelihood)}</span>
+        headline = f"""<div class="headline">{_badge(verdict)}<span class="big">{shown_l}</span>
 <span class="muted">spin likelihood</span></div>
-<div class="meter" title="spin likelihood {pct(likelihood)}, threshold {pct(threshold)}">\
+<div class="meter" title="spin likelihood {shown_l}, threshold {shown_t}">\
 <div class="fill{"" if likelihood >= threshold else " low"}" style="width: {100 * likelihood:.1f}%"></div>\
 <div class="tick" style="left: {100 * threshold:.1f}%"></div></div>"""
     else:  # no judgement: the verdict and its reason (the notes), no likelihood
         headline = (f'<div class="headline">{_badge(verdict)}'
                     '<span class="muted">not judged: see the notes</span></div>')
+    flagged_txt = (f"{as_int(report.n_flagged)} of {plural(as_int(report.n_sentences), 'sentence')} (a sentence "
+                   f"is flagged at {pct_apart(cut, 0.0)[0]} or more; the verdict rests on the document's likelihood)"
+                   if judged else f"not judged ({plural(as_int(report.n_sentences), 'sentence')})")
     summary = f"""<header class="summary">
 <div class="kicker">spin-detect · document report</div>
 <h1>{esc(name)}</h1>
 {headline}
 <dl class="facts">
-<dt>Threshold</dt><dd>{pct(threshold)} (a document at or above it is called spun)</dd>
-<dt>Flagged</dt><dd>{as_int(report.n_flagged)} of {as_int(report.n_sentences)} sentences</dd>
+<dt>Threshold</dt><dd>{shown_t} (a document at or above it is called spun)</dd>
+<dt>Flagged</dt><dd>{flagged_txt}</dd>
 <dt>Model</dt><dd>{model_txt or "unknown"}</dd>
 </dl>
 {f'<ul class="notes">{notes}</ul>' if notes else ""}
@@ -183,11 +198,12 @@ def document_page(report: DocumentReport, text: str, name: str, match: dict[str,
     swatches = "".join(f'<span><span class="swatch" style="background-color: rgba({SPUN_RGB[0]},{SPUN_RGB[1]},'
                        f'{SPUN_RGB[2]},{sentence_alpha(p)})"></span>{pct(p)}</span>' for p in (0.3, 0.5, 0.7, 0.9))
     legend = f"""<div class="legend"><span><b>Sentence shading</b> = spun probability:</span>{swatches}
-<span><mark data-orig="original?">word</mark> looks substituted (hover: likely original)</span>
-<span><span class="s flag">underlined</span> = flagged sentence</span></div>"""
-    against = source_section(match, text, source_name, source_text) + "\n" if match is not None else ""
-    body = (f'{summary}\n{legend}\n<h2>Text</h2>\n<div class="doc">\n{_article_html(report, text)}\n</div>\n'
-            f'{against}<h2>Flagged sentences</h2>\n{_flagged_table(report)}\n'
+<span><mark data-orig="original?">word</mark> looks substituted (likely original: on hover; printed: in [ ])</span>
+<span><span class="s flag">underlined</span> = flagged sentence ({pct_apart(cut, 0.0)[0]} or more)</span></div>"""
+    against = source_section(match, text, source_name, source_text, reverse) + "\n" if match is not None else ""
+    body = (f'{summary}\n{legend if judged else ""}\n<h2>Text</h2>\n<div class="doc">\n'
+            f'{_article_html(report, text, cut if judged else None)}\n</div>\n'
+            f'{against}<h2>Flagged sentences</h2>\n{_flagged_table(report, cut)}\n'
             f"<footer>spin-detect {esc(__version__)}. Probabilities are model estimates, not proof: read the "
             "marked words in context.</footer>")
     return page(f"spin-detect: {name}", body)
@@ -225,33 +241,53 @@ def _histogram(hist: dict[str, Any], threshold: float | None) -> str:
     if len(edges) != len(counts) + 1:
         edges = [i / len(counts) for i in range(len(counts) + 1)]
     lo, hi = edges[0], edges[-1] if edges[-1] > edges[0] else edges[0] + 1
-    W, H, L, R, T, B = 920, 280, 56, 20, 26, 34
+    raw_spun = hist.get("spun_counts")
+    spun_counts = [min(as_int(c), n) for c, n in zip(raw_spun, counts)] if isinstance(raw_spun, list) and len(
+        raw_spun) == len(counts) else None
+    W, H, L, R, T, B = 920, 296, 64, 20, 26, 48
     pw, ph = W - L - R, H - T - B
     top = max(counts)
+    step = max(1, -(-top // 4))  # whole-number gridlines, at most five
 
     def x(v: float) -> float:
         return L + pw * (v - lo) / (hi - lo)
 
     parts = []
-    for frac in (0.0, 0.5, 1.0):  # y grid
-        y = T + ph * (1 - frac)
+    for tick in range(0, top + 1, step):  # y grid
+        y = T + ph * (1 - tick / top)
         parts.append(f'<line x1="{L}" y1="{y:.1f}" x2="{W - R}" y2="{y:.1f}" stroke="#e3e6eb"/>'
-                     f'<text x="{L - 6}" y="{y + 4:.1f}" text-anchor="end">{round(top * frac):,}</text>')
-    for c, a, b in zip(counts, edges, edges[1:]):
-        h = ph * c / top
-        spun = threshold is not None and a >= threshold - 1e-9
-        parts.append(f'<rect x="{x(a) + 1:.1f}" y="{T + ph - h:.1f}" width="{max(0.0, x(b) - x(a) - 2):.1f}" '
-                     f'height="{h:.1f}" fill="{"#dc322f" if spun else "#7d8ea3"}"><title>{pct(a)}–{pct(b)}: '
-                     f"{plural(c, 'document')}</title></rect>")
+                     f'<text x="{L - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:,}</text>')
+    for i, (c, a, b) in enumerate(zip(counts, edges, edges[1:])):
+        if not c:
+            continue
+        h = max(ph * c / top, 2.0)  # a bin of one document among thousands still shows
+        if spun_counts is None:  # a summary without them: the bin by where it starts
+            n_spun = c if threshold is not None and a >= threshold - 1e-9 else 0
+        else:
+            n_spun = spun_counts[i]
+        hs = h * n_spun / c
+        tip = f"{pct(a)}–{pct(b)}: {plural(c, 'document')}" + (f", {n_spun:,} called spun" if n_spun else "")
+        xa, wb = x(a) + 1, max(0.0, x(b) - x(a) - 2)
+        if c > n_spun:
+            parts.append(f'<rect x="{xa:.1f}" y="{T + ph - h:.1f}" width="{wb:.1f}" height="{h - hs:.1f}" '
+                         f'fill="#7d8ea3"><title>{tip}</title></rect>')
+        if n_spun:
+            parts.append(f'<rect x="{xa:.1f}" y="{T + ph - hs:.1f}" width="{wb:.1f}" height="{hs:.1f}" '
+                         f'fill="#dc322f"><title>{tip}</title></rect>')
     for v in (0.0, 0.25, 0.5, 0.75, 1.0):
         if lo <= v <= hi:
             parts.append(f'<text x="{x(v):.1f}" y="{H - B + 18}" text-anchor="middle">{pct(v)}</text>')
-    parts.append(f'<line x1="{L}" y1="{T + ph}" x2="{W - R}" y2="{T + ph}" stroke="#3a4250"/>')
+    parts.append(f'<line x1="{L}" y1="{T + ph}" x2="{W - R}" y2="{T + ph}" stroke="#3a4250"/>'
+                 f'<text x="{L + pw / 2:.1f}" y="{H - 1}" text-anchor="middle">spin likelihood</text>'
+                 f'<text x="14" y="{T + ph / 2:.1f}" text-anchor="middle" transform="rotate(-90 14 {T + ph / 2:.1f})">'
+                 "documents</text>")
     if threshold is not None and lo <= threshold <= hi:
         tx = x(threshold)
+        left = tx - L > 0.3 * pw  # the label on the side of the line where it fits
         parts.append(f'<line x1="{tx:.1f}" y1="{T - 8}" x2="{tx:.1f}" y2="{T + ph}" stroke="#1d2330" '
-                     f'stroke-width="2" stroke-dasharray="5 4"/><text x="{tx - 6:.1f}" y="{T - 10}" '
-                     f'text-anchor="end">threshold {pct(threshold)}</text>')
+                     f'stroke-width="2" stroke-dasharray="5 4"/><text x="{tx - 6 if left else tx + 6:.1f}" '
+                     f'y="{T - 10}" text-anchor="{"end" if left else "start"}">threshold {pct_apart(threshold, 0)[0]}'
+                     "</text>")
     return (f'<svg class="chart" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" '
             f'aria-label="histogram of spin likelihoods">{"".join(parts)}</svg>')
 
@@ -272,7 +308,7 @@ def _hosts_table(hosts: list[Any]) -> str:
             '<th class="num">Share spun</th></tr></thead><tbody>\n' + "\n".join(rows) + "\n</tbody></table>")
 
 
-def _errors_table(errors: list[Any], n_errors: int) -> str:
+def _errors_table(errors: list[Any], n_errors: int, what: str = "error") -> str:
     rows = []
     for err in errors:
         if not isinstance(err, dict):
@@ -282,9 +318,10 @@ def _errors_table(errors: list[Any], n_errors: int) -> str:
         rows.append(f'<tr><td class="wrap">{esc(err.get("id", ""))}</td><td class="wrap">{esc(err.get("source", ""))}'
                     f'</td><td class="wrap">{esc(msg)}</td></tr>')
     if not rows:
-        return '<p class="empty-note">No errors.</p>' if not n_errors else '<p class="empty-note">No samples.</p>'
-    more = f'<p class="muted">First {len(rows)} of {n_errors:,} errors.</p>' if n_errors > len(rows) else ""
-    return ('<table><thead><tr><th>ID</th><th>Source</th><th>Error</th></tr></thead><tbody>\n' + "\n".join(rows)
+        return f'<p class="empty-note">No {what}s.</p>' if not n_errors else '<p class="empty-note">No samples.</p>'
+    more = f'<p class="muted">First {len(rows)} of {n_errors:,} {what}s.</p>' if n_errors > len(rows) else ""
+    head = "Error" if what == "error" else "Why"
+    return (f'<table><thead><tr><th>ID</th><th>Source</th><th>{head}</th></tr></thead><tbody>\n' + "\n".join(rows)
             + f"\n</tbody></table>{more}")
 
 
@@ -308,39 +345,47 @@ def summary_page(summary: dict[str, Any]) -> str:
     thr = threshold if 0.0 <= threshold <= 1.0 else None
     records = as_int(summary.get("records"))
     spun, original = as_int(by_verdict.get("spun")), as_int(by_verdict.get("original"))
-    n_errors = as_int(by_status.get("error"))
+    n_errors, n_skipped, n_ok = (as_int(by_status.get(k)) for k in ("error", "skipped", "ok"))
     share = f"{pct(spun / (spun + original))}" if spun + original else "–"
-    cards = [("Records", f"{records:,}", ""), ("Scored", f"{as_int(by_status.get('ok')):,}", ""),
+    cards = [("Records", f"{records:,}", ""), ("Scored", f"{n_ok:,}", ""),
              ("Errors", f"{n_errors:,}", ""), ("Spun", f"{spun:,}", " spun"), ("Original", f"{original:,}", ""),
-             ("Spun share", share, " spun"), ("Threshold", pct(thr) if thr is not None else "–", "")]
+             ("Spun share of judged", share, " spun"), ("Threshold", pct_apart(thr, 0)[0] if thr is not None else "–",
+                                                        "")]
+    if n_skipped:
+        cards.insert(3, ("Skipped", f"{n_skipped:,}", ""))
     cards_html = "".join(f'<div class="card{c}"><div class="v">{v}</div><div class="k">{k}</div></div>'
                          for k, v, c in cards)
     inputs = [str(x) for x in lst("inputs")]
     inputs_txt = (", ".join(esc(x) for x in inputs[:10])
                   + (f" and {len(inputs) - 10:,} more" if len(inputs) > 10 else ""))
     model_txt = " · ".join(esc(model[k]) for k in ("name", "sha256", "spin_detect_version") if model.get(k))
-    other_status = ", ".join(f"{esc(k)}: {as_int(v):,}" for k, v in by_status.items() if k not in ("ok", "error"))
+    other_status = ", ".join(f"{esc(k)}: {as_int(v):,}" for k, v in by_status.items()
+                             if k not in ("ok", "error", "skipped"))
     facts = [("Inputs", inputs_txt or "unknown"), ("Model", model_txt or "unknown"),
              ("Started", esc(summary.get("started", "unknown"))),
              ("Elapsed", f"{num(summary.get('elapsed_s')):,.1f} s"), ("Row report", esc(summary.get("report", "–")))]
     if other_status:
         facts.append(("Other statuses", other_status))
     facts_html = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
+    nothing = ('<ul class="notes"><li>No record could be scored: see the errors and skipped records below.</li>'
+               "</ul>\n" if records and not n_ok else "")
     body = f"""<header class="summary">
 <div class="kicker">spin-detect · corpus audit</div>
-<h1>{plural(records, 'document')} audited</h1>
+<h1>{plural(records, 'record')} audited</h1>
 <dl class="facts">{facts_html}</dl>
-</header>
+{nothing}</header>
 <div class="cards">{cards_html}</div>
 <h2>Verdicts</h2>
 {_verdict_chart(by_verdict)}
 <h2>Spin likelihood</h2>
-<p class="muted">Documents per likelihood bin; bins at or above the threshold (dashed) count as spun.</p>
+<p class="muted">Judged documents per likelihood bin of 5 points; red: called spun (at or above the threshold,
+dashed).</p>
 {_histogram(d("histogram"), thr)}
 {summary_sources_section(summary)}
-<h2>Hosts with the most spun pages</h2>
+<h2>Hosts by share of spun pages (the first 20)</h2>
 {_hosts_table(lst("hosts"))}
 <h2>Errors</h2>
 {_errors_table(lst("errors"), n_errors)}
+{f'<h2>Skipped records</h2>{chr(10)}{_errors_table(lst("skipped"), n_skipped, "skipped record")}' if n_skipped else ""}
 <footer>spin-detect {esc(__version__)} · {esc(summary.get("schema", "spin-detect/audit-summary/1"))}</footer>"""
     return page("spin-detect audit summary", body)

@@ -13,7 +13,7 @@ import html
 import math
 from typing import Any
 
-__all__ = ["CSP", "CSS", "as_int", "esc", "num", "page", "pct"]
+__all__ = ["BIDI_CONTROLS", "CSP", "CSS", "as_int", "esc", "num", "page", "pct", "pct_apart"]
 
 #: Content-Security-Policy of every page: no script, no external resource.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -80,6 +80,13 @@ a { color: #1f5fbf; text-decoration: none; } a:hover { text-decoration: underlin
 .empty-note { color: var(--muted); font-style: italic; font-size: 14px; }
 footer { margin-top: 36px; font-size: 12px; color: var(--muted); border-top: 1px solid var(--line); padding-top: 10px;
   overflow-wrap: anywhere; }
+.s, mark, .ev, h1, td, dd { unicode-bidi: isolate; }
+@media (max-width: 640px) {
+  .page { padding: 16px 14px 32px; } .summary { padding: 14px; } h1 { font-size: 20px; }
+  .doc { font-size: 17px; } .ev { white-space: normal; } .share { width: 64px; }
+  table { display: block; overflow-x: auto; } th, td { padding: 6px; }
+  .chart text { font-size: 22px; }
+}
 @media print {
   body { font-size: 11pt; } .page { padding: 0; max-width: none; }
   .summary, .card { background: #fff; }
@@ -91,14 +98,34 @@ footer { margin-top: 36px; font-size: 12px; color: var(--muted); border-top: 1px
 """
 
 
+#: Characters that change the direction of the text after them, by name: a document (or a file name) that holds
+#: them would show its words in another order, or reversed, on the page ("evil" as "live"). The page shows the
+#: characters themselves, as ``[RLO]``, and the text in the order it is stored.
+BIDI_CONTROLS = {"\u061c": "ALM", "\u200e": "LRM", "\u200f": "RLM", "\u202a": "LRE", "\u202b": "RLE",
+                 "\u202c": "PDF", "\u202d": "LRO", "\u202e": "RLO", "\u2066": "LRI", "\u2067": "RLI",
+                 "\u2068": "FSI", "\u2069": "PDI"}
+_BIDI_SHOWN = str.maketrans({c: f"[{name}]" for c, name in BIDI_CONTROLS.items()})
+
+
 def esc(value: Any) -> str:
-    """Escape any value for HTML text or a quoted attribute."""
-    return html.escape(str(value), quote=True)
+    """Escape any value for HTML text or a quoted attribute; direction controls are shown by name
+    (:data:`BIDI_CONTROLS`), not obeyed."""
+    return html.escape(str(value).translate(_BIDI_SHOWN), quote=True)
 
 
-def pct(p: float) -> str:
-    """A share as a whole percentage: ``0.256`` -> ``26%``."""
-    return f"{round(100 * p)}%"
+def pct(p: float, decimals: int = 0) -> str:
+    """A share as a percentage, whole by default: ``0.256`` -> ``26%`` (``decimals=1``: ``25.6%``)."""
+    return f"{100 * p:.{decimals}f}%" if decimals else f"{round(100 * p)}%"
+
+
+def pct_apart(p: float, q: float) -> tuple[str, str]:
+    """``p`` and ``q`` as percentages with as many decimals (up to 2) as it takes to show them apart when they
+    differ: a likelihood of 0.835 is not shown as 84% beside a threshold of 0.842 shown as 84%."""
+    for decimals in (0, 1, 2):
+        a, b = pct(p, decimals), pct(q, decimals)
+        if a != b or p == q:
+            return a, b
+    return a, b
 
 
 def num(value: Any, default: float = 0.0) -> float:

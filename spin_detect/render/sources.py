@@ -33,15 +33,26 @@ def _context(text: str, start: int, end: int) -> tuple[str, str]:
     return before, after
 
 
-def source_section(match: dict[str, Any], text: str, source_name: str, source_text: str | None = None) -> str:
+def source_section(match: dict[str, Any], text: str, source_name: str, source_text: str | None = None,
+                   reverse: dict[str, Any] | None = None) -> str:
     """The match of a document with a candidate original (``match``: the fields of
     :func:`~spin_detect.matching.match_sources`, swaps with offsets into ``text``) as an HTML section.
 
     With ``source_text`` (the original's text), each swap's original is shown in the original's own context;
-    without it, in the copy's context.
+    without it, in the copy's context. ``reverse``: the candidate's own match, which says when it is the
+    candidate that looks like the copy of the document.
     """
     rel = match.get("source_relation")
     title = f"<h2>Against {esc(source_name)}</h2>"
+    rev = reverse if isinstance(reverse, dict) else {}
+    back = rev.get("source_relation")
+    if not rel and back:
+        facts = [("Relation", f"the other way round: {esc(source_name)} looks like the "
+                              f"{esc(str(back).replace('_', ' '))} of this text"),
+                 ("Similarity", f"{pct(min(max(num(rev.get('source_similarity')), 0.0), 1.0))} of the words equal, "
+                                "in order"),
+                 ("Why", esc(rev.get("source_note") or ""))]
+        return title + '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>"
     if not rel:
         return title + ('<p class="empty-note">No relation found: the two texts do not align as a copy, a spun '
                         "copy or a rewrite.</p>")
