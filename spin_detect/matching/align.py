@@ -151,12 +151,15 @@ class Alignment:
 
         A replaced span gives one swap; words only added on the copy's side ("and" -> "and also") are
         joined to the equal word before them, and words only dropped ("in order to" -> "to") to the equal word
-        after them, so that each swap names a real span of both texts. Spans longer than
-        :data:`MAX_SWAP_WORDS`, and words added or cut at either end, are not swaps and are left out.
+        after them, so that each swap names a real span of both texts. Words dropped and words added on either
+        side of one equal word (a reordered phrase: "health checks" -> "checks of health") would both take that
+        word: they are one swap, of both spans and the word, so that no word of either text is in two swaps.
+        Spans longer than :data:`MAX_SWAP_WORDS`, and words added or cut at either end, are not swaps and are
+        left out.
         """
         cw, ow = (self.b_words, self.a_words) if copy == "b" else (self.a_words, self.b_words)
         ct, ot = (self.b_text, self.a_text) if copy == "b" else (self.a_text, self.b_text)
-        out: list[Swap] = []
+        spans: list[tuple[int, int, int, int]] = []
         ops = self.opcodes
         for k, (_tag, i1, i2, j1, j2) in enumerate(ops):
             if not _is_swap(ops, k):
@@ -166,6 +169,13 @@ class Alignment:
                 c2, o2 = c2 + 1, o2 + 1
             elif o1 == o2:  # only added words: they join the equal word before them
                 c1, o1 = c1 - 1, o1 - 1
+            if spans and (c1 < spans[-1][1] or o1 < spans[-1][3]):
+                p1, p2, q1, q2 = spans[-1]
+                spans[-1] = (min(p1, c1), max(p2, c2), min(q1, o1), max(q2, o2))
+            else:
+                spans.append((c1, c2, o1, o2))
+        out: list[Swap] = []
+        for c1, c2, o1, o2 in spans:
             start, end = cw[c1].start, cw[c2 - 1].end
             o_start, o_end = ow[o1].start, ow[o2 - 1].end
             out.append(Swap(start, end, ct[start:end], ot[o_start:o_end], o_start, o_end))
