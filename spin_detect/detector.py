@@ -352,6 +352,8 @@ def load_detector(model: str | os.PathLike[str] | None = None, config: DecisionC
     if model is None:
         return Detector(*_default_parts(), config=config)
     folder = Path(model)
+    if not folder.exists():
+        raise ModelError(f"{model}: no such model folder")
     if folder.is_file():  # a model folder's own file stands for the folder
         if folder.name not in (MODEL_FILE, LEGACY_MODEL_FILE, "manifest.json"):
             raise ModelError(f"{model}: a file, not a model folder (give the folder that holds {MODEL_FILE})")

@@ -512,3 +512,19 @@ def test_audit_whose_worker_process_dies_says_so_and_resumes(corpus, tmp_path, m
     monkeypatch.setattr(run, "_map_chunks", real)
     assert CliRunner().invoke(app, args(out) + ["--resume"]).exit_code == 0
     assert out.read_bytes() == full.read_bytes()
+
+
+def test_a_report_page_of_an_earlier_run_is_skipped_not_scored(tmp_path):
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "story.html").write_text(article_html(ORIGINAL))
+    first = CliRunner().invoke(app, ["audit", str(folder), "--out", str(tmp_path / "r1.jsonl"),
+                                     "--summary-html", str(folder / "summary.html"), "--no-progress"])
+    assert first.exit_code == 0, first.output
+    CliRunner().invoke(app, ["score", str(folder / "story.html"), "--html", str(folder / "page.html")])
+    again = CliRunner().invoke(app, ["audit", str(folder), "--out", str(tmp_path / "r2.jsonl"), "--no-progress"])
+    assert again.exit_code == 0, again.output
+    rows = {r["id"]: r for r in _rows(tmp_path / "r2.jsonl")}
+    assert rows["story.html"]["status"] == "ok"
+    for page in ("summary.html", "page.html"):
+        assert rows[page]["status"] == "skipped" and "a report page spin-detect wrote" in rows[page]["error"]

@@ -193,6 +193,12 @@ def prepare_record(rec: Record, max_chars: int | None = MAX_DOCUMENT_CHARS) -> P
     return prepare_document(rec.payload, rec.source, kind=rec.kind, charset=rec.charset, max_chars=max_chars)
 
 
+#: The first bytes of the generator tag of every HTML page spin-detect writes (:mod:`spin_detect.render.page`):
+#: such a page is a report, not a document to audit.
+REPORT_GENERATOR = '<meta name="generator" content="spin-detect'
+_GENERATOR = REPORT_GENERATOR.encode()
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -225,6 +231,10 @@ def _file(found: FoundFile, counter: RecordCounter, opts: InputOptions) -> Itera
         data = read_file(path, opts.max_bytes)
     except InputError as exc:
         yield Record(seq, doc_id, src, status="error", error=str(exc))
+        return
+    if fmt == "html" and _GENERATOR in data[:4096]:  # a report of an earlier run, saved among the inputs
+        yield Record(seq, doc_id, src, status="skipped", error=f"{src}: a report page spin-detect wrote, not a "
+                                                                "document")
         return
     yield Record(seq, doc_id, src, payload=data, kind=document_kind(opts.html, fmt, is_markdown(src)))
 

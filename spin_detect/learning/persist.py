@@ -247,8 +247,6 @@ def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel,
     if not fpath.is_file():
         if (folder / LEGACY_MODEL_FILE).is_file():
             raise ModelError(_legacy_message(folder))
-        if not folder.is_dir():
-            raise ModelError(f"{folder}: no such model folder")
         raise ModelError(f"{folder}: no {MODEL_FILE} in this folder")
     manifest = _read_manifest(folder)
     if manifest.get("format") != MODEL_FORMAT or manifest.get("version") != MODEL_VERSION:

@@ -13,7 +13,9 @@ import html
 import math
 from typing import Any
 
-__all__ = ["BIDI_CONTROLS", "CSP", "CSS", "as_int", "esc", "num", "page", "pct", "pct_apart"]
+from spin_detect.input.records import REPORT_GENERATOR
+
+__all__ = ["BIDI_CONTROLS", "CSP", "CSS", "GENERATOR", "as_int", "esc", "num", "page", "pct", "pct_apart"]
 
 #: Content-Security-Policy of every page: no script, no external resource.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -142,9 +144,17 @@ def as_int(value: Any) -> int:
     return int(num(value))
 
 
+#: The first bytes of every page's generator tag: a page spin-detect wrote is a report, not a document to audit
+#: (:func:`spin_detect.input.records.iter_records` skips it).
+GENERATOR = REPORT_GENERATOR
+
+
 def page(title: str, body: str) -> str:
     """A whole HTML document: ``body`` under the shared CSS and CSP, with ``title`` (escaped)."""
+    from spin_detect import __version__
+
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'{GENERATOR} {esc(__version__)}">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{esc(title)}</title>\n'
             f'<style>{CSS}</style>\n</head>\n<body>\n<div class="page">\n{body}\n</div>\n</body>\n</html>\n')
