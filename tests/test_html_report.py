@@ -337,3 +337,19 @@ def test_the_other_way_round_is_said_when_the_candidate_is_the_copy():
     page = document_page(rep, text, "a.txt", {"source_relation": None, "swaps": []}, "b.txt", text,
                          {"source_relation": "copy", "source_similarity": 1.0, "source_note": "same words"})
     assert "No relation found" not in page and "the other way round: b.txt looks like the copy of this text" in page
+
+
+def test_summary_lists_the_documents_most_likely_spun_first():
+    from spin_detect.audit.summary import Summary, format_summary
+
+    summary = Summary(threshold=0.84, max_top=2)
+    for seq, (lik, verdict) in enumerate([(0.9, "spun"), (0.99, "spun"), (0.3, "original"), (0.95, "spun"),
+                                          (0.99, "spun")]):
+        summary.add({"seq": seq, "id": f"d{seq}", "source": f"f{seq}.txt", "url": None, "status": "ok",
+                     "verdict": verdict, "likelihood": lik, "top_evidence": "Safety -> security?"})
+    top = summary.to_dict()["most_likely_spun"]
+    assert [d["id"] for d in top] == ["d1", "d4"]  # highest first; of equals, the earlier record
+    assert "most likely spun" in format_summary(summary.to_dict()) and "f1.txt" in format_summary(summary.to_dict())
+    page = summary_page(summary.to_dict())
+    assert "<h2>Most likely spun</h2>" in page and "f1.txt" in page and "Safety -&gt; security?" in page
+    assert "Most likely spun" not in summary_page(SUMMARY)  # a summary of an older version: no such section

@@ -1,8 +1,8 @@
 """The summary of an audit: counts gathered row by row, and their text for people.
 
 :class:`Summary` counts rows per status and verdict, a histogram of
-likelihoods (and, per bin, the documents called spun), the hosts with the highest share of spun pages, and
-the first errors and skipped records;
+likelihoods (and, per bin, the documents called spun), the hosts with the highest share of spun pages, the
+documents most likely spun, and the first errors and skipped records;
 after source matching, the copies, spun copies and rewrites found and the sites that copy most;
 its ``to_dict`` is the schema :data:`SUMMARY_SCHEMA`, which
 :func:`format_summary` and :func:`spin_detect.render.html.summary_page` show.
@@ -10,6 +10,7 @@ its ``to_dict`` is the schema :data:`SUMMARY_SCHEMA`, which
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +42,9 @@ class Summary:
     matched: bool = False
     relations: dict[str, int] = field(default_factory=dict)
     copy_hosts: dict[str, list[int]] = field(default_factory=dict)
+    #: the documents called spun with the highest likelihood, as (likelihood, -record number, row fields): a heap
+    top_spun: list[tuple[float, int, dict[str, Any]]] = field(default_factory=list)
+    max_top: int = 20
 
     def add(self, row: dict[str, Any]) -> None:
         """Count one report row (its status, verdict, likelihood and host; the first errors are kept)."""
@@ -59,6 +63,13 @@ class Summary:
             b = min(int(row["likelihood"] * 20), 19)
             self.counts[b] += 1
             self.spun_counts[b] += v == "spun"
+        if v == "spun":  # the first to read: highest likelihood, then the earliest record
+            item = (float(row["likelihood"]), -self.records,
+                    {k: row.get(k) for k in ("id", "source", "url", "likelihood", "top_evidence")})
+            if len(self.top_spun) < self.max_top:
+                heapq.heappush(self.top_spun, item)
+            elif item[:2] > self.top_spun[0][:2]:
+                heapq.heapreplace(self.top_spun, item)
         if row.get("url"):
             host = (urlsplit(row["url"]).hostname or "").lower()
             if host:
@@ -100,7 +111,8 @@ class Summary:
                "histogram": {"edges": [round(i / 20, 2) for i in range(21)], "counts": self.counts,
                              "spun_counts": self.spun_counts},
                "hosts": self.top_hosts(), "threshold": self.threshold, "errors": self.errors,
-               "skipped": self.skipped}
+               "skipped": self.skipped,
+               "most_likely_spun": [d for *_, d in sorted(self.top_spun, key=lambda t: t[:2], reverse=True)]}
         if self.matched:
             out["sources"] = {"copy": self.relations.get("copy", 0), "spun_copy": self.relations.get("spun_copy", 0),
                               "rewrite": self.relations.get("rewrite", 0), "copying_hosts": self.top_copiers()}
@@ -129,6 +141,9 @@ def format_summary(s: dict[str, Any]) -> str:
             lines.append("sites that copy most:")
             lines += [f"  {plural(h['copies'], 'copy', 'copies')} ({h['spun_copies']:,} spun) of "
                       f"{plural(h['documents'], 'page')}  {h['host']}" for h in src["copying_hosts"][:10]]
+    if s.get("most_likely_spun"):
+        lines.append("most likely spun (spin-detect score FILE --html PAGE for a closer look):")
+        lines += [f"  {d['likelihood']:6.1%}  {d['source']}" for d in s["most_likely_spun"][:5]]
     if s["hosts"]:
         lines.append("hosts with the highest share of spun pages:")
         lines += [f"  {h['share']:6.1%}  {h['spun']:,}/{h['documents']:,}  {h['host']}" for h in s["hosts"][:10]]

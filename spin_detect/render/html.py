@@ -308,6 +308,24 @@ def _hosts_table(hosts: list[Any]) -> str:
             '<th class="num">Share spun</th></tr></thead><tbody>\n' + "\n".join(rows) + "\n</tbody></table>")
 
 
+def _top_spun_table(docs: list[Any]) -> str:
+    rows = []
+    for doc in docs:
+        if not isinstance(doc, dict):
+            continue
+        where = str(doc.get("source") or doc.get("id") or "")
+        url = str(doc.get("url") or "")
+        rows.append(f'<tr><td class="num">{pct_apart(min(max(num(doc.get("likelihood")), 0.0), 1.0), 1.0)[0]}</td>'
+                    f'<td class="wrap">{esc(where)}{f"<br><span class=muted>{esc(url)}</span>" if url else ""}</td>'
+                    f'<td class="wrap">{esc(doc.get("top_evidence") or "")}</td></tr>')
+    if not rows:
+        return '<p class="empty-note">No document was called spun.</p>'
+    return ('<p class="muted">For a closer look at one: <code>spin-detect score FILE --html PAGE</code> (a record of a '
+            "JSONL, CSV or WARC file: its text saved to a file).</p>\n"
+            '<table><thead><tr><th class="num">Likelihood</th><th style="min-width: 12em">Record</th>'
+            "<th>Evidence</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>")
+
+
 def _errors_table(errors: list[Any], n_errors: int, what: str = "error") -> str:
     rows = []
     for err in errors:
@@ -367,6 +385,8 @@ def summary_page(summary: dict[str, Any]) -> str:
     if other_status:
         facts.append(("Other statuses", other_status))
     facts_html = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
+    top_spun = (f'<h2>Most likely spun</h2>\n{_top_spun_table(lst("most_likely_spun"))}'
+                if "most_likely_spun" in summary else "")  # summaries of older versions have no such list
     nothing = ('<ul class="notes"><li>No record could be scored: see the errors and skipped records below.</li>'
                "</ul>\n" if records and not n_ok else "")
     body = f"""<header class="summary">
@@ -382,6 +402,7 @@ def summary_page(summary: dict[str, Any]) -> str:
 dashed).</p>
 {_histogram(d("histogram"), thr)}
 {summary_sources_section(summary)}
+{top_spun}
 <h2>Hosts by share of spun pages (the first 20)</h2>
 {_hosts_table(lst("hosts"))}
 <h2>Errors</h2>
