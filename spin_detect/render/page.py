@@ -95,7 +95,8 @@ footer { margin-top: 36px; font-size: 12px; color: var(--muted); border-top: 1px
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   mark[data-orig]::after, mark[data-orig]:hover::after { content: " [" attr(data-orig) "]"; position: static;
     background: none; color: #6b4e00; font: inherit; font-size: 80%; padding: 0; }
-  tr, .chart { break-inside: avoid; } a { color: inherit; }
+  .s.flag[data-p]::after { content: " [p=" attr(data-p) "]"; font-size: 70%; color: #8a1f1d; }
+  tr, .chart { break-inside: avoid; } a { color: inherit; } h2 { break-after: avoid; }
 }
 """
 
