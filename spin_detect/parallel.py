@@ -3,7 +3,10 @@ signatures)."""
 
 from __future__ import annotations
 
+import functools
 import multiprocessing as mp
+import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -38,8 +41,10 @@ def ordered_map(fn: Callable[..., R], tasks: Iterable[Any], jobs: int, *args: An
     cancelled when the caller stops early.
     """
     ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=initializer)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
+                               initializer=functools.partial(_start_worker, os.getpid(), initializer))
     window: deque[Future[R]] = deque()
+    finished = False
     try:
         for task in tasks:
             window.append(pool.submit(fn, task, *args))
@@ -47,10 +52,40 @@ def ordered_map(fn: Callable[..., R], tasks: Iterable[Any], jobs: int, *args: An
                 yield _result(window.popleft(), pool)
         while window:
             yield _result(window.popleft(), pool)
+        finished = True
     finally:
         for f in window:
             f.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            if not finished:  # Ctrl-C, an error, a caller that stops early: the tasks running are not wanted
+                _break(pool, list((getattr(pool, "_processes", None) or {}).values()))
+            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # a second Ctrl-C while the pool shuts down: its workers must not outlive us
+            _break(pool, list((getattr(pool, "_processes", None) or {}).values()))
+            raise
+
+
+def _start_worker(main: int, initializer: Callable[[], object] | None) -> None:
+    """Initializer of every worker: watch the main process (pid ``main``), then run ``initializer``.
+
+    A worker's parent is the fork server, not the main process, and it holds pipes that keep the fork server
+    alive: when the main process is killed (SIGKILL, the out-of-memory killer, a scheduler), nothing would end
+    the workers, each holding a model in memory. A daemon thread ends the worker when the main process is gone.
+    """
+    threading.Thread(target=_watch_main, args=(main,), daemon=True, name="watch-main").start()
+    if initializer is not None:
+        initializer()
+
+
+def _watch_main(main: int) -> None:
+    while True:
+        time.sleep(POLL)
+        try:
+            os.kill(main, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except OSError:  # it exists (another user's process would be EPERM): keep watching
+            pass
 
 
 def _result(future: Future[R], pool: ProcessPoolExecutor) -> R:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import ast
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -65,3 +69,62 @@ def test_a_killed_worker_ends_the_map(tmp_path: Path, mode: str) -> None:
     assert proc.stdout.startswith("broken after "), proc.stdout
     got = ast.literal_eval(proc.stdout.removeprefix("broken after "))  # the results before the dead task, in order
     assert got == list(range(len(got))) and len(got) <= 3, proc.stdout
+
+
+_SLEEPER = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    import spin_detect.parallel as par
+
+    par.POLL = 0.2
+
+    def task(x, folder):
+        (Path(folder) / f"worker-{os.getpid()}").write_text("")
+        time.sleep(120)
+        return x
+
+    if __name__ == "__main__":
+        list(par.ordered_map(task, range(8), 2, sys.argv[1]))
+""")
+
+
+def _workers_started(folder: Path, timeout: float = 60) -> list[int]:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        pids = [int(p.name.split("-")[1]) for p in folder.glob("worker-*")]
+        if len(pids) == 2:
+            return pids
+        time.sleep(0.1)
+    raise AssertionError(f"the workers did not start: {list(folder.iterdir())}")
+
+
+def _gone(pid: int, timeout: float = 15) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state == "Z":  # ended, not yet reaped by its parent
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGINT"])
+def test_workers_do_not_outlive_the_main_process(tmp_path: Path, how: str) -> None:
+    script = tmp_path / "sleeper.py"
+    script.write_text(_SLEEPER, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path)], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        pids = _workers_started(tmp_path)
+        proc.send_signal(getattr(signal, how))  # the main process only, not its process group
+        proc.wait(timeout=30)  # with SIGINT: no wait for the running tasks (two minutes each)
+        assert all(_gone(pid) for pid in pids), f"workers {pids} still run after the main process ended ({how})"
+    finally:
+        proc.kill()
+        for p in tmp_path.glob("worker-*"):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(p.name.split("-")[1]), signal.SIGKILL)
