@@ -162,3 +162,17 @@ def test_file_format():
     assert file_format("x.warc.gz") == "warc"
     assert file_format("x.tsv") == "csv"
     assert file_format("x.pdf") is None
+
+
+def test_a_csv_row_of_empty_cells_is_a_record_and_tsv_is_told_by_the_suffix(tmp_path):
+    table = tmp_path / "exports.tsv.d" / "pages.csv"
+    table.parent.mkdir()
+    table.write_text("id,url,text\na,,The talks resume.\n,,\n\n  \nb,,Next.\n")
+    recs = list(iter_records([str(table.parent)]))
+    assert [(r.source.rsplit(":", 1)[-1], r.status) for r in recs] == [("row 1", "ok"), ("row 2", "ok"),
+                                                                        ("row 5", "ok")]
+    assert prepare_record(recs[1]).blank  # the empty row: a record with no text (verdict 'empty'), not dropped
+    tsv = tmp_path / "t.tsv.gz"
+    tsv.write_bytes(gzip.compress(b"id\ttext\nx\tThe talks resume.\n"))
+    (rec,) = iter_records([str(tsv)])
+    assert rec.status == "ok" and rec.id == "x"

@@ -219,7 +219,8 @@ def _file(found: FoundFile, counter: RecordCounter, opts: InputOptions) -> Itera
             if fmt == "jsonl":
                 yield from _jsonl_stream(fh, src, counter, opts)
             elif fmt == "csv":
-                yield from _csv_stream(fh, src, counter, opts, delimiter="\t" if ".tsv" in src.lower() else ",")
+                tsv = src.lower().removesuffix(".gz").endswith(".tsv")
+                yield from _csv_stream(fh, src, counter, opts, delimiter="\t" if tsv else ",")
             else:
                 for doc in iter_warc(fh, src, opts.max_bytes, opts.html):
                     yield Record(counter.next(), doc.id or doc.where, doc.where, doc.url, doc.date, doc.payload,
@@ -340,8 +341,8 @@ def _csv_stream(fh: io.BufferedIOBase, src: str, counter: RecordCounter, opts: I
             if rec.fields is None:
                 yield Record(counter.next(), where, where, status="error",
                              error=f"{where}: {rec.error}; skipped to the next record")
-            elif not any(cell.strip() for cell in rec.fields):
-                continue  # blank lines are not rows
+            elif not rec.fields or (len(rec.fields) == 1 and not rec.fields[0].strip()):
+                continue  # blank lines are not rows; a row of empty cells (",,") is, with no text
             elif len(rec.fields) != len(header):
                 yield Record(counter.next(), where, where, status="error",
                              error=f"{where}: {len(rec.fields)} fields, the header has {len(header)}")
