@@ -528,3 +528,23 @@ def test_a_report_page_of_an_earlier_run_is_skipped_not_scored(tmp_path):
     assert rows["story.html"]["status"] == "ok"
     for page in ("summary.html", "page.html"):
         assert rows[page]["status"] == "skipped" and "a report page spin-detect wrote" in rows[page]["error"]
+
+
+def test_reports_of_an_earlier_run_among_the_inputs_are_skipped_whole(tmp_path):
+    from spin_detect.audit.worker import SENTENCE_FIELDS
+    from spin_detect.input.records import REPORT_ROW_FIELDS, SENTENCE_ROW_FIELDS
+
+    assert set(ROW_FIELDS) >= REPORT_ROW_FIELDS and set(SENTENCE_FIELDS) == SENTENCE_ROW_FIELDS  # in step
+    folder = tmp_path / "own"
+    folder.mkdir()
+    (folder / "feed.jsonl").write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n"
+                                               for i, t in enumerate([ORIGINAL, SPUN])))
+    run_audit(AuditOptions(inputs=[str(folder)], out=str(folder / "rep.jsonl"), sentences=str(folder / "sent.jsonl")))
+    run_audit(AuditOptions(inputs=[str(folder)], out=str(folder / "rep.csv"), sentences=str(folder / "sent.csv")))
+    run_audit(AuditOptions(inputs=[str(folder)], out=str(tmp_path / "again.jsonl")))
+    rows = _rows(tmp_path / "again.jsonl")
+    assert sorted(r["id"] for r in rows if r["status"] == "ok") == ["d0", "d1"]
+    skipped = sorted(r["id"].rsplit("/", 1)[-1] for r in rows if r["status"] == "skipped")
+    assert skipped == ["rep.csv", "rep.jsonl", "sent.csv", "sent.jsonl"]
+    assert all("rows of a spin-detect report" in r["error"] for r in rows if r["status"] == "skipped")
+    assert len(rows) == 6

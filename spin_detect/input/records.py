@@ -197,6 +197,22 @@ def prepare_record(rec: Record, max_chars: int | None = MAX_DOCUMENT_CHARS) -> P
 #: such a page is a report, not a document to audit.
 REPORT_GENERATOR = '<meta name="generator" content="spin-detect'
 _GENERATOR = REPORT_GENERATOR.encode()
+#: Fields that make a JSONL record or a CSV header a row of a spin-detect report, not a document: every field of
+#: an audit row's judgement, or exactly the fields of a sentence row (``spin_detect.audit.worker``; a test keeps
+#: them in step). A report of an earlier run saved among the inputs is one skipped record, not rows of errors.
+REPORT_ROW_FIELDS = frozenset({"seq", "id", "source", "status", "error", "likelihood", "verdict", "n_sentences",
+                               "n_flagged", "top_evidence"})
+SENTENCE_ROW_FIELDS = frozenset({"seq", "id", "index", "start", "end", "probability", "flagged", "evidence", "text"})
+
+
+def _report_fields(fields: Collection[str]) -> bool:
+    keys = set(fields)
+    return keys >= REPORT_ROW_FIELDS or keys == SENTENCE_ROW_FIELDS
+
+
+def _report_skipped(seq: int, src: str) -> Record:
+    return Record(seq, src, src, status="skipped", error=f"{src}: rows of a spin-detect report (an earlier "
+                                                             "audit's --out or --sentences), not documents; not read")
 
 
 def _size(path: Path) -> int:
@@ -285,6 +301,7 @@ def iso_date(value: object) -> str | None:
 
 def _jsonl_stream(fh: _Stream, src: str, counter: RecordCounter, opts: InputOptions) -> Iterator[Record]:
     line_no = 0
+    first = True  # no record read yet
     try:
         while True:
             line = fh.readline(opts.max_bytes + 1)
@@ -309,6 +326,10 @@ def _jsonl_stream(fh: _Stream, src: str, counter: RecordCounter, opts: InputOpti
                 yield Record(counter.next(), where, where, status="error",
                              error=f"{where}: a JSON {type(obj).__name__}, not an object")
                 continue
+            if first and _report_fields(obj):
+                yield _report_skipped(counter.next(), src)
+                return
+            first = False
             yield _from_fields(obj, counter.next(), where, opts)
             counter.at(fh)
     except (OSError, EOFError, zlib.error) as exc:
@@ -331,6 +352,9 @@ def _csv_stream(fh: io.BufferedIOBase, src: str, counter: RecordCounter, opts: I
                                  error=f"{src}: the header is a {rec.error}; the file was not read")
                     return
                 header = rec.fields
+                if _report_fields(header):
+                    yield _report_skipped(counter.next(), src)
+                    return
                 if opts.text_field not in header:
                     yield Record(counter.next(), src, src, status="error",
                                  error=f"{src}: no {opts.text_field!r} column (columns: "
