@@ -258,7 +258,7 @@ CASES = [
     Case("not gzip at all", _file("fake.txt.gz", ORIGINAL), "error:cannot read", ("error",), "cannot read"),
     Case("truncated JSONL.gz", _gz_cut("cut.jsonl.gz", b"".join(
         json.dumps({"id": f"d{i}", "text": ORIGINAL}).encode() + b"\n" for i in range(40)), 20),
-        "error:holds many records", ("ok",) * 37 + ("error",) * 2),  # line 38 is cut in the middle
+        "error:holds many records", ("ok",) * 37 + ("error",)),  # line 38 is cut in the middle: one row there
     Case("truncated WARC", _warc("cut.warc", lambda d, o: d[: o[2] + 100]), "error:holds many records",
          ("ok", "ok", "error"), "truncated WARC"),
     Case("truncated WARC.gz", _warc("cut.warc.gz", lambda d, o: d[: o[2] + 50]), "error:holds many records",
@@ -281,8 +281,8 @@ CASES = [
          "error:holds many records", ("error",), "WARC"),
     Case("JSONL with broken lines and bad text fields", _file("broken.jsonl", _JSONL_BROKEN),
          "error:holds many records",
-         ("ok", "error", "error", "error", "error", "error", "error", "error", "error", "error", "error", "ok",
-          "error")),
+         ("ok", "error", "error", "error", "error", "error", "error", "error", "error", "ok", "error", "ok",
+          "error")),  # badutf8: Windows-1252 bytes read as such, as in every other input
     Case("JSONL with lone surrogates", _file("sur.jsonl", '{"id": "x\\ud800", "url": "https://a.example/\\udfff", '
                                          '"text": "' + ORIGINAL + ' \\udc00 end."}\n'),
          "error:holds many records"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import random
 
 import pytest
 from corpus_fixtures import ORIGINAL, SPUN, article_html, make_corpus, write_warc
@@ -176,3 +177,20 @@ def test_a_csv_row_of_empty_cells_is_a_record_and_tsv_is_told_by_the_suffix(tmp_
     tsv.write_bytes(gzip.compress(b"id\ttext\nx\tThe talks resume.\n"))
     (rec,) = iter_records([str(tsv)])
     assert rec.status == "ok" and rec.id == "x"
+
+
+def test_jsonl_cut_off_and_windows_1252(tmp_path):
+    whole = b"".join(json.dumps({"id": f"r{i}", "text": "The talks resume next week."}).encode() + b"\n"
+                     for i in range(3))
+    rng = random.Random(0)
+    noise = "".join(rng.choice("abcdefghij ") for _ in range(5000)).encode()
+    cut = gzip.compress(whole + b'{"id": "r3", "text": "' + noise + b'"}\n')[:-1000]
+    (tmp_path / "cut.jsonl.gz").write_bytes(cut)
+    recs = list(iter_records([str(tmp_path / "cut.jsonl.gz")]))
+    assert [r.status for r in recs] == ["ok", "ok", "ok", "error"]  # one row where it breaks off, not two
+    assert recs[-1].source.endswith("cut.jsonl.gz:4") and "file breaks off here" in recs[-1].error
+    (tmp_path / "last.jsonl").write_bytes(whole + b'{"id": "r3", "text": "The talks res')
+    assert "cut off?" in list(iter_records([str(tmp_path / "last.jsonl")]))[-1].error
+    (tmp_path / "cp.jsonl").write_bytes(b'{"id": "p", "text": "A \xa3100 fee for the caf\xe9."}\n')
+    (rec,) = iter_records([str(tmp_path / "cp.jsonl")])
+    assert rec.status == "ok" and rec.payload == "A \u00a3100 fee for the caf\u00e9."

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import IO
 
 from spin_detect.input.csvrows import iter_csv_records
+from spin_detect.input.decode import decode_bytes
 from spin_detect.input.errors import InputError, scrub
 from spin_detect.input.files import (
     CONTAINER_FORMATS,
@@ -300,7 +301,7 @@ def iso_date(value: object) -> str | None:
 
 
 def _jsonl_stream(fh: _Stream, src: str, counter: RecordCounter, opts: InputOptions) -> Iterator[Record]:
-    line_no = 0
+    line_no, line = 0, b""
     first = True  # no record read yet
     try:
         while True:
@@ -309,6 +310,8 @@ def _jsonl_stream(fh: _Stream, src: str, counter: RecordCounter, opts: InputOpti
                 break
             line_no += 1
             where = f"{src}:{line_no}"
+            if not line.endswith(b"\n") and len(line) <= opts.max_bytes:
+                fh.read(1)  # the last line: a stream cut off inside it (truncated gzip) says so here, on its line
             if len(line) > opts.max_bytes and not line.endswith(b"\n"):
                 while line and not line.endswith(b"\n"):  # skip the rest of the over-long line
                     line = fh.readline(1 << 20)
@@ -333,7 +336,8 @@ def _jsonl_stream(fh: _Stream, src: str, counter: RecordCounter, opts: InputOpti
             yield _from_fields(obj, counter.next(), where, opts)
             counter.at(fh)
     except (OSError, EOFError, zlib.error) as exc:
-        where = f"{src}:{line_no + 1}"
+        at = line_no if line and not line.endswith(b"\n") else line_no + 1  # in the line cut, or after the last
+        where = f"{src}:{at}"
         yield Record(counter.next(), where, where, status="error",
                      error=f"{where}: file breaks off here ({exception_reason(exc)}); the rest of the file was "
                            "not read")
@@ -388,12 +392,15 @@ def _parse_json(line: bytes) -> tuple[object, str | None]:
     if problem is not None:
         return None, problem
     try:
-        return json.loads(line), None
+        try:
+            return json.loads(line), None
+        except UnicodeDecodeError:  # bytes that are not UTF-8: Windows-1252 there, as in every other input
+            return json.loads(decode_bytes(line)[0]), None
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(exc.doc.rstrip()):  # the parser wanted more: the line stops inside the value
+        if exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string"):  # the value goes on
             return None, "not valid JSON: the line ends before its JSON value does (cut off?)"
         return None, f"not valid JSON ({exc})"
-    except UnicodeDecodeError as exc:
+    except (UnicodeDecodeError, InputError) as exc:  # not text at all (NUL bytes)
         return None, f"not valid JSON ({exc})"
     except ValueError as exc:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
         return None, f"a JSON number Python cannot read ({str(exc).split(':')[0]})"
