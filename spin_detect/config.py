@@ -51,6 +51,11 @@ class DecisionConfig:
         30-50%, other languages a few percent (0.12).
     min_words:
         Documents with fewer word tokens get the verdict ``too_short`` (5).
+    max_foreign_share:
+        Documents in which more than this share of the characters (spaces aside) are not ASCII get the
+        verdict ``out_of_scope`` (0.3): English text, with its names, quotes and dashes, has a few percent;
+        another script, or bytes in an encoding that was not recognised (Shift_JIS read as Windows-1252,
+        whose stray ASCII letters would pass for short English words), far more.
     min_hidden:
         A document is noted as obfuscated when at least this many of its words hid
         something from a reader: invisible characters inside words, look-alike
@@ -67,12 +72,13 @@ class DecisionConfig:
     min_common_share: float = 0.12
     min_words: int = 5
     min_hidden: int = 3
+    max_foreign_share: float = 0.3
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
             raise ValueError(f"preset must be one of {', '.join(PRESETS)}, got {self.preset!r}")
         for name in ("document_threshold", "sentence_threshold", "evidence_threshold", "min_known_share",
-                     "min_common_share"):
+                     "min_common_share", "max_foreign_share"):
             v = getattr(self, name)
             if v is not None and not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {v}")
@@ -99,6 +105,11 @@ class DecisionConfig:
                                     "are known English words); spin-detect judges English text only"]
         if words < self.min_words:
             return "too_short", [f"only {words} words; at least {self.min_words} are needed for a verdict"]
+        foreign = _foreign_share(text)
+        if foreign > self.max_foreign_share:
+            return "out_of_scope", [f"this does not look like English text ({foreign:.0%} of its characters are not "
+                                    "English letters, digits or punctuation: another script, or bytes in an "
+                                    "encoding that was not recognised); spin-detect judges English text only"]
         if known < self.min_known_share * words:
             return "out_of_scope", [f"this does not look like English (only {known} of its {words} words are English "
                                     "words spin-detect knows); spin-detect judges English text only"]
@@ -127,6 +138,13 @@ class DecisionConfig:
 
 
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def _foreign_share(text: str) -> float:
+    """The share of the characters of ``text``, whitespace aside, that are not ASCII."""
+    visible = _SPACE_RE.sub("", text)
+    return (len(visible) - len(visible.encode("ascii", "ignore"))) / len(visible) if visible else 0.0
 
 
 def _has_words(text: str, n: int) -> bool:

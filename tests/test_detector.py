@@ -154,3 +154,14 @@ def test_malformed_manifests_are_refused_cleanly(tmp_path, content):
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     with pytest.raises(ModelError, match="manifest"):
         load_detector(folder)
+
+
+def test_text_in_an_encoding_not_recognised_is_out_of_scope(det):
+    from spin_detect.input.prepare import prepare_document
+
+    japanese = "日本の首相は月曜日、来週ジュネーブで協議を再開すると述べた。代表団は朝に短時間会合し、議題に合意した。" * 3
+    doc = prepare_document(japanese.encode("shift_jis"), "ja.txt")  # no charset anywhere: read as Windows-1252
+    assert doc.encoding in ("cp1252", "utf-8+cp1252")
+    report = det.score_document(doc.text)
+    assert report.verdict == "out_of_scope" and "characters are not English letters" in report.notes[0]
+    assert det.score_document(ORIGINAL_NEWS.replace("said", "said \u201cthat\u201d \u2014")).verdict == "original"
