@@ -276,7 +276,7 @@ CASES = [
         b"WARC/1.0", b"WARC/9.9", 1)), "error:holds many records", ("ok", "error"), "malformed"),
     Case("WARC with an image", _warc("img.warc", lambda d, o: d, n=1, extra=[
         ("https://news.example.org/logo.png", b"\x89PNG\r\n\x1a\n\0\0", "image/png")]),
-        "error:holds many records", ("ok", "skipped"), "not text"),
+        "error:holds many records", ("ok", "skipped"), "is not a document"),
     Case("garbage named .warc", _file("garbage.warc", b"this is not a warc file\n" * 20),
          "error:holds many records", ("error",), "WARC"),
     Case("JSONL with broken lines and bad text fields", _file("broken.jsonl", _JSONL_BROKEN),

@@ -99,7 +99,7 @@ _JSONL_HOSTILE = {
     "other field nested as objects": ('{"id": "o", "text": "x", "meta": ' + '{"a": ' * 100_000 + "1"
                                       + "}" * 100_000 + "}", "nested"),
     "nested just under the stack": ('{"id": ' + _deep(990) + ', "text": "x"}', "nested"),
-    "text 1e999999": ('{"id": "n", "text": 1e999999}', "float, not a string"),
+    "text 1e999999": ('{"id": "n", "text": 1e999999}', "a number, not a string"),
     "id of a million digits": ('{"id": ' + "7" * 1_000_000 + ', "text": "x"}', "number"),
     "text of a million digits": ('{"id": "m", "text": -' + "1" * 1_000_000 + "}", "number"),
     "two million empty arrays": ('{"id": "v", "text": "x", "a": [' + "[]," * 2_000_000 + "[]]}", "values"),

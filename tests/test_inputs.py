@@ -39,7 +39,7 @@ def test_errors_are_records_with_a_location(tmp_path):
     info = make_corpus(tmp_path)
     by_source = {r.source.replace(str(info["folder"]) + "/", ""): r for r in iter_records([str(info["folder"])])}
     assert by_source["feed.jsonl.gz:2"].status == "error" and "not valid JSON" in by_source["feed.jsonl.gz:2"].error
-    assert "NoneType, not a string" in by_source["feed.jsonl.gz:3"].error
+    assert "field 'text' is null, not a string" in by_source["feed.jsonl.gz:3"].error
     assert "JSON list, not an object" in by_source["feed.jsonl.gz:5"].error
     assert "4 fields, the header has 3" in by_source["table.csv:row 2"].error
     skipped = [r for r in by_source.values() if r.status == "skipped"]

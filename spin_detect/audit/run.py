@@ -215,8 +215,11 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
         raise
     files.close()
     if duplicates.reused:
-        copies = plural(duplicates.reused, "record was an exact copy", "records were exact copies")
-        log(f"{copies} of records scored before them: their rows reuse those scores")
+        if duplicates.reused == 1:
+            log("1 record was an exact copy of a record scored before it: its row reuses that score")
+        else:
+            log(f"{duplicates.reused:,} records were exact copies of records scored before them: their rows reuse "
+                "those scores")
     if spool is not None and opts.match is not None:
         try:
             summary = _match_pass(opts, files, spool, det, scheduler, log)

@@ -206,6 +206,14 @@ REPORT_ROW_FIELDS = frozenset({"seq", "id", "source", "status", "error", "likeli
 SENTENCE_ROW_FIELDS = frozenset({"seq", "id", "index", "start", "end", "probability", "flagged", "evidence", "text"})
 
 
+def _json_type(value: object) -> str:
+    """What a JSON value is, in JSON's words: null, a number, a list..."""
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__)
+
+
 def _report_fields(fields: Collection[str]) -> bool:
     keys = set(fields)
     return keys >= REPORT_ROW_FIELDS or keys == SENTENCE_ROW_FIELDS
@@ -274,7 +282,7 @@ def _from_fields(obj: dict[str, object], seq: int, where: str, opts: InputOption
         return Record(seq, doc_id, where, url, status="error", error=f"{where}: no {opts.text_field!r} field")
     if not isinstance(text, str):
         return Record(seq, doc_id, where, url, status="error",
-                      error=f"{where}: field {opts.text_field!r} is {type(text).__name__}, not a string")
+                      error=f"{where}: field {opts.text_field!r} is {_json_type(text)}, not a string")
     if len(text) > opts.max_bytes:
         return Record(seq, doc_id, where, url, status="error",
                       error=f"{where}: text of {len(text):,} characters is over the {opts.max_bytes:,} limit")

@@ -216,7 +216,8 @@ def _record(stream: _Stream, header: dict[str, str], where: str, max_bytes: int,
     ctype = headers.get("content-type", "").lower()
     mime = ctype.split(";")[0].strip()
     if mime and not mime.startswith(_TEXT_TYPES):
-        return WarcDocument(where, rid, url, date, status="skipped", error=f"{where}: content type {mime} is not text")
+        return WarcDocument(where, rid, url, date, status="skipped",
+                            error=f"{where}: content type {mime} is not a document")
     payload = decode_body(body, headers, max_bytes + 1) if is_http else body
     if len(payload) > max_bytes or len(block) < length:
         return WarcDocument(where, rid, url, date, status="error",
