@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import random
@@ -194,3 +195,20 @@ def test_jsonl_cut_off_and_windows_1252(tmp_path):
     (tmp_path / "cp.jsonl").write_bytes(b'{"id": "p", "text": "A \xa3100 fee for the caf\xe9."}\n')
     (rec,) = iter_records([str(tmp_path / "cp.jsonl")])
     assert rec.status == "ok" and rec.payload == "A \u00a3100 fee for the caf\u00e9."
+
+
+def test_a_warc_payload_compressed_in_an_unsupported_way_is_an_error_that_says_so(tmp_path):
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    path = tmp_path / "br.warc"
+    with open(path, "wb") as f:
+        w = WARCWriter(f, gzip=False)
+        for enc, body in (("br", b"\x8b\x07\x80<html>compressed</html>\x03"), ("gzip", gzip.compress(b"<p>Hi.</p>"))):
+            hh = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Content-Encoding", enc)],
+                                  protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(f"https://a.example/{enc}", "response", payload=io.BytesIO(body),
+                                                http_headers=hh))
+    br, gz = iter_records([str(path)])
+    assert br.status == "error" and "Content-Encoding br is not supported" in br.error
+    assert gz.status == "ok" and b"Hi." in gz.payload

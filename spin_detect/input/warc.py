@@ -42,6 +42,10 @@ _LENGTH_RE = re.compile(r"[0-9]{1,18}")
 _SKIP_BLOCK = 1 << 20
 
 
+#: HTTP Content-Encodings whose payload can be read (:func:`~spin_detect.input.httpmsg.decode_body`).
+_READABLE_ENCODINGS = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
+
+
 @dataclass(frozen=True)
 class WarcDocument:
     """One document of a WARC file, or why there is none: what a record of the audit is made from.
@@ -218,6 +222,11 @@ def _record(stream: _Stream, header: dict[str, str], where: str, max_bytes: int,
     if mime and not mime.startswith(_TEXT_TYPES):
         return WarcDocument(where, rid, url, date, status="skipped",
                             error=f"{where}: content type {mime} is not a document")
+    encoding = headers.get("content-encoding", "").strip().lower() if is_http else ""
+    if encoding not in _READABLE_ENCODINGS:  # compressed in a way this reader does not undo: bytes, not text
+        return WarcDocument(where, rid, url, date, status="error",
+                            error=f"{where}: Content-Encoding {encoding} is not supported (gzip and deflate are); "
+                                  "the payload was not read")
     payload = decode_body(body, headers, max_bytes + 1) if is_http else body
     if len(payload) > max_bytes or len(block) < length:
         return WarcDocument(where, rid, url, date, status="error",
