@@ -212,3 +212,18 @@ def test_a_warc_payload_compressed_in_an_unsupported_way_is_an_error_that_says_s
     br, gz = iter_records([str(path)])
     assert br.status == "error" and "Content-Encoding br is not supported" in br.error
     assert gz.status == "ok" and b"Hi." in gz.payload
+
+
+def test_a_warc_gz_record_is_named_by_its_gzip_member_offset_as_warcio_names_it(tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    path = tmp_path / "c.warc.gz"
+    write_warc(path, [(f"https://a.example/{i}", article_html(ORIGINAL).encode(), "text/html") for i in range(3)])
+    with open(path, "rb") as f:
+        it = ArchiveIterator(f)
+        want = [f"{path}@{it.get_record_offset()}" for r in it if r.rec_type == "response"]
+    assert [r.source for r in iter_records([str(path)])] == want
+    plain = tmp_path / "c.warc"
+    plain.write_bytes(gzip.decompress(path.read_bytes()))
+    offsets = [int(r.source.rsplit("@", 1)[1]) for r in iter_records([str(plain)])]
+    assert [plain.read_bytes()[o:o + 8] for o in offsets] == [b"WARC/1.0"] * 3  # uncompressed: the offset there

@@ -28,6 +28,7 @@ import io
 import os
 import stat
 import zlib
+from collections import deque
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,6 +228,10 @@ class _Gunzip(io.BufferedIOBase):
         self.eof = False
         self.truncated = False
         self.compressed = 0  # bytes of the compressed file read so far
+        self.produced = 0  # bytes decompressed so far
+        #: (decompressed offset, compressed offset) where the latest gzip members start: a WARC.gz holds one record
+        #: per member, and tools (warcio, CDX indexes) name a record by its member's offset in the file
+        self.members: deque[tuple[int, int]] = deque([(0, 0)], maxlen=256)
 
     def readable(self) -> bool:
         return True
@@ -240,12 +245,25 @@ class _Gunzip(io.BufferedIOBase):
                 self.pending = b""
                 return b""
             self.z = zlib.decompressobj(31)
+            # data is the tail of what was read from the file, which ends at self.compressed
+            self.members.append((self.produced, self.compressed - len(data)))
         try:
             out = self.z.decompress(data, _INFLATE_BLOCK)
         except zlib.error as exc:
             raise gzip.BadGzipFile(f"not valid gzip data ({exc})") from exc
         self.pending = self.z.unused_data if self.z.eof else self.z.unconsumed_tail
+        self.produced += len(out)
         return out
+
+    def member_start(self, offset: int) -> int | None:
+        """The offset in the compressed file of the gzip member that starts at ``offset`` of the decompressed data
+        (one of the latest 256 members), or None when no member starts there."""
+        for produced, compressed in reversed(self.members):
+            if produced == offset:
+                return compressed
+            if produced < offset:
+                return None
+        return None
 
     def _fill(self) -> bool:
         """Decompress a little more (at most one block of output); False at the end of the data."""

@@ -12,7 +12,9 @@ a gzip- or chunk-encoded HTTP body is decoded up to the limit only.
 A record whose HTTP message cannot be read (headers that never end) is an
 error record and reading goes on. A file that is malformed or breaks off keeps
 the records before the break and ends with one error record saying where
-(``FILE@OFFSET``, the offset in the uncompressed WARC): a record cut short
+(``FILE@OFFSET``: in a ``.warc.gz`` whose records each start a gzip member, as the standard has it, the
+offset of the record's member in the file, which warcio and CDX indexes use; otherwise the offset in the
+uncompressed WARC; the error after a break names the uncompressed offset): a record cut short
 (truncated file, or a ``Content-Length`` larger than what is there), a record
 whose data does not end where its ``Content-Length`` says (a length smaller
 than the data, or one that swallows the next records), a record without a
@@ -174,7 +176,9 @@ def iter_warc(fh: io.BufferedIOBase, src: str, max_bytes: int, html: str = "auto
             if found is None:
                 return
             offset, header = found
-            doc = _record(stream, header, f"{src}@{offset}", max_bytes, html)
+            member = getattr(stream.fh, "member_start", None)
+            at = member(offset) if member is not None else None  # a .warc.gz: the record's gzip member
+            doc = _record(stream, header, f"{src}@{offset if at is None else at}", max_bytes, html)
             if doc is not None:
                 yield doc
     except _Malformed as exc:
