@@ -441,3 +441,18 @@ def test_score_source_says_when_the_candidate_is_the_copy(tmp_path):
     data = json.loads(run("score", str(art), "--source", str(src), "--json").stdout)
     assert data["source_relation"] is None
     assert data["source_note"].startswith(f"the other way round: {src} looks like the copy of {art}")
+
+
+def test_the_progress_rate_counts_this_runs_records_only(monkeypatch):
+    from spin_detect.cli import console
+
+    now = [100.0]
+    monkeypatch.setattr(console.time, "monotonic", lambda: now[0])
+    bar = console.ProgressBar("audit", 1000, "records")
+    bar(400)  # bytes read: the records done before are passed over in no time
+    now[0] = 101.0
+    bar.items(1664 + 100, 100)  # a resumed run: 1,664 records were done before; the clock starts here
+    now[0] = 111.0
+    bar.items(1664 + 300, 200)
+    desc = bar._progress.tasks[0].description
+    assert desc == "audit: 1,964 records, 30.0/s"  # this run's 300 records in 10 s, not 1,964 in 11 s

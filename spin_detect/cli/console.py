@@ -29,8 +29,16 @@ STRONG_WORD = 0.5
 
 
 def note(message: str) -> None:
-    """``spin-detect: message`` on stderr: news for the user that is not the command's result."""
-    typer.echo(f"spin-detect: {message}", err=True)
+    """``spin-detect: message`` on stderr: news for the user that is not the command's result (above the
+    progress bar when one is drawn, so the bar is not left broken on the screen)."""
+    if _LIVE:
+        _LIVE[-1].print(f"spin-detect: {message}")
+    else:
+        typer.echo(f"spin-detect: {message}", err=True)
+
+
+#: The progress bars being drawn on a terminal (the newest last): :func:`note` prints through them.
+_LIVE: list[ProgressBar] = []
 
 
 #: The reason shown for a verdict that judges nothing (``DocumentReport.judged`` false) when the report has
@@ -199,17 +207,34 @@ class ProgressBar:
         self._task = self._progress.add_task(label, total=total or None)
         self._label, self._unit = label, unit
         self._t0 = self._logged = time.monotonic()
+        self._new = 0  # items done by this run (a resumed audit starts with the items done before)
+        self._resumed = False
 
     def __call__(self, done: int) -> None:
         """Record the amount done so far."""
         self._progress.update(self._task, completed=done)
         self._log()
 
-    def items(self, done: int, _new: int = 0) -> None:
-        """Record the number of items done so far (signature of ``run_audit``'s ``progress``)."""
-        rate = done / max(time.monotonic() - self._t0, 1e-9)
+    def items(self, done: int, new: int | None = None) -> None:
+        """Record the number of items done so far and, of them, ``new`` more since the last call (signature of
+        ``run_audit``'s ``progress``; None: all of them are this run's). The rate counts this run's items only:
+        after ``--resume`` the items done before are passed over in seconds, and the estimate of the time left,
+        made from the input read, starts again after them."""
+        if new is None:
+            new = done - self._new
+        if not self._new and done > new and not self._resumed:  # the first items of a resumed run
+            self._resumed = True
+            self._t0 = time.monotonic()
+            completed = self._progress.tasks[0].completed
+            self._progress.reset(self._task, completed=int(completed))
+        self._new += new
+        rate = self._new / max(time.monotonic() - self._t0, 1e-9)
         self._progress.update(self._task, description=f"{self._label}: {done:,} {self._unit}, {rate:,.1f}/s")
         self._log()
+
+    def print(self, message: str) -> None:
+        """Print a line above the bar."""
+        self._progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
 
     def _log(self, final: bool = False) -> None:
         now = time.monotonic()
@@ -220,9 +245,13 @@ class ProgressBar:
     def start(self) -> None:
         """Start drawing (on a terminal)."""
         self._progress.start()
+        if self._live:
+            _LIVE.append(self)
 
     def close(self) -> None:
         """Stop drawing, leaving the last state on screen (or in the log)."""
+        if self in _LIVE:
+            _LIVE.remove(self)
         self._progress.stop()
         self._log(final=True)
 
