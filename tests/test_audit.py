@@ -548,3 +548,15 @@ def test_reports_of_an_earlier_run_among_the_inputs_are_skipped_whole(tmp_path):
     assert skipped == ["rep.csv", "rep.jsonl", "sent.csv", "sent.jsonl"]
     assert all("rows of a spin-detect report" in r["error"] for r in rows if r["status"] == "skipped")
     assert len(rows) == 6
+
+
+def test_an_audit_with_no_document_file_says_so_and_a_broken_link_is_named(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.json").write_text("{}")
+    res = CliRunner().invoke(app, ["audit", str(folder), "--out", str(tmp_path / "r.jsonl"), "--no-progress"])
+    assert res.exit_code == 0 and "0 records\n" in res.stderr and "no records in the inputs" in res.stderr
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    res = CliRunner().invoke(app, ["audit", str(folder), "--out", str(tmp_path / "r2.jsonl"), "--no-progress"])
+    (row,) = _rows(tmp_path / "r2.jsonl")
+    assert row["error"].endswith("gone.txt: no such file or folder (broken symbolic link)")

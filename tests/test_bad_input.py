@@ -299,7 +299,7 @@ CASES = [
                                                       + ORIGINAL.encode() + b"\r\n"), "error:holds many records"),
     Case("symlink loop", _folder(_symlink_loop), "error:symbolic links", ("error", "ok"), "symbolic links"),
     Case("path through a folder loop", _folder(_through_folder_loop), "verdict:original"),
-    Case("broken symlink", _folder(_broken_symlink), "error:No such file", ("error",), "No such file"),
+    Case("broken symlink", _folder(_broken_symlink), "error:broken symbolic link", ("error",), "broken symbolic link"),
     Case("a folder given to score", _folder(_a_folder), "error:is a folder"),
     Case("missing file", lambda tmp: tmp / "nope.txt", "error:No such file", ("error",), "no such file"),
     Case("file name that is not UTF-8", _folder(_non_utf8_name), "verdict:original",
@@ -387,7 +387,8 @@ def test_audit(case, tmp_path):
             assert r["n_sentences"] >= 1
     if case.verdicts is not None:
         assert tuple(r["verdict"] for r in rows) == case.verdicts
-    assert f"{len(rows):,} record{'' if len(rows) == 1 else 's'}:" in res.stderr  # the summary, on stderr
+    summary = f"{len(rows):,} record{'' if len(rows) == 1 else 's'}" + (":" if rows else "\n")
+    assert summary in res.stderr  # the summary, on stderr
     assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.state.json"))
 
 

@@ -121,7 +121,8 @@ class Summary:
 
 def format_summary(s: dict[str, Any]) -> str:
     """The summary (``Summary.to_dict``) for people: counts, a text histogram, top hosts, first errors."""
-    lines = [f"{plural(s['records'], 'record')}: " + ", ".join(f"{v:,} {k}" for k, v in sorted(s["by_status"].items()))]
+    statuses = ", ".join(f"{v:,} {k}" for k, v in sorted(s["by_status"].items()))
+    lines = [f"{plural(s['records'], 'record')}" + (f": {statuses}" if statuses else "")]
     if s["by_verdict"]:
         lines.append("verdicts: " + ", ".join(f"{v:,} {k}" for k, v in sorted(s["by_verdict"].items(),
                                                                              key=lambda kv: -kv[1])))

@@ -227,6 +227,9 @@ def _write_summaries(summary: dict[str, Any], out: Path, summary_json: Path | No
                 note(f"interrupted; the report {out} is complete, {path} was not written")
                 raise typer.Exit(EXIT_INTERRUPTED) from None
     typer.echo(format_summary(summary), err=True)
+    if not summary["records"]:
+        note("no records in the inputs: folders are walked for .txt .md .html .jsonl .csv .tsv .warc files, "
+             "optionally .gz (other files are not records), and an empty JSONL or CSV file holds none")
 
 
 def _summary_page(summary: dict[str, object]) -> str:

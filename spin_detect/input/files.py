@@ -413,5 +413,9 @@ def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_DOCUMENT_BYTES)
             return read_limited(f, max_bytes, f"{where} (decompressed)" if gz else where)
     except InputError:
         raise
+    except FileNotFoundError as exc:
+        broken = path.is_symlink()  # met in a folder walk: named as the walk's own check names it
+        raise InputError(f"{where}: " + ("no such file or folder (broken symbolic link)" if broken else
+                                         f"cannot read ({exception_reason(exc)})")) from exc
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"{where}: cannot read ({exception_reason(exc)})") from exc
