@@ -315,8 +315,9 @@ def _top_spun_table(docs: list[Any]) -> str:
             continue
         where = str(doc.get("source") or doc.get("id") or "")
         url = str(doc.get("url") or "")
+        url_html = f'<br><span class="muted">{esc(url)}</span>' if url else ""
         rows.append(f'<tr><td class="num">{pct_apart(min(max(num(doc.get("likelihood")), 0.0), 1.0), 1.0)[0]}</td>'
-                    f'<td class="wrap">{esc(where)}{f"<br><span class=muted>{esc(url)}</span>" if url else ""}</td>'
+                    f'<td class="wrap">{esc(where)}{url_html}</td>'
                     f'<td class="wrap">{esc(doc.get("top_evidence") or "")}</td></tr>')
     if not rows:
         return '<p class="empty-note">No document was called spun.</p>'
