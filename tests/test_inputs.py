@@ -227,3 +227,24 @@ def test_a_warc_gz_record_is_named_by_its_gzip_member_offset_as_warcio_names_it(
     plain.write_bytes(gzip.decompress(path.read_bytes()))
     offsets = [int(r.source.rsplit("@", 1)[1]) for r in iter_records([str(plain)])]
     assert [plain.read_bytes()[o:o + 8] for o in offsets] == [b"WARC/1.0"] * 3  # uncompressed: the offset there
+
+
+def test_a_warc_body_whose_compression_breaks_off_is_scored_with_a_note(tmp_path):
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    rng = random.Random(1)
+    words = " ".join(rng.choice(["talks", "resume", "week", "Geneva", "officials", "said"]) for _ in range(3000))
+    body = gzip.compress(f"<html><body><p>{words}.</p></body></html>".encode())
+    path = tmp_path / "cut.warc"
+    with open(path, "wb") as f:
+        w = WARCWriter(f, gzip=False)
+        for name, payload in (("cut", body[: len(body) // 2]), ("whole", body)):
+            hh = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+                                  protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(f"https://a.example/{name}", "response", payload=io.BytesIO(payload),
+                                                http_headers=hh))
+    cut, whole = iter_records([str(path)])
+    assert cut.status == whole.status == "ok" and whole.note is None
+    assert cut.note.startswith("the gzip-compressed HTTP body breaks off: scored on the ")
+    assert prepare_record(cut).notes[0] == cut.note and prepare_record(whole).notes == []

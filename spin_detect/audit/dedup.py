@@ -41,7 +41,8 @@ def payload_key(rec: Record) -> bytes | None:
     if rec.status != "ok" or rec.payload is None:
         return None
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{rec.kind}\0{rec.charset or ''}\0{'b' if isinstance(rec.payload, bytes) else 's'}\0".encode())
+    h.update(f"{rec.kind}\0{rec.charset or ''}\0{rec.note or ''}\0{'b' if isinstance(rec.payload, bytes) else 's'}\0"
+             .encode())
     h.update(rec.payload if isinstance(rec.payload, bytes) else rec.payload.encode("utf-8", "surrogatepass"))
     return h.digest()
 

@@ -84,9 +84,9 @@ def _dechunk(body: bytes) -> bytes:
     return b"".join(out)
 
 
-def _inflate(body: bytes, wbits: int, limit: int) -> bytes | None:
-    """``body`` decompressed, at most ``limit`` bytes (what came before a break when it breaks off), or None when
-    it does not start as such data."""
+def _inflate(body: bytes, wbits: int, limit: int) -> tuple[bytes, bool] | None:
+    """``body`` decompressed, at most ``limit`` bytes (what came before a break when it breaks off), and whether
+    the compressed data ended as it should (or the limit was reached); None when it does not start as such data."""
     z = zlib.decompressobj(wbits)
     out: list[bytes] = []
     size = 0
@@ -94,16 +94,17 @@ def _inflate(body: bytes, wbits: int, limit: int) -> bytes | None:
         try:
             data = z.decompress(body[i: i + (1 << 16)], limit - size)  # max_length: a bomb stops at the limit
         except zlib.error:
-            return b"".join(out) if out else None
+            return (b"".join(out), False) if out else None
         out.append(data)
         size += len(data)
         if size >= limit or z.eof or z.unconsumed_tail:  # the limit is reached, or the data ends
             break
-    return b"".join(out)
+    return b"".join(out), z.eof or size >= limit
 
 
-def decode_body(body: bytes, headers: dict[str, str], limit: int) -> bytes:
-    """The payload of an HTTP body: de-chunked and decompressed (gzip, deflate), at most ``limit`` bytes.
+def decode_body(body: bytes, headers: dict[str, str], limit: int) -> tuple[bytes, bool]:
+    """The payload of an HTTP body: de-chunked and decompressed (gzip, deflate), at most ``limit`` bytes, and
+    False when compressed data breaks off (a truncated record: the payload is what came before the break).
 
     Works in memory bounded by ``limit`` and the body: a decompression bomb stops at the limit.
     """
@@ -115,4 +116,4 @@ def decode_body(body: bytes, headers: dict[str, str], limit: int) -> bytes:
             out = _inflate(body, wbits, limit)
             if out is not None:
                 return out
-    return body[:limit]
+    return body[:limit], True

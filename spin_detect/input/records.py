@@ -111,6 +111,7 @@ class Record:
     charset: str | None = None
     error: str | None = None
     status: str = "ok"  # ok | error | skipped
+    note: str | None = None  # what the reader should know of a record read (a WARC body that breaks off)
 
 
 class RecordCounter:
@@ -191,7 +192,10 @@ def prepare_record(rec: Record, max_chars: int | None = MAX_DOCUMENT_CHARS) -> P
 
     Raises :class:`~spin_detect.input.decode.InputError` for binary data or HTML without article text.
     """
-    return prepare_document(rec.payload, rec.source, kind=rec.kind, charset=rec.charset, max_chars=max_chars)
+    doc = prepare_document(rec.payload, rec.source, kind=rec.kind, charset=rec.charset, max_chars=max_chars)
+    if rec.note:
+        doc.notes.insert(0, rec.note)
+    return doc
 
 
 #: The first bytes of the generator tag of every HTML page spin-detect writes (:mod:`spin_detect.render.page`):
@@ -249,7 +253,7 @@ def _file(found: FoundFile, counter: RecordCounter, opts: InputOptions) -> Itera
             else:
                 for doc in iter_warc(fh, src, opts.max_bytes, opts.html):
                     yield Record(counter.next(), doc.id or doc.where, doc.where, doc.url, doc.date, doc.payload,
-                                 doc.kind, doc.charset, doc.error, doc.status)
+                                 doc.kind, doc.charset, doc.error, doc.status, doc.note)
                     counter.at(fh)
         return
     seq = counter.next()

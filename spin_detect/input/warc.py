@@ -65,6 +65,7 @@ class WarcDocument:
     charset: str | None = None
     status: str = "ok"
     error: str | None = None
+    note: str | None = None  # what the reader should know of a document read (a body that breaks off)
 
 
 class _Malformed(Exception):
@@ -231,7 +232,7 @@ def _record(stream: _Stream, header: dict[str, str], where: str, max_bytes: int,
         return WarcDocument(where, rid, url, date, status="error",
                             error=f"{where}: Content-Encoding {encoding} is not supported (gzip and deflate are); "
                                   "the payload was not read")
-    payload = decode_body(body, headers, max_bytes + 1) if is_http else body
+    payload, complete = decode_body(body, headers, max_bytes + 1) if is_http else (body, True)
     if len(payload) > max_bytes or len(block) < length:
         return WarcDocument(where, rid, url, date, status="error",
                             error=f"{where}: payload over the {max_bytes:,}-byte limit")
@@ -239,4 +240,6 @@ def _record(stream: _Stream, header: dict[str, str], where: str, max_bytes: int,
     if "charset=" in ctype:
         charset = ctype.split("charset=", 1)[1].split(";")[0].strip().strip("\"'") or None
     kind = "text" if mime == "text/plain" or html == "no" else "html"
-    return WarcDocument(where, rid, url, date, payload=payload, kind=kind, charset=charset)
+    note = None if complete else (f"the {encoding}-compressed HTTP body breaks off: scored on the "
+                                  f"{len(payload):,} bytes before the break")
+    return WarcDocument(where, rid, url, date, payload=payload, kind=kind, charset=charset, note=note)
