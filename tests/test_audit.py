@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -159,6 +160,16 @@ def test_resume_refuses_inputs_whose_records_done_changed(tmp_path):
     again = AuditOptions(inputs=[str(folder)], out=str(tmp_path / "once.jsonl"), chunk_size=3)
     run_audit(again)
     assert out.read_bytes() == (tmp_path / "once.jsonl").read_bytes()
+
+
+def test_a_resume_from_another_folder_says_how_to_resume(tmp_path, monkeypatch):
+    _small_folder(tmp_path / "crawl")
+    monkeypatch.chdir(tmp_path)
+    _stop_folder_audit_after_one_chunk(Path("crawl"), tmp_path / "r.jsonl")
+    monkeypatch.chdir(tmp_path.parent)  # the same folder, named from its parent
+    there = AuditOptions(inputs=[f"{tmp_path.name}/crawl"], out=str(tmp_path / "r.jsonl"), chunk_size=3)
+    with pytest.raises(AuditRefused, match="from the folder it was started in, with the inputs named as then"):
+        run_audit(there, resume=True)
 
 
 def test_resume_refuses_inputs_that_lost_records_done(tmp_path):

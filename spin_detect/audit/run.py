@@ -261,8 +261,10 @@ def _not_done(records: Iterator[Record], files: ReportFiles, out: Path) -> Itera
         row = next(rows)
         now, was = (scrub(rec.id), scrub(rec.source)), (row.get("id"), row.get("source"))
         if now != was:
+            hint = ("rerun as it was, from the folder it was started in, with the inputs named as then"
+                    if now[0] == was[0] and _same_tail(now[1], str(was[1])) else "rerun as it was")
             raise AuditRefused(f"{out}: cannot resume: the inputs changed since the unfinished audit: record "
-                               f"{rec.seq} is now {now[0]} ({now[1]}), it was {was[0]} ({was[1]}); rerun as it was, "
+                               f"{rec.seq} is now {now[0]} ({now[1]}), it was {was[0]} ({was[1]}); {hint}, "
                                "or use --force to start over")
     if seen < done:
         raise AuditRefused(f"{out}: cannot resume: the unfinished audit had done {plural(done, 'record')}, the inputs "
@@ -364,3 +366,11 @@ def _match_pass(opts: AuditOptions, files: ReportFiles, spool: Any, det: Any, sc
 
     files.write_matched(amended())
     return summary
+
+
+def _same_tail(a: str, b: str) -> bool:
+    """Whether two sources name one record by paths that differ only in the folders before them
+    (``rs/in.jsonl:1`` and ``in.jsonl:1``): the same inputs, named from another working folder."""
+    a, b = a.replace("\\", "/"), b.replace("\\", "/")
+    short, long = sorted((a, b), key=len)
+    return long.endswith("/" + short) or long == short
