@@ -248,3 +248,20 @@ def test_a_warc_body_whose_compression_breaks_off_is_scored_with_a_note(tmp_path
     assert cut.status == whole.status == "ok" and whole.note is None
     assert cut.note.startswith("the gzip-compressed HTTP body breaks off: scored on the ")
     assert prepare_record(cut).notes[0] == cut.note and prepare_record(whole).notes == []
+
+
+def test_warc_responses_that_are_not_2xx_are_skipped_with_their_status(tmp_path):
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    path = tmp_path / "s.warc.gz"
+    with open(path, "wb") as f:
+        w = WARCWriter(f, gzip=True)
+        for status in ("200 OK", "404 Not Found", "301 Moved Permanently", "503 Service Unavailable"):
+            hh = StatusAndHeaders(status, [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(f"https://a.example/{status[:3]}", "response",
+                                                payload=io.BytesIO(article_html(ORIGINAL).encode()), http_headers=hh))
+    recs = list(iter_records([str(path)]))
+    assert [r.status for r in recs] == ["ok", "skipped", "skipped", "skipped"]
+    assert "HTTP status 404 (a client error: the page was not served), not a document" in recs[1].error
+    assert "301 (a redirect)" in recs[2].error and "503 (a server error)" in recs[3].error

@@ -2,7 +2,8 @@
 
 Response, resource and conversion records are documents; request, metadata,
 revisit and warcinfo records are not. Payloads of a type that is not text
-(images, PDF) become ``skipped`` records. The file is read record by record
+(images, PDF) and HTTP responses whose status is not 2xx (redirects, missing
+pages, server errors) become ``skipped`` records. The file is read record by record
 (a version line, header lines, an empty line, ``Content-Length`` bytes, an
 empty line), with every size bounded whatever the file claims: a header line
 or block over :data:`MAX_HEADER_BYTES` is refused, a payload is read up to the
@@ -44,6 +45,10 @@ _LENGTH_RE = re.compile(r"[0-9]{1,18}")
 _SKIP_BLOCK = 1 << 20
 
 
+#: The status code of an HTTP response's status line; only a 2xx response is a document.
+_STATUS_RE = re.compile(rb"HTTP/\d(?:\.\d)?[ \t]+(\d{3})\b")
+_STATUS_WORDS = {"1": " (informational)", "3": " (a redirect)", "4": " (a client error: the page was not served)",
+                 "5": " (a server error)"}
 #: HTTP Content-Encodings whose payload can be read (:func:`~spin_detect.input.httpmsg.decode_body`).
 _READABLE_ENCODINGS = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
 
@@ -222,6 +227,11 @@ def _record(stream: _Stream, header: dict[str, str], where: str, max_bytes: int,
             return WarcDocument(where, rid, url, date, status="error",
                                 error=f"{where}: HTTP headers over {MAX_HEADER_BYTES:,} bytes or without an end")
         (headers, body), is_http = http, True
+        status = _STATUS_RE.match(block)
+        if status and not status.group(1).startswith(b"2"):  # a redirect, a missing page, a server error
+            code = status.group(1).decode()
+            return WarcDocument(where, rid, url, date, status="skipped",
+                                error=f"{where}: HTTP status {code}{_STATUS_WORDS.get(code[0], '')}, not a document")
     ctype = headers.get("content-type", "").lower()
     mime = ctype.split(";")[0].strip()
     if mime and not mime.startswith(_TEXT_TYPES):
