@@ -72,11 +72,13 @@ def test_a_killed_worker_ends_the_map(tmp_path: Path, mode: str) -> None:
 
 
 _SLEEPER = textwrap.dedent("""
-    import os, sys, time
+    import os, signal, sys, time
     from pathlib import Path
     import spin_detect.parallel as par
 
     par.POLL = 0.2
+    # Ctrl-C as a terminal gives it: a process started in the background of a script (CI) inherits SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def task(x, folder):
         (Path(folder) / f"worker-{os.getpid()}").write_text("")
@@ -88,14 +90,16 @@ _SLEEPER = textwrap.dedent("""
 """)
 
 
-def _workers_started(folder: Path, timeout: float = 60) -> list[int]:
+def _workers_started(folder: Path, proc: subprocess.Popen, timeout: float = 60) -> list[int]:
     end = time.monotonic() + timeout
-    while time.monotonic() < end:
+    while time.monotonic() < end and proc.poll() is None:
         pids = [int(p.name.split("-")[1]) for p in folder.glob("worker-*")]
         if len(pids) == 2:
             return pids
         time.sleep(0.1)
-    raise AssertionError(f"the workers did not start: {list(folder.iterdir())}")
+    proc.kill()
+    raise AssertionError(f"the workers did not start: {list(folder.iterdir())}; the script said: "
+                         f"{proc.communicate()[1].decode(errors='replace')[-2000:]}")
 
 
 def _gone(pid: int, timeout: float = 15) -> bool:
@@ -119,7 +123,7 @@ def test_workers_do_not_outlive_the_main_process(tmp_path: Path, how: str) -> No
     proc = subprocess.Popen([sys.executable, str(script), str(tmp_path)], cwd=ROOT, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        pids = _workers_started(tmp_path)
+        pids = _workers_started(tmp_path, proc)
         proc.send_signal(getattr(signal, how))  # the main process only, not its process group
         proc.wait(timeout=30)  # with SIGINT: no wait for the running tasks (two minutes each)
         assert all(_gone(pid) for pid in pids), f"workers {pids} still run after the main process ended ({how})"

@@ -229,8 +229,7 @@ class _Gunzip(io.BufferedIOBase):
         self.truncated = False
         self.compressed = 0  # bytes of the compressed file read so far
         self.produced = 0  # bytes decompressed so far
-        #: (decompressed offset, compressed offset) where the latest gzip members start: a WARC.gz holds one record
-        #: per member, and tools (warcio, CDX indexes) name a record by its member's offset in the file
+        #: latest gzip members' starts, (decompressed, compressed offset): warcio and CDX name WARC records so
         self.members: deque[tuple[int, int]] = deque([(0, 0)], maxlen=256)
 
     def readable(self) -> bool:

@@ -32,9 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
-import re
 import sys
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -44,7 +42,6 @@ from pathlib import Path
 from typing import IO
 
 from spin_detect.input.csvrows import iter_csv_records
-from spin_detect.input.decode import decode_bytes
 from spin_detect.input.errors import InputError, scrub
 from spin_detect.input.files import (
     CONTAINER_FORMATS,
@@ -57,6 +54,7 @@ from spin_detect.input.files import (
     read_file,
     skip_blank_lines,
 )
+from spin_detect.input.jsonline import MAX_JSON_DEPTH, MAX_JSON_VALUES, json_type, parse_json_line
 from spin_detect.input.markdown import is_markdown
 from spin_detect.input.prepare import MAX_DOCUMENT_CHARS, PreparedDocument, document_kind, prepare_document
 from spin_detect.input.warc import iter_warc
@@ -66,17 +64,8 @@ __all__ = ["MAX_FIELD_CHARS", "MAX_JSON_DEPTH", "MAX_JSON_VALUES", "InputOptions
 
 _Stream = IO[bytes] | io.BufferedIOBase
 
-#: A JSONL line nested deeper than this is an error, found before parsing: Python's JSON parser recurses, and
-#: how deep it may go depends on the stack in use; a fixed limit makes the same line give the same row anywhere.
-MAX_JSON_DEPTH = 100
-#: A JSONL line of more values (arrays, objects, numbers, strings...) than this is an error, found before
-#: parsing: 200 MB of ``[],`` would be gigabytes of Python objects.
-MAX_JSON_VALUES = 1_000_000
 #: An id or URL longer than this (characters) makes its record an error: it would be copied into every report.
 MAX_FIELD_CHARS = 65_536
-_JSON_STRING_RE = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
-_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
-_DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
 @dataclass
@@ -210,14 +199,6 @@ REPORT_ROW_FIELDS = frozenset({"seq", "id", "source", "status", "error", "likeli
 SENTENCE_ROW_FIELDS = frozenset({"seq", "id", "index", "start", "end", "probability", "flagged", "evidence", "text"})
 
 
-def _json_type(value: object) -> str:
-    """What a JSON value is, in JSON's words: null, a number, a list..."""
-    if value is None:
-        return "null"
-    return {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(
-        type(value), type(value).__name__)
-
-
 def _report_fields(fields: Collection[str]) -> bool:
     keys = set(fields)
     return keys >= REPORT_ROW_FIELDS or keys == SENTENCE_ROW_FIELDS
@@ -286,7 +267,7 @@ def _from_fields(obj: dict[str, object], seq: int, where: str, opts: InputOption
         return Record(seq, doc_id, where, url, status="error", error=f"{where}: no {opts.text_field!r} field")
     if not isinstance(text, str):
         return Record(seq, doc_id, where, url, status="error",
-                      error=f"{where}: field {opts.text_field!r} is {_json_type(text)}, not a string")
+                      error=f"{where}: field {opts.text_field!r} is {json_type(text)}, not a string")
     if len(text) > opts.max_bytes:
         return Record(seq, doc_id, where, url, status="error",
                       error=f"{where}: text of {len(text):,} characters is over the {opts.max_bytes:,} limit")
@@ -333,7 +314,7 @@ def _jsonl_stream(fh: _Stream, src: str, counter: RecordCounter, opts: InputOpti
             if not line.strip():  # blank lines are not records in JSONL; a run of them is skipped at once
                 line_no += skip_blank_lines(fh)
                 continue
-            obj, problem = _parse_json(line)
+            obj, problem = parse_json_line(line)
             if problem is not None:
                 yield Record(counter.next(), where, where, status="error", error=f"{where}: {problem}")
                 continue
@@ -396,55 +377,3 @@ def _csv_stream(fh: io.BufferedIOBase, src: str, counter: RecordCounter, opts: I
         yield Record(counter.next(), where, where, status="error",
                      error=f"{where}: file breaks off here ({exception_reason(exc)}); the rest of the file was "
                            "not read")
-
-
-def _parse_json(line: bytes) -> tuple[object, str | None]:
-    """The value of one JSONL line, or None and why not (one line, without the location)."""
-    problem = _json_shape(line)
-    if problem is not None:
-        return None, problem
-    try:
-        try:
-            return json.loads(line), None
-        except UnicodeDecodeError:  # bytes that are not UTF-8: Windows-1252 there, as in every other input
-            return json.loads(decode_bytes(line)[0]), None
-    except json.JSONDecodeError as exc:
-        if exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string"):  # the value goes on
-            return None, "not valid JSON: the line ends before its JSON value does (cut off?)"
-        return None, f"not valid JSON ({exc})"
-    except (UnicodeDecodeError, InputError) as exc:  # not text at all (NUL bytes)
-        return None, f"not valid JSON ({exc})"
-    except ValueError as exc:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
-        return None, f"a JSON number Python cannot read ({str(exc).split(':')[0]})"
-    except RecursionError:  # not expected after _json_shape; the stack is the limit
-        return None, "JSON nested too deeply to read"
-
-
-def _json_shape(line: bytes) -> str | None:
-    """Why the JSON of ``line`` is refused before parsing (nesting or number of values), or None.
-
-    Cheap for ordinary lines: counts of brackets and commas bound both; only a line with many of them has its
-    strings blanked (a regex) and its nesting measured exactly (numpy, in slices).
-    """
-    opens = line.count(b"[") + line.count(b"{")
-    if opens < MAX_JSON_DEPTH and opens + line.count(b",") < MAX_JSON_VALUES:
-        return None
-    bare = _JSON_STRING_RE.sub(b'""', line)  # brackets and commas inside strings do not count
-    values = bare.count(b"[") + bare.count(b"{") + bare.count(b",")
-    if values >= MAX_JSON_VALUES:
-        return f"JSON of more than {MAX_JSON_VALUES:,} values (arrays, objects, numbers, strings)"
-    depth = _max_depth(bare.translate(_DEPTH_STEPS, _NOT_BRACKETS))
-    if depth > MAX_JSON_DEPTH:
-        return f"JSON nested {depth:,} levels deep (the limit is {MAX_JSON_DEPTH})"
-    return None
-
-
-def _max_depth(steps: bytes, block: int = 1 << 22) -> int:
-    """The highest running sum of ``steps`` (bytes read as int8: +1 for an opening bracket, -1 for a closing one)."""
-    import numpy as np
-
-    best = level = 0
-    for i in range(0, len(steps), block):
-        run = np.cumsum(np.frombuffer(steps, np.int8, min(block, len(steps) - i), i), dtype=np.int64) + level
-        best, level = max(best, int(run.max())), int(run[-1])
-    return best
