@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 __all__ = ["JUDGED_VERDICTS", "NO_SINGLE_WORD", "REPORT_SCHEMA", "DocumentReport", "Evidence", "SentenceReport",
-           "plural"]
+           "pct_exact", "plural"]
 
 #: Verdicts that judge the text; ``too_short``, ``out_of_scope`` and ``empty`` say why it was not judged.
 JUDGED_VERDICTS = ("spun", "original")
@@ -25,6 +25,15 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     """``1 sentence``, ``2 sentences``, ``3 spun copies``: a count with its noun (``many``: an irregular plural;
     by default ``one`` + s). How every report and message of spin-detect says a count."""
     return f"{count:,} {one if count == 1 else many or one + 's'}"
+
+
+def pct_exact(p: float) -> str:
+    """A share as a whole percentage, but never 0% or 100% for one strictly between: ``0.0012`` -> ``0.12%``,
+    ``0.9996`` -> ``99.96%`` (a threshold or a likelihood shown as 0% or 100% would say what it is not)."""
+    whole = f"{p:.0%}"
+    if 0 < p < 1 and whole in ("0%", "100%"):
+        return f"{p * 100:.2f}".rstrip("0").rstrip(".") + "%"
+    return whole
 
 
 @dataclass

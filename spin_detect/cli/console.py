@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from spin_detect.report import NO_SINGLE_WORD, plural
+from spin_detect.report import NO_SINGLE_WORD, pct_exact, plural
 
 if TYPE_CHECKING:
     from spin_detect.detector import DocumentReport, Evidence, SentenceReport
@@ -48,14 +48,6 @@ UNJUDGED = {"out_of_scope": "spin-detect judges English text only",
             "empty": "no text to judge"}
 
 
-def _threshold_pct(t: float) -> str:
-    """A threshold as a percentage: whole percents, but never 0% or 100% for one strictly between (0.5% stays)."""
-    whole = f"{t:.0%}"
-    if 0 < t < 1 and whole in ("0%", "100%"):
-        return f"{t * 100:.2f}".rstrip("0").rstrip(".") + "%"
-    return whole
-
-
 def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None:
     """Print a scored document for people: verdict and likelihood, notes, flagged (or ``all_sentences``) sentences.
 
@@ -70,7 +62,7 @@ def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None
             typer.echo(f"  note: {n}")
         return
     typer.echo(f"{name}: {verdict}  spin likelihood {report.likelihood:.0%} "
-               f"(threshold {_threshold_pct(report.threshold)}); {report.n_flagged} of "
+               f"(threshold {pct_exact(report.threshold)}); {report.n_flagged} of "
                f"{plural(report.n_sentences, 'sentence')} flagged")
     for n in report.notes:
         typer.echo(f"  note: {n}")

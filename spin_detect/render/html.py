@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from spin_detect import __version__
-from spin_detect.render.page import as_int, esc, num, page, pct, pct_apart
+from spin_detect.render.page import as_int, esc, num, page, pct, pct_apart, pct_exact
 from spin_detect.render.sources import source_section, summary_sources_section
 from spin_detect.report import NO_SINGLE_WORD, plural
 
@@ -182,7 +182,7 @@ def document_page(report: DocumentReport, text: str, name: str, match: dict[str,
         headline = (f'<div class="headline">{_badge(verdict)}'
                     '<span class="muted">not judged: see the notes</span></div>')
     flagged_txt = (f"{as_int(report.n_flagged)} of {plural(as_int(report.n_sentences), 'sentence')} (a sentence "
-                   f"is flagged at {pct_apart(cut, 0.0)[0]} or more; the verdict rests on the document's likelihood)"
+                   f"is flagged at {pct_exact(cut)} or more; the verdict rests on the document's likelihood)"
                    if judged else f"not judged ({plural(as_int(report.n_sentences), 'sentence')})")
     summary = f"""<header class="summary">
 <div class="kicker">spin-detect · document report</div>
@@ -199,7 +199,7 @@ def document_page(report: DocumentReport, text: str, name: str, match: dict[str,
                        f'{SPUN_RGB[2]},{sentence_alpha(p)})"></span>{pct(p)}</span>' for p in (0.3, 0.5, 0.7, 0.9))
     legend = f"""<div class="legend"><span><b>Sentence shading</b> = spun probability:</span>{swatches}
 <span><mark data-orig="original?">word</mark> looks substituted (likely original: on hover; printed: in [ ])</span>
-<span><span class="s flag">underlined</span> = flagged sentence ({pct_apart(cut, 0.0)[0]} or more)</span></div>"""
+<span><span class="s flag">underlined</span> = flagged sentence ({pct_exact(cut)} or more)</span></div>"""
     against = source_section(match, text, source_name, source_text, reverse) + "\n" if match is not None else ""
     body = (f'{summary}\n{legend if judged else ""}\n<h2>Text</h2>\n<div class="doc">\n'
             f'{_article_html(report, text, cut if judged else None)}\n</div>\n'
@@ -286,7 +286,7 @@ def _histogram(hist: dict[str, Any], threshold: float | None) -> str:
         left = tx - L > 0.3 * pw  # the label on the side of the line where it fits
         parts.append(f'<line x1="{tx:.1f}" y1="{T - 8}" x2="{tx:.1f}" y2="{T + ph}" stroke="#1d2330" '
                      f'stroke-width="2" stroke-dasharray="5 4"/><text x="{tx - 6 if left else tx + 6:.1f}" '
-                     f'y="{T - 10}" text-anchor="{"end" if left else "start"}">threshold {pct_apart(threshold, 0)[0]}'
+                     f'y="{T - 10}" text-anchor="{"end" if left else "start"}">threshold {pct_exact(threshold)}'
                      "</text>")
     return (f'<svg class="chart" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" '
             f'aria-label="histogram of spin likelihoods">{"".join(parts)}</svg>')
@@ -316,7 +316,7 @@ def _top_spun_table(docs: list[Any]) -> str:
         where = str(doc.get("source") or doc.get("id") or "")
         url = str(doc.get("url") or "")
         url_html = f'<br><span class="muted">{esc(url)}</span>' if url else ""
-        rows.append(f'<tr><td class="num">{pct_apart(min(max(num(doc.get("likelihood")), 0.0), 1.0), 1.0)[0]}</td>'
+        rows.append(f'<tr><td class="num">{pct_exact(min(max(num(doc.get("likelihood")), 0.0), 1.0))}</td>'
                     f'<td class="wrap">{esc(where)}{url_html}</td>'
                     f'<td class="wrap">{esc(doc.get("top_evidence") or "")}</td></tr>')
     if not rows:
@@ -368,7 +368,7 @@ def summary_page(summary: dict[str, Any]) -> str:
     share = f"{pct(spun / (spun + original))}" if spun + original else "–"
     cards = [("Records", f"{records:,}", ""), ("Scored", f"{n_ok:,}", ""),
              ("Errors", f"{n_errors:,}", ""), ("Spun", f"{spun:,}", " spun"), ("Original", f"{original:,}", ""),
-             ("Spun share of judged", share, " spun"), ("Threshold", pct_apart(thr, 0)[0] if thr is not None else "–",
+             ("Spun share of judged", share, " spun"), ("Threshold", pct_exact(thr) if thr is not None else "–",
                                                         "")]
     if n_skipped:
         cards.insert(3, ("Skipped", f"{n_skipped:,}", ""))

@@ -14,8 +14,10 @@ import math
 from typing import Any
 
 from spin_detect.input.records import REPORT_GENERATOR
+from spin_detect.report import pct_exact
 
-__all__ = ["BIDI_CONTROLS", "CSP", "CSS", "GENERATOR", "as_int", "esc", "num", "page", "pct", "pct_apart"]
+__all__ = ["BIDI_CONTROLS", "CSP", "CSS", "GENERATOR", "as_int", "esc", "num", "page", "pct", "pct_apart",
+           "pct_exact"]
 
 #: Content-Security-Policy of every page: no script, no external resource.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
