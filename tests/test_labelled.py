@@ -110,3 +110,52 @@ def test_files_without_doc_id_given_together_keep_their_documents_apart(tmp_path
     df = _load_labelled_or_fail([a, b])
     assert df["doc_id"].tolist() == [f"{a}:0", f"{a}:1", "0"]  # b's own doc_id is kept as given
     assert load_labelled(a)["doc_id"].tolist() == ["0", "1"]  # one file alone: as before
+
+
+def test_split_values_doc_ids_and_ids_are_checked_not_dropped(tmp_path):
+    rows = [{"text": "One.", "label": 0, "doc_id": "a", "split": "Train", "id": "r1"},
+            {"text": "Two.", "label": 1, "doc_id": "", "split": "validation", "id": ""},
+            {"text": "Three.", "label": 0, "doc_id": "c", "split": "", "id": "r3"}]
+    with pytest.raises(LabelledDataError) as e:
+        load_labelled(write_csv(tmp_path / "d.csv", rows))
+    msg = str(e.value)
+    assert "unknown split value(s) '', 'validation' in rows 2, 3; use train, dev, test" in msg
+    assert "empty doc_id in rows 2" in msg and "empty id in rows 2" in msg
+    rows[1].update(doc_id="b", split="DEV ", id="r2")
+    rows[2].update(split="test")
+    df = load_labelled(write_csv(tmp_path / "d.csv", rows))
+    assert df["split"].tolist() == ["train", "dev", "test"]  # any case, as the trainer compares them
+
+
+def test_a_document_in_two_splits_is_refused(tmp_path):
+    rows = [{"text": "One.", "label": 0, "doc_id": "a", "split": "train"},
+            {"text": "Two.", "label": 0, "doc_id": "a", "split": "test"},
+            {"text": "Three.", "label": 1, "doc_id": "b", "split": "dev"}]
+    with pytest.raises(LabelledDataError, match="documents in more than one split: 'a'"):
+        load_labelled(write_csv(tmp_path / "d.csv", rows))
+
+
+def test_changes_must_point_at_their_replacement(tmp_path):
+    text = "The authority met on Monday."
+    good = json.dumps([[4, 13, "council", "authority"]])
+    shifted = json.dumps([[6, 15, "council", "authority"]])
+    p = write_csv(tmp_path / "d.csv", [{"text": text, "label": 1, "changes": good},
+                                       {"text": text, "label": 1, "changes": shifted}])
+    with pytest.raises(LabelledDataError, match=r"replacement is not the text at its \[start, end\].* in rows 2$"):
+        load_labelled(p)
+
+
+def test_encodings_a_byte_order_mark_and_a_json_array(tmp_path):
+    rows = [{"text": "Café owners met.", "label": "original"}, {"text": "Two.", "label": "spun"}]
+    p = tmp_path / "excel.csv"
+    pd.DataFrame(rows).to_csv(p, index=False, encoding="cp1252")  # a spreadsheet's export
+    assert load_labelled(p)["text"].tolist() == ["Café owners met.", "Two."]
+    p = tmp_path / "bom.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8-sig")
+    assert load_labelled(p)["label"].tolist() == [0, 1]
+    p = tmp_path / "rows.json"
+    p.write_text(json.dumps(rows))
+    assert load_labelled(p)["label"].tolist() == [0, 1]
+    p.write_text(json.dumps([rows[0], "x"]))
+    with pytest.raises(LabelledDataError, match="item 2 of the array is not a JSON object"):
+        load_labelled(p)

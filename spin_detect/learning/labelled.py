@@ -1,6 +1,7 @@
 """Labelled data that users bring for training and evaluation, validated up front.
 
-Format (CSV, CSV.gz, JSONL or JSONL.gz; one row per sentence):
+Format (CSV, TSV, JSONL or a .json array of objects, each optionally .gz; UTF-8, UTF-16 with a byte-order
+mark or Windows-1252; one row per sentence):
 
 =========== ======== =====================================================
 column      required meaning
@@ -9,13 +10,17 @@ column      required meaning
 ``label``   yes      ``original``/``spun``, or ``0``/``1`` (also true/false)
 ``doc_id``  no       document the sentence belongs to: enables document-level
                      evaluation and keeps a document's sentences in one split
-``id``      no       unique row id; duplicates are refused
+                     (never empty; a document in two splits is refused)
+``split``   no       ``train``, ``dev`` or ``test`` (any case; nothing else): rows
+                     to fit on, to calibrate on, and that training leaves out
+``id``      no       unique row id, never empty; duplicates are refused
 ``source``  no       where the text comes from, for per-source metrics
 ``style``   no       spinner style, for per-style metrics
 ``changes`` no       the words a spinner replaced in a spun sentence: a JSON list
                      of ``[start, end, original, replacement]``, character
                      offsets into ``text`` (a JSON string in CSV, a string or a
-                     list in JSONL; empty or ``[]`` for none). With it the word
+                     list in JSONL; empty or ``[]`` for none); the replacement
+                     must be the text at its offsets. With it the word
                      models are trained too; without it, a base model's are
                      reused
 =========== ======== =====================================================
@@ -27,6 +32,7 @@ with row numbers, before any training starts.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 from collections.abc import Iterable
@@ -34,8 +40,10 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["LABELS", "LabelledDataError", "load_labelled", "normalise_labels"]
+__all__ = ["LABELS", "SPLITS", "LabelledDataError", "check_documents", "load_labelled", "normalise_labels"]
 
+#: The values of a ``split`` column (any case): rows to fit on, to calibrate on, and to measure on.
+SPLITS = ("train", "dev", "test")
 LABELS = {"original": 0, "spun": 1, "0": 0, "1": 1, "false": 0, "true": 1, "0.0": 0, "1.0": 1}
 
 
@@ -55,7 +63,7 @@ def _changes(column: pd.Series, texts: pd.Series, labels: pd.Series) -> tuple[li
     """The ``changes`` column as JSON strings (``[]`` for none), and what is wrong with it, by rows: not a list
     of ``[start, end, ...]``, a span outside its text, changes in a row labelled original."""
     out: list[str] = []
-    not_list, outside, in_original = [], [], []
+    not_list, outside, elsewhere, in_original = [], [], [], []
     for i, (value, text, label) in enumerate(zip(column, texts, labels)):
         spans = value
         if value is None or (isinstance(value, float) and value != value) or value == "":
@@ -74,6 +82,8 @@ def _changes(column: pd.Series, texts: pd.Series, labels: pd.Series) -> tuple[li
             continue
         if any(not 0 <= c[0] <= c[1] <= len(text) for c in spans):
             outside.append(i)
+        elif any(len(c) >= 4 and isinstance(c[3], str) and text[c[0]:c[1]] != c[3] for c in spans):
+            elsewhere.append(i)  # offsets that miss their words would label the wrong words
         if spans and label == 0:
             in_original.append(i)
         out.append(value if isinstance(value, str) and value else json.dumps(spans, ensure_ascii=False))
@@ -82,39 +92,58 @@ def _changes(column: pd.Series, texts: pd.Series, labels: pd.Series) -> tuple[li
         problems.append(f"changes is not a JSON list of [start, end, original, replacement] in rows {_rows(not_list)}")
     if outside:
         problems.append(f"a change's [start, end] lies outside its text in rows {_rows(outside)}")
+    if elsewhere:
+        problems.append(f"a change's replacement is not the text at its [start, end] (offsets count characters of "
+                        f"the row's own text, from 0) in rows {_rows(elsewhere)}")
     if in_original:
         problems.append(f"changes in a sentence labelled original in rows {_rows(in_original)}")
     return out, problems
 
 
 def _read(path: Path) -> pd.DataFrame:
+    """The rows of one file. Bytes are decoded as every other input is (UTF-8 with or without a byte-order
+    mark, UTF-16 with one, Windows-1252 where a spreadsheet saved it so:
+    :func:`~spin_detect.input.decode.decode_bytes`)."""
+    from spin_detect.input.decode import decode_bytes
+    from spin_detect.input.errors import InputError
+
     name = path.name.lower()
+    if not name.endswith((".jsonl", ".jsonl.gz", ".json", ".json.gz", ".ndjson", ".ndjson.gz", ".csv", ".csv.gz",
+                          ".tsv", ".tsv.gz")):
+        raise LabelledDataError(f"{path}: unknown file type; use .csv, .tsv or .jsonl (optionally .gz)")
     try:
-        if name.endswith((".jsonl", ".jsonl.gz", ".json", ".ndjson")):
-            rows = []
-            opener = gzip.open if name.endswith(".gz") else open
-            with opener(path, "rt", encoding="utf-8") as f:
-                for n, line in enumerate(f, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        obj = json.loads(line)
-                    except ValueError as exc:
-                        raise LabelledDataError(f"{path}: line {n} is not valid JSON ({exc})") from exc
-                    if not isinstance(obj, dict):
-                        raise LabelledDataError(f"{path}: line {n} is not a JSON object")
-                    rows.append(obj)
-            return pd.DataFrame(rows)
+        data = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
+        text, _ = decode_bytes(data, str(path))
         if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
             sep = "\t" if ".tsv" in name else ","
-            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8")
-    except LabelledDataError:
-        raise
+            return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except InputError as exc:
+        raise LabelledDataError(str(exc)) from exc
     except pd.errors.EmptyDataError as exc:
         raise LabelledDataError(f"{path}: empty file (no header, no rows)") from exc
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, EOFError) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, pd.errors.ParserError) as exc:
         raise LabelledDataError(f"{path}: cannot read ({exc})") from exc
-    raise LabelledDataError(f"{path}: unknown file type; use .csv, .tsv or .jsonl (optionally .gz)")
+    if name.endswith((".json", ".json.gz")) and text.lstrip().startswith("["):
+        try:  # a .json file may hold one array of row objects
+            rows = json.loads(text)
+        except ValueError as exc:
+            raise LabelledDataError(f"{path}: not valid JSON ({exc})") from exc
+        odd = [i for i, r in enumerate(rows) if not isinstance(r, dict)]
+        if odd:
+            raise LabelledDataError(f"{path}: item {odd[0] + 1} of the array is not a JSON object")
+        return pd.DataFrame(rows)
+    rows = []
+    for n, line in enumerate(text.split("\n"), 1):  # not splitlines(): JSON strings may hold U+2028
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise LabelledDataError(f"{path}: line {n} is not valid JSON ({exc})") from exc
+        if not isinstance(obj, dict):
+            raise LabelledDataError(f"{path}: line {n} is not a JSON object")
+        rows.append(obj)
+    return pd.DataFrame(rows)
 
 
 def normalise_labels(values: pd.Series) -> pd.Series:
@@ -157,9 +186,26 @@ def load_labelled(path: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
         problems.append(f"unknown label(s) {', '.join(map(repr, shown))} in rows {_rows(df.index[bad])}; "
                         "use original/spun or 0/1")
     if "id" in df.columns:
-        dup = df["id"].astype(str).duplicated(keep=False)
+        ids = df["id"].map(_key)
+        if (ids == "").any():
+            problems.append(f"empty id in rows {_rows(df.index[ids == ''])}")
+        dup = ids.duplicated(keep=False) & (ids != "")
         if dup.any():
             problems.append(f"duplicated id in rows {_rows(df.index[dup])}")
+    if "doc_id" in df.columns:
+        empty_doc = df["doc_id"].map(_key) == ""
+        if empty_doc.any():
+            problems.append(f"empty doc_id in rows {_rows(df.index[empty_doc])}; give every row the id of its "
+                            "document, or leave the column out (each row is then its own document)")
+    if "split" in df.columns:
+        splits = df["split"].map(lambda v: _key(v).lower())
+        odd = ~splits.isin(SPLITS)
+        if odd.any():
+            shown = sorted({repr(_key(v)) for v in df.loc[odd, "split"]})
+            problems.append(f"unknown split value(s) {', '.join(shown[:5])} in rows {_rows(df.index[odd])}; "
+                            f"use {', '.join(SPLITS)}")
+        else:
+            df["split"] = splits
     if "changes" in df.columns:
         changes, change_problems = _changes(df["changes"], df["text"], labels)
         problems += change_problems
@@ -170,5 +216,26 @@ def load_labelled(path: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
     if "doc_id" not in df.columns:
         df["doc_id"] = df.index.astype(str)
         df.attrs["doc_id_from_rows"] = True  # callers joining several files keep these apart
-    df["doc_id"] = df["doc_id"].astype(str)
+    df["doc_id"] = df["doc_id"].map(_key)
+    check_documents(df, where)
     return df
+
+
+def check_documents(df: pd.DataFrame, where: str = "data") -> None:
+    """Refuse a document whose sentences are in more than one split: the model would be measured (or
+    calibrated) on a document it was trained on."""
+    if "split" not in df.columns or df.empty:
+        return
+    per_doc = df.groupby("doc_id", sort=True)["split"].nunique()
+    mixed = per_doc.index[per_doc > 1]
+    if len(mixed):
+        shown = ", ".join(repr(str(d)) for d in mixed[:5]) + (f" and {len(mixed) - 5} more" if len(mixed) > 5 else "")
+        raise LabelledDataError(f"{where}: documents in more than one split: {shown}; every sentence of a document "
+                                "must have the document's split")
+
+
+def _key(value: object) -> str:
+    """A cell as text, stripped; "" for an empty or missing one (JSON null, NaN)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
