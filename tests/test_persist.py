@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import pickle
+import re
 import shutil
 import zipfile
 
@@ -260,3 +261,20 @@ def test_a_tree_document_rule_exports_to_arrays_and_back():
     a["cap"] = np.array(len(DOCUMENT_INPUTS) + 5)
     with pytest.raises(ValueError, match="cap column"):
         from_arrays(a, "")
+
+
+@pytest.mark.parametrize("thresholds, message", [
+    ({"strict": 0.9, "balanced": -3, "sensitive": 0.2}, "numbers from 0 to 1, got balanced = -3"),
+    ({"strict": 0.9, "balanced": float("inf"), "sensitive": 0.2}, "numbers from 0 to 1, got balanced = inf"),
+    ({"strict": 0.9, "balanced": "0.5", "sensitive": 0.2}, "numbers from 0 to 1, got balanced = '0.5'"),
+    ({"balanced": 0.5, "sensitive": 0.2}, "no document threshold for preset strict"),
+    ([0.5], "no document thresholds"),
+])
+def test_a_manifest_with_thresholds_that_cannot_be_used_is_refused(trained, tmp_path, thresholds, message):
+    _, folder = trained
+    manifest = json.loads((folder / "manifest.json").read_text())
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    (other / "manifest.json").write_text(json.dumps({**manifest, "thresholds": thresholds}))
+    with pytest.raises(ModelError, match=re.escape(message)):
+        load_detector(other)

@@ -1,14 +1,11 @@
 """Model folders: save a trained :class:`~spin_detect.learning.model.SpinModel`, and read one back.
 
-A model folder is data, never code: ``model.npz`` holds every fitted number
-as plain numeric arrays (:mod:`spin_detect.learning.predictors`),
-``manifest.json`` the format version, the SHA-256 of ``model.npz``, the
-thresholds, the features and tables the model was trained with, and its
-training record; a card may sit beside them. Reading checks the manifest and
-the checksum, checks the header of every array in the archive (numeric
-dtypes only, sizes that match the archive, at most :data:`MAX_MODEL_BYTES`)
-and loads them with ``numpy.load(allow_pickle=False)``; nothing in the folder
-is imported, unpickled or executed.
+A model folder is data, never code: ``model.npz`` holds every fitted number as plain numeric arrays
+(:mod:`spin_detect.learning.predictors`), ``manifest.json`` the format version, the SHA-256 of ``model.npz``,
+the thresholds, the features and tables the model was trained with, and its training record; a card may sit
+beside them. Reading checks the manifest and the checksum, checks the header of every array in the archive
+(numeric dtypes only, sizes that match the archive, at most :data:`MAX_MODEL_BYTES`) and loads them with
+``numpy.load(allow_pickle=False)``; nothing in the folder is imported, unpickled or executed.
 
 Folders of spin-detect 0.2 and older hold a pickled ``model.joblib``, which
 can run code when it is loaded: :func:`read_model` refuses them and names
@@ -35,6 +32,7 @@ from spin_detect.learning.context import ECHO, context_names
 from spin_detect.learning.model import AGG_FEATURES, PLAIN_AGG, SpinModel
 from spin_detect.learning.plain import PLAIN_FEATURES
 from spin_detect.learning.predictors import export_estimator, from_arrays
+from spin_detect.learning.thresholds import threshold_problem
 from spin_detect.tables.adapt import AdaptedReference, adapt_reference
 from spin_detect.tables.reference import ReferenceStats
 from spin_detect.tables.store import DataFormatError
@@ -271,8 +269,8 @@ def read_model(folder: Path, trust_unverified: bool = False) -> tuple[SpinModel,
         _require_same_features(folder, manifest)
     arrays = _checked_arrays(data, fpath)
     thresholds = manifest.get("thresholds")
-    if not isinstance(thresholds, dict) or not all(isinstance(v, (int, float)) for v in thresholds.values()):
-        raise ModelError(f"{folder}/manifest.json: no document thresholds")
+    if (why := threshold_problem(thresholds)) is not None or not isinstance(thresholds, dict):
+        raise ModelError(f"{folder}/manifest.json: {why}")
     training = manifest.get("training", {})
     if not isinstance(training, dict):
         raise ModelError(f"{folder}/manifest.json: 'training' is not an object")
@@ -351,7 +349,7 @@ def model_reference(folder: Path, manifest: dict, general: ReferenceStats) -> Re
     except ModelError:
         raise
     except (DataFormatError, KeyError, TypeError, ValueError, OSError) as exc:
-        raise ModelError(f"{path}: not a usable domain reference ({exc})") from exc
+        raise ModelError(f"{path}: not a usable domain reference, damaged or altered ({exc})") from exc
 
 
 def check_model_tables(manifest: dict, extractor: FeatureExtractor) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MIN_SOURCE_DOCS", "MIN_THRESHOLD_DOCS", "PRESET_FPR", "preset_thresholds"]
+__all__ = ["MIN_SOURCE_DOCS", "MIN_THRESHOLD_DOCS", "PRESET_FPR", "preset_thresholds", "threshold_problem"]
 
 #: Share of original documents that each preset may flag, on calibration data
 #: (in every source with at least MIN_SOURCE_DOCS original documents, when sources are known).
@@ -48,3 +48,18 @@ def _flagging_at_most(scores: np.ndarray, share: float) -> float:
 #: Original documents the rule's thresholds need for each preset to mean anything: at least one
 #: original document the preset may flag.
 MIN_THRESHOLD_DOCS = {name: int(np.ceil(1 / fpr)) for name, fpr in PRESET_FPR.items()}
+
+
+def threshold_problem(thresholds: object) -> str | None:
+    """What is wrong with a model's document thresholds (a manifest's ``thresholds``), or None: it needs one
+    number from 0 to 1 for every preset of :data:`PRESET_FPR`."""
+    if not isinstance(thresholds, dict):
+        return "no document thresholds"
+    missing = [p for p in PRESET_FPR if p not in thresholds]
+    if missing:
+        return f"no document threshold for preset {', '.join(missing)}"
+    bad = [f"{k} = {v!r}" for k, v in thresholds.items()
+           if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0]
+    if bad:
+        return f"document thresholds must be numbers from 0 to 1, got {', '.join(bad)}"
+    return None
