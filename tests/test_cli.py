@@ -221,9 +221,30 @@ def test_train_and_evaluate_commands(tmp_path):
     assert ev["threshold"] == 0.5 and ev["ranked"] <= ev["evidence_tokens"]
     assert 0 <= ev["true_original_top1"] <= ev["true_original_top3"] <= ev["original_shown"] <= 1
     assert ev["evidence_tokens"] == sum(v["evidence_tokens"] for v in ev["by_rate"].values()) or not ev["by_rate"]
+    assert rep["schema"] == "spin-detect/evaluation/1" and rep["model"]["name"] == "m" and rep["rows"] == len(df)
+    assert rep["data"] == [str(data)] and rep["preset"] == "balanced"
     r = run("evaluate", str(tmp_path / "m"), str(data))
     assert "sentence level" in r.stdout and "document level" in r.stdout
     assert "evidence (words at 50% or more)" in r.stdout
+    assert "the model was trained on this file" in r.stderr
+    # the folder has a card that says what was trained on what, and no figures it cannot have
+    card = (tmp_path / "m" / "MODEL_CARD.md").read_text()
+    assert f"`{data}`: {len(df):,} rows" in card and "trained on the data's `changes` column" in card
+    assert manifest["sha256"] in card and f"spin-detect evaluate {tmp_path / 'm'}/" in card
+    # retrained over another model's folder: its card is replaced, its figures removed, not left beside it
+    (tmp_path / "m" / "metrics.json").write_text("{}")
+    (tmp_path / "m" / "notes.txt").write_text("mine")
+    r = run("train", str(data), "--out", str(tmp_path / "m"), "--seed", "4", "--force")
+    assert r.exit_code == 0 and "removed metrics.json" in r.stderr
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["MODEL_CARD.md", "manifest.json", "model.npz",
+                                                                    "notes.txt"]
+    assert "seed 4" in (tmp_path / "m" / "MODEL_CARD.md").read_text()
+    r = run("train", str(data), str(data), "--out", str(tmp_path / "twice"))
+    assert r.exit_code == 2 and "given twice" in r.stderr
+    none = tmp_path / "none.csv"
+    df.assign(changes="").to_csv(none, index=False)
+    r = run("train", str(none), "--out", str(tmp_path / "none"))
+    assert r.exit_code == 2 and "names no replaced word in any spun row" in r.stderr
     bad = tmp_path / "bad.csv"
     bad.write_text("text,label\nfine,maybe\n")
     r = run("train", str(bad), "--out", str(tmp_path / "x"))
@@ -418,6 +439,7 @@ def test_a_failed_train_leaves_no_empty_model_folder_behind(tmp_path):
     r = run("train", str(data), "--out", str(tmp_path / "new" / "m"), "--base", str(tmp_path / "nowhere"))
     assert r.exit_code == 2 and "no such model folder" in r.stderr
     assert not (tmp_path / "new" / "m").exists()
+    assert not (tmp_path / "new").exists()  # nor the folder made above it
     (tmp_path / "mine").mkdir()  # a folder the user made stays
     r = run("train", str(data), "--out", str(tmp_path / "mine"), "--reference", str(tmp_path / "none.bin"))
     assert r.exit_code == 2 and (tmp_path / "mine").is_dir()

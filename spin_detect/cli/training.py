@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
@@ -15,6 +17,7 @@ from spin_detect.cli.helpformat import EXIT_FAILURE
 if TYPE_CHECKING:
     import pandas as pd
 
+    from spin_detect.detector import Detector
     from spin_detect.features import FeatureExtractor
 
 __all__ = ["SpinStyle", "convert_model", "evaluate", "spin", "train"]
@@ -27,8 +30,14 @@ def _load_labelled_or_fail(data: list[Path]) -> pd.DataFrame:
     """The labelled sentences of all ``data`` files in one frame, or a clean failure."""
     import pandas as pd
 
-    from spin_detect.learning.labelled import LabelledDataError, load_labelled
+    from spin_detect.learning.labelled import LabelledDataError, check_documents, load_labelled
 
+    seen: dict[str, Path] = {}
+    for p in data:
+        key = os.path.realpath(p)
+        if key in seen:
+            fail(f"{p}: given twice (as {seen[key]} too): its rows would count twice")
+        seen[key] = p
     try:
         frames = [load_labelled(p) for p in data]
     except LabelledDataError as exc:
@@ -38,6 +47,12 @@ def _load_labelled_or_fail(data: list[Path]) -> pd.DataFrame:
             if f.attrs.get("doc_id_from_rows"):
                 f["doc_id"] = f"{p}:" + f["doc_id"]
     df = pd.concat(frames, ignore_index=True)
+    df.attrs["file_rows"] = [len(f) for f in frames]
+    if len(frames) > 1:
+        try:
+            check_documents(df, ", ".join(map(str, data)))
+        except LabelledDataError as exc:
+            fail(str(exc))
     if len(frames) > 1 and "id" in df.columns:  # each file refuses its own duplicates; these are across files
         ids = df["id"].astype(str)
         dup = ids.duplicated(keep=False).to_numpy()
@@ -51,8 +66,8 @@ def _load_labelled_or_fail(data: list[Path]) -> pd.DataFrame:
 
 
 def train(
-    data: Annotated[list[Path], typer.Argument(help="Labelled sentences: CSV/JSONL with text and label "
-                                                    "(see README, 'Training on your own data').")],
+    data: Annotated[list[Path], typer.Argument(help="Labelled sentences: CSV, TSV or JSONL (optionally .gz) with "
+                                                    "text and label (see README, 'Training on your own data').")],
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Model folder to write.")],
     seed: Annotated[int, typer.Option(metavar="N", help="Random seed (same data and seed, same model).")] = 0,
     base: Annotated[str, typer.Option(metavar="MODEL", help="Model whose token level is reused when the data has no "
@@ -64,7 +79,8 @@ def train(
         metavar="SHARE", min=0.01, max=0.99,
         help="Share of the mixed counts that comes from --reference (0.01-0.99).")] = 0.5,
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty (the model's files "
-                                        "there are replaced).")] = False,
+                                        "there are replaced; a card, figures or tables of the model it held are "
+                                        "removed).")] = False,
 ) -> None:
     """Train a model on labelled sentences (yours, or the generated datasets).
 
@@ -75,22 +91,45 @@ def train(
     if not force and out.is_dir() and any(out.iterdir()):
         fail(f"{out}: folder is not empty; use --force to write the model into it (or --out another folder)")
     df = _load_labelled_or_fail(data)
-    made = not out.exists()
+    _check_token_labels(df, base)
+    made = [d for d in (out, *out.parents) if not d.exists()]  # the folders this command makes, deepest first
     try:  # the folder is made before training, so that a path that cannot be one fails now, not after it
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"{out}: cannot make the model folder ({exc.strerror or exc})", code=EXIT_FAILURE)
     try:
         _train_into(df, data, out, seed, base, reference, reference_share)
-    except BaseException:  # a failure, Ctrl-C: a folder made for the model is not left behind empty
-        if made and out.is_dir() and not any(out.iterdir()):
-            out.rmdir()
+    except BaseException:  # a failure, Ctrl-C: folders made for the model are not left behind empty
+        for d in made:
+            if not d.is_dir() or any(d.iterdir()):
+                break
+            d.rmdir()
         raise
+
+
+def _check_token_labels(df: pd.DataFrame, base: str) -> None:
+    """Refuse a ``changes`` column that names no replaced word in any spun row (it would train word models that
+    never find one); say what a partly filled one and an unused ``--base`` mean."""
+    if "changes" not in df.columns:
+        return
+    spun = df["label"].to_numpy() == 1
+    filled = (df["changes"].astype(str) != "[]").to_numpy()
+    if spun.any() and not (spun & filled).any():
+        fail("the 'changes' column names no replaced word in any spun row; fill it in ([start, end, original, "
+             "replacement] per replaced word), or leave the column out to keep the base model's word level")
+    if (spun & ~filled).any():
+        note(f"{int((spun & ~filled).sum()):,} of {int(spun.sum()):,} spun rows list no changes: the word models "
+             "learn their words as original ones")
+    if base != "default":
+        note(f"the data has a 'changes' column, so the word-level models are trained on it; --base {base} gives "
+             "only the feature settings")
 
 
 def _train_into(df: pd.DataFrame, data: list[Path], out: Path, seed: int, base: str, reference: Path | None,
                 reference_share: float) -> None:
-    from spin_detect.learning.persist import save_model
+    from spin_detect.atomic import atomic_write
+    from spin_detect.learning.card import CARD_FILE, STALE_FILES, retrained_card
+    from spin_detect.learning.persist import DOMAIN_REFERENCE_FILE, save_model
     from spin_detect.learning.train import train_model
 
     base_det = load_detector_or_fail(base, "balanced", None, False)
@@ -105,13 +144,36 @@ def _train_into(df: pd.DataFrame, data: list[Path], out: Path, seed: int, base: 
         try:
             # with token labels the evidence model is trained too, as the default model has one (without
             # them, both token models come from the base model)
-            model, _ = train_model(df, extractor, seed=seed, base=base_det.model, log=note, progress=bar,
-                                   evidence_context=True)
+            with warnings.catch_warnings():  # few documents of a class: scikit-learn's fold warnings say
+                # nothing the user can act on; train_model's own warnings say what to add
+                warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+                model, _ = train_model(df, extractor, seed=seed, base=base_det.model, log=note, progress=bar,
+                                       evidence_context=True)
         except ValueError as exc:
             fail(str(exc))
+    shas = [_sha256(p) for p in data]
     model.info_["data"] = [str(p) for p in data]
+    model.info_["data_sha256"] = shas  # evaluate warns when it is given the same data
     manifest = save_model(model, out, extractor, {"name": out.name})
-    note(f"model written to {out} (sha256 {manifest['sha256'][:16]})")
+    files = list(zip(map(str, data), shas, df.attrs.get("file_rows") or [len(df)] * len(data)))
+    atomic_write(out / CARD_FILE, retrained_card(str(out), manifest, df, files, base).encode("utf-8"))
+    removed = [n for n in STALE_FILES if n != CARD_FILE and (out / n).is_file()
+               and not (n == DOMAIN_REFERENCE_FILE and manifest.get("domain_reference"))]
+    for n in removed:
+        (out / n).unlink()
+    if removed:
+        note(f"removed {', '.join(removed)} from {out}: they described the model this one replaces")
+    note(f"model written to {out} (sha256 {manifest['sha256'][:16]}), with its card {out / CARD_FILE}")
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _domain_extractor(path: Path, share: float, cloze_from: int) -> FeatureExtractor:
@@ -136,7 +198,7 @@ def _domain_extractor(path: Path, share: float, cloze_from: int) -> FeatureExtra
 
 def evaluate(
     model: Annotated[str, typer.Argument(help="Model folder, or 'default'.")],
-    data: Annotated[list[Path], typer.Argument(help="Labelled sentences (CSV/JSONL).")],
+    data: Annotated[list[Path], typer.Argument(help="Labelled sentences (CSV, TSV or JSONL, optionally .gz).")],
     split: Annotated[str | None, typer.Option(metavar="NAME", help="Only rows of this split (when the data has a split "
                                                    "column), e.g. test.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print all metrics as JSON.")] = False,
@@ -161,6 +223,10 @@ def evaluate(
         if df.empty:
             fail(f"no rows with split={split}; the data has split {', '.join(have) or 'empty everywhere'}")
     det = load_detector_or_fail(model, preset, threshold, trust_model)
+    _warn_seen(det, data, df, split)
+    if len(df) > 1 and df["doc_id"].nunique() == len(df):
+        note("every row is its own document (no doc_id column, or one sentence per document): the document "
+             "figures are about single sentences")
     freeze_once()  # the model and tables live as long as this command: keep the garbage collector off them
     df = df.reset_index(drop=True)
     with progress_bar("scoring", len(df), progress_wanted()) as bar:
@@ -170,10 +236,27 @@ def evaluate(
                                det.document_threshold)
     if "changes" in df.columns:
         report["evidence"] = evidence_figures(det, df, fs, det.config.evidence_threshold)
-    if as_json:
-        typer.echo(json.dumps(report, indent=2))
+    if as_json:  # with what was measured, so that a saved result can be traced
+        head = {"schema": "spin-detect/evaluation/1", "model": det.model_id, "preset": det.config.preset,
+                "threshold": det.document_threshold, "data": [str(p) for p in data], "split": split, "rows": len(df)}
+        typer.echo(json.dumps({**head, **report}, indent=2))
         return
     print_evaluation(report)
+
+
+def _warn_seen(det: Detector, data: list[Path], df: pd.DataFrame, split: str | None) -> None:
+    """Say when the figures would be measured on rows the model was trained or calibrated on."""
+    trained_on = set(det.model.info_.get("data_sha256") or [])
+    same = [str(p) for p in data if trained_on and _sha256(p) in trained_on]
+    if same:
+        note(f"warning: {', '.join(same)}: the model was trained on this file; its figures are not a measure of "
+             "new text" + ("" if split == "test" or "split" not in df.columns else " (--split test measures the rows "
+                                                                                  "training left out)"))
+    elif split is None and "split" in df.columns:
+        seen = int(df["split"].isin(["train", "dev"]).sum())
+        if seen:
+            note(f"{seen:,} of {len(df):,} rows are in split train or dev: a model trained on this data fitted or "
+                 "calibrated on them; --split test measures only the rows training left out")
 
 
 def spin(
