@@ -263,6 +263,19 @@ def test_spin_command(tmp_path):
         assert data["text"][c["start"] : c["end"]] == c["replacement"]
     assert run("spin", str(p), "--rate", "0.5", "--json", "--seed", "1").stdout == r.stdout  # same seed, same text
     assert run("spin", str(p), "--style", "nonsense").exit_code == 2
+    # --labelled: rows that train reads as they are, both versions of the text in one document
+    p.write_text(original + "\n\nThe board met again on Friday. Shares fell after the report was published.")
+    r = run("spin", str(p), "--rate", "0.5", "--labelled", "--seed", "2")
+    assert r.exit_code == 0, r.output
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(r.stdout)
+    from spin_detect.learning.labelled import load_labelled
+
+    df = load_labelled(rows)  # checks that every change points at its replacement
+    assert df["variant"].tolist() == ["original"] * 3 + ["spun"] * 3 and set(df["doc_id"]) == {str(p)}
+    assert df["label"].tolist()[:3] == [0, 0, 0] and sum(df["label"]) >= 1
+    assert " ".join(df["text"][:3]) == " ".join(p.read_text().split())
+    assert run("spin", str(p), "--labelled", "--json").exit_code == 2
     german = tmp_path / "de.txt"
     german.write_text("Der Rat der Stadt hat am Montag beschlossen, dass die Schulen in der nächsten Woche wieder "
                       "öffnen. Die Eltern sind darüber sehr froh, und die Lehrer auch.")

@@ -241,7 +241,10 @@ class ProgressBar:
             _LIVE.append(self)
 
     def close(self) -> None:
-        """Stop drawing, leaving the last state on screen (or in the log)."""
+        """Stop drawing, leaving the last state on screen (or in the log); again: nothing."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
         if self in _LIVE:
             _LIVE.remove(self)
         self._progress.stop()

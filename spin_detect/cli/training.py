@@ -15,8 +15,11 @@ from spin_detect.cli.console import note, print_evaluation, progress_bar, progre
 from spin_detect.cli.helpformat import EXIT_FAILURE
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
+    from spin_detect.cli.console import ProgressBar
     from spin_detect.detector import Detector
     from spin_detect.features import FeatureExtractor
 
@@ -140,6 +143,9 @@ def _train_into(df: pd.DataFrame, data: list[Path], out: Path, seed: int, base: 
     if reference is not None and "changes" not in df.columns:
         note("the data has no 'changes' column, so the token level is taken from the base model, which was "
              "trained without your reference; the sentence and document levels are trained with it")
+    full = df
+    if "split" in df.columns:  # rows training leaves out are not even featurised
+        df = df[df["split"] != "test"].reset_index(drop=True)
     with progress_bar("features", len(df), progress_wanted()) as bar:
         try:
             # with token labels the evidence model is trained too, as the default model has one (without
@@ -147,16 +153,16 @@ def _train_into(df: pd.DataFrame, data: list[Path], out: Path, seed: int, base: 
             with warnings.catch_warnings():  # few documents of a class: scikit-learn's fold warnings say
                 # nothing the user can act on; train_model's own warnings say what to add
                 warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
-                model, _ = train_model(df, extractor, seed=seed, base=base_det.model, log=note, progress=bar,
-                                       evidence_context=True)
+                model, _ = train_model(df, extractor, seed=seed, base=base_det.model, log=note,
+                                       progress=_closing(bar, len(df)), evidence_context=True)
         except ValueError as exc:
             fail(str(exc))
     shas = [_sha256(p) for p in data]
     model.info_["data"] = [str(p) for p in data]
     model.info_["data_sha256"] = shas  # evaluate warns when it is given the same data
     manifest = save_model(model, out, extractor, {"name": out.name})
-    files = list(zip(map(str, data), shas, df.attrs.get("file_rows") or [len(df)] * len(data)))
-    atomic_write(out / CARD_FILE, retrained_card(str(out), manifest, df, files, base).encode("utf-8"))
+    files = list(zip(map(str, data), shas, full.attrs.get("file_rows") or [len(full)] * len(data)))
+    atomic_write(out / CARD_FILE, retrained_card(str(out), manifest, full, files, base).encode("utf-8"))
     removed = [n for n in STALE_FILES if n != CARD_FILE and (out / n).is_file()
                and not (n == DOMAIN_REFERENCE_FILE and manifest.get("domain_reference"))]
     for n in removed:
@@ -164,6 +170,18 @@ def _train_into(df: pd.DataFrame, data: list[Path], out: Path, seed: int, base: 
     if removed:
         note(f"removed {', '.join(removed)} from {out}: they described the model this one replaces")
     note(f"model written to {out} (sha256 {manifest['sha256'][:16]}), with its card {out / CARD_FILE}")
+
+
+def _closing(bar: ProgressBar | None, total: int) -> Callable[[int], None] | None:
+    """``bar``'s callback, closing it once ``total`` is done: the models are fitted after, without a bar."""
+    if bar is None:
+        return None
+
+    def step(done: int) -> None:
+        bar(done)
+        if done >= total:
+            bar.close()
+    return step
 
 
 def _sha256(path: Path) -> str:
@@ -271,6 +289,9 @@ def spin(
     seed: Annotated[int, typer.Option(metavar="N", help="Random seed; the same seed gives the same output.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the spun text with every change as JSON.")
                        ] = False,
+    labelled: Annotated[bool, typer.Option(
+        "--labelled", help="Print labelled data for train instead: JSON lines, every sentence as written "
+                           "(label 0) and as spun (with its changes), doc_id the file name.")] = False,
 ) -> None:
     """Rewrite text the way article spinners do, recording every change.
 
@@ -280,6 +301,8 @@ def spin(
     from spin_detect.learning.spinner import spin_text
     from spin_detect.report import plural
 
+    if as_json and labelled:
+        fail("--json and --labelled print different things: choose one")
     text, name = read_input(file)
     if not text.strip():
         fail(f"{name}: empty document (nothing to spin)")
@@ -287,7 +310,10 @@ def spin(
     if report.verdict == "out_of_scope":
         fail(f"{name}: {report.notes[0].replace('judges', 'spins')}")
     result = spin_text(text, style, rate=rate, seed=seed, sentence_share=sentence_share)
-    if as_json:
+    if labelled:
+        for row in result.labelled_rows(text, name):
+            typer.echo(json.dumps({**row, "style": style}, ensure_ascii=False))
+    elif as_json:
         typer.echo(json.dumps({"input": name, "style": style, "seed": seed, **result.to_dict()},
                               ensure_ascii=False, indent=2))
     else:

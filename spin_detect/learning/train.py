@@ -221,7 +221,11 @@ def train_model(
                          "belong together)")
     for name, rows in (("training", fit_rows), ("calibration", cal_rows)):
         if len(np.unique(df["label"].to_numpy()[rows])) < 2:
-            raise ValueError(f"the {name} rows need both original and spun sentences")
+            have = "spun" if df["label"].to_numpy()[rows].any() else "original"
+            which = (f"split={'train' if name == 'training' else 'dev'}" if "split" in df.columns else
+                     f"about {'80' if name == 'training' else '20'}% of the documents, by a hash of doc_id")
+            raise ValueError(f"the {name} rows ({which}) hold only {have} sentences: they need both original and "
+                             f"spun ones; add {'original' if have == 'spun' else 'spun'} sentences")
     if features is None:
         features = extract(df["text"].tolist(), extractor, progress=progress)
     fs = features
@@ -301,7 +305,13 @@ def train_model(
     cal_a, cal_b = cal_rows[half], cal_rows[~half]
     for name, rows in (("calibration", cal_a), ("document-rule", cal_b)):
         if len(np.unique(y[rows])) < 2:
-            raise ValueError(f"the {name} half of the calibration rows needs both original and spun sentences")
+            what = "calibrates the sentence probabilities" if name == "calibration" else "fits the document rule"
+            raise ValueError(f"too few calibration documents: {len(np.unique(doc_key[cal_rows])):,} documents are "
+                             f"split in two halves, and the half that {what} holds "
+                             f"{'no' if not len(rows) else 'only spun' if y[rows].any() else 'only original'} "
+                             "sentences; add documents of both kinds "
+                             "(a hundred or more)" + (", or more rows with split=dev" if "split" in df.columns
+                                                      else ""))
     calibrated = CalibratedClassifierCV(FrozenEstimator(sentence), method="isotonic")
     calibrated.fit(Zr[cal_a], y[cal_a])
     log(f"sentence model on {len(fit_rows):,} sentences, calibrated on {len(cal_a):,}, "
