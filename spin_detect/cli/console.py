@@ -131,6 +131,8 @@ def print_evaluation(report: dict[str, Any]) -> None:
             vals = "".join(f"{m.get(c, float('nan')):>10.3f}" if isinstance(m.get(c), float)
                            else f"{m.get(c, ''):>10}" for c in cols)
             typer.echo(f"{label:<22}{vals}")
+        if any(r.get(k) for k in ("by_style", "by_rate_name", "by_partial")):
+            typer.echo("(rows by style, rate and partial: that group's spun items against all original ones)")
         cm = r["overall"]["confusion"]
         typer.echo(f"confusion [[tn fp] [fn tp]]: {cm}")
         n, spun = r["overall"]["n"], r["overall"]["positives"]
