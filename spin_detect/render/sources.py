@@ -103,7 +103,8 @@ def summary_sources_section(summary: dict[str, Any]) -> str:
         rows.append(f'<tr><td class="wrap">{esc(h.get("host", ""))}</td><td class="num">{as_int(h.get("documents")):,}'
                     f'</td><td class="num">{as_int(h.get("copies")):,}</td><td class="num">'
                     f'{as_int(h.get("spun_copies")):,}</td></tr>')
-    table = ('<table><thead><tr><th>Host</th><th class="num">Documents</th><th class="num">Copies</th>'
-             '<th class="num">Spun copies</th></tr></thead><tbody>\n' + "\n".join(rows) + "\n</tbody></table>"
+    # "copied pages" counts exact and spun copies alike; the cards above count them apart
+    table = ('<table><thead><tr><th>Host</th><th class="num">Documents</th><th class="num">Copied pages</th>'
+             '<th class="num">of them spun</th></tr></thead><tbody>\n' + "\n".join(rows) + "\n</tbody></table>"
              ) if rows else '<p class="empty-note">No copies from hosts with URLs.</p>'
     return (f'<h2>Originals found</h2>\n<div class="cards">{counts}</div>\n<h2>Sites that copy most</h2>\n{table}')
