@@ -354,3 +354,14 @@ def test_summary_lists_the_documents_most_likely_spun_first():
     page = summary_page(summary.to_dict())
     assert "<h2>Most likely spun</h2>" in page and "f1.txt" in page and "Safety -&gt; security?" in page
     assert "Most likely spun" not in summary_page(SUMMARY)  # a summary of an older version: no such section
+
+
+def test_invisible_characters_inside_words_are_shown_where_they_are():
+    text = "The Saf\u200bety Council met on Mon\u00adday."
+    sents = [SentenceReport(0, text, 0, len(text), 0.9, True, [Evidence("Saf\u200bety", 4, 11, 0.9, "Security")])]
+    page = document_page(DocumentReport(0.9, "spun", 0.84, 1, 1, sents, {}, []), text, "a.txt")
+    assert "\u200b" not in page.split("<body", 1)[1] and "\u00ad" not in page.split("<body", 1)[1]
+    assert '<mark title="likely original: Security' in page
+    assert ('Saf<span class="inv" title="invisible character U+200B zero width space">[U+200B]</span>ety</mark>'
+            in page)
+    assert 'Mon<span class="inv" title="invisible character U+00AD soft hyphen">[U+00AD]</span>day.' in page

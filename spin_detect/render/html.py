@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from spin_detect import __version__
-from spin_detect.render.page import as_int, esc, num, page, pct, pct_apart, pct_exact
+from spin_detect.render.page import as_int, esc, esc_shown, num, page, pct, pct_apart, pct_exact
 from spin_detect.render.sources import source_section, summary_sources_section
 from spin_detect.report import NO_SINGLE_WORD, plural
 
@@ -63,7 +63,7 @@ def _gap_html(gap: str, paras: list[str], cur: list[str]) -> list[str]:
         if not cur:
             part = part.lstrip()
         if part:
-            cur.append(esc(part).replace("\n", "<br>\n"))
+            cur.append(esc_shown(part).replace("\n", "<br>\n"))
     return cur
 
 
@@ -77,7 +77,7 @@ def _sentence_html(s: SentenceReport, text: str, lo: int, hi: int, cut: float | 
     """One sentence, shaded by its probability and with its evidence marked; ``cut``: the sentence threshold,
     None when the document is not judged (the sentence is shown plain: its numbers would be a guess)."""
     if cut is None:
-        return f'<span class="s" id="s{as_int(s.index)}">{esc(text[lo:hi])}</span>'
+        return f'<span class="s" id="s{as_int(s.index)}">{esc_shown(text[lo:hi])}</span>'
     p = min(max(num(s.probability), 0.0), 1.0)
     alpha = sentence_alpha(p)
     style = f' style="background-color: rgba({SPUN_RGB[0]},{SPUN_RGB[1]},{SPUN_RGB[2]},{alpha})"' if alpha else ""
@@ -97,9 +97,9 @@ def _sentence_html(s: SentenceReport, text: str, lo: int, hi: int, cut: float | 
                + f" (substitution probability {sp})" if orig
                else f"looks substituted (substitution probability {sp}); no likely original known")
         data = f' data-orig="{esc(orig)}?"' if orig else ""
-        out.append(f'{esc(text[pos:a])}<mark title="{esc(tip)}"{data}>{esc(text[a:b])}</mark>')
+        out.append(f'{esc_shown(text[pos:a])}<mark title="{esc(tip)}"{data}>{esc_shown(text[a:b])}</mark>')
         pos = b
-    out.append(f"{esc(text[pos:hi])}</span>")
+    out.append(f"{esc_shown(text[pos:hi])}</span>")
     return "".join(out)
 
 
@@ -127,7 +127,7 @@ def _evidence_chips(evidence: Iterable[Evidence]) -> str:
         orig = _original(ev)
         sp = pct(min(max(num(ev.probability), 0.0), 1.0))
         arrow = f" → {esc(orig)}?" if orig else ""
-        chips.append(f'<span class="ev"><b>{esc(ev.word)}</b>{arrow} <i>{sp}</i></span>')
+        chips.append(f'<span class="ev"><b>{esc_shown(ev.word)}</b>{arrow} <i>{sp}</i></span>')
     return "".join(chips) or f'<span class="muted">{esc(NO_SINGLE_WORD)}</span>'
 
 
@@ -142,7 +142,7 @@ def _flagged_table(report: DocumentReport, cut: float) -> str:
         sent = sent if len(sent) <= 400 else sent[:400] + "…"
         rows.append(f'<tr><td class="num"><a href="#s{as_int(s.index)}">{as_int(s.index)}</a></td>'
                     f'<td class="num">{pct_apart(min(max(num(s.probability), 0.0), 1.0), cut)[0]}</td>'
-                    f'<td class="wrap">{esc(sent)}</td><td>{_evidence_chips(s.evidence or [])}</td></tr>')
+                    f'<td class="wrap">{esc_shown(sent)}</td><td>{_evidence_chips(s.evidence or [])}</td></tr>')
     if not rows:
         return '<p class="empty-note">No sentence was flagged.</p>'
     return ('<table class="flagged"><thead><tr><th class="num">#</th><th class="num">Spun</th><th>Sentence</th>'

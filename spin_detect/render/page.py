@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from typing import Any
 
 from spin_detect.input.records import REPORT_GENERATOR
 from spin_detect.report import pct_exact
 
-__all__ = ["BIDI_CONTROLS", "CSP", "CSS", "GENERATOR", "as_int", "esc", "num", "page", "pct", "pct_apart",
+__all__ = ["BIDI_CONTROLS", "CSP", "CSS", "GENERATOR", "as_int", "esc", "esc_shown", "num", "page", "pct", "pct_apart",
            "pct_exact"]
 
 #: Content-Security-Policy of every page: no script, no external resource.
@@ -85,6 +86,7 @@ a { color: #1f5fbf; text-decoration: none; } a:hover { text-decoration: underlin
 footer { margin-top: 36px; font-size: 12px; color: var(--muted); border-top: 1px solid var(--line); padding-top: 10px;
   overflow-wrap: anywhere; }
 .s, mark, .ev, h1, td, dd { unicode-bidi: isolate; }
+.inv { font: 10px ui-monospace, monospace; color: #8a1f1d; background: #fde8e8; border-radius: 3px; padding: 0 2px; }
 @media (max-width: 640px) {
   .page { padding: 16px 14px 32px; } .summary { padding: 14px; } h1 { font-size: 20px; }
   .doc { font-size: 17px; } .ev { white-space: normal; } .share { width: 64px; }
@@ -116,6 +118,27 @@ def esc(value: Any) -> str:
     """Escape any value for HTML text or a quoted attribute; direction controls are shown by name
     (:data:`BIDI_CONTROLS`), not obeyed."""
     return html.escape(str(value).translate(_BIDI_SHOWN), quote=True)
+
+
+def esc_shown(value: Any) -> str:
+    """:func:`esc` for a document's own text on the page, with its invisible format characters (Unicode
+    category Cf: zero-width spaces and joiners, soft hyphens, word joiners; what evaders put inside words to
+    break them up for a detector) shown where they are, as a marked ``[U+200B]`` named on hover. The report's
+    notes count them; the page shows them."""
+    s = str(value)
+    if s.isascii():
+        return esc(s)
+    out: list[str] = []
+    start = 0
+    for i, ch in enumerate(s):
+        if ch.isascii() or ch in BIDI_CONTROLS or unicodedata.category(ch) != "Cf":
+            continue
+        name = unicodedata.name(ch, "").lower()
+        out.append(f'{esc(s[start:i])}<span class="inv" title="invisible character U+{ord(ch):04X}'
+                   f'{" " + esc(name) if name else ""}">[U+{ord(ch):04X}]</span>')
+        start = i + 1
+    out.append(esc(s[start:]))
+    return "".join(out)
 
 
 def pct(p: float, decimals: int = 0) -> str:
