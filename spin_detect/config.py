@@ -99,17 +99,18 @@ class DecisionConfig:
         """
         if not n_sentences:
             return "empty", ["no text to judge"]
-        if words < self.min_words and _has_words(text, self.min_words):
-            # words of other scripts (Cyrillic, CJK...) are not "wordlike" English tokens
-            return "out_of_scope", [f"this does not look like English (fewer than {self.min_words} of its words "
-                                    "are known English words); spin-detect judges English text only"]
-        if words < self.min_words:
-            return "too_short", [f"only {words} words; at least {self.min_words} are needed for a verdict"]
         foreign = _foreign_share(text)
-        if foreign > self.max_foreign_share:
+        if foreign > self.max_foreign_share and _has_words(text, 1):
             return "out_of_scope", [f"this does not look like English text ({foreign:.0%} of its characters are not "
                                     "English letters, digits or punctuation: another script, or bytes in an "
                                     "encoding that was not recognised); spin-detect judges English text only"]
+        if words < self.min_words and _has_words(text, self.min_words):
+            # words the tokenizer does not split out (CJK runs without spaces) are not English words
+            return "out_of_scope", [f"this does not look like English (fewer than {self.min_words} of its words "
+                                    "are English words); spin-detect judges English text only"]
+        if words < self.min_words:
+            return "too_short", [f"only {words} word{'' if words == 1 else 's'}; at least {self.min_words} are "
+                                 "needed for a verdict"]
         if known < self.min_known_share * words:
             return "out_of_scope", [f"this does not look like English (only {known} of its {words} words are English "
                                     "words spin-detect knows); spin-detect judges English text only"]

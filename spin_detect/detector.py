@@ -18,6 +18,7 @@ of :class:`~spin_detect.config.DecisionConfig`; it returns
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from functools import cached_property, lru_cache
@@ -42,7 +43,7 @@ from spin_detect.learning.persist import (
 from spin_detect.report import DocumentReport, Evidence, SentenceReport
 from spin_detect.tables.blas import one_blas_thread
 from spin_detect.text.normalize import Normalized, normalize
-from spin_detect.text.segment import Sentence, split_sentences
+from spin_detect.text.segment import Sentence, Tokens, split_sentences
 
 # DocumentReport and ModelError are re-exported: callers of the detector meet them.
 __all__ = ["Detector", "DocumentReport", "ModelError", "load_detector"]
@@ -146,7 +147,9 @@ class Detector:
         # Per document: word-like tokens, known ones, common ones (all tokens at once).
         n_docs = len(batch)
         if fs is not None and len(fs.tok):
-            wl = fs.tok[:, _WORDLIKE_COL] > 0
+            # words for the verdict: every token with a letter, known to the reference or not (the "wordlike"
+            # feature leaves out unknown words, so gibberish and other languages would count only their known ones)
+            wl = _letter_tokens(fs.tokens, len(fs.tok))
             tok_doc = doc_index[fs.tok_sent]
             doc_words = np.bincount(tok_doc[wl], minlength=n_docs).tolist()
             doc_known = np.bincount(tok_doc[wl & (fs.tok[:, _OOV_COL] == 0)], minlength=n_docs).tolist()
@@ -337,7 +340,16 @@ def _col(name: str) -> int:
     return TOKEN_FEATURES.index(name)
 
 
-_WORDLIKE_COL = _col("wordlike")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _letter_tokens(tokens: list, n: int) -> np.ndarray:
+    """Per token of the sentences ``tokens`` (``n`` in all): does it hold a letter, of any script."""
+    search = _LETTER.search
+    return np.fromiter((search(t) is not None for s in tokens
+                        for t in (s.texts if type(s) is Tokens else [x.text for x in s])), dtype=bool, count=n)
+
+
 _OOV_COL = _col("oov")
 _LOGFREQ_COL = _col("logfreq")
 

@@ -165,3 +165,26 @@ def test_text_in_an_encoding_not_recognised_is_out_of_scope(det):
     report = det.score_document(doc.text)
     assert report.verdict == "out_of_scope" and "characters are not English letters" in report.notes[0]
     assert det.score_document(ORIGINAL_NEWS.replace("said", "said \u201cthat\u201d \u2014")).verdict == "original"
+
+
+def test_words_the_reference_does_not_know_count_towards_the_english_check(det):
+    """Unknown words are words: gibberish and Latin with a few English words among them are not judged
+    (they were, when only known words were counted and every one of them was "known")."""
+    import random
+
+    rng = random.Random(1)
+    syll = ["ka", "lo", "mi", "tru", "zen", "pof", "dra", "vu", "xe", "qil"]
+    words = ["".join(rng.choice(syll) for _ in range(3)) for _ in range(200)]
+    for i in range(0, 200, 10):
+        words[i] = rng.choice(["the", "of", "and", "to", "in"])
+    gibberish = " ".join(words[:100]) + ". " + " ".join(words[100:]) + "."
+    lorem = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et "
+             "dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut "
+             "aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse.")
+    for text in (gibberish, lorem):
+        r = det.score_document(text)
+        assert r.verdict == "out_of_scope" and "spin-detect judges English text only" in r.notes[0]
+    short_chinese = "北京是中华人民共和国的首都，也是全国的政治、文化和科技创新中心。"
+    assert det.score_document(short_chinese).verdict == "out_of_scope"  # not "too short" for want of English words
+    r = det.score_document("Hello")
+    assert r.verdict == "too_short" and r.notes[0].startswith("only 1 word;")
