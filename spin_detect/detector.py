@@ -7,12 +7,10 @@
     >>> report = det.score_document(open("article.txt").read())  # doctest: +SKIP
     >>> report.likelihood, report.verdict  # doctest: +SKIP
 
-The detector runs the layers in order: sentences and tokens
-(:mod:`spin_detect.text`), features (:mod:`spin_detect.features`), the token,
-sentence and document models (:mod:`spin_detect.learning`), then the decisions
-of :class:`~spin_detect.config.DecisionConfig`; it returns
-:class:`~spin_detect.report.DocumentReport` objects. Model folders are read by
-:mod:`spin_detect.learning.persist`, which checks them before loading.
+The detector runs the layers in order: sentences and tokens (:mod:`spin_detect.text`), features
+(:mod:`spin_detect.features`), the token, sentence and document models (:mod:`spin_detect.learning`), then the
+decisions of :class:`~spin_detect.config.DecisionConfig`; it returns :class:`~spin_detect.report.DocumentReport`
+objects. Model folders are read by :mod:`spin_detect.learning.persist`, which checks them before loading.
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ from spin_detect import __version__
 from spin_detect.config import DecisionConfig
 from spin_detect.features import FeatureExtractor
 from spin_detect.features.originals import LikelyOriginal, OriginalRanker
+from spin_detect.input.prepare import MAX_DOCUMENT_CHARS
 from spin_detect.learning.model import FeatureSet, SpinModel, empty_features, extract
 from spin_detect.learning.persist import (
     LEGACY_MODEL_FILE,
@@ -84,6 +83,7 @@ class Detector:
 
     def score_sentences(self, sentences: Iterable[str]) -> np.ndarray:
         """Spun probability of each string, each treated as one sentence, in order."""
+        _not_one_string(sentences, "score_sentences", "sentences")
         texts = list(sentences)
         for t in texts:
             if not isinstance(t, str):
@@ -110,19 +110,29 @@ class Detector:
         the same items as without it); each sentence lists those of its own. Likely
         originals are then ranked for those few words only, which is most of the work of
         evidence in a spun document. Everything else in the reports is the same.
+
+        A text longer than :data:`~spin_detect.input.prepare.MAX_DOCUMENT_CHARS` characters is scored on
+        its first that many, with a note, as the command line does: memory stays bounded.
         """
+        _not_one_string(texts, "score_documents", "documents")
         batch: list[tuple[Normalized, list[Sentence]]] = []
+        cuts: list[str | None] = []
         n_sent = 0
-        for text in texts:
-            norm = normalize(text)
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"score_documents takes strings (the texts), got {type(text).__name__} as item {i}"
+                                + (": read the file first" if isinstance(text, os.PathLike) else ""))
+            cuts.append(f"document of {len(text):,} characters scored on its first {MAX_DOCUMENT_CHARS:,}"
+                        if len(text) > MAX_DOCUMENT_CHARS else None)
+            norm = normalize(text[:MAX_DOCUMENT_CHARS])
             sents = split_sentences(norm.text)
             batch.append((norm, sents))
             n_sent += len(sents)
             if n_sent >= batch_sentences:
-                yield from self._score_batch(batch, top_evidence)
-                batch, n_sent = [], 0
+                yield from _with_cuts(self._score_batch(batch, top_evidence), cuts)
+                batch, cuts, n_sent = [], [], 0
         if batch:
-            yield from self._score_batch(batch, top_evidence)
+            yield from _with_cuts(self._score_batch(batch, top_evidence), cuts)
 
     def _score_batch(self, batch: list[tuple[Normalized, list[Sentence]]], top: int | None = None
                      ) -> list[DocumentReport]:
@@ -338,6 +348,18 @@ def _col(name: str) -> int:
     from spin_detect.features import TOKEN_FEATURES
 
     return TOKEN_FEATURES.index(name)
+
+
+def _not_one_string(values: object, method: str, what: str) -> None:
+    """A bare string (or bytes) where a list of them belongs would be scored character by character: refused."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{method} takes a list of {what}, not one {type(values).__name__}: pass [text]")
+
+
+def _with_cuts(reports: list[DocumentReport], cuts: list[str | None]) -> list[DocumentReport]:
+    for r, cut in ((r, c) for r, c in zip(reports, cuts) if c):
+        r.notes.insert(0, cut)
+    return reports
 
 
 _LETTER = re.compile(r"[^\W\d_]")

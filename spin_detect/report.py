@@ -107,5 +107,15 @@ class DocumentReport:
         return self.verdict in JUDGED_VERDICTS
 
     def to_dict(self) -> dict:
-        """JSON-ready form, schema :data:`REPORT_SCHEMA`."""
-        return {"schema": REPORT_SCHEMA, **asdict(self)}
+        """JSON-ready form, schema :data:`REPORT_SCHEMA` (``score --json`` prints it).
+
+        When the document is not :attr:`judged`, nothing is: ``likelihood`` and ``n_flagged`` are None, and
+        each sentence keeps its text and offsets with ``probability`` and ``flagged`` None and no ``evidence``
+        (the attributes keep the model's numbers, which are no judgement).
+        """
+        data = {"schema": REPORT_SCHEMA, **asdict(self)}
+        if not self.judged:
+            data.update(likelihood=None, n_flagged=None)
+            for s in data["sentences"]:
+                s.update(probability=None, flagged=None, evidence=[])
+        return data

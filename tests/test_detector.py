@@ -188,3 +188,32 @@ def test_words_the_reference_does_not_know_count_towards_the_english_check(det):
     assert det.score_document(short_chinese).verdict == "out_of_scope"  # not "too short" for want of English words
     r = det.score_document("Hello")
     assert r.verdict == "too_short" and r.notes[0].startswith("only 1 word;")
+
+
+def test_the_api_refuses_one_string_for_a_list_and_caps_a_huge_text(det, monkeypatch):
+    with pytest.raises(TypeError, match=r"takes a list of sentences, not one str: pass \[text\]"):
+        det.score_sentences("He stated the plan would cost more.")
+    with pytest.raises(TypeError, match="takes a list of documents"):
+        list(det.score_documents("just one string"))
+    from pathlib import Path
+    with pytest.raises(TypeError, match="got PosixPath as item 0: read the file first"):
+        list(det.score_documents([Path("article.txt")]))
+    with pytest.raises(TypeError, match="got bytes"):
+        det.score_document(b"The council met.")
+    import spin_detect.detector as detector_module
+
+    monkeypatch.setattr(detector_module, "MAX_DOCUMENT_CHARS", 60)
+    text = "The council met on Monday to discuss the budget. " * 4
+    r = det.score_document(text)
+    assert r.notes[0] == f"document of {len(text):,} characters scored on its first 60"
+    assert r.sentences[-1].end <= 60
+
+
+def test_a_report_that_is_not_judged_has_no_judgement_in_its_dict(det):
+    r = det.score_document("Hello there.")
+    assert r.verdict == "too_short" and not r.judged
+    d = r.to_dict()
+    assert d["likelihood"] is None and d["n_flagged"] is None
+    assert all(s["probability"] is None and s["flagged"] is None and s["evidence"] == [] for s in d["sentences"])
+    judged = det.score_document("The council met on Monday to discuss the budget for the coming year.").to_dict()
+    assert isinstance(judged["likelihood"], float)

@@ -85,17 +85,9 @@ def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None
 
 
 def report_dict(report: DocumentReport) -> dict[str, Any]:
-    """The report as ``score --json`` prints it (``DocumentReport.to_dict``, schema ``spin-detect/report/1``).
-
-    For a verdict in :data:`UNJUDGED` nothing is judged: ``likelihood`` and ``n_flagged`` are null, and each
-    sentence keeps its text and offsets with ``probability`` and ``flagged`` null and no ``evidence``.
-    """
-    data = report.to_dict()
-    if not report.judged:
-        data.update(likelihood=None, n_flagged=None)
-        for s in data["sentences"]:
-            s.update(probability=None, flagged=None, evidence=[])
-    return data
+    """The report as ``score --json`` prints it: :meth:`DocumentReport.to_dict` (schema ``spin-detect/report/1``;
+    null likelihood, flags and evidence for a document that is not judged)."""
+    return report.to_dict()
 
 
 def _strong_unflagged(report: DocumentReport, k: int = 3) -> list[tuple[int, Evidence]]:
