@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_output", "atomic_write", "temporary_sibling"]
+__all__ = ["atomic_output", "atomic_write", "is_stream_path", "stream_fd", "temporary_sibling"]
 
 
 def temporary_sibling(path: str | os.PathLike[str]) -> Path:
@@ -35,20 +35,21 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "wb", **open_kwargs:
     ``path``; on an exception the temporary file is removed and ``path`` is left
     as it was. A symbolic link is followed (the file it points to is replaced,
     the link stays). An existing path that is not a regular file
-    (``/dev/stdout``, a named pipe) is written to directly: renaming over it
-    would replace it.
+    (``/dev/stdout``, a named pipe), or one of the process's own streams
+    (:func:`is_stream_path`), is written to directly: renaming over it would replace it.
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_output writes whole files: mode 'w' or 'wb', not {mode!r}")
-    target = Path(os.path.realpath(path))
-    try:
-        direct = not stat.S_ISREG(os.stat(target).st_mode)
+    try:  # the path as given: /dev/stdout on a pipe resolves to "pipe:[N]", which no path names
+        direct = not stat.S_ISREG(os.stat(path).st_mode) or is_stream_path(path)
     except FileNotFoundError:
         direct = False
     if direct:
-        with open(target, mode, **open_kwargs) as f:
+        fd = stream_fd(path)  # the process's own stream: written through its descriptor, at its position
+        with open(path if fd is None else fd, mode, closefd=fd is None, **open_kwargs) as f:
             yield f
         return
+    target = Path(os.path.realpath(path))
     tmp = temporary_sibling(target)
     try:
         with open(tmp, mode, **open_kwargs) as f:
@@ -58,6 +59,25 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "wb", **open_kwargs:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def stream_fd(path: str | os.PathLike[str]) -> int | None:
+    """The descriptor of this process's open stream that ``path`` names (``/dev/stdout`` 1, ``/dev/stderr`` 2,
+    ``/dev/fd/N`` and ``/proc/self/fd/N`` N), or None."""
+    p = os.fspath(path)
+    fixed = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+    if p in fixed:
+        return fixed[p]
+    for prefix in ("/dev/fd/", "/proc/self/fd/"):
+        if p.startswith(prefix) and p[len(prefix):].isdigit():
+            return int(p[len(prefix):])
+    return None
+
+
+def is_stream_path(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names one of this process's open streams (:func:`stream_fd`): written to as it is, even
+    when the shell pointed it at a regular file, whose other output a rename would replace."""
+    return stream_fd(path) is not None
 
 
 def atomic_write(path: str | os.PathLike[str], content: str | bytes) -> None:

@@ -491,3 +491,21 @@ def test_the_progress_rate_counts_this_runs_records_only(monkeypatch):
     bar.items(1664 + 300, 200)
     desc = bar._progress.tasks[0].description
     assert desc == "audit: 1,964 records, 30.0/s"  # this run's 300 records in 10 s, not 1,964 in 11 s
+
+
+@pytest.mark.slow
+def test_score_html_to_stdout_in_a_pipe_or_a_file(tmp_path):
+    """--html /dev/stdout writes the page through the process's own stdout (on a pipe the path resolves to
+    nothing a file can be opened as) and moves the report to stderr, so that the output is the page alone."""
+    exe = [sys.executable, "-m", "spin_detect", "score", str(EXAMPLE), "--html", "/dev/stdout"]
+    r = subprocess.run(exe, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("<!DOCTYPE html>") and r.stdout.rstrip().endswith("</html>")
+    assert "spin likelihood" in r.stderr and "HTML report: /dev/stdout" in r.stderr
+    out = tmp_path / "page.html"
+    out.write_text("an earlier page")
+    with open(out, "w") as f:  # the shell's "> page.html": the file is stdout, it exists, no --force needed
+        r = subprocess.run(exe, stdout=f, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.count("<html") == 1 and "HTML report:" not in page

@@ -86,7 +86,9 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 def refuse_existing(path: str | os.PathLike[str] | None, force: bool) -> None:
     """Exit 2, before any work, when ``path`` names a file that exists (or a link to one) and ``force`` is off:
     no command overwrites a file it was not told to. A device or pipe (``/dev/stdout``) is written as asked."""
-    if path is not None and not force and os.path.isfile(path):
+    from spin_detect.atomic import is_stream_path
+
+    if path is not None and not force and os.path.isfile(path) and not is_stream_path(path):
         fail(f"{path}: exists; use --force to overwrite it")
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from spin_detect.atomic import stream_fd
 from spin_detect.cli.app import (
     HtmlOpt,
     ModelOpt,
@@ -123,6 +126,16 @@ def score(
         note("interrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     report.notes[:0] = doc.notes
+    if html_out is not None and stream_fd(html_out) == 1:  # the page is the output: the report goes to stderr
+        with contextlib.redirect_stdout(sys.stderr):
+            _write_html_and_print(html_out, report, text, name, match, reverse, src, det, as_json, all_sentences)
+        return
+    _write_html_and_print(html_out, report, text, name, match, reverse, src, det, as_json, all_sentences)
+
+
+def _write_html_and_print(html_out: Path | None, report: DocumentReport, text: str, name: str, match: dict | None,
+                          reverse: dict | None, src: tuple | None, det: Detector, as_json: bool,
+                          all_sentences: bool) -> None:
     if html_out is not None:
         from spin_detect.atomic import atomic_write
         from spin_detect.render.html import document_page
