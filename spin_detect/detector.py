@@ -199,14 +199,14 @@ class Detector:
                 reports_s.append(SentenceReport(len(reports_s), original[s0:s1], s0, s1, round(p, 4),
                                                 p >= cfg.sentence_threshold, ev, s.truncated))
                 k += 1
-            likelihood = float(doc_prob[d]) if sents else 0.0
-            verdict, notes = cfg.document_verdict(norm.text, len(sents), words, known, common, likelihood, cut)
+            likelihood, cut4 = round(float(doc_prob[d]), 4) if sents else 0.0, round(cut, 4)  # compared as shown
+            verdict, notes = cfg.document_verdict(norm.text, len(sents), words, known, common, likelihood, cut4)
             if any(s.truncated for s in sents):
                 notes.append("a run-on sentence was cut into pieces of at most 2,000 characters")
             hidden = cfg.obfuscation_note(norm.obfuscation)
             if hidden:
                 notes.append(hidden)
-            reports.append(DocumentReport(round(likelihood, 4), verdict, round(cut, 4), len(sents),
+            reports.append(DocumentReport(likelihood, verdict, cut4, len(sents),
                                           sum(r.flagged for r in reports_s), reports_s, self.model_id, notes,
                                           dict(norm.obfuscation), bool(hidden)))
         return reports

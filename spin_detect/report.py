@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 __all__ = ["JUDGED_VERDICTS", "NO_SINGLE_WORD", "REPORT_SCHEMA", "DocumentReport", "Evidence", "SentenceReport",
-           "pct_exact", "plural"]
+           "pct_apart", "pct_exact", "plural"]
 
 #: Verdicts that judge the text; ``too_short``, ``out_of_scope`` and ``empty`` say why it was not judged.
 JUDGED_VERDICTS = ("spun", "original")
@@ -32,8 +32,32 @@ def pct_exact(p: float) -> str:
     ``0.9996`` -> ``99.96%`` (a threshold or a likelihood shown as 0% or 100% would say what it is not)."""
     whole = f"{p:.0%}"
     if 0 < p < 1 and whole in ("0%", "100%"):
-        return f"{p * 100:.2f}".rstrip("0").rstrip(".") + "%"
+        fine = f"{p * 100:.2f}".rstrip("0").rstrip(".")
+        return "<0.01%" if fine == "0" else ">99.99%" if fine == "100" else fine + "%"
     return whole
+
+
+def pct_apart(p: float, q: float) -> tuple[str, str]:
+    """``p`` and ``q`` as percentages with as many decimals (up to 2) as it takes to show them apart when they
+    differ (a likelihood of 0.835 is not shown as 84% beside a threshold of 0.842 shown as 84%), and each
+    never as 0% or 100% when it is strictly between (:func:`pct_exact`)."""
+
+    def show(x: float, decimals: int) -> str:
+        return f"{100 * x:.{decimals}f}%" if decimals else f"{round(100 * x)}%"
+
+    a, b = show(p, 0), show(q, 0)
+    for decimals in (1, 2):
+        if a != b or p == q:
+            break
+        a, b = show(p, decimals), show(q, decimals)
+    return _strictly(p, a), _strictly(q, b)
+
+
+def _strictly(x: float, shown: str) -> str:
+    """``shown`` (``x`` as a percentage), unless it says 0% or 100% of an ``x`` strictly between them."""
+    if x in (0.0, 1.0):
+        return f"{round(100 * x)}%"
+    return pct_exact(x) if float(shown[:-1]) in (0.0, 100.0) else shown
 
 
 @dataclass

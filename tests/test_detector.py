@@ -217,3 +217,17 @@ def test_a_report_that_is_not_judged_has_no_judgement_in_its_dict(det):
     assert all(s["probability"] is None and s["flagged"] is None and s["evidence"] == [] for s in d["sentences"])
     judged = det.score_document("The council met on Monday to discuss the budget for the coming year.").to_dict()
     assert isinstance(judged["likelihood"], float)
+
+
+def test_the_verdict_follows_the_numbers_the_report_shows(det):
+    from pathlib import Path
+
+    text = (Path(spin_detect.__file__).parent / "examples" / "spun_article.txt").read_text()
+    p = det.score_document(text).likelihood
+    for t in (p + 0.00004, p - 0.00004, p + 0.0001, 0.99999, 0.00001):
+        d = load_detector(config=DecisionConfig(document_threshold=min(max(t, 0.0), 1.0))).score_document(text)
+        assert (d.verdict == "spun") == (d.likelihood >= d.threshold), (t, d.likelihood, d.threshold)
+    from spin_detect.report import pct_apart
+
+    assert pct_apart(0.99996, 1.0) == (">99.99%", "100%") and pct_apart(0.00004, 0.5) == ("<0.01%", "50%")
+    assert pct_apart(0.835, 0.842) == ("83.5%", "84.2%") and pct_apart(0.9, 0.9) == ("90%", "90%")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from spin_detect.report import NO_SINGLE_WORD, pct_exact, plural
+from spin_detect.report import NO_SINGLE_WORD, pct_apart, plural
 
 if TYPE_CHECKING:
     from spin_detect.detector import DocumentReport, Evidence, SentenceReport
@@ -61,8 +61,8 @@ def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None
         for n in report.notes or [UNJUDGED[report.verdict]]:
             typer.echo(f"  note: {n}")
         return
-    typer.echo(f"{name}: {verdict}  spin likelihood {report.likelihood:.0%} "
-               f"(threshold {pct_exact(report.threshold)}); {report.n_flagged} of "
+    likelihood, threshold = pct_apart(report.likelihood, report.threshold)
+    typer.echo(f"{name}: {verdict}  spin likelihood {likelihood} (threshold {threshold}); {report.n_flagged:,} of "
                f"{plural(report.n_sentences, 'sentence')} flagged")
     for n in report.notes:
         typer.echo(f"  note: {n}")

@@ -15,7 +15,7 @@ import unicodedata
 from typing import Any
 
 from spin_detect.input.records import REPORT_GENERATOR
-from spin_detect.report import pct_exact
+from spin_detect.report import pct_apart, pct_exact
 
 __all__ = ["BIDI_CONTROLS", "CSP", "CSS", "GENERATOR", "as_int", "esc", "esc_shown", "num", "page", "pct", "pct_apart",
            "pct_exact"]
@@ -144,16 +144,6 @@ def esc_shown(value: Any) -> str:
 def pct(p: float, decimals: int = 0) -> str:
     """A share as a percentage, whole by default: ``0.256`` -> ``26%`` (``decimals=1``: ``25.6%``)."""
     return f"{100 * p:.{decimals}f}%" if decimals else f"{round(100 * p)}%"
-
-
-def pct_apart(p: float, q: float) -> tuple[str, str]:
-    """``p`` and ``q`` as percentages with as many decimals (up to 2) as it takes to show them apart when they
-    differ: a likelihood of 0.835 is not shown as 84% beside a threshold of 0.842 shown as 84%."""
-    for decimals in (0, 1, 2):
-        a, b = pct(p, decimals), pct(q, decimals)
-        if a != b or p == q:
-            return a, b
-    return a, b
 
 
 def num(value: Any, default: float = 0.0) -> float:
