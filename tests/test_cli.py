@@ -296,6 +296,14 @@ def test_score_html_input_and_html_report(tmp_path):
     data = json.loads(r.stdout)
     texts = " ".join(s["text"] for s in data["sentences"])
     assert "Safety Council" in texts and "tracker" not in texts and "Home" not in texts
+    # the offsets index the prose scored, which the report carries (the page's own offsets would be markup)
+    assert data["input_kind"] == "html"
+    for s in data["sentences"]:
+        assert data["scored_text"][s["start"] : s["end"]] == s["text"]
+        for e in s["evidence"]:
+            assert data["scored_text"][e["start"] : e["end"]] == e["word"]
+    plain = json.loads(run("score", str(EXAMPLE), "--json").stdout)
+    assert plain["input_kind"] == "text" and "scored_text" not in plain
     html = out.read_text()
     assert html.startswith("<!DOCTYPE html>") and "Safety Council" in re.sub(r"<[^>]+>", "", html)
     assert html.count("<mark title=") == sum(len(s["evidence"]) for s in data["sentences"])  # + 1 in the legend

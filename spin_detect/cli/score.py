@@ -128,14 +128,15 @@ def score(
     report.notes[:0] = doc.notes
     if html_out is not None and stream_fd(html_out) == 1:  # the page is the output: the report goes to stderr
         with contextlib.redirect_stdout(sys.stderr):
-            _write_html_and_print(html_out, report, text, name, match, reverse, src, det, as_json, all_sentences)
+            _write_html_and_print(html_out, report, text, name, match, reverse, src, det, as_json, all_sentences,
+                                  doc.kind)
         return
-    _write_html_and_print(html_out, report, text, name, match, reverse, src, det, as_json, all_sentences)
+    _write_html_and_print(html_out, report, text, name, match, reverse, src, det, as_json, all_sentences, doc.kind)
 
 
 def _write_html_and_print(html_out: Path | None, report: DocumentReport, text: str, name: str, match: dict | None,
                           reverse: dict | None, src: tuple | None, det: Detector, as_json: bool,
-                          all_sentences: bool) -> None:
+                          all_sentences: bool, kind: str) -> None:
     if html_out is not None:
         from spin_detect.atomic import atomic_write
         from spin_detect.render.html import document_page
@@ -152,7 +153,10 @@ def _write_html_and_print(html_out: Path | None, report: DocumentReport, text: s
             fields["source_note"] = (f"the other way round: {src[1]} looks like the "
                                      f"{str(reverse['source_relation']).replace('_', ' ')} of {name} "
                                      f"({reverse.get('source_note')})")
-        typer.echo(json.dumps({"input": name, **report_dict(report), **fields}, ensure_ascii=False, indent=2))
+        # offsets index the text scored: the file's text, or for HTML and Markdown the prose taken from it
+        scored = {"input_kind": kind, **({"scored_text": text} if kind != "text" else {})}
+        typer.echo(json.dumps({"input": name, **scored, **report_dict(report), **fields}, ensure_ascii=False,
+                              indent=2))
         return
     print_report(name, report, all_sentences)
     if src is not None and match is not None:
