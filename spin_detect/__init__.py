@@ -19,12 +19,13 @@ Python API::
 
 __version__ = "0.3.0"
 
-__all__ = ["DecisionConfig", "Detector", "DocumentReport", "__version__", "load_detector", "match_sources"]
+__all__ = ["DecisionConfig", "Detector", "DocumentReport", "ModelError", "__version__", "load_detector",
+           "match_sources"]
 
 
 def __getattr__(name: str) -> object:
     # Lazy, so that 'spin-detect --help' does not pay for importing scikit-learn.
-    if name in ("load_detector", "Detector", "DocumentReport"):
+    if name in ("load_detector", "Detector", "DocumentReport", "ModelError"):
         from spin_detect import detector
 
         return getattr(detector, name)
@@ -37,3 +38,8 @@ def __getattr__(name: str) -> object:
 
         return DecisionConfig
     raise AttributeError(f"module 'spin_detect' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # the lazy names too, so that dir() and help() list the API
+    return sorted({*globals(), *__all__})
