@@ -365,3 +365,11 @@ def test_invisible_characters_inside_words_are_shown_where_they_are():
     assert ('Saf<span class="inv" title="invisible character U+200B zero width space">[U+200B]</span>ety</mark>'
             in page)
     assert 'Mon<span class="inv" title="invisible character U+00AD soft hyphen">[U+00AD]</span>day.' in page
+
+
+def test_control_characters_never_reach_the_page():
+    text = "The council met.\x00 It agreed\x07 on the budget."
+    sents = [SentenceReport(0, text, 0, len(text), 0.1, False, [])]
+    page = document_page(DocumentReport(0.1, "original", 0.84, 1, 0, sents, {}, []), text, "a\x01.txt")
+    assert not any(ord(c) < 32 and c not in "\t\n\r" for c in page)
+    assert "met.\ufffd It agreed\ufffd on" in page

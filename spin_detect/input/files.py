@@ -122,8 +122,12 @@ def file_format(path: str | os.PathLike[str]) -> str | None:
 
 
 def exception_reason(exc: BaseException) -> str:
-    """``"ClassName: message"`` on one line (at most 300 characters): the reason part of an error message."""
-    text = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+    """The reason part of an error message, on one line (at most 300 characters): the system's words for an
+    operating-system error ("No such file or directory"), ``"ClassName: message"`` for any other."""
+    strerror = getattr(exc, "strerror", None)
+    if isinstance(exc, OSError) and strerror:
+        return " ".join(str(strerror).split())[:300]
+    text = str(exc) or exc.__class__.__name__
     return f"{exc.__class__.__name__}: {' '.join(text.split())[:300]}"
 
 

@@ -111,12 +111,14 @@ footer { margin-top: 36px; font-size: 12px; color: var(--muted); border-top: 1px
 BIDI_CONTROLS = {"\u061c": "ALM", "\u200e": "LRM", "\u200f": "RLM", "\u202a": "LRE", "\u202b": "RLE",
                  "\u202c": "PDF", "\u202d": "LRO", "\u202e": "RLO", "\u2066": "LRI", "\u2067": "RLI",
                  "\u2068": "FSI", "\u2069": "PDI"}
-_BIDI_SHOWN = str.maketrans({c: f"[{name}]" for c, name in BIDI_CONTROLS.items()})
+_BIDI_SHOWN = str.maketrans({**{c: f"[{name}]" for c, name in BIDI_CONTROLS.items()},
+                             # control characters (NUL...) are not HTML text: shown as a browser would show NUL
+                             **{chr(c): "\ufffd" for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}})
 
 
 def esc(value: Any) -> str:
     """Escape any value for HTML text or a quoted attribute; direction controls are shown by name
-    (:data:`BIDI_CONTROLS`), not obeyed."""
+    (:data:`BIDI_CONTROLS`), not obeyed, and other control characters as U+FFFD."""
     return html.escape(str(value).translate(_BIDI_SHOWN), quote=True)
 
 
