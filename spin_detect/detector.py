@@ -69,11 +69,11 @@ class Detector:
     def model_id(self) -> dict:
         """Identity of the model, as written into every report (with the domain reference it
         was trained with, if any: ``train --reference``)."""
-        out = {"name": self.manifest.get("name", "custom"), "sha256": self.manifest.get("sha256", "")[:16],
+        out = {"name": self.manifest.get("name", "custom"), "sha256": self.manifest.get("sha256", ""),
                "spin_detect_version": __version__}
         domain = self.manifest.get("domain_reference")
         if isinstance(domain, dict):
-            out["domain_reference"] = {"source": domain.get("source"), "sha256": str(domain.get("sha256", ""))[:16],
+            out["domain_reference"] = {"source": domain.get("source"), "sha256": str(domain.get("sha256", "")),
                                        "share": domain.get("share")}
         return out
 

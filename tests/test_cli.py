@@ -304,6 +304,8 @@ def test_score_html_input_and_html_report(tmp_path):
             assert data["scored_text"][e["start"] : e["end"]] == e["word"]
     plain = json.loads(run("score", str(EXAMPLE), "--json").stdout)
     assert plain["input_kind"] == "text" and "scored_text" not in plain
+    assert plain["preset"] == "balanced" and len(plain["model"]["sha256"]) == 64  # all of it, as `info` prints
+    assert json.loads(run("score", str(EXAMPLE), "--json", "--threshold", "0.5").stdout)["preset"] is None
     html = out.read_text()
     assert html.startswith("<!DOCTYPE html>") and "Safety Council" in re.sub(r"<[^>]+>", "", html)
     assert html.count("<mark title=") == sum(len(s["evidence"]) for s in data["sentences"])  # + 1 in the legend

@@ -156,7 +156,9 @@ def _write_html_and_print(html_out: Path | None, report: DocumentReport, text: s
                                      f"{str(reverse['source_relation']).replace('_', ' ')} of {name} "
                                      f"({reverse.get('source_note')})")
         # offsets index the text scored: the file's text, or for HTML and Markdown the prose taken from it
-        scored = {"input_kind": kind, **({"scored_text": text} if kind != "text" else {})}
+        scored = {"input_kind": kind, **({"scored_text": text} if kind != "text" else {}),
+                  # the threshold's origin: a preset of the model, or null for a --threshold given
+                  "preset": det.config.preset if det.config.document_threshold is None else None}
         typer.echo(json.dumps({"input": name, **scored, **report_dict(report), **fields}, ensure_ascii=False,
                               indent=2))
         return

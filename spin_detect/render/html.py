@@ -103,6 +103,12 @@ def _sentence_html(s: SentenceReport, text: str, lo: int, hi: int, cut: float | 
     return "".join(out)
 
 
+def _model_text(model: dict) -> str:
+    """Name, checksum (its first 16 digits: the reports hold all of it) and version of the model, for a footer."""
+    return " · ".join(esc(str(model[k])[:16] if k == "sha256" else model[k])
+                      for k in ("name", "sha256", "spin_detect_version") if model.get(k))
+
+
 def _article_html(report: DocumentReport, text: str, cut: float | None) -> str:
     paras: list[str] = []
     cur: list[str] = []
@@ -169,7 +175,7 @@ def document_page(report: DocumentReport, text: str, name: str, match: dict[str,
     cut = min(max(num(sentence_threshold, 0.5), 0.0), 1.0)
     verdict = str(report.verdict)
     model = report.model if isinstance(report.model, dict) else {}
-    model_txt = " · ".join(esc(model[k]) for k in ("name", "sha256", "spin_detect_version") if model.get(k))
+    model_txt = _model_text(model)
     notes = "".join(f"<li>{esc(n)}</li>" for n in report.notes or [])
     judged = report.judged
     if judged:
@@ -377,7 +383,7 @@ def summary_page(summary: dict[str, Any]) -> str:
     inputs = [str(x) for x in lst("inputs")]
     inputs_txt = (", ".join(esc(x) for x in inputs[:10])
                   + (f" and {len(inputs) - 10:,} more" if len(inputs) > 10 else ""))
-    model_txt = " · ".join(esc(model[k]) for k in ("name", "sha256", "spin_detect_version") if model.get(k))
+    model_txt = _model_text(model)
     other_status = ", ".join(f"{esc(k)}: {as_int(v):,}" for k, v in by_status.items()
                              if k not in ("ok", "error", "skipped"))
     facts = [("Inputs", inputs_txt or "unknown"), ("Model", model_txt or "unknown"),
