@@ -304,11 +304,12 @@ def test_multi_answers_as_the_thesaurus_search():
 def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence, evidence_threshold):
     """Reports built with per-document counts and only the sentences that can have
     evidence equal a plain per-sentence recomputation."""
+    import re
     from pathlib import Path
 
     import spin_detect
-    from spin_detect.config import DecisionConfig
-    from spin_detect.detector import _LOGFREQ_COL, _OOV_COL, _WORDLIKE_COL
+    from spin_detect.config import DecisionConfig, _foreign_share
+    from spin_detect.detector import _LOGFREQ_COL, _OOV_COL
     from spin_detect.features.originals import rank_originals
     from spin_detect.learning.spinner import spin_text
     from spin_detect.text.segment import split_sentences
@@ -357,12 +358,14 @@ def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence
                 want.append((doc[start:end], start, end, round(float(tp[j]), 4),
                              ranked[0].text if ranked else ""))
             assert [(e.word, e.start, e.end, e.probability, e.likely_original.lower()) for e in srep.evidence] == want
-            wl = fs.tok[lo:hi, _WORDLIKE_COL] > 0
+            wl = np.array([re.search(r"[^\W\d_]", t.text) is not None for t in s.tokens], dtype=bool)  # letters
             words += int(wl.sum())
             known += int((wl & (fs.tok[lo:hi, _OOV_COL] == 0)).sum())
             common += int((wl & (fs.tok[lo:hi, _LOGFREQ_COL] >= det._common_cut)).sum())
             lo = hi
-        if words >= cfg.min_words:
+        if _foreign_share(doc) > cfg.max_foreign_share:  # another script: not English, however short
+            assert rep.verdict == "out_of_scope"
+        elif words >= cfg.min_words:
             english = known >= cfg.min_known_share * words and common >= cfg.min_common_share * words
             assert (rep.verdict == "out_of_scope") == (not english)
         else:  # these have fewer than min_words runs of letters in any script, so they are not out_of_scope

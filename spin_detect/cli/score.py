@@ -108,8 +108,6 @@ def score(
     for given, what in ((file, "the article"), (source, "the --source file")):
         if html_out is not None and given is not None and _same_file(str(html_out), given):
             fail(f"{html_out}: --html would overwrite {what}; write the page to another file")
-    if html_out is not None and html_out.is_dir():
-        fail(f"--html {html_out}: a folder; give the name of the HTML file to write")
     refuse_existing(html_out, force)
     if source is not None and _same_file(file, source):
         fail(f"{source}: --source names the article itself; give the candidate original")

@@ -1,23 +1,19 @@
 """Files on disk: which files are documents, walking folders, and opening files (plain or gzip).
 
-This is the one place that decides, for ``build-reference``, ``score`` and
-``audit`` alike:
+This is the one place that decides, for ``build-reference``, ``score`` and ``audit`` alike:
 
-* **which files a folder walk picks up**, by suffix (case-insensitive,
-  optionally ``.gz``): :data:`FORMATS`; other files are not documents and are
-  ignored. A file named directly is read whatever its suffix (unknown suffixes
-  as text);
-* **the order**: inputs as given, folders walked recursively in sorted order,
-  symbolic links to folders not followed (no loops); a path that cannot be
-  walked is reported where it is met, as a :class:`PathError`, never lost;
-* **how a file is opened**: :func:`open_binary` decompresses ``.gz`` with one
-  streaming gunzip that hands out every byte before a truncation and then
-  raises :class:`EOFError`, so a truncated ``.gz`` is always an error, never a
-  silent partial read: for a whole-document file (``.txt.gz``, ``.html.gz``)
-  :func:`read_file` refuses the file with ``FILE: cannot read (EOFError:
-  truncated gzip file ...)``; a record file (``.jsonl.gz``, ``.csv.gz``,
-  ``.warc.gz``) keeps its complete records and ends with one error record
-  saying where it broke off (:mod:`spin_detect.input.records`).
+* **which files a folder walk picks up**, by suffix (case-insensitive, optionally ``.gz``): :data:`FORMATS`;
+  other files are not documents and are ignored. A file named directly is read whatever its suffix (unknown
+  suffixes as text);
+* **the order**: inputs as given, folders walked recursively in sorted order, symbolic links to folders not
+  followed (no loops); a path that cannot be walked is reported where it is met, as a :class:`PathError`,
+  never lost;
+* **how a file is opened**: :func:`open_binary` decompresses ``.gz`` with one streaming gunzip that hands out
+  every byte before a truncation and then raises :class:`EOFError`, so a truncated ``.gz`` is always an
+  error, never a silent partial read: for a whole-document file (``.txt.gz``, ``.html.gz``) :func:`read_file`
+  refuses the file with ``FILE: cannot read (EOFError: truncated gzip file ...)``; a record file
+  (``.jsonl.gz``, ``.csv.gz``, ``.warc.gz``) keeps its complete records and ends with one error record saying
+  where it broke off (:mod:`spin_detect.input.records`).
 """
 
 from __future__ import annotations
