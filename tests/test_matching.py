@@ -174,9 +174,9 @@ def test_a_pickled_index_is_refused_and_never_unpickled(tmp_path):
         np.savez(f, hashvalues=np.array([Boom()], dtype=object), signed=np.ones(1, bool),
                  offsets=np.zeros(2, np.int64))
     header = json.loads((folder / "index.json").read_text())
-    from spin_detect.matching.index import _sha256
+    from spin_detect.tables.store import file_sha256
 
-    header["sha256"]["signatures.npz"] = _sha256(folder / "signatures.npz")
+    header["sha256"]["signatures.npz"] = file_sha256(folder / "signatures.npz")
     (folder / "index.json").write_text(json.dumps(header))
     with pytest.raises(SourceIndexError, match="not a plain numeric archive|expected"):
         SourceIndex.load(folder)

@@ -157,7 +157,9 @@ def _train_into(df: pd.DataFrame, data: list[Path], out: Path, seed: int, base: 
                                        progress=_closing(bar, len(df)), evidence_context=True)
         except ValueError as exc:
             fail(str(exc))
-    shas = [_sha256(p) for p in data]
+    from spin_detect.tables.store import file_sha256
+
+    shas = [file_sha256(p) for p in data]
     model.info_["data"] = [str(p) for p in data]
     model.info_["data_sha256"] = shas  # evaluate warns when it is given the same data
     manifest = save_model(model, out, extractor, {"name": out.name})
@@ -182,16 +184,6 @@ def _closing(bar: ProgressBar | None, total: int) -> Callable[[int], None] | Non
         if done >= total:
             bar.close()
     return step
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _domain_extractor(path: Path, share: float, cloze_from: int) -> FeatureExtractor:
@@ -264,8 +256,10 @@ def evaluate(
 
 def _warn_seen(det: Detector, data: list[Path], df: pd.DataFrame, split: str | None) -> None:
     """Say when the figures would be measured on rows the model was trained or calibrated on."""
+    from spin_detect.tables.store import file_sha256
+
     trained_on = set(det.model.info_.get("data_sha256") or [])
-    same = [str(p) for p in data if trained_on and _sha256(p) in trained_on]
+    same = [str(p) for p in data if trained_on and file_sha256(p) in trained_on]
     if same:
         note(f"warning: {', '.join(same)}: the model was trained on this file; its figures are not a measure of "
              "new text" + ("" if split == "test" or "split" not in df.columns else " (--split test measures the rows "

@@ -29,7 +29,6 @@ per document with their bitmaps, plus the entries waiting to be merged. Queries 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import mmap
 import zlib
@@ -42,6 +41,7 @@ import numpy as np
 from spin_detect.atomic import atomic_output, atomic_write
 from spin_detect.matching.config import MatchConfig
 from spin_detect.matching.signature import Signer
+from spin_detect.tables.store import file_sha256
 
 if TYPE_CHECKING:
     from datasketch import MinHashLSH
@@ -169,7 +169,7 @@ class SourceIndex:
                 gz.write(json.dumps(r, ensure_ascii=False).encode("utf-8") + b"\n")
         header = {"format": INDEX_FORMAT, "version": INDEX_VERSION, "signature": self.config.signature_params(),
                   "documents": n, "signed": int(signed.sum()),
-                  "sha256": {name: _sha256(folder / name) for name in _FILES}}
+                  "sha256": {name: file_sha256(folder / name) for name in _FILES}}
         atomic_write(folder / "index.json", json.dumps(header, indent=2) + "\n")
 
     def _blob(self, key: int) -> bytes:
@@ -198,7 +198,7 @@ class SourceIndex:
         sums = header.get("sha256")
         for name in _FILES:
             path = folder / name
-            if not isinstance(sums, dict) or sums.get(name) != _sha256(path):
+            if not isinstance(sums, dict) or sums.get(name) != file_sha256(path):
                 raise SourceIndexError(f"{folder}: {name} does not match its checksum in index.json (altered or "
                                   "truncated); rebuild the index")
         n = int(header["documents"])
@@ -270,10 +270,3 @@ def _read_arrays(path: Path, n: int, num_perm: int) -> tuple[np.ndarray, np.ndar
         raise SourceIndexError(f"{path}: not a plain numeric archive ({exc})") from exc
     return out[0], out[1], out[2]
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

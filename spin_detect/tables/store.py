@@ -29,8 +29,8 @@ from numpy.typing import ArrayLike
 from spin_detect.atomic import atomic_output
 from spin_detect.tables.datafiles import data_file
 
-__all__ = ["FIBONACCI_MIX", "DataFormatError", "HashIndex", "KeyLookup", "StoredArrays", "as_uint64", "read_arrays",
-           "with_zero", "write_arrays"]
+__all__ = ["FIBONACCI_MIX", "DataFormatError", "HashIndex", "KeyLookup", "StoredArrays", "as_uint64", "file_sha256",
+           "read_arrays", "with_zero", "write_arrays"]
 
 MAGIC = b"SPINDET\0"
 _ALIGN = 64
@@ -359,3 +359,12 @@ def _sorted_rows(keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
         return np.full(queries.shape, -1, dtype=np.intp)
     idx = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
     return np.where(keys[idx] == queries, idx, -1)
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a whole file's bytes, read in blocks (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
