@@ -159,7 +159,7 @@ class Detector:
         if fs is not None and len(fs.tok):
             # words for the verdict: every token with a letter, known to the reference or not (the "wordlike"
             # feature leaves out unknown words, so gibberish and other languages would count only their known ones)
-            wl = _letter_tokens(fs.tokens, len(fs.tok))
+            wl = _letter_tokens(fs)
             tok_doc = doc_index[fs.tok_sent]
             doc_words = np.bincount(tok_doc[wl], minlength=n_docs).tolist()
             doc_known = np.bincount(tok_doc[wl & (fs.tok[:, _OOV_COL] == 0)], minlength=n_docs).tolist()
@@ -363,17 +363,17 @@ def _with_cuts(reports: list[DocumentReport], cuts: list[str | None]) -> list[Do
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+_WORDLIKE_COL, _OOV_COL, _LOGFREQ_COL = _col("wordlike"), _col("oov"), _col("logfreq")
 
 
-def _letter_tokens(tokens: list, n: int) -> np.ndarray:
-    """Per token of the sentences ``tokens`` (``n`` in all): does it hold a letter, of any script."""
-    search = _LETTER.search
-    return np.fromiter((search(t) is not None for s in tokens
-                        for t in (s.texts if type(s) is Tokens else [x.text for x in s])), dtype=bool, count=n)
-
-
-_OOV_COL = _col("oov")
-_LOGFREQ_COL = _col("logfreq")
+def _letter_tokens(fs: FeatureSet) -> np.ndarray:
+    """Per token: does it hold a letter of any script? Known words by their feature (a-z), unknown ones by text."""
+    out = fs.tok[:, _WORDLIKE_COL] > 0
+    start = np.r_[0, np.cumsum([len(s) for s in fs.tokens])].tolist()
+    for k in np.flatnonzero(fs.tok[:, _OOV_COL] > 0).tolist():
+        s, j = fs.tokens[si := int(fs.tok_sent[k])], k - start[si]
+        out[k] = _LETTER.search(s.texts[j] if type(s) is Tokens else s[j].text) is not None
+    return out
 
 
 def load_detector(model: str | os.PathLike[str] | None = None, config: DecisionConfig | None = None,
