@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from spin_detect.detector import DocumentReport, Evidence, SentenceReport
 
 __all__ = ["STRONG_WORD", "UNJUDGED", "ProgressBar", "note", "plural", "print_evaluation", "print_report",
-           "progress_bar", "progress_wanted", "report_dict"]
+           "progress_bar", "progress_wanted"]
 
 #: Words at least this likely substituted are listed even when their sentence is not flagged.
 STRONG_WORD = 0.5
@@ -82,12 +82,6 @@ def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None
         if strong:
             typer.echo("strongest words in sentences not flagged: "
                        + ", ".join(f"[{i}] {e.label()}" for i, e in strong))
-
-
-def report_dict(report: DocumentReport) -> dict[str, Any]:
-    """The report as ``score --json`` prints it: :meth:`DocumentReport.to_dict` (schema ``spin-detect/report/1``;
-    null likelihood, flags and evidence for a document that is not judged)."""
-    return report.to_dict()
 
 
 def _strong_unflagged(report: DocumentReport, k: int = 3) -> list[tuple[int, Evidence]]:
@@ -195,6 +189,7 @@ class ProgressBar:
         self._t0 = self._logged = time.monotonic()
         self._new = 0  # items done by this run (a resumed audit starts with the items done before)
         self._resumed = False
+        self._closed = False
 
     def __call__(self, done: int) -> None:
         """Record the amount done so far."""
@@ -236,7 +231,7 @@ class ProgressBar:
 
     def close(self) -> None:
         """Stop drawing, leaving the last state on screen (or in the log); again: nothing."""
-        if getattr(self, "_closed", False):
+        if self._closed:
             return
         self._closed = True
         if self in _LIVE:

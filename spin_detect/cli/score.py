@@ -23,7 +23,7 @@ from spin_detect.cli.app import (
     read_article,
     refuse_existing,
 )
-from spin_detect.cli.console import note, print_report, report_dict
+from spin_detect.cli.console import note, print_report
 from spin_detect.cli.helpformat import EXIT_FAILURE, EXIT_INTERRUPTED
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ def _write_html_and_print(html_out: Path | None, report: DocumentReport, text: s
         scored = {"input_kind": kind, **({"scored_text": text} if kind != "text" else {}),
                   # the threshold's origin: a preset of the model, or null for a --threshold given
                   "preset": det.config.preset if det.config.document_threshold is None else None}
-        typer.echo(json.dumps({"input": name, **scored, **report_dict(report), **fields}, ensure_ascii=False,
+        typer.echo(json.dumps({"input": name, **scored, **report.to_dict(), **fields}, ensure_ascii=False,
                               indent=2))
         return
     print_report(name, report, all_sentences)
