@@ -27,7 +27,7 @@ import numpy as np
 from spin_detect import __version__
 from spin_detect.config import DecisionConfig
 from spin_detect.features import FeatureExtractor
-from spin_detect.features.originals import LikelyOriginal, OriginalRanker
+from spin_detect.features.originals import RANKED_ORIGINALS, SHOWN_ORIGINALS, LikelyOriginal, OriginalRanker
 from spin_detect.input.prepare import MAX_DOCUMENT_CHARS
 from spin_detect.learning.model import FeatureSet, SpinModel, empty_features, extract
 from spin_detect.learning.persist import (
@@ -67,8 +67,7 @@ class Detector:
 
     @property
     def model_id(self) -> dict:
-        """Identity of the model, as written into every report (with the domain reference it
-        was trained with, if any: ``train --reference``)."""
+        """Identity of the model, as written into every report (with its domain reference: ``train --reference``)."""
         out = {"name": self.manifest.get("name", "custom"), "sha256": self.manifest.get("sha256", ""),
                "spin_detect_version": __version__}
         domain = self.manifest.get("domain_reference")
@@ -78,8 +77,7 @@ class Detector:
         return out
 
     def features(self, sentences: list[str]) -> FeatureSet:
-        """Features of sentences (each string one sentence)."""
-        return extract(sentences, self.extractor)
+        return extract(sentences, self.extractor)  # each string one sentence
 
     def score_sentences(self, sentences: Iterable[str]) -> np.ndarray:
         """Spun probability of each string, each treated as one sentence, in order."""
@@ -246,7 +244,7 @@ class Detector:
                 if n <= top + 2:
                     want.append((k, j))
         words = {k: [t.text for t in flat[k].tokens] for k, _ in want}  # one list per sentence: ids made once
-        got = self.ranker.rank([(words[k], j) for k, j in want])
+        got = self.ranker.rank([(words[k], j) for k, j in want], RANKED_ORIGINALS)
         out: dict[int, dict[int, list[LikelyOriginal]]] = {}
         for (k, j), r in zip(want, got):
             out.setdefault(k, {})[j] = r
@@ -298,14 +296,16 @@ class Detector:
     def _take(self, st: _EvidenceState, j: int, norm: Normalized, ranked: dict[int, list[LikelyOriginal]]) -> None:
         """Make the evidence item of token ``j`` (ranking its likely originals unless ``ranked`` has them)."""
         s = st.sentence
-        best = ranked[j] if j in ranked else self.ranker.rank([([t.text for t in s.tokens], j)])[0]
+        best = ranked[j] if j in ranked else self.ranker.rank([([t.text for t in s.tokens], j)], RANKED_ORIGINALS)[0]
         a = b = j
         if best and best[0].length > 1 and not st.covered & set(range(best[0].start, best[0].start + best[0].length)):
             a, b = best[0].start, best[0].start + best[0].length - 1
         st.covered.update(range(a, b + 1))
         w0, w1 = norm.span(s.tokens[a].start, s.tokens[b].end)
         text = norm.original[w0:w1]
-        likely = [_match_case(text, r.text) for r in best]
+        # Only the shown span's originals: another span's would read as this text's ("keep on" -> "keep" under "on").
+        same = [r for r in best if r.start == a and r.length == b - a + 1][:SHOWN_ORIGINALS]
+        likely = [_match_case(text, r.text) for r in same]
         st.out.append(Evidence(text, w0, w1, round(float(st.prob[j]), 4), likely[0] if likely else "", likely))
 
 

@@ -1,9 +1,10 @@
 """Likely originals (spin_detect.features.originals), on the packaged tables."""
 
+import numpy as np
 import pytest
 
 from spin_detect.features import default_extractor
-from spin_detect.features.originals import rank_originals
+from spin_detect.features.originals import NUMBER_WORDS, rank_originals
 from spin_detect.tables.reference import UNK
 
 
@@ -35,3 +36,39 @@ def test_originals_are_credible_words_that_read_better(ex):
     assert got and got[0].text == "security"
     assert all(o.gain > 0 and o.text.replace(" ", "").isalpha() for o in got)
     assert len(got) <= 3
+
+
+def test_an_evidence_item_lists_only_originals_of_the_span_it_shows():
+    # The best original replaces "keep on", but "keep" is already another item's: the item for "on" is the
+    # word alone, and an original of "keep on" listed under "on" would read as the original of "on".
+    from spin_detect.detector import _EvidenceState, load_detector
+    from spin_detect.features.originals import LikelyOriginal
+    from spin_detect.text.normalize import normalize
+    from spin_detect.text.segment import split_sentences
+
+    det = load_detector()
+    text = "They keep on hold the rates ."
+    s = split_sentences(text)[0]
+    j = [t.text for t in s.tokens].index("on")
+    st = _EvidenceState(s, np.array([0.0, 0.9, 0.8, 0.0, 0.0, 0.0, 0.0]))
+    st.covered.add(j - 1)
+    ranked = {j: [LikelyOriginal("continue", j - 1, 2, 5.0), LikelyOriginal("in", j, 1, 2.0),
+                  LikelyOriginal("keep", j - 1, 2, 1.5), LikelyOriginal("at", j, 1, 1.0)]}
+    det._take(st, j, normalize(text), ranked)
+    item = st.out[0]
+    assert item.word == "on" and item.likely_originals == ["in", "at"] and item.likely_original == "in"
+    # With the phrase free, the item is the phrase, with the phrase's originals only.
+    st = _EvidenceState(s, np.array([0.0, 0.9, 0.8, 0.0, 0.0, 0.0, 0.0]))
+    det._take(st, j, normalize(text), ranked)
+    assert st.out[0].word == "keep on" and st.out[0].likely_originals == ["continue", "keep"]
+
+
+def test_a_number_word_gets_no_original(ex):
+    # Its candidates are other numbers ("trillion" -> "mln", "fifteen" -> "ten": another fact) or senses of the
+    # number ("Ninety-seven" -> "cardinal"); sentences of a reader's review of the evidence.
+    for sentence, word in (("During 2004 , Japan 's trade surplus grew 17.9 % towards 12.011 trillion yen .", "trillion"),
+                           ('" Ninety-seven of the grounded planes have since undergone visual inspections , " he said .',
+                            "Ninety-seven"),
+                           ("He died at age 85 , having tired the last fifteen years of his life .", "fifteen")):
+        assert _ranked(ex, sentence, word) == []
+    assert {"one", "second"}.isdisjoint(NUMBER_WORDS)  # "a" -> "one" and "moment" -> "second" are swaps

@@ -35,7 +35,12 @@ from spin_detect.tables.reference import BOS, EOS, UNK
 if TYPE_CHECKING:
     from spin_detect.features.extractor import FeatureExtractor
 
-__all__ = ["LikelyOriginal", "OriginalRanker", "rank_originals"]
+__all__ = ["NUMBER_WORDS", "RANKED_ORIGINALS", "SHOWN_ORIGINALS", "LikelyOriginal", "OriginalRanker", "rank_originals"]
+
+#: Likely originals a report shows per evidence item, and how many it asks the ranker for to choose them
+#: from: those of another span than the item's are left out.
+SHOWN_ORIGINALS = 3
+RANKED_ORIGINALS = 6
 
 #: A credible original: lower-case words of letters (with inner hyphens or apostrophes), one space between.
 _CREDIBLE = re.compile(r"[a-z]+(?:['\-][a-z]+)*(?: [a-z]+(?:['\-][a-z]+)*)*")
@@ -47,6 +52,16 @@ _FREQ_WEIGHT = 0.5
 #: real substitutions of all styles, first candidate = true original): 0 -> 46.4%, 0.5 -> 47.6%,
 #: 1 -> 47.6% (three first: 55.0%, 56.4%, 56.7%; distributional spins 26.1%, 29.0%, 30.3%), 2 -> 46.4%.
 _CLOZE_WEIGHT = 1.0
+
+
+#: Number words (general English; ordinals, the large units and newswire's "mln" included): a report shows no
+#: likely original for one, nor for a compound of them ("ninety-seven"). Not "one" or "second", which a
+#: spinner writes for "a" or "moment".
+NUMBER_WORDS = frozenset(
+    "zero two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million "
+    "billion trillion dozen first third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "twentieth hundredth thousandth millionth twice thrice mln bln".split())
 
 
 @dataclass(frozen=True)
@@ -84,7 +99,9 @@ class OriginalRanker:
         return out
 
     def _word(self, word: str) -> list[tuple[str, tuple[int, ...]]]:
-        """Credible one-token replacements of ``word`` (lower case): thesaurus words and phrases, neighbours."""
+        """Credible one-token replacements of ``word`` (lower case): thesaurus words and phrases, neighbours.
+        None for a number word: its candidates are other numbers ("fifteen" -> "ten", "trillion" -> "mln"),
+        another fact, or senses of the number ("ninety-seven" -> "cardinal"), not what a swap undoes."""
         got = self._words.get(word)
         if got is None:
             ex, cands = self.ex, self.ex.candidates
@@ -94,7 +111,7 @@ class OriginalRanker:
             raw += [c for c in cands.multi(word) if len(c) > 1]
             if ex.neighbours is not None and wid != UNK:
                 raw += [(int(c),) for c in ex.neighbours.of(wid)[: ex.max_neighbours].tolist()]
-            got = self._credible(word, raw)
+            got = [] if NUMBER_WORDS.issuperset(word.split("-")) else self._credible(word, raw)
             if len(self._words) > self._MAX_CACHED:  # bounded memory; values do not depend on the cache
                 self._words.clear()
             self._words[word] = got
