@@ -9,7 +9,14 @@ from test_detector import ORIGINAL_ENCYCLOPAEDIC, ORIGINAL_NEWS
 
 from spin_detect.detector import Detector, load_detector
 from spin_detect.features import default_extractor
-from spin_detect.learning.evaluate import binary_metrics, evaluation_report, reliability, score_frame_for_evaluation
+from spin_detect.learning.evaluate import (
+    auc_interval,
+    binary_metrics,
+    evaluation_report,
+    reliability,
+    score_frame_for_evaluation,
+    wilson_interval,
+)
 from spin_detect.learning.persist import save_model
 from spin_detect.learning.spinner import spin_text
 from spin_detect.learning.train import document_groups, token_fold_groups, train_model
@@ -108,6 +115,30 @@ def test_metrics_of_one_class_leave_out_what_it_cannot_define():
     assert original["fpr"] == pytest.approx(1 / 3)
     assert not {"recall", "f1", "roc_auc"} & set(original) and original["precision"] == 0
     assert "precision" not in binary_metrics(np.array([0, 1]), np.array([0.1, 0.2]), 0.5)
+
+
+def test_intervals_match_hand_computed_values():
+    # Wilson, 5 of 10: centre 0.5, half-width 1.96 * sqrt(0.025 + 3.8415 / 400) / 1.38415 = 0.26341.
+    assert wilson_interval(5, 10) == pytest.approx([0.23659, 0.76341], abs=1e-4)
+    low, high = wilson_interval(0, 294)  # none flagged still allows up to 1.3%
+    assert low == 0 and high == pytest.approx(0.012898, abs=1e-5)
+    assert wilson_interval(0, 0) is None
+    # Hanley-McNeil, AUC 0.9 on 100 + 100: Q1 = 0.81818, Q2 = 0.85263, SE = 0.022628.
+    assert auc_interval(0.9, 100, 100) == pytest.approx([0.85565, 0.94435], abs=1e-4)
+    assert auc_interval(0.9, 1000, 1000)[1] - auc_interval(0.9, 1000, 1000)[0] < 0.03
+    assert auc_interval(0.9, 0, 10) is None
+
+
+def test_metrics_carry_their_intervals():
+    y = np.array([0] * 50 + [1] * 50)
+    p = np.r_[np.linspace(0, 0.6, 50), np.linspace(0.3, 1, 50)]
+    m = binary_metrics(y, p, 0.5)
+    tn, fp = m["confusion"][0]
+    fn, tp = m["confusion"][1]
+    assert m["recall_ci"] == pytest.approx(wilson_interval(tp, tp + fn))
+    assert m["fpr_ci"] == pytest.approx(wilson_interval(fp, tn + fp))
+    assert m["roc_auc_ci"][0] < m["roc_auc"] < m["roc_auc_ci"][1]
+    assert "roc_auc_ci" not in binary_metrics(np.array([1, 1]), np.array([0.2, 0.9]), 0.5)
 
 
 def test_document_groups_split_variants():
