@@ -175,9 +175,7 @@ class Detector:
             ranked = self._rank_batch(flat, ev_prob, tok_start, has_ev, doc_index, top)
         else:
             doc_words = doc_known = doc_common = [0] * n_docs
-            has_ev = [False] * len(flat)
-            ranked = {}
-            ev_prob = tok_prob
+            has_ev, ranked, ev_prob = [False] * len(flat), {}, tok_prob
         sent_p = sent_prob.tolist()
         k = 0
         for d, (norm, sents) in enumerate(batch):
@@ -186,6 +184,7 @@ class Detector:
             known, words, common = doc_known[d], doc_words[d], doc_common[d]
             chosen = None if top is None else self._top_evidence(
                 [(k + i, s) for i, s in enumerate(sents) if has_ev[k + i]], ev_prob, tok_start, norm, ranked, top)
+            flaggable = round(float(doc_prob[d]), 4) >= cfg.flag_document_floor  # see DecisionConfig
             for s in sents:
                 p = sent_p[k]
                 ev: list[Evidence] = []
@@ -195,7 +194,7 @@ class Detector:
                     ev = self._evidence(s, ev_prob[tok_start[k] : tok_start[k + 1]], norm, ranked.get(k, {}))
                 s0, s1 = norm.span(s.start, s.end)
                 reports_s.append(SentenceReport(len(reports_s), original[s0:s1], s0, s1, round(p, 4),
-                                                p >= cfg.sentence_threshold, ev, s.truncated))
+                                                flaggable and p >= cfg.sentence_threshold, ev, s.truncated))
                 k += 1
             likelihood, cut4 = round(float(doc_prob[d]), 4) if sents else 0.0, round(cut, 4)  # compared as shown
             verdict, notes = cfg.document_verdict(norm.text, len(sents), words, known, common, likelihood, cut4)

@@ -231,3 +231,19 @@ def test_the_verdict_follows_the_numbers_the_report_shows(det):
 
     assert pct_apart(0.99996, 1.0) == (">99.99%", "100%") and pct_apart(0.00004, 0.5) == ("<0.01%", "50%")
     assert pct_apart(0.835, 0.842) == ("83.5%", "84.2%") and pct_apart(0.9, 0.9) == ("90%", "90%")
+
+
+def test_a_text_that_reads_as_original_flags_no_sentence(det):
+    # The bundled example reads as original (3%), though one of its sentences scores 86% on its own: a
+    # sentence is spun only if its document is, so below DecisionConfig.flag_document_floor none is flagged.
+    from pathlib import Path
+
+    text = (Path(spin_detect.__file__).parent / "examples" / "spun_article.txt").read_text()
+    report = det.score_document(text)
+    assert report.likelihood < DecisionConfig().flag_document_floor
+    over = [s for s in report.sentences if s.probability >= 0.5]
+    assert over and not any(s.flagged for s in report.sentences) and report.n_flagged == 0
+    every = load_detector(config=DecisionConfig(flag_document_floor=0.0)).score_document(text)
+    assert [s.index for s in every.sentences if s.flagged] == [s.index for s in over]
+    with pytest.raises(ValueError, match="flag_document_floor"):
+        DecisionConfig(flag_document_floor=1.5)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from spin_detect.config import DecisionConfig
 from spin_detect.report import NO_SINGLE_WORD, pct_apart, plural
 
 if TYPE_CHECKING:
@@ -78,6 +79,11 @@ def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None
     if not all_sentences and report.n_flagged < report.n_sentences:
         rest = report.n_sentences - report.n_flagged
         typer.echo(f"\n({plural(rest, 'sentence')} not flagged; --all shows {'it' if rest == 1 else 'them'})")
+        cut = DecisionConfig.sentence_threshold
+        alone = sum(not s.flagged and s.probability >= cut for s in report.sentences)
+        if alone:  # DecisionConfig.flag_document_floor: a text that reads clearly as original flags no sentence
+            typer.echo(f"({plural(alone, 'sentence')} at {cut:.0%} or more on {'its' if alone == 1 else 'their'} own, "
+                       "not flagged: the text as a whole reads as original)")
         strong = _strong_unflagged(report)
         if strong:
             typer.echo("strongest words in sentences not flagged: "

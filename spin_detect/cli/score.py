@@ -144,7 +144,7 @@ def _write_html_and_print(html_out: Path | None, report: DocumentReport, text: s
         try:
             atomic_write(html_out, document_page(report, text, name, match, src[1] if src else "",
                                                  src[0].text if src else None, reverse,
-                                                 det.config.sentence_threshold))
+                                                 det.config.sentence_threshold, det.config.flag_document_floor))
         except OSError as exc:
             fail(f"{html_out}: cannot write ({exc.strerror or exc})", code=EXIT_FAILURE)
     if as_json:

@@ -79,9 +79,9 @@ def _sentence_html(s: SentenceReport, text: str, lo: int, hi: int, cut: float | 
     if cut is None:
         return f'<span class="s" id="s{as_int(s.index)}">{esc_shown(text[lo:hi])}</span>'
     p = min(max(num(s.probability), 0.0), 1.0)
-    alpha = sentence_alpha(p)
-    style = f' style="background-color: rgba({SPUN_RGB[0]},{SPUN_RGB[1]},{SPUN_RGB[2]},{alpha})"' if alpha else ""
     flagged = bool(getattr(s, "flagged", False))
+    alpha = sentence_alpha(p if flagged or p < cut else 0.0)  # over the cut, unflagged: a clearly original document
+    style = f' style="background-color: rgba({SPUN_RGB[0]},{SPUN_RGB[1]},{SPUN_RGB[2]},{alpha})"' if alpha else ""
     title = f"spun probability {pct_apart(p, cut)[0]}" + (" (flagged)" if flagged else "")
     out = [f'<span class="s{" flag" if flagged else ""}" id="s{as_int(s.index)}" data-p="{p:.2f}" '
            f'title="{esc(title)}"{style}>']
@@ -158,7 +158,7 @@ def _flagged_table(report: DocumentReport, cut: float) -> str:
 
 def document_page(report: DocumentReport, text: str, name: str, match: dict[str, Any] | None = None,
                   source_name: str = "", source_text: str | None = None, reverse: dict[str, Any] | None = None,
-                  sentence_threshold: float = 0.5) -> str:
+                  sentence_threshold: float = 0.5, floor: float = 0.1) -> str:
     """One scored document as a self-contained HTML page (see the module docs).
 
     ``report`` is a :class:`~spin_detect.detector.DocumentReport` whose sentence and evidence offsets point
@@ -166,8 +166,8 @@ def document_page(report: DocumentReport, text: str, name: str, match: dict[str,
     with the candidate original ``source_name`` (text ``source_text``), shown with its swaps side by side
     (:func:`spin_detect.render.sources.source_section`); ``reverse``: the candidate's own match with the
     document, when it is the candidate that looks like the copy. ``sentence_threshold``: the probability at
-    which a sentence is flagged. A document that is not judged is shown without likelihood or sentence
-    probabilities. Returns the page as a string.
+    which a sentence is flagged in a document whose likelihood is ``floor`` or more. A document that is not
+    judged is shown without likelihood or sentence probabilities. Returns the page as a string.
     """
     likelihood = min(max(num(report.likelihood), 0.0), 1.0)
     threshold = min(max(num(report.threshold), 0.0), 1.0)
@@ -188,7 +188,8 @@ def document_page(report: DocumentReport, text: str, name: str, match: dict[str,
         headline = (f'<div class="headline">{_badge(verdict)}'
                     '<span class="muted">not judged: see the notes</span></div>')
     flagged_txt = (f"{as_int(report.n_flagged)} of {plural(as_int(report.n_sentences), 'sentence')} (a sentence "
-                   f"is flagged at {pct_exact(cut)} or more; the verdict rests on the document's likelihood)"
+                   f"is flagged at {pct_exact(cut)} or more in a document of {pct_exact(floor)} or more; the verdict "
+                   "rests on the document's likelihood)"
                    if judged else f"not judged ({plural(as_int(report.n_sentences), 'sentence')})")
     summary = f"""<header class="summary">
 <div class="kicker">spin-detect · document report</div>
