@@ -27,7 +27,14 @@ import numpy as np
 from spin_detect import __version__
 from spin_detect.config import DecisionConfig
 from spin_detect.features import FeatureExtractor
-from spin_detect.features.originals import RANKED_ORIGINALS, SHOWN_ORIGINALS, LikelyOriginal, OriginalRanker
+from spin_detect.features.originals import (
+    RANKED_ORIGINALS,
+    SHOWN_ORIGINALS,
+    LikelyOriginal,
+    OriginalRanker,
+    evidence_run,
+    match_case,
+)
 from spin_detect.input.prepare import MAX_DOCUMENT_CHARS
 from spin_detect.learning.model import FeatureSet, SpinModel, empty_features, extract
 from spin_detect.learning.persist import (
@@ -299,12 +306,15 @@ class Detector:
         a = b = j
         if best and best[0].length > 1 and not st.covered & set(range(best[0].start, best[0].start + best[0].length)):
             a, b = best[0].start, best[0].start + best[0].length - 1
+        elif not best:  # no original: one item for the run of adjacent evidence words without one either
+            a, b = evidence_run([t.text for t in s.tokens], j, st.prob, st.covered, self.config.evidence_threshold,
+                                self.ranker)
         st.covered.update(range(a, b + 1))
         w0, w1 = norm.span(s.tokens[a].start, s.tokens[b].end)
         text = norm.original[w0:w1]
         # Only the shown span's originals: another span's would read as this text's ("keep on" -> "keep" under "on").
         same = [r for r in best if r.start == a and r.length == b - a + 1][:SHOWN_ORIGINALS]
-        likely = [_match_case(text, r.text) for r in same]
+        likely = [match_case(text, r.text) for r in same]
         st.out.append(Evidence(text, w0, w1, round(float(st.prob[j]), 4), likely[0] if likely else "", likely))
 
 
@@ -318,15 +328,6 @@ class _EvidenceState:
         self.pos = 0
         self.covered: set[int] = set()
         self.out: list[Evidence] = []
-
-
-def _match_case(word: str, original: str) -> str:
-    """``original`` capitalised like ``word`` (``Said`` -> ``Told``; ``NEWS`` -> ``REPORT``), else as it is."""
-    if len(word) > 1 and word.isupper():
-        return original.upper()
-    if word[:1].isupper():
-        return original[:1].upper() + original[1:]
-    return original
 
 
 def _few_threads(n_rows: int) -> AbstractContextManager[object]:

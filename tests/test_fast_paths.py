@@ -348,15 +348,22 @@ def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence
                     break
                 if j in covered:
                     continue
-                ranked = rank_originals(det.extractor, [t.text for t in s.tokens], j)
+                toks = [t.text for t in s.tokens]
+                ranked = rank_originals(det.extractor, toks, j, k=6)
                 a = b = j
                 if ranked and ranked[0].length > 1 and not covered & set(range(ranked[0].start, ranked[0].start
                                                                                + ranked[0].length)):
                     a, b = ranked[0].start, ranked[0].start + ranked[0].length - 1
+                elif not ranked:  # a run of adjacent evidence words without an original is one item
+                    for step in (-1, 1):
+                        i = j + step
+                        while (0 <= i < len(toks) and i not in covered and tp[i] >= evidence_threshold
+                               and toks[i][:1].isalpha() and not rank_originals(det.extractor, toks, i)):
+                            a, b, i = min(a, i), max(b, i), i + step
                 covered.update(range(a, b + 1))
                 start, end = s.tokens[a].start, s.tokens[b].end
-                want.append((doc[start:end], start, end, round(float(tp[j]), 4),
-                             ranked[0].text if ranked else ""))
+                same = [r for r in ranked if r.start == a and r.length == b - a + 1]  # originals of the span shown
+                want.append((doc[start:end], start, end, round(float(tp[j]), 4), same[0].text if same else ""))
             assert [(e.word, e.start, e.end, e.probability, e.likely_original.lower()) for e in srep.evidence] == want
             wl = np.array([re.search(r"[^\W\d_]", t.text) is not None for t in s.tokens], dtype=bool)  # letters
             words += int(wl.sum())

@@ -72,3 +72,18 @@ def test_a_number_word_gets_no_original(ex):
                            ("He died at age 85 , having tired the last fifteen years of his life .", "fifteen")):
         assert _ranked(ex, sentence, word) == []
     assert {"one", "second"}.isdisjoint(NUMBER_WORDS)  # "a" -> "one" and "moment" -> "second" are swaps
+
+
+def test_adjacent_evidence_words_without_an_original_are_one_item():
+    from spin_detect.features.originals import evidence_run
+
+    class Ranker:  # originals only for "assist"
+        def rank(self, requests, k=3):
+            return [["aid"] if words[j] == "assist" else [] for words, j in requests]
+
+    words = "Zhao used to be a critic who sought financial assist .".split()
+    prob = np.array([0.1, 0.95, 0.97, 0.9, 0.2, 0.1, 0.1, 0.1, 0.9, 0.95, 0.0])
+    assert evidence_run(words, 2, prob, set(), 0.5, Ranker()) == (1, 3)  # "used to be", not "to" alone
+    assert evidence_run(words, 2, prob, {1}, 0.5, Ranker()) == (2, 3)  # "used" is another item's
+    assert evidence_run(words, 8, prob, set(), 0.5, Ranker()) == (8, 8)  # "assist" has its own original
+    assert evidence_run(["used", "to", "."], 0, np.array([0.9, 0.9, 0.9]), set(), 0.5, Ranker()) == (0, 1)  # "." no

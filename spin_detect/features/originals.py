@@ -35,7 +35,8 @@ from spin_detect.tables.reference import BOS, EOS, UNK
 if TYPE_CHECKING:
     from spin_detect.features.extractor import FeatureExtractor
 
-__all__ = ["NUMBER_WORDS", "RANKED_ORIGINALS", "SHOWN_ORIGINALS", "LikelyOriginal", "OriginalRanker", "rank_originals"]
+__all__ = ["NUMBER_WORDS", "RANKED_ORIGINALS", "SHOWN_ORIGINALS", "LikelyOriginal", "OriginalRanker", "evidence_run",
+           "match_case", "rank_originals"]
 
 #: Likely originals a report shows per evidence item, and how many it asks the ranker for to choose them
 #: from: those of another span than the item's are left out.
@@ -271,3 +272,31 @@ def rank_originals(ex: FeatureExtractor, words: Sequence[str], j: int, k: int = 
     for many, keep one :class:`OriginalRanker` (its caches) and batch them.
     """
     return OriginalRanker(ex).rank([(words, j)], k)[0]
+
+
+def evidence_run(words: Sequence[str], j: int, prob: np.ndarray, covered: set[int], threshold: float,
+                 ranker: OriginalRanker) -> tuple[int, int]:
+    """The first and last token of the evidence item of token ``j`` of ``words`` when ``j`` has no likely
+    original: ``j`` and the adjacent word tokens that are evidence too (``prob`` at ``threshold`` or more, not
+    ``covered`` by another item) and have no likely original either, so that a rewritten phrase is one item
+    ("used to", not "to" and "used" apart, each without an original, taking two of a sentence's items). A
+    neighbour with an original of its own stays its own item ("financial" beside "assist -> aid")."""
+    def joins(k: int) -> bool:
+        return (0 <= k < len(words) and k not in covered and prob[k] >= threshold and words[k][:1].isalpha()
+                and not ranker.rank([(words, k)], 1)[0])
+
+    a = b = j
+    while joins(a - 1):
+        a -= 1
+    while joins(b + 1):
+        b += 1
+    return a, b
+
+
+def match_case(word: str, original: str) -> str:
+    """``original`` capitalised like ``word`` (``Said`` -> ``Told``; ``NEWS`` -> ``REPORT``), else as it is."""
+    if len(word) > 1 and word.isupper():
+        return original.upper()
+    if word[:1].isupper():
+        return original[:1].upper() + original[1:]
+    return original
