@@ -191,7 +191,7 @@ class Detector:
             known, words, common = doc_known[d], doc_words[d], doc_common[d]
             chosen = None if top is None else self._top_evidence(
                 [(k + i, s) for i, s in enumerate(sents) if has_ev[k + i]], ev_prob, tok_start, norm, ranked, top)
-            flaggable = round(float(doc_prob[d]), 4) >= cfg.flag_document_floor  # see DecisionConfig
+            flaggable = round(float(doc_prob[d]), 4) >= min(cfg.flag_document_floor, round(cut, 4))  # DecisionConfig
             for s in sents:
                 p = sent_p[k]
                 ev: list[Evidence] = []
@@ -306,14 +306,14 @@ class Detector:
         a = b = j
         if best and best[0].length > 1 and not st.covered & set(range(best[0].start, best[0].start + best[0].length)):
             a, b = best[0].start, best[0].start + best[0].length - 1
-        elif not best:  # no original: one item for the run of adjacent evidence words without one either
+        # Only the shown span's originals: another span's would read as this text's ("keep on" -> "keep" under "on").
+        same = [r for r in best if r.start == a and r.length == b - a + 1][:SHOWN_ORIGINALS]
+        if not same:  # no original: one item for the run of adjacent evidence words without one either
             a, b = evidence_run([t.text for t in s.tokens], j, st.prob, st.covered, self.config.evidence_threshold,
                                 self.ranker)
         st.covered.update(range(a, b + 1))
         w0, w1 = norm.span(s.tokens[a].start, s.tokens[b].end)
         text = norm.original[w0:w1]
-        # Only the shown span's originals: another span's would read as this text's ("keep on" -> "keep" under "on").
-        same = [r for r in best if r.start == a and r.length == b - a + 1][:SHOWN_ORIGINALS]
         likely = [match_case(text, r.text) for r in same]
         st.out.append(Evidence(text, w0, w1, round(float(st.prob[j]), 4), likely[0] if likely else "", likely))
 

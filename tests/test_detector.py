@@ -247,3 +247,24 @@ def test_a_text_that_reads_as_original_flags_no_sentence(det):
     assert [s.index for s in every.sentences if s.flagged] == [s.index for s in over]
     with pytest.raises(ValueError, match="flag_document_floor"):
         DecisionConfig(flag_document_floor=1.5)
+    # A document threshold under the floor: the document is spun, so its sentences over 0.5 are flagged.
+    low = load_detector(config=DecisionConfig(document_threshold=0.02)).score_document(text)
+    assert low.verdict == "spun" and [s.index for s in low.sentences if s.flagged] == [s.index for s in over]
+
+
+def test_what_score_shows_of_a_text_that_reads_as_original(tmp_path):
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from spin_detect.cli import app
+
+    example = str(Path(spin_detect.__file__).parent / "examples" / "spun_article.txt")
+    note = "not flagged: the text as a whole reads as original"
+    res = CliRunner().invoke(app, ["score", example, "--html", str(tmp_path / "a.html")])
+    assert res.exit_code == 0 and "0 of 7 sentences flagged" in res.output and note in res.output
+    page = (tmp_path / "a.html").read_text()
+    assert "background-color: rgba" not in page.split("<h2>Text</h2>")[1].split("</div>")[0]  # no shading
+    res = CliRunner().invoke(app, ["score", example, "--threshold", "0.02", "--html", str(tmp_path / "b.html")])
+    assert "SPUN" in res.output and "1 of 7 sentences flagged" in res.output and note not in res.output
+    assert "background-color: rgba" in (tmp_path / "b.html").read_text().split("<h2>Text</h2>")[1]

@@ -81,7 +81,7 @@ def print_report(name: str, report: DocumentReport, all_sentences: bool) -> None
         typer.echo(f"\n({plural(rest, 'sentence')} not flagged; --all shows {'it' if rest == 1 else 'them'})")
         cut = DecisionConfig.sentence_threshold
         alone = sum(not s.flagged and s.probability >= cut for s in report.sentences)
-        if alone:  # DecisionConfig.flag_document_floor: a text that reads clearly as original flags no sentence
+        if alone and report.likelihood < DecisionConfig.flag_document_floor:  # no sentence flagged in such a text
             typer.echo(f"({plural(alone, 'sentence')} at {cut:.0%} or more on {'its' if alone == 1 else 'their'} own, "
                        "not flagged: the text as a whole reads as original)")
         strong = _strong_unflagged(report)

@@ -73,14 +73,14 @@ def _original(ev: Evidence) -> str:
     return "" if orig.lower() == str(ev.word).strip().lower() else orig
 
 
-def _sentence_html(s: SentenceReport, text: str, lo: int, hi: int, cut: float | None) -> str:
+def _sentence_html(s: SentenceReport, text: str, lo: int, hi: int, cut: float | None, shade: bool = True) -> str:
     """One sentence, shaded by its probability and with its evidence marked; ``cut``: the sentence threshold,
     None when the document is not judged (the sentence is shown plain: its numbers would be a guess)."""
     if cut is None:
         return f'<span class="s" id="s{as_int(s.index)}">{esc_shown(text[lo:hi])}</span>'
     p = min(max(num(s.probability), 0.0), 1.0)
     flagged = bool(getattr(s, "flagged", False))
-    alpha = sentence_alpha(p if flagged or p < cut else 0.0)  # over the cut, unflagged: a clearly original document
+    alpha = sentence_alpha(p) if shade else 0.0  # not in a text that reads clearly as original (no flag there)
     style = f' style="background-color: rgba({SPUN_RGB[0]},{SPUN_RGB[1]},{SPUN_RGB[2]},{alpha})"' if alpha else ""
     title = f"spun probability {pct_apart(p, cut)[0]}" + (" (flagged)" if flagged else "")
     out = [f'<span class="s{" flag" if flagged else ""}" id="s{as_int(s.index)}" data-p="{p:.2f}" '
@@ -109,17 +109,16 @@ def _model_text(model: dict) -> str:
                       for k in ("name", "sha256", "spin_detect_version") if model.get(k))
 
 
-def _article_html(report: DocumentReport, text: str, cut: float | None) -> str:
+def _article_html(report: DocumentReport, text: str, cut: float | None, shade: bool = True) -> str:
     paras: list[str] = []
     cur: list[str] = []
-    pos = 0
-    n = len(text)
+    pos, n = 0, len(text)
     for s in sorted(report.sentences or [], key=lambda s: as_int(s.start)):
         lo, hi = max(as_int(s.start), pos), min(as_int(s.end), n)
         if lo >= hi:
             continue  # overlaps the previous sentence or lies outside the text
         cur = _gap_html(text[pos:lo], paras, cur)
-        cur.append(_sentence_html(s, text, lo, hi, cut))
+        cur.append(_sentence_html(s, text, lo, hi, cut, shade))
         pos = hi
     cur = _gap_html(text[pos:], paras, cur)
     paras.append("".join(cur))
@@ -187,9 +186,9 @@ def document_page(report: DocumentReport, text: str, name: str, match: dict[str,
     else:  # no judgement: the verdict and its reason (the notes), no likelihood
         headline = (f'<div class="headline">{_badge(verdict)}'
                     '<span class="muted">not judged: see the notes</span></div>')
-    flagged_txt = (f"{as_int(report.n_flagged)} of {plural(as_int(report.n_sentences), 'sentence')} (a sentence "
-                   f"is flagged at {pct_exact(cut)} or more in a document of {pct_exact(floor)} or more; the verdict "
-                   "rests on the document's likelihood)"
+    flagged_txt = (f"{as_int(report.n_flagged)} of {plural(as_int(report.n_sentences), 'sentence')} (a sentence is "
+                   f"flagged at {pct_exact(cut)} or more in a document of {pct_exact(min(floor, threshold))} or more; "
+                   "the verdict rests on the document's likelihood)"
                    if judged else f"not judged ({plural(as_int(report.n_sentences), 'sentence')})")
     summary = f"""<header class="summary">
 <div class="kicker">spin-detect · document report</div>
@@ -206,10 +205,11 @@ def document_page(report: DocumentReport, text: str, name: str, match: dict[str,
                        f'{SPUN_RGB[2]},{sentence_alpha(p)})"></span>{pct(p)}</span>' for p in (0.3, 0.5, 0.7, 0.9))
     legend = f"""<div class="legend"><span><b>Sentence shading</b> = spun probability:</span>{swatches}
 <span><mark data-orig="original?">word</mark> looks substituted (likely original: on hover; printed: in [ ])</span>
-<span><span class="s flag">underlined</span> = flagged sentence ({pct_exact(cut)} or more)</span></div>"""
+<span><span class="s flag">underlined</span> = flagged sentence ({pct_exact(cut)} or more; none, nor any shading, in a
+document under {pct_exact(min(floor, threshold))})</span></div>"""
     against = source_section(match, text, source_name, source_text, reverse) + "\n" if match is not None else ""
     body = (f'{summary}\n{legend if judged else ""}\n<h2>Text</h2>\n<div class="doc">\n'
-            f'{_article_html(report, text, cut if judged else None)}\n</div>\n'
+            f'{_article_html(report, text, cut if judged else None, likelihood >= min(floor, threshold))}\n</div>\n'
             f'{against}<h2>Flagged sentences</h2>\n{_flagged_table(report, cut)}\n'
             f"<footer>spin-detect {esc(__version__)}. Probabilities are model estimates, not proof: read the "
             "marked words in context.</footer>")
