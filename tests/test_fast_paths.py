@@ -354,7 +354,8 @@ def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence
                 if ranked and ranked[0].length > 1 and not covered & set(range(ranked[0].start, ranked[0].start
                                                                                + ranked[0].length)):
                     a, b = ranked[0].start, ranked[0].start + ranked[0].length - 1
-                elif not ranked:  # a run of adjacent evidence words without an original is one item
+                same = [r.text for r in ranked if r.start == a and r.length == b - a + 1][:3]  # the span's own
+                if not same:  # a run of adjacent evidence words without an original is one item
                     for step in (-1, 1):
                         i = j + step
                         while (0 <= i < len(toks) and i not in covered and tp[i] >= evidence_threshold
@@ -362,9 +363,9 @@ def test_batched_report_counts_and_evidence_equal_per_sentence_loop(max_evidence
                             a, b, i = min(a, i), max(b, i), i + step
                 covered.update(range(a, b + 1))
                 start, end = s.tokens[a].start, s.tokens[b].end
-                same = [r for r in ranked if r.start == a and r.length == b - a + 1]  # originals of the span shown
-                want.append((doc[start:end], start, end, round(float(tp[j]), 4), same[0].text if same else ""))
-            assert [(e.word, e.start, e.end, e.probability, e.likely_original.lower()) for e in srep.evidence] == want
+                want.append((doc[start:end], start, end, round(float(tp[j]), 4), same))
+            assert [(e.word, e.start, e.end, e.probability, [o.lower() for o in e.likely_originals])
+                    for e in srep.evidence] == want
             wl = np.array([re.search(r"[^\W\d_]", t.text) is not None for t in s.tokens], dtype=bool)  # letters
             words += int(wl.sum())
             known += int((wl & (fs.tok[lo:hi, _OOV_COL] == 0)).sum())

@@ -35,7 +35,6 @@ def test_originals_are_credible_words_that_read_better(ex):
     got = rank_originals(ex, "The U.N. Safety Council met on Tuesday .".split(), 2)
     assert got and got[0].text == "security"
     assert all(o.gain > 0 and o.text.replace(" ", "").isalpha() for o in got)
-    assert len(got) <= 3
 
 
 def test_an_evidence_item_lists_only_originals_of_the_span_it_shows():

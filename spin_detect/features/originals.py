@@ -56,13 +56,21 @@ _CLOZE_WEIGHT = 1.0
 
 
 #: Number words (general English; ordinals, the large units and newswire's "mln" included): a report shows no
-#: likely original for one, nor for a compound of them ("ninety-seven"). Not "one" or "second", which a
-#: spinner writes for "a" or "moment".
+#: likely original for one, nor for a compound of them ("ninety-seven", "twenty-one"). Not "one" or "second"
+#: alone, which a spinner writes for "a" or "moment".
 NUMBER_WORDS = frozenset(
     "zero two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million "
     "billion trillion dozen first third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-    "twentieth hundredth thousandth millionth twice thrice mln bln".split())
+    "twentieth hundredth thousandth millionth twice thrice mln bln hundreds thousands millions billions trillions "
+    "dozens tens".split())
+
+
+def _is_number(word: str) -> bool:
+    """A number word, a compound of them ("twenty-one", where "one" counts too) or a token with a digit."""
+    parts = word.split("-")
+    return (any(ch.isdigit() for ch in word) or NUMBER_WORDS.issuperset(parts)
+            or (len(parts) > 1 and NUMBER_WORDS.union(("one",)).issuperset(parts)))
 
 
 @dataclass(frozen=True)
@@ -112,7 +120,7 @@ class OriginalRanker:
             raw += [c for c in cands.multi(word) if len(c) > 1]
             if ex.neighbours is not None and wid != UNK:
                 raw += [(int(c),) for c in ex.neighbours.of(wid)[: ex.max_neighbours].tolist()]
-            got = [] if NUMBER_WORDS.issuperset(word.split("-")) else self._credible(word, raw)
+            got = [] if _is_number(word) else self._credible(word, raw)
             if len(self._words) > self._MAX_CACHED:  # bounded memory; values do not depend on the cache
                 self._words.clear()
             self._words[word] = got
