@@ -237,11 +237,10 @@ def main(argv: list[str] | None = None) -> None:
 
 def _card_only(out: Path, df: pd.DataFrame, ex) -> None:
     """``--card-only``: measure the saved model in ``out`` again (its training time from its last metrics)."""
-    from spin_detect.learning.persist import read_model
+    from spin_detect.detector import load_detector
 
-    model, manifest = read_model(out)
-    if manifest.get("cloze_from", 0) != ex.cloze_from:
-        raise SystemExit(f"{out}: the model's cloze_from differs from the default extractor's; retrain it")
+    det = load_detector(out)  # refuses a model whose tables are not the packaged ones, as scoring does
+    model, ex = det.model, det.extractor
     old = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").exists() else {}
     seconds = old.get("training_seconds")
     if seconds is None:  # metrics written before the field: the card's own line
@@ -249,16 +248,16 @@ def _card_only(out: Path, df: pd.DataFrame, ex) -> None:
 
         card_text = (out / "MODEL_CARD.md").read_text() if (out / "MODEL_CARD.md").exists() else ""
         found = re.search(r"Training time incl. feature extraction: (\d+) s", card_text)
-        seconds = float(found.group(1)) if found else float("nan")
+        seconds = float(found.group(1)) if found else None
     test = (df["split"] == "test").to_numpy()
     t0 = time.time()
     test_fs = extract(df.loc[test, "text"].tolist(), ex)
     print(f"features of {int(test.sum()):,} test sentences: {time.time() - t0:.0f}s", file=sys.stderr)
-    measure_and_write(model, ex, df, test_fs, out, float(seconds), save=False)
+    measure_and_write(model, ex, df, test_fs, out, seconds, save=False)
     print(f"rewrote {out / 'metrics.json'} and {out / 'MODEL_CARD.md'} in {time.time() - t0:.0f}s", file=sys.stderr)
 
 
-def measure_and_write(model, ex, df: pd.DataFrame, test_fs: FeatureSet, out: Path, train_seconds: float,
+def measure_and_write(model, ex, df: pd.DataFrame, test_fs: FeatureSet, out: Path, train_seconds: float | None,
                       save: bool) -> None:
     """Score the test split of ``df`` (its features ``test_fs``) with ``model``; write ``metrics.json`` and
     ``MODEL_CARD.md`` into ``out`` and, with ``save``, the model itself."""
@@ -283,7 +282,7 @@ def measure_and_write(model, ex, df: pd.DataFrame, test_fs: FeatureSet, out: Pat
     report["unseen_source"] = unseen_source_rows(det, df, ["bbc", *TRAINING_SOURCES])
     if save:
         save_model(model, out, ex, {"name": "default", "metrics_test": "metrics.json"})
-    report["training_seconds"] = round(train_seconds)
+    report["training_seconds"] = None if train_seconds is None else round(train_seconds)
     (out / "metrics.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
     (out / "MODEL_CARD.md").write_text(card(report, model, train_seconds))
     print(json.dumps({k: report["sentence"]["overall"].get(k) for k in ("roc_auc", "pr_auc", "f1")}),
@@ -450,11 +449,12 @@ def goals_table(report: dict) -> str:
     return "\n".join(lines)
 
 
-def card(report: dict, model, seconds: float) -> str:
+def card(report: dict, model, seconds: float | None) -> str:
     s, d, ev = report["sentence"], report["document"], report["evidence"]
     thresholds_json = json.dumps({k: round(v, 4) for k, v in _ordered(model.thresholds_, ("strict", "balanced",
                                                                                           "sensitive"))})
     rows_json = json.dumps(dict(_ordered(model.info_["rows"], ("train", "calibration", "document_rule"))))
+    took = "not recorded" if seconds is None else f"{seconds:.0f} s on 2 cores"
     ev_model = _evidence_model_text(model)
     plain = _plain_model_text(model)
     has_plain = getattr(model, "plain_model_", None) is not None
@@ -517,7 +517,7 @@ calibration, so their rows show generalisation to an unseen source and an unseen
   strict 0.2%, balanced 1%, sensitive 5%), set on {threshold_text}:
   {thresholds_json}.
 - Rows: {rows_json}; documents the rule and thresholds were fitted on:
-  {model.info_['documents_rule']:,}. Training time incl. feature extraction: {seconds:.0f} s on 2 cores.
+  {model.info_['documents_rule']:,}. Training time incl. feature extraction: {took}.
 - Data: original English from BBC (research dataset), Reuters-21578 (research use), UN General
   Debates (CC0), Wikinews (CC BY 2.5), Wikipedia and WikiText (CC BY-SA), spun by
   `spin_detect.learning.spinner`; reference statistics from other documents of the same sources.

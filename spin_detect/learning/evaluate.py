@@ -57,7 +57,8 @@ def wilson_interval(k: int, n: int, z: float = Z95) -> list[float] | None:
 def auc_interval(auc: float, n_pos: int, n_neg: int, z: float = Z95) -> list[float] | None:
     """The 95% interval ``[low, high]`` of a ROC-AUC measured on ``n_pos`` spun and ``n_neg`` original
     items, by the standard error of Hanley and McNeil (1982), which takes the items as independent: right
-    for documents, too narrow for sentences (those of one document move together)."""
+    for documents, too narrow for sentences (those of one document move together). At an AUC of 1 the
+    standard error is 0 and the interval is [1, 1]: read it as "no error seen", not as certainty."""
     if n_pos <= 0 or n_neg <= 0 or not np.isfinite(auc):
         return None
     q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
@@ -72,11 +73,12 @@ def _recall_at_fpr(y: np.ndarray, p: np.ndarray, fpr_target: float) -> float:
     return float(tpr[ok].max()) if ok.any() else 0.0
 
 
-def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict:
+def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float = 0.5, intervals: bool = True) -> dict:
     """ROC-AUC, PR-AUC, F1, precision/recall at ``threshold``, recall at 1% and 5%
     false-positive rate, Brier score and the confusion matrix ``[[tn, fp], [fn, tp]]``; 95% intervals of
     the recall, the false-positive rate (:func:`wilson_interval`) and the ROC-AUC (:func:`auc_interval`)
-    under ``recall_ci``, ``fpr_ci`` and ``roc_auc_ci``.
+    under ``recall_ci``, ``fpr_ci`` and ``roc_auc_ci`` unless ``intervals`` is False (sentences: they
+    take items as independent, and the sentences of one document are not).
 
     A measure that the data cannot define is left out, not given as 0: ``fpr`` without original
     rows, ``recall`` and ``f1`` without spun ones, ``precision`` when nothing is called spun, and the
@@ -90,16 +92,19 @@ def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict
     tn, fp, fn, tp = (int(v) for v in cm.ravel())
     if tn + fp:
         out["fpr"] = fp / (tn + fp)
-        out["fpr_ci"] = wilson_interval(fp, tn + fp)
+        if intervals:
+            out["fpr_ci"] = wilson_interval(fp, tn + fp)
     if tp + fn:
         out["recall"] = tp / (tp + fn)
-        out["recall_ci"] = wilson_interval(tp, tp + fn)
+        if intervals:
+            out["recall_ci"] = wilson_interval(tp, tp + fn)
         out["f1"] = 2 * tp / (2 * tp + fp + fn)
     if tp + fp:
         out["precision"] = tp / (tp + fp)
     if 0 < y.sum() < len(y):
         out["roc_auc"] = float(roc_auc_score(y, p))
-        out["roc_auc_ci"] = auc_interval(out["roc_auc"], tp + fn, tn + fp)
+        if intervals:
+            out["roc_auc_ci"] = auc_interval(out["roc_auc"], tp + fn, tn + fp)
         out["pr_auc"] = float(average_precision_score(y, p))
         out["recall_at_1pct_fpr"] = _recall_at_fpr(y, p, 0.01)
         out["recall_at_5pct_fpr"] = _recall_at_fpr(y, p, 0.05)
@@ -122,7 +127,7 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict]:
     return out
 
 
-def grouped_metrics(frame: pd.DataFrame, by: str, threshold: float = 0.5) -> dict:
+def grouped_metrics(frame: pd.DataFrame, by: str, threshold: float = 0.5, intervals: bool = True) -> dict:
     """Metrics per value of column ``by``: the positives of that value against all
     negatives (for ``style``/``rate_name``, which originals lack), or the rows of
     that value (for ``source``, which every row has)."""
@@ -133,7 +138,7 @@ def grouped_metrics(frame: pd.DataFrame, by: str, threshold: float = 0.5) -> dic
             part = pd.concat([negatives, frame[(frame["label"] == 1) & (frame[by] == value)]])
         else:
             part = frame[frame[by] == value]
-        out[str(value)] = binary_metrics(part["label"], part["p"], threshold)
+        out[str(value)] = binary_metrics(part["label"], part["p"], threshold, intervals)
     return out
 
 
@@ -147,11 +152,12 @@ def evaluation_report(sent: pd.DataFrame, docs: pd.DataFrame, sentence_threshold
     """
     report: dict = {"thresholds": {"sentence": sentence_threshold, "document": document_threshold}}
     for level, frame, thr in (("sentence", sent, sentence_threshold), ("document", docs, document_threshold)):
-        r = {"overall": binary_metrics(frame["label"], frame["p"], thr),
+        per_doc = level == "document"  # intervals for documents only (binary_metrics)
+        r = {"overall": binary_metrics(frame["label"], frame["p"], thr, per_doc),
              "reliability": reliability(frame["label"], frame["p"])}
         for col in ("source", "style", "rate_name", "partial"):
             if col in frame.columns and frame[col].astype(str).str.len().gt(0).any():
-                r[f"by_{col}"] = grouped_metrics(frame.assign(**{col: frame[col].astype(str)}), col, thr)
+                r[f"by_{col}"] = grouped_metrics(frame.assign(**{col: frame[col].astype(str)}), col, thr, per_doc)
         if level == "document" and "source" in frame.columns:
             orig = frame[frame["label"] == 0]
             flagged = {str(s): (int((g["p"] >= thr).sum()), len(g)) for s, g in orig.groupby("source")}
@@ -206,13 +212,13 @@ def evidence_figures(detector: Scorer, df: pd.DataFrame, features: FeatureSet | 
     ``recall`` overall and ``by_rate`` (evidence tokens in spun documents that are real
     substitutions; real substitutions that are evidence); ``true_original_top1`` /
     ``_top3`` (real substitutions shown as evidence whose true original is the first /
-    among the three :func:`~spin_detect.features.originals.rank_originals`; at most
+    among the (up to three) originals of the first one's span, as a report lists them; at most
     ``max_ranked`` of them are ranked, chosen evenly) and ``original_shown``.
     Documents are original when ``variant`` is ``original`` (else: label 0 documents).
     """
     import json
 
-    from spin_detect.features.originals import OriginalRanker
+    from spin_detect.features.originals import RANKED_ORIGINALS, SHOWN_ORIGINALS, OriginalRanker
     from spin_detect.learning.model import extract, token_labels
     from spin_detect.learning.train import document_groups
 
@@ -260,8 +266,9 @@ def evidence_figures(detector: Scorer, df: pd.DataFrame, features: FeatureSet | 
         wants.append(" ".join(str(truth[0][2]).lower().split()) if truth else "")
         requests.append((words.setdefault(i, [t.text for t in toks]), j))
     top1 = top3 = shown_any = 0
-    for got, want in zip(OriginalRanker(detector.extractor).rank(requests), wants):
-        ranked = [r.text for r in got]
+    for got, want in zip(OriginalRanker(detector.extractor).rank(requests, RANKED_ORIGINALS), wants):
+        # as a report lists them: the first original's span, and up to three originals of that span
+        ranked = [r.text for r in got if (r.start, r.length) == (got[0].start, got[0].length)][:SHOWN_ORIGINALS]
         shown_any += bool(ranked)
         top1 += bool(ranked) and ranked[0] == want
         top3 += want in ranked
