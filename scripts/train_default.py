@@ -170,10 +170,10 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     t0 = time.time()
     df = load_labelled(pd.read_csv(args.data, keep_default_na=False, dtype={"text": str}))
-    ex = default_extractor()
-    if args.card_only:
-        _card_only(Path(args.out), df, ex)
+    if args.card_only:  # the model's own extractor (load_detector), not a fresh default one
+        _card_only(Path(args.out), df)
         return
+    ex = default_extractor()
     drop = (df["split"] == "train") & df["doc_id"].map(
         lambda d: unit_hash(f"dropout:{d}") < args.thesaurus_dropout)
     fs = full = extract(df["text"].tolist(), ex)
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"done in {time.time() - t0:.0f}s (training {train_seconds:.0f}s incl. features)", file=sys.stderr)
 
 
-def _card_only(out: Path, df: pd.DataFrame, ex) -> None:
+def _card_only(out: Path, df: pd.DataFrame) -> None:
     """``--card-only``: measure the saved model in ``out`` again (its training time from its last metrics)."""
     from spin_detect.detector import load_detector
 
