@@ -66,11 +66,13 @@ NUMBER_WORDS = frozenset(
     "dozens tens".split())
 
 
+_COMPOUND_PARTS = NUMBER_WORDS | {"one"}
+
+
 def _is_number(word: str) -> bool:
     """A number word, a compound of them ("twenty-one", where "one" counts too) or a token with a digit."""
     parts = word.split("-")
-    return (any(ch.isdigit() for ch in word) or NUMBER_WORDS.issuperset(parts)
-            or (len(parts) > 1 and NUMBER_WORDS.union(("one",)).issuperset(parts)))
+    return any(ch.isdigit() for ch in word) or (NUMBER_WORDS if len(parts) == 1 else _COMPOUND_PARTS).issuperset(parts)
 
 
 @dataclass(frozen=True)
