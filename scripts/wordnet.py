@@ -59,6 +59,40 @@ def read_synsets(root: Path = WORDNET) -> dict[tuple[str, int], Synset]:
     return out
 
 
+def read_antonyms(root: Path = WORDNET) -> set[tuple[str, str, str]]:
+    """Direct antonyms: ``(lemma, antonym, pos)`` for every WordNet antonym pointer (``!``), both ways.
+
+    The pointers are lexical (one word of a synset against one of another: "inside" / "outside"); a
+    pointer between whole synsets pairs all their words. Names (capitalised lemmas) are left out.
+    """
+    words: dict[tuple[str, int], list[str]] = {}
+    pointers: list[tuple[str, int, int, str, int, int]] = []
+    for pos, name in POS_FILES.items():
+        with open(root / f"data.{name}", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("  "):
+                    continue  # licence header
+                fields = line.split(" | ", 1)[0].split()
+                offset, w_cnt = int(fields[0]), int(fields[3], 16)
+                raw = [fields[4 + 2 * i] for i in range(w_cnt)]
+                words[(pos, offset)] = [_clean_word(w) if not any(c.isupper() for c in w) else "" for w in raw]
+                i = 4 + 2 * w_cnt
+                for j in range(int(fields[i])):
+                    sym, off, pos2, st = fields[i + 1 + 4 * j : i + 5 + 4 * j]
+                    if sym == "!":
+                        pointers.append((pos, offset, int(st[:2], 16), "a" if pos2 == "s" else pos2, int(off),
+                                         int(st[2:], 16)))
+    out: set[tuple[str, str, str]] = set()
+    for pos, off, source, pos2, off2, target in pointers:
+        a, b = words[(pos, off)], words[(pos2, off2)]
+        for x in (a if source == 0 else [a[source - 1]]):
+            for y in (b if target == 0 else [b[target - 1]]):
+                if x and y and x != y and pos == pos2:
+                    out.add((x, y, pos))
+                    out.add((y, x, pos))
+    return out
+
+
 def read_index(root: Path = WORDNET) -> dict[tuple[str, str], list[int]]:
     """``(lemma, pos) -> synset offsets``, most frequent sense first."""
     out: dict[tuple[str, str], list[int]] = {}

@@ -86,3 +86,27 @@ def test_adjacent_evidence_words_without_an_original_are_one_item():
     assert evidence_run(words, 2, prob, {1}, 0.5, Ranker()) == (2, 3)  # "used" is another item's
     assert evidence_run(words, 8, prob, set(), 0.5, Ranker()) == (8, 8)  # "assist" has its own original
     assert evidence_run(["used", "to", "."], 0, np.array([0.9, 0.9, 0.9]), set(), 0.5, Ranker()) == (0, 1)  # "." no
+
+
+def test_an_opposite_is_never_offered_as_the_original(ex, tmp_path):
+    # Opposites share their contexts, so the neighbours propose "outside" for "inside"; a spinner keeps
+    # the meaning, and the report must not say the opposite was written.
+    from spin_detect.features.originals import OriginalRanker
+    from spin_detect.tables.antonyms import write_antonyms
+
+    words = "Protesters gathered inside the embassy on Friday .".split()
+    request = [(words, words.index("inside"))]
+    none = write_antonyms(tmp_path / "none.bin", [])
+    assert "outside" in [o.text for o in OriginalRanker(ex, none).rank(request, 6)[0]]
+    got = [o.text for o in OriginalRanker(ex).rank(request, 6)[0]]
+    assert got and got[0] == "in" and "outside" not in got
+
+
+def test_the_packaged_opposites_are_inflected_alike():
+    from spin_detect.tables.packaged import default_antonyms
+
+    table = default_antonyms()
+    assert table.opposite("inside", "outside") and table.opposite("Outside", "inside")
+    assert table.opposite("increased", "decreased") and table.opposite("higher", "lower")
+    assert table.opposite("better", "worse")
+    assert not table.opposite("said", "told") and not table.opposite("increased", "decreases")

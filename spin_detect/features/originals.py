@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from spin_detect.tables.antonyms import Antonyms
+from spin_detect.tables.packaged import default_antonyms
 from spin_detect.tables.reference import BOS, EOS, UNK
 
 if TYPE_CHECKING:
@@ -88,12 +90,14 @@ class LikelyOriginal:
 
 class OriginalRanker:
     """Ranks likely originals for many tokens at once (:meth:`rank`), with the candidate lists of
-    each word and phrase (their texts, filtered for credibility) cached, bounded, per extractor."""
+    each word and phrase (their texts, filtered for credibility) cached, bounded, per extractor.
+    ``antonyms``: the opposites never offered (None: the packaged table)."""
 
     _MAX_CACHED = 50_000
 
-    def __init__(self, ex: FeatureExtractor) -> None:
+    def __init__(self, ex: FeatureExtractor, antonyms: Antonyms | None = None) -> None:
         self.ex = ex
+        self.antonyms = antonyms if antonyms is not None else default_antonyms()
         self._words: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
         self._phrases: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
 
@@ -104,7 +108,9 @@ class OriginalRanker:
             if UNK in c:
                 continue
             text = " ".join(vocab[i] for i in c)
-            if text not in seen and _CREDIBLE.fullmatch(text):
+            # Opposites share their contexts, so neighbours and loose thesaurus links propose them ("inside"
+            # -> "outside"): a spinner keeps the meaning, and a report must not say the opposite was written.
+            if text not in seen and _CREDIBLE.fullmatch(text) and not self.antonyms.opposite(current, text):
                 seen.add(text)
                 out.append((text, c))
         return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from spin_detect.tables.antonyms import Antonyms
 from spin_detect.tables.cloze import ClozeModel
 from spin_detect.tables.datafiles import data_file
 from spin_detect.tables.neighbours import Neighbours
@@ -17,8 +18,8 @@ from spin_detect.tables.thesaurus import Thesaurus
 from spin_detect.tables.topics import TopicVectors
 from spin_detect.tables.trigrams import Trigrams
 
-__all__ = ["default_cloze", "default_neighbours", "default_reference", "default_thesaurus", "default_topics",
-           "default_trigrams"]
+__all__ = ["default_antonyms", "default_cloze", "default_neighbours", "default_reference", "default_thesaurus",
+           "default_topics", "default_trigrams"]
 
 
 @lru_cache(maxsize=1)
@@ -55,3 +56,9 @@ def default_topics() -> TopicVectors:
 def default_cloze() -> ClozeModel:
     """The packaged :class:`~spin_detect.tables.cloze.ClozeModel`, checked against the reference."""
     return ClozeModel.load(data_file("cloze.bin"), reference=default_reference())
+
+
+@lru_cache(maxsize=1)
+def default_antonyms() -> Antonyms:
+    """The packaged :class:`~spin_detect.tables.antonyms.Antonyms` (opposites no report offers as originals)."""
+    return Antonyms.load(data_file("antonyms.bin"))
