@@ -32,7 +32,7 @@ def main() -> None:
     from spin_detect.tables.thesaurus import Thesaurus
 
     for name in ("reference.bin", "thesaurus.bin", "neighbors.bin", "trigrams.bin", "moby.bin", "phrases.bin",
-                 "antonyms.bin"):
+                 "antonyms.bin", "names.bin"):
         print(f"{name}: {data_file(name).stat().st_size / 1e6:.1f} MB on disk")
     runs = []
     for _ in range(3):

@@ -110,3 +110,26 @@ def test_the_packaged_opposites_are_inflected_alike():
     assert table.opposite("increased", "decreased") and table.opposite("higher", "lower")
     assert table.opposite("better", "worse")
     assert not table.opposite("said", "told") and not table.opposite("increased", "decreases")
+
+
+def test_a_name_is_not_offered_for_a_name(ex, tmp_path):
+    # A spinner does not know names, but names share their contexts: the neighbours propose "africa" for
+    # "Asia". A report must not suggest the article named another continent.
+    from spin_detect.features.originals import OriginalRanker
+    from spin_detect.tables.names import write_names
+
+    words = "Leaders from Asia met in Geneva on Sunday .".split()
+    request = [(words, words.index("Asia"))]
+    none = write_names(tmp_path / "none.bin", [])
+    assert {"africa", "europe"} & {o.text for o in OriginalRanker(ex, names=none).rank(request, 6)[0]}
+    assert OriginalRanker(ex).rank(request, 6)[0] == []
+    # A common word written with a capital keeps its originals, names or not: "Safety" -> "security".
+    assert _ranked(ex, "The U.N. Safety Council met on Tuesday .", "Safety")[:1] == ["security"]
+
+
+def test_the_packaged_names_are_words_written_as_names():
+    from spin_detect.tables.packaged import default_names
+
+    names = default_names()
+    assert all(w in names for w in ("africa", "sunday", "john", "Geneva"))
+    assert not any(w in names for w in ("security", "safety", "president", "may", "said"))

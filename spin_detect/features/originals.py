@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from spin_detect.tables.antonyms import Antonyms
-from spin_detect.tables.packaged import default_antonyms
+from spin_detect.tables.names import NameWords
+from spin_detect.tables.packaged import default_antonyms, default_names
 from spin_detect.tables.reference import BOS, EOS, UNK
 
 if TYPE_CHECKING:
@@ -91,13 +92,16 @@ class LikelyOriginal:
 class OriginalRanker:
     """Ranks likely originals for many tokens at once (:meth:`rank`), with the candidate lists of
     each word and phrase (their texts, filtered for credibility) cached, bounded, per extractor.
-    ``antonyms``: the opposites never offered (None: the packaged table)."""
+    ``antonyms``: the opposites never offered; ``names``: the name words no name is replaced with (None: the
+    packaged tables)."""
 
     _MAX_CACHED = 50_000
 
-    def __init__(self, ex: FeatureExtractor, antonyms: Antonyms | None = None) -> None:
+    def __init__(self, ex: FeatureExtractor, antonyms: Antonyms | None = None, names: NameWords | None = None
+                 ) -> None:
         self.ex = ex
         self.antonyms = antonyms if antonyms is not None else default_antonyms()
+        self.names = names if names is not None else default_names()
         self._words: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
         self._phrases: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
 
@@ -114,6 +118,11 @@ class OriginalRanker:
                 seen.add(text)
                 out.append((text, c))
         return out
+
+    def _is_name(self, words: Sequence[str], j: int) -> bool:
+        """Whether token ``j`` is a name: capitalised, and a word original English writes as a name (at the
+        start of a sentence too: "Asia" is a name there, "bush" inside a sentence is not)."""
+        return words[j][:1].isupper() and words[j] in self.names
 
     def _word(self, word: str) -> list[tuple[str, tuple[int, ...]]]:
         """Credible one-token replacements of ``word`` (lower case): thesaurus words and phrases, neighbours.
@@ -180,7 +189,12 @@ class OriginalRanker:
                 lower = [w.lower() for w in words]
                 known = sentence[id(words)] = (lower, [BOS, *ref.ids(lower).tolist(), EOS])
             lower, ids = known
-            spans: list[tuple[int, int, list[tuple[str, tuple[int, ...]]]]] = [(j, 1, self._word(lower[j]))]
+            own = self._word(lower[j])
+            if own and self._is_name(words, j):
+                # A spinner does not know names; names share their contexts, so neighbours propose other
+                # names ("Lanka -> faso?", "Asia -> africa?"). A name is not offered for a name.
+                own = [c for c in own if c[0] not in self.names]
+            spans: list[tuple[int, int, list[tuple[str, tuple[int, ...]]]]] = [(j, 1, own)]
             for length in range(2, max_phrase + 1):  # thesaurus phrases the word is part of
                 for start in range(max(0, j - length + 1), min(j, len(words) - length) + 1):
                     if heads(lower[start]):  # (no headword starts with that word: no candidates)

@@ -12,14 +12,15 @@ from functools import lru_cache
 from spin_detect.tables.antonyms import Antonyms
 from spin_detect.tables.cloze import ClozeModel
 from spin_detect.tables.datafiles import data_file
+from spin_detect.tables.names import NameWords
 from spin_detect.tables.neighbours import Neighbours
 from spin_detect.tables.reference import ReferenceStats
 from spin_detect.tables.thesaurus import Thesaurus
 from spin_detect.tables.topics import TopicVectors
 from spin_detect.tables.trigrams import Trigrams
 
-__all__ = ["default_antonyms", "default_cloze", "default_neighbours", "default_reference", "default_thesaurus",
-           "default_topics", "default_trigrams"]
+__all__ = ["default_antonyms", "default_cloze", "default_names", "default_neighbours", "default_reference",
+           "default_thesaurus", "default_topics", "default_trigrams"]
 
 
 @lru_cache(maxsize=1)
@@ -62,3 +63,9 @@ def default_cloze() -> ClozeModel:
 def default_antonyms() -> Antonyms:
     """The packaged :class:`~spin_detect.tables.antonyms.Antonyms` (opposites no report offers as originals)."""
     return Antonyms.load(data_file("antonyms.bin"))
+
+
+@lru_cache(maxsize=1)
+def default_names() -> NameWords:
+    """The packaged :class:`~spin_detect.tables.names.NameWords` (no report offers a name for a name)."""
+    return NameWords.load(data_file("names.bin"))
