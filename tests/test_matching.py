@@ -103,6 +103,38 @@ def test_dates_decide_before_the_wording():
     assert rows[1]["source_id"] is None
 
 
+#: Text of its own that a spam page adds around a copy (no sentence of ORIGINAL).
+EXTRA = ("In other news, the city council voted on Tuesday to extend the opening hours of public libraries through "
+         "the winter, citing strong demand from students preparing for examinations. The measure passed by a wide "
+         "margin after a short debate, and the new hours take effect at the start of next month across all branches.")
+
+
+@pytest.mark.parametrize("order", [0, 1])
+def test_a_spun_copy_with_text_of_its_own_is_the_copy_not_its_original(order):
+    # The original aligns as a spun copy of the padded page (all its words equal or swapped), not the reverse:
+    # containment cannot tell this from a partial spun copy, so the wording decides, whatever the input order.
+    recs = [{"id": "orig", "text": ORIGINAL}, {"id": "spam", "text": SPUN + " " + EXTRA}][:: 1 if order else -1]
+    rows = {r["id"]: r for r in match_sources(recs)}
+    assert rows["orig"]["source_id"] is None
+    spam = rows["spam"]
+    assert spam["source_id"] == "orig" and spam["source_relation"] == "spun_copy"
+    assert "fits native English better" in spam["source_note"] and len(spam["swaps"]) == 13
+    assert {"word": "Officers mentioned", "original": "Officials said"}.items() <= spam["swaps"][0].items()
+
+
+def test_a_verbatim_excerpt_is_the_copy_of_the_longer_text():
+    # The longer text is a rewrite of the excerpt (long shared runs), the excerpt a copy of it: both related, and
+    # the verbatim one is the copy, in either input order.
+    excerpt = ORIGINAL[: ORIGINAL.index("A spokesman")].strip()
+    full = ORIGINAL + " " + EXTRA
+    assert align(excerpt, full).relation("b") == "rewrite"
+    for recs in ([{"id": "exc", "text": excerpt}, {"id": "full", "text": full}],
+                 [{"id": "full", "text": full}, {"id": "exc", "text": excerpt}]):
+        rows = {r["id"]: r for r in match_sources(recs)}
+        assert rows["exc"]["source_id"] == "full" and rows["exc"]["source_relation"] == "copy"
+        assert "contained" in rows["exc"]["source_note"] and rows["full"]["source_id"] is None
+
+
 def test_plain_strings_and_trusted_sources():
     rows = list(match_sources([SPUN, UNRELATED], sources=[{"id": "wire/1", "text": ORIGINAL}]))
     assert rows[0]["id"] == "0" and rows[0]["source_id"] == "wire/1"

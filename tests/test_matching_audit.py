@@ -270,9 +270,37 @@ def test_score_source_shows_the_swaps(tmp_path):
     got = json.loads(res.stdout)
     assert got["source_id"] is None and got["verdict"] == "original"
     res = CliRunner().invoke(app, ["score", str(orig), "--source", str(copy)])
-    assert f"against {copy}: it looks like the copy of {orig}" in res.stdout
+    assert f"against {copy}: it looks like the spun copy of {orig}" in res.stdout  # the relation, not "copy"
     res = CliRunner().invoke(app, ["score", str(orig), "--source", str(tmp_path / "missing.txt")])
     assert res.exit_code == 2
+
+
+#: A long story of its own (no sentence of ORIGINAL), to bury an excerpt of ORIGINAL in.
+UNRELATED_LONG = " ".join(
+    f"Negotiators from the {n} delegation arrived in Vienna on {d} evening for another round of discussions about "
+    f"the {t}. Diplomats expect the meeting to focus on the timetable, and no statement was issued by either side "
+    f"before the sessions began behind closed doors."
+    for n, d, t in (("northern", "Sunday", "pipeline"), ("southern", "Friday", "river treaty"),
+                    ("eastern", "Saturday", "fishing quotas"), ("western", "Thursday", "border crossings"),
+                    ("coastal", "Wednesday", "port fees"), ("island", "Tuesday", "shipping lanes")))
+
+
+def test_score_source_the_named_original_wins_a_tie_and_the_pair_is_always_aligned(tmp_path):
+    # Verbatim copies: nothing but the order tells them apart, and the file named as the original is it, whichever
+    # way round the two are given. An excerpt of one paragraph has too few shingles in common with a long original
+    # for the signature filter of a corpus audit; a pair named by the user is aligned whatever its similarity.
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(ORIGINAL)
+    b.write_text(ORIGINAL)
+    for art, src in ((a, b), (b, a)):
+        got = json.loads(CliRunner().invoke(app, ["score", str(art), "--source", str(src), "--json"]).stdout)
+        assert got["source_id"] == str(src) and got["source_relation"] == "copy"
+    long_orig = tmp_path / "long.txt"
+    long_orig.write_text("\n\n".join([UNRELATED_LONG, ORIGINAL, UNRELATED_LONG.replace("Vienna", "Oslo")]))
+    excerpt = tmp_path / "excerpt.txt"
+    excerpt.write_text(ORIGINAL.split(". ")[0] + ". " + ORIGINAL.split(". ")[1] + ".")
+    got = json.loads(CliRunner().invoke(app, ["score", str(excerpt), "--source", str(long_orig), "--json"]).stdout)
+    assert got["source_id"] == str(long_orig) and got["source_relation"] == "copy"
 
 
 @pytest.mark.slow
@@ -299,3 +327,17 @@ def test_index_of_nothing_readable_is_refused_and_writes_nothing(tmp_path):
     (empty / "b.txt").write_bytes(b"\x00\x01\x02\x03binary")
     res = CliRunner().invoke(app, ["index", str(empty), "--out", str(tmp_path / "ix"), "--no-progress"])
     assert res.exit_code == 2 and "1 record, none readable" in res.stderr and not (tmp_path / "ix").exists()
+
+
+def test_sources_with_nothing_readable_are_refused_before_any_work(corpus, tmp_path):
+    # Matching against no source would find nothing and say nothing; `index` refuses the same.
+    empty, binary = tmp_path / "empty", tmp_path / "binary"
+    empty.mkdir()
+    binary.mkdir()
+    (binary / "a.txt").write_bytes(bytes(range(256)) * 8)
+    for folder, why in ((empty, "no record"), (binary, "1 record, none readable")):
+        out = tmp_path / f"{folder.name}.jsonl"
+        with pytest.raises(AuditRefused, match=f"{why}; nothing to match against"):
+            run_audit(AuditOptions(inputs=[str(corpus["folder"])], out=str(out),
+                                   match=MatchOptions(within=False, sources=[str(folder)])))
+        assert not out.exists() and not out.with_name(out.name + ".partial").exists()

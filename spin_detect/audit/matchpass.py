@@ -23,7 +23,7 @@ from spin_detect.input.errors import InputError
 from spin_detect.input.records import InputOptions, Record, iter_records, prepare_record
 from spin_detect.matching.api import MATCH_FIELDS, Matcher, Native, empty_fields
 from spin_detect.matching.config import MatchConfig
-from spin_detect.matching.index import SourceIndex, is_index
+from spin_detect.matching.index import SourceIndex, SourceIndexError, is_index
 
 if TYPE_CHECKING:
     from spin_detect.detector import Detector
@@ -96,7 +96,8 @@ class TextSpool:
 
 def load_sources(paths: list[str], input_options: InputOptions, config: MatchConfig) -> SourceIndex | None:
     """One index of every trusted original: index folders are loaded, other paths read as audit inputs (each
-    readable record a source). Raises :class:`~spin_detect.matching.index.SourceIndexError` for a bad index."""
+    readable record a source). Raises :class:`~spin_detect.matching.index.SourceIndexError` for a bad index, and
+    when no source can be read."""
     if not paths:
         return None
     folders = [p for p in paths if is_index(p)]
@@ -108,14 +109,20 @@ def load_sources(paths: list[str], input_options: InputOptions, config: MatchCon
             for key in part:
                 r = part.records[key]
                 index.add(part.text(key), r["id"], r["url"], r["date"], r["source"], part.hashvalues(key), signed=True)
+        unread = 0
         for rec in iter_records(others, input_options):
             if rec.status != "ok":
+                unread += 1
                 continue
             try:
                 text = prepare_record(rec).text
             except InputError:
+                unread += 1
                 continue
             index.add(text, rec.id, rec.url, rec.date, rec.source)
+        if len(index) == 0:  # matching against nothing would find nothing, silently (as ``index`` refuses)
+            found = f"{unread:,} record{'s' if unread != 1 else ''}, none readable" if unread else "no record"
+            raise SourceIndexError(f"--sources {', '.join(paths)}: {found}; nothing to match against")
     return index
 
 

@@ -96,8 +96,9 @@ def print_match(name: str, source_name: str, match: dict[str, Any], reverse: dic
     typer.echo("")
     if not rel:
         if reverse and reverse.get("source_relation"):
-            typer.echo(f"against {source_name}: it looks like the copy of {name} "
-                       f"({reverse['source_relation'].replace('_', ' ')}; {reverse.get('source_note')})")
+            rel_text = reverse["source_relation"].replace("_", " ")
+            typer.echo(f"against {source_name}: it looks like the {rel_text} of {name} "
+                       f"({reverse.get('source_note')})")
         else:
             typer.echo(f"against {source_name}: no relation (the texts do not align as a copy, a spun copy or a "
                        "rewrite)")

@@ -44,15 +44,17 @@ def _match(det: Detector, report: DocumentReport, name: str, text: str,
     if src is None:
         return None, None
     from spin_detect.audit.matchpass import amend
-    from spin_detect.matching import MatchConfig, match_sources
+    from spin_detect.matching import MatchConfig, match_pair
 
     config = MatchConfig()
     src_doc, src_name = src
     src_report = det.score_document(src_doc.text)
     lik = [r.likelihood if r.judged else None for r in (report, src_report)]
-    records = [{"id": name, "text": text, "likelihood": lik[0]},
-               {"id": src_name, "text": src_doc.text, "likelihood": lik[1]}]
-    mine, theirs = match_sources(records, within=True, config=config, detector=det)
+    # the pair named is aligned as it is (no signature filter), the candidate original first: when nothing
+    # else tells them apart, the file given as the original is the original
+    theirs, mine = match_pair({"id": src_name, "text": src_doc.text, "likelihood": lik[1]},
+                              {"id": name, "text": text, "likelihood": lik[0]}, config,
+                              lambda sents: list(det.score_sentences(sents)))
     row: dict[str, Any] = {"verdict": report.verdict, "likelihood": report.likelihood, "notes": None}
     amend(row, mine, config)
     if report.judged and (row["verdict"], row["likelihood"]) != (report.verdict, report.likelihood):

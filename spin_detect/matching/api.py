@@ -39,7 +39,8 @@ from spin_detect.matching.signature import Word, words
 if TYPE_CHECKING:
     from spin_detect.detector import Detector
 
-__all__ = ["MATCH_FIELDS", "Matcher", "Native", "empty_fields", "match_documents", "match_sources", "resolve", "to_doc"]
+__all__ = ["MATCH_FIELDS", "Matcher", "Native", "empty_fields", "match_documents", "match_pair", "match_sources",
+           "resolve", "to_doc"]
 
 #: The fields matching adds to a record (and to an audit row).
 MATCH_FIELDS = ("source_id", "source_relation", "source_similarity", "swaps")
@@ -112,6 +113,23 @@ def match_sources(records: Iterable[Any], sources: Iterable[Any] | SourceIndex |
                              native=native)
     for d, f in zip(docs, fields):
         yield {"id": d.id, **f}
+
+
+def match_pair(original: Any, other: Any, config: MatchConfig | None = None,
+               native: Native | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The match fields of two records aligned with each other directly: ``(original's, other's)``.
+
+    For a pair a person names (``score --source``): no signature or similarity filter decides whether the two
+    are compared, and when nothing tells which is the original (no dates, the same words, the same wording),
+    ``original`` is, as the first record in input order. Records as for :func:`match_sources`; ``native`` as
+    for :func:`resolve` (None: no native-fit test).
+    """
+    c = config or MatchConfig()
+    a, b = to_doc(original, 0), to_doc(other, 1)
+    a, b = replace(a, key=0), replace(b, key=1)
+    v = assess_pair(a, b, np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32), replace(c, min_jaccard=0.0))
+    fields = resolve([a, b], [v] if v is not None and v.related else [], None, native)
+    return fields[0], fields[1]
 
 
 def match_documents(docs: list[Doc], sources: SourceIndex | None = None, within: bool = True,

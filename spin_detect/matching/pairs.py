@@ -66,7 +66,7 @@ class PairVerdict:
     swaps_b: list[Swap] = field(default_factory=list)
     sentences_a: list[str] = field(default_factory=list)
     sentences_b: list[str] = field(default_factory=list)
-    #: a spun copy both ways whose sentences were left for later (:func:`add_sentences`, when they are wanted)
+    #: a spun copy whose sentences were left for later (:func:`add_sentences`, when they are wanted)
     sentences_pending: bool = False
 
     @property
@@ -84,7 +84,7 @@ def assess_pair(a: Doc, b: Doc, hv_a: np.ndarray, hv_b: np.ndarray, config: Matc
                 b_source: bool = False, sentences: bool = True, compiled: bool = False) -> PairVerdict | None:
     """Judge a candidate pair; None when its estimated Jaccard similarity is under ``config.min_jaccard``
     (not aligned at all). With ``b_source``, only a's relation as a copy of b is asked. Without ``sentences``,
-    the sentences around the swaps of a spun copy both ways are left for :func:`add_sentences` (few pairs need
+    the sentences around the swaps of a spun copy are left for :func:`add_sentences` (few pairs need
     them: those :func:`wants_native`). ``compiled``: as in :func:`~spin_detect.matching.align.align` (the same
     verdict)."""
     jac = estimated_jaccard(hv_a, hv_b)
@@ -94,11 +94,14 @@ def assess_pair(a: Doc, b: Doc, hv_a: np.ndarray, hv_b: np.ndarray, config: Matc
     v = PairVerdict(a.key, b.key, b_source, round(jac, 4), relation_a=aln.relation("a", config),
                     relation_b=None if b_source else aln.relation("b", config),
                     share_a=round(aln.share("a"), 4), share_b=round(aln.share("b"), 4))
-    if v.relation_a == "spun_copy":
+    # A side that is not related itself may still be the copy (:func:`orient`: a spun copy with text of its own
+    # added, whose original is the side that aligns as a spun copy): it has its swaps too.
+    spun = "spun_copy" in (v.relation_a, v.relation_b)
+    if v.relation_a == "spun_copy" or (spun and v.relation_a is None and not b_source):
         v.swaps_a = aln.swaps("a")
-    if v.relation_b == "spun_copy":
+    if v.relation_b == "spun_copy" or (spun and v.relation_b is None and not b_source):
         v.swaps_b = aln.swaps("b")
-    if v.relation_a == "spun_copy" and v.relation_b == "spun_copy":
+    if v.swaps_a and v.swaps_b:
         if sentences:
             add_sentences(v, a.text, b.text)
         else:
@@ -140,10 +143,10 @@ def _date(value: str | None) -> datetime | None:
 
 
 def wants_native(v: PairVerdict, a: Doc, b: Doc, texts: Callable[[int], str] | None = None) -> bool:
-    """Whether :func:`orient` needs the native-fit test for this pair (its sentences scored): a spun copy both
-    ways, which neither dates nor document likelihoods tell apart. Sentences left for later are added first
+    """Whether :func:`orient` needs the native-fit test for this pair (its sentences scored): a spun copy one
+    way or both, which neither dates nor document likelihoods tell apart. Sentences left for later are added first
     when the rest says yes (``texts(key)``: the text of a document)."""
-    if v.b_source or v.relation_a != "spun_copy" or v.relation_b != "spun_copy":
+    if v.b_source or "spun_copy" not in (v.relation_a, v.relation_b) or "copy" in (v.relation_a, v.relation_b):
         return False
     if not _undecided(a, b):
         return False
@@ -190,24 +193,26 @@ def native_means(pairs: list[PairVerdict], native: Callable[[Sequence[str]], Seq
 def orient(v: PairVerdict, a: Doc, b: Doc, means: tuple[float, float] | None = None) -> tuple[str, str] | None:
     """Which of a related pair is the copy: ``("a" or "b", why)``; None when neither is.
 
-    A trusted source is always the original. When only one text is a copy of the other (a partial copy is
-    contained in its original, not the reverse), that one. Otherwise: the later date when both have one; for a
-    verbatim copy, the later record in input order; else the text whose wording fits native English worse:
-    document likelihoods at least 0.1 apart, or else the detector's mean sentence probability over the
-    sentences around the swaps (``means``, from :func:`native_means` when :func:`wants_native`; lower is more
-    native), and input order when that ties.
+    A trusted source is always the original. Otherwise, in this order: the later date when both have one; the
+    side that is a verbatim ``copy`` when the other is not (an excerpt is contained in its original, and
+    their wording cannot tell them apart, since their words are the same); for two verbatim copies of each
+    other, the later record in input order; the text whose wording fits native English worse: document
+    likelihoods at least 0.1 apart, or else the detector's mean sentence probability over the sentences around
+    the swaps (``means``, from :func:`native_means` when :func:`wants_native`; lower is more native); the one
+    side related when only one is (a partial spun copy is contained in its original, but so is an original in
+    a spun copy with text of its own added, hence only after the wording); input order.
     """
     if v.b_source:
         return ("a", "a trusted source") if v.relation_a else None
     if not v.related:
         return None
-    if v.relation_a is None or v.relation_b is None:
-        copy = "a" if v.relation_a else "b"
-        orig = b if copy == "a" else a
-        return copy, f"its text is contained in {orig.id}'s, not the reverse"
     da, db = _date(a.date), _date(b.date)
     if da is not None and db is not None and da != db:
         return ("a", f"{b.id} is dated earlier ({b.date})") if da > db else ("b", f"{a.id} is dated earlier ({a.date})")
+    if (v.relation_a == "copy") != (v.relation_b == "copy"):
+        copy = "a" if v.relation_a == "copy" else "b"
+        orig = b if copy == "a" else a
+        return copy, f"its text is contained in {orig.id}'s, not the reverse"
     later = "a" if a.key > b.key else "b"
     if v.relation_a == "copy" and v.relation_b == "copy":
         first = b if later == "a" else a
@@ -226,14 +231,20 @@ def orient(v: PairVerdict, a: Doc, b: Doc, means: tuple[float, float] | None = N
             lo, hi = sorted((pa, pb))
             return copy, (f"{orig.id}'s wording fits native English better (mean spun probability of the "
                           f"changed sentences {lo:.0%} against {hi:.0%})")
+    if v.relation_a is None or v.relation_b is None:
+        copy = "a" if v.relation_a else "b"
+        orig = b if copy == "a" else a
+        return copy, f"its text is contained in {orig.id}'s, not the reverse"
     first = b if later == "a" else a
     return later, f"no date or wording tells them apart; {first.id} comes first in the input"
 
 
 def verdict_fields(v: PairVerdict, copy: str, other_id: str, why: str) -> dict[str, Any]:
     """The match fields of the copy side of ``v``: ``source_id``, ``source_relation``, ``source_similarity``,
-    ``swaps`` and ``source_note`` (why the other one is the original)."""
-    rel = v.relation_a if copy == "a" else v.relation_b
+    ``swaps`` and ``source_note`` (why the other one is the original). A copy side that is not related itself
+    (dates or wording said it is the copy: a spun copy with text of its own added) takes the other side's
+    relation."""
+    rel = (v.relation_a if copy == "a" else v.relation_b) or (v.relation_b if copy == "a" else v.relation_a)
     swaps = v.swaps_a if copy == "a" else v.swaps_b
     share = v.share_a if copy == "a" else v.share_b
     return {"source_id": other_id, "source_relation": rel, "source_similarity": share,
