@@ -571,3 +571,21 @@ def test_an_audit_with_no_document_file_says_so_and_a_broken_link_is_named(tmp_p
     res = CliRunner().invoke(app, ["audit", str(folder), "--out", str(tmp_path / "r2.jsonl"), "--no-progress"])
     (row,) = _rows(tmp_path / "r2.jsonl")
     assert row["error"].endswith("gone.txt: no such file or folder (broken symbolic link)")
+
+
+def test_a_second_run_on_a_report_being_written_is_refused_and_the_first_goes_on(corpus, tmp_path):
+    # A resume started while the first run still goes would interleave rows and rename its files away.
+    out = tmp_path / "r.jsonl"
+    second: dict[str, object] = {}
+
+    def start_another(done, _n):
+        if done >= 3 and not second:
+            with pytest.raises(AuditRefused, match="another audit is writing this report now") as info:
+                _run(corpus, out, resume=True)
+            second["refused"] = str(info.value)
+
+    _run(corpus, out, progress=start_another)
+    assert second and not (tmp_path / "r.jsonl.lock").exists()  # the lock goes with the run
+    _run(corpus, tmp_path / "full.jsonl")
+    assert out.read_bytes() == (tmp_path / "full.jsonl").read_bytes()
+    _run(corpus, out, force=True)  # a run that ended (however) leaves nothing that refuses the next

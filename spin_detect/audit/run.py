@@ -28,6 +28,7 @@ from typing import Any
 
 from spin_detect import __version__
 from spin_detect.audit.dedup import DuplicateRows
+from spin_detect.audit.lock import lock_path, report_lock
 from spin_detect.audit.matchpass import MatchOptions
 from spin_detect.audit.reportfile import (
     AuditError,
@@ -78,7 +79,7 @@ class AuditOptions:
     def own_files(self) -> list[str]:
         """Every file this audit writes (reports, their partial and state files, summaries): a folder walk of
         the inputs passes over them, and an input named directly must not be one of them."""
-        files = [self.out, *ReportFiles.work_files(Path(self.out)), *self.summaries]
+        files = [self.out, *ReportFiles.work_files(Path(self.out)), str(lock_path(Path(self.out))), *self.summaries]
         if self.sentences:
             files += [self.sentences, *ReportFiles.work_files(Path(self.sentences))]
         return [str(f) for f in files]
@@ -174,6 +175,14 @@ def run_audit(opts: AuditOptions, jobs: int = 1, resume: bool = False, scheduler
     with news for the user (nothing is printed).
     """
     check_audit(opts, resume, force)
+    with report_lock(Path(opts.out)):
+        return _run_audit(opts, jobs, resume, scheduler, progress, input_progress, log, force)
+
+
+def _run_audit(opts: AuditOptions, jobs: int, resume: bool, scheduler: Any, progress: Callable[[int, int], None] | None,
+               input_progress: Callable[[int], None] | None, log: Callable[[str], None], force: bool
+               ) -> dict[str, Any]:
+    """:func:`run_audit` once it holds the report's lock."""
     out = Path(opts.out)
     sent_path = Path(opts.sentences) if opts.sentences else None
     identity = opts.identity()

@@ -1,0 +1,60 @@
+"""One audit at a time per report: a lock file beside the report, held while the audit runs.
+
+Two runs writing one report (an audit started again with ``--resume`` while the first is still going) would
+interleave their rows and rename each other's files away. :func:`report_lock` takes an exclusive
+``flock`` on ``REPORT.lock`` for the whole run and refuses (:class:`~spin_detect.audit.reportfile.AuditRefused`)
+when another process holds it. The operating system drops the lock when its process ends, however it
+ends, so a run that was killed leaves no stale lock; the file itself is removed when the run ends. On a
+system without ``fcntl`` (Windows) no lock is taken.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from spin_detect.audit.reportfile import AuditError, AuditRefused
+
+__all__ = ["lock_path", "report_lock"]
+
+
+def lock_path(report: Path) -> Path:
+    """The lock file of the audit writing ``report``."""
+    return report.with_name(report.name + ".lock")
+
+
+@contextmanager
+def report_lock(report: Path) -> Iterator[None]:
+    """Hold the lock of ``report`` for the ``with`` block; :class:`AuditRefused` when another run holds it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    path = lock_path(report)
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise AuditError(f"cannot write the report next to {report}: {exc.strerror or exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise AuditRefused(f"{report}: another audit is writing this report now (it holds {path.name}); wait "
+                               "for it to end, or give another --out") from None
+        try:  # the file may have been removed by the run that held it just before: lock the one at the path
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            os.unlink(path)
+        os.close(fd)
