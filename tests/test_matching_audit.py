@@ -329,6 +329,24 @@ def test_index_of_nothing_readable_is_refused_and_writes_nothing(tmp_path):
     assert res.exit_code == 2 and "1 record, none readable" in res.stderr and not (tmp_path / "ix").exists()
 
 
+def test_index_names_what_it_could_not_read_takes_stdin_and_never_writes_into_a_folder_of_other_files(tmp_path):
+    folder = tmp_path / "originals"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ORIGINAL)
+    (folder / "b.txt").write_bytes(b"\x00\x01\x02\x03binary")
+    res = CliRunner().invoke(app, ["index", str(folder), "--out", str(tmp_path / "ix"), "--no-progress"])
+    assert res.exit_code == 0 and "1 record could not be read and is not in the index: b.txt" in res.stderr
+    res = CliRunner().invoke(app, ["index", "-", "--out", str(tmp_path / "ix2"), "--no-progress"],
+                             input=json.dumps({"id": "wire-1", "text": ORIGINAL}) + "\n")
+    assert res.exit_code == 0 and "indexed 1 document" in res.stdout
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my own file")
+    res = CliRunner().invoke(app, ["index", str(folder), "--out", str(mine), "--force", "--no-progress"])
+    assert res.exit_code == 2 and "not an index" in res.stderr
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
 def test_sources_with_nothing_readable_are_refused_before_any_work(corpus, tmp_path):
     # Matching against no source would find nothing and say nothing; `index` refuses the same.
     empty, binary = tmp_path / "empty", tmp_path / "binary"

@@ -35,7 +35,8 @@ def index(
     url_field: Annotated[str, typer.Option(metavar="NAME", help="JSONL/CSV field with the URL.")] = "url",
     html_input: Annotated[HtmlChoice, typer.Option(
         "--html-input", help="Extract main text from HTML: auto, yes (always), no (never).")] = "auto",
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing index in INDEX.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing index in INDEX (never a folder of "
+                                                         "other files).")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, metavar="N",
                                       help="Worker processes that prepare and sign the records (0: one per "
                                            "core); the index is the same for any number.")] = 0,
@@ -57,21 +58,23 @@ def index(
     from spin_detect.parallel import WORKER_STOPPED
 
     for p in inputs:
-        if not Path(p).exists():
+        if p != "-" and not Path(p).exists():
             fail(f"{p}: no such file or folder")
     if out.exists() and not out.is_dir():
         fail(f"{out}: exists and is not a folder", code=EXIT_USAGE)
+    if out.is_dir() and any(out.iterdir()) and not is_index(out):  # --force replaces an index, never other files
+        fail(f"{out}: a folder that is not empty and not an index; give a new or empty folder as --out")
     if out.is_dir() and any(out.iterdir()) and not force:
-        what = "an index" if is_index(out) else "a folder that is not empty"
-        fail(f"{out}: {what} is there already; use --force to replace it (or --out another folder)")
+        fail(f"{out}: an index is there already; use --force to replace it (or --out another folder)")
     if not out.parent.is_dir():
         fail(f"{out}: folder {out.parent} does not exist", code=EXIT_FAILURE)
     opts = InputOptions(text_field=text_field, id_field=id_field, url_field=url_field, html=html_input)
     show = progress_wanted(progress)
+    unread: list[str] = []
     with progress_bar("index", input_size(list(inputs)) if show else None, show, unit="records") as bar:
         try:
             idx, skipped = build_index(iter_records(list(inputs), opts, bar), jobs or os.cpu_count() or 1,
-                                       added=bar.items if bar else None)
+                                       added=bar.items if bar else None, unread=unread)
         except BrokenExecutor:
             fail(f"{out}: {WORKER_STOPPED}; nothing was written. "
                  "Try again, or with --jobs 1", code=EXIT_FAILURE)
@@ -86,7 +89,9 @@ def index(
     typer.echo(f"indexed {plural(len(idx), 'document')} into {out}"
                + (f"; {unsigned:,} too short to match" if unsigned else ""))
     if skipped:
-        note(f"{plural(skipped, 'record')} could not be read and {'is' if skipped == 1 else 'are'} not in the index")
+        names = ", ".join(unread[:5]) + (f" and {len(unread) - 5:,} more" if len(unread) > 5 else "")
+        note(f"{plural(skipped, 'record')} could not be read and {'is' if skipped == 1 else 'are'} not in the index: "
+             f"{names}")
 
 
 def print_match(name: str, source_name: str, match: dict[str, Any], reverse: dict[str, Any] | None = None) -> None:

@@ -58,10 +58,12 @@ def _signed_chunks(chunks: Iterator[list[Record]], config: MatchConfig, jobs: in
 
 
 def build_index(records: Iterable[Record], jobs: int = 1, config: MatchConfig | None = None,
-                added: Callable[[int], None] | None = None) -> tuple[SourceIndex, int]:
+                added: Callable[[int], None] | None = None, unread: list[str] | None = None
+                ) -> tuple[SourceIndex, int]:
     """An index of ``records`` (each readable record a document, in order) and the number of records that could
-    not be read or prepared (left out). ``jobs`` worker processes prepare and sign the records; the index is
-    the same for any number. ``added(n)`` is called with the number of documents so far."""
+    not be read or prepared (left out; their ids are appended to ``unread`` when it is given). ``jobs`` worker
+    processes prepare and sign the records; the index is the same for any number. ``added(n)`` is called with
+    the number of documents so far."""
     config = config or MatchConfig()
     index = SourceIndex(config)
     skipped = 0
@@ -77,6 +79,8 @@ def build_index(records: Iterable[Record], jobs: int = 1, config: MatchConfig | 
             rec_id, url, date, source = pending.popleft()
             if result is None:
                 skipped += 1
+                if unread is not None:
+                    unread.append(rec_id)
                 continue
             text, hashvalues = result
             index.add(text, rec_id, url, date, source, hashvalues=hashvalues, signed=True)
