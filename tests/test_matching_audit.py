@@ -359,3 +359,14 @@ def test_sources_with_nothing_readable_are_refused_before_any_work(corpus, tmp_p
             run_audit(AuditOptions(inputs=[str(corpus["folder"])], out=str(out),
                                    match=MatchOptions(within=False, sources=[str(folder)])))
         assert not out.exists() and not out.with_name(out.name + ".partial").exists()
+
+
+def test_score_source_says_when_the_original_it_was_given_reads_as_spun_itself(tmp_path):
+    light, heavy, orig = tmp_path / "light.txt", tmp_path / "heavy.txt", tmp_path / "orig.txt"
+    orig.write_text(ORIGINAL)
+    light.write_text(spin_text(ORIGINAL, "mixed", rate=0.3, seed=3).text)
+    heavy.write_text(spin_text(light.read_text(), "mixed", rate=0.1, seed=4).text)
+    for source, warned in ((light, True), (orig, False)):
+        got = json.loads(CliRunner().invoke(app, ["score", str(heavy), "--source", str(source), "--json"]).stdout)
+        assert got["source_id"] == str(source), got
+        assert any("taken as the original, reads as spun itself" in n for n in got["notes"]) == warned

@@ -61,6 +61,9 @@ def _match(det: Detector, report: DocumentReport, name: str, text: str,
         report.notes.append(f"spun copy of {src_name}: spin likelihood raised to {row['likelihood']:.0%} by the "
                             f"match (the model alone: {report.likelihood:.0%}, {report.verdict})")
         report.verdict, report.likelihood = row["verdict"], row["likelihood"]
+    if mine.get("source_id") is not None and src_report.judged and src_report.verdict == "spun":
+        report.notes.append(f"{src_name}, taken as the original, reads as spun itself (spin likelihood "
+                            f"{src_report.likelihood:.0%}): both may be spun copies of a third text")
     return mine, theirs
 
 
