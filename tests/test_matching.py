@@ -272,3 +272,18 @@ def test_a_pair_that_fails_is_a_note_not_a_crash(monkeypatch):
     rows = list(match_sources([ORIGINAL, SPUN, UNRELATED, hybrid]))
     assert rows[1]["source_id"] == "0" and rows[1]["source_relation"] == "spun_copy"  # the others go on
     assert rows[3]["match_error"].startswith("aligning with") and "RuntimeError: boom" in rows[3]["match_error"]
+
+
+def test_a_copy_whose_original_aligns_as_its_spun_copy_is_a_spun_copy_with_text_of_its_own():
+    # The page holds a spun version of the original and a paragraph of its own: only a rewrite of it by its own
+    # share of long runs, but the original aligns as a spun copy of it, and the wording says which one is spun.
+    from spin_detect.matching.pairs import Doc, PairVerdict, orient, verdict_fields
+
+    v = PairVerdict(0, 1, False, 0.3, relation_a="spun_copy", relation_b="rewrite", share_a=0.7, share_b=0.5)
+    a, b = Doc(0, "orig", "", likelihood=0.01), Doc(1, "page", "", likelihood=0.99)
+    copy, why = orient(v, a, b)
+    assert copy == "b" and "fits native English better" in why
+    assert verdict_fields(v, copy, "orig", why)["source_relation"] == "spun_copy"
+    # with nothing to tell them apart, the side that aligns as a spun copy is the one contained in the other
+    a, b = Doc(0, "orig", ""), Doc(1, "page", "")
+    assert orient(v, a, b) == ("a", "its text is contained in page's, not the reverse")

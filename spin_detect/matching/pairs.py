@@ -94,12 +94,12 @@ def assess_pair(a: Doc, b: Doc, hv_a: np.ndarray, hv_b: np.ndarray, config: Matc
     v = PairVerdict(a.key, b.key, b_source, round(jac, 4), relation_a=aln.relation("a", config),
                     relation_b=None if b_source else aln.relation("b", config),
                     share_a=round(aln.share("a"), 4), share_b=round(aln.share("b"), 4))
-    # A side that is not related itself may still be the copy (:func:`orient`: a spun copy with text of its own
-    # added, whose original is the side that aligns as a spun copy): it has its swaps too.
-    spun = "spun_copy" in (v.relation_a, v.relation_b)
-    if v.relation_a == "spun_copy" or (spun and v.relation_a is None and not b_source):
+    # A side that is not a spun copy itself may still be the copy (:func:`orient`: a spun copy with text of its
+    # own added, whose original is the side that aligns as a spun copy of it): it has its swaps too.
+    spun = "spun_copy" in (v.relation_a, v.relation_b) and not b_source
+    if v.relation_a == "spun_copy" or (spun and v.relation_a in (None, "rewrite")):
         v.swaps_a = aln.swaps("a")
-    if v.relation_b == "spun_copy" or (spun and v.relation_b is None and not b_source):
+    if v.relation_b == "spun_copy" or (spun and v.relation_b in (None, "rewrite")):
         v.swaps_b = aln.swaps("b")
     if v.swaps_a and v.swaps_b:
         if sentences:
@@ -231,8 +231,8 @@ def orient(v: PairVerdict, a: Doc, b: Doc, means: tuple[float, float] | None = N
             lo, hi = sorted((pa, pb))
             return copy, (f"{orig.id}'s wording fits native English better (mean spun probability of the "
                           f"changed sentences {lo:.0%} against {hi:.0%})")
-    if v.relation_a is None or v.relation_b is None:
-        copy = "a" if v.relation_a else "b"
+    if (v.relation_a == "spun_copy") != (v.relation_b == "spun_copy") or v.relation_a is None or v.relation_b is None:
+        copy = "a" if v.relation_a == "spun_copy" or v.relation_b is None else "b"
         orig = b if copy == "a" else a
         return copy, f"its text is contained in {orig.id}'s, not the reverse"
     first = b if later == "a" else a
@@ -241,10 +241,11 @@ def orient(v: PairVerdict, a: Doc, b: Doc, means: tuple[float, float] | None = N
 
 def verdict_fields(v: PairVerdict, copy: str, other_id: str, why: str) -> dict[str, Any]:
     """The match fields of the copy side of ``v``: ``source_id``, ``source_relation``, ``source_similarity``,
-    ``swaps`` and ``source_note`` (why the other one is the original). A copy side that is not related itself
-    (dates or wording said it is the copy: a spun copy with text of its own added) takes the other side's
-    relation."""
-    rel = (v.relation_a if copy == "a" else v.relation_b) or (v.relation_b if copy == "a" else v.relation_a)
+    ``swaps`` and ``source_note`` (why the other one is the original). A copy side whose original aligns as a
+    spun copy of it, while it is only a rewrite of the original or not related (dates or wording said it is the
+    copy), is a spun copy with text of its own added; a copy side not related takes the other side's relation."""
+    own, other = (v.relation_a, v.relation_b) if copy == "a" else (v.relation_b, v.relation_a)
+    rel = "spun_copy" if other == "spun_copy" and own in (None, "rewrite") else own or other
     swaps = v.swaps_a if copy == "a" else v.swaps_b
     share = v.share_a if copy == "a" else v.share_b
     return {"source_id": other_id, "source_relation": rel, "source_similarity": share,
