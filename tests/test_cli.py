@@ -480,12 +480,18 @@ def test_score_html_never_overwrites_its_own_inputs(tmp_path):
 
 
 def test_score_source_says_when_the_candidate_is_the_copy(tmp_path):
+    from corpus_fixtures import ORIGINAL, SPUN
+
     art, src = tmp_path / "a.txt", tmp_path / "b.txt"
-    art.write_text(EXAMPLE.read_text())
-    src.write_text(EXAMPLE.read_text())
+    art.write_text(ORIGINAL)
+    src.write_text(SPUN)
     data = json.loads(run("score", str(art), "--source", str(src), "--json").stdout)
     assert data["source_relation"] is None
-    assert data["source_note"].startswith(f"the other way round: {src} looks like the copy of {art}")
+    assert data["source_note"].startswith(f"the other way round: {src} looks like the spun copy of {art}")
+    # two files of the same words: the one given as the original is the original
+    src.write_text(ORIGINAL)
+    data = json.loads(run("score", str(art), "--source", str(src), "--json").stdout)
+    assert data["source_relation"] == "copy" and data["source_id"] == str(src)
 
 
 def test_the_progress_rate_counts_this_runs_records_only(monkeypatch):
