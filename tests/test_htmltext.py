@@ -148,13 +148,20 @@ def test_comments_cdata_and_huge_attributes():
     assert doc.text == "\n\n".join([body] * 3)
 
 
+#: Seconds within which pathological HTML must be read: linear work takes about one on this machine, quadratic
+#: work minutes.
+_NOT_QUADRATIC_S = 20
+
+
 def test_deep_nesting_returns_quickly():
     para = "<p>" + "The quick brown fox jumps over the lazy dog near the river. " * 2 + "</p>"
     t0 = time.perf_counter()
     doc = extract_html("<div>" * 10_000 + para + "</div>" * 10_000)
     assert doc.text.startswith("The quick brown fox")
     extract_html("<div><span>" * 50_000 + para + "</b>" * 50_000)  # unclosed and stray tags
-    assert time.perf_counter() - t0 < 3
+    # Not a speed target (benchmarks measure speed): a guard against quadratic blow-up, which would take minutes
+    # here; the bound is loose so that a loaded machine (3.02 s once, under a parallel benchmark) never fails it.
+    assert time.perf_counter() - t0 < _NOT_QUADRATIC_S
 
 
 @pytest.mark.parametrize("junk", ["<a", "</", "<?", "<!", "<![", "<![CDATA[", "<a x='", "<p\n", "&#"])
@@ -163,7 +170,7 @@ def test_pathological_tails_stay_linear(junk):
     t0 = time.perf_counter()
     extract_html(para + junk * 100_000)
     extract_html(para + junk * 100_000 + ">")
-    assert time.perf_counter() - t0 < 3
+    assert time.perf_counter() - t0 < _NOT_QUADRATIC_S
 
 
 @pytest.mark.parametrize("html", [
