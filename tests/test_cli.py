@@ -525,3 +525,19 @@ def test_score_html_to_stdout_in_a_pipe_or_a_file(tmp_path):
     assert r.returncode == 0, r.stderr
     page = out.read_text()
     assert page.startswith("<!DOCTYPE html>") and page.count("<html") == 1 and "HTML report:" not in page
+
+
+def test_spin_reads_the_prose_of_an_html_page_never_its_markup(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text('<html><head><title>News</title><style>body { color: black }</style></head><body>'
+                    '<p class="main content">The government said on Monday that it would raise taxes on fuel next '
+                    'year, and critics warned of high prices.</p><a href="/about/contact-us">Contact us</a></body>'
+                    '</html>')
+    res = run("spin", str(page), "--seed", "1", "--rate", "0.5", "--json")
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)["text"]
+    assert "<" not in out and "class" not in out and "contact-us" not in out and "spinning its main text" in res.stderr
+    feed = tmp_path / "f.jsonl"
+    feed.write_text('{"text": "The government said on Monday that it would raise taxes."}\n')
+    res = run("spin", str(feed))
+    assert res.exit_code == 2 and "a JSONL file holds many records and 'spin' reads one article" in res.stderr

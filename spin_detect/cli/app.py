@@ -103,17 +103,17 @@ def read_input(source: str) -> tuple[str, str]:
         fail(str(exc))
 
 
-def read_article(source: str, html: HtmlChoice) -> tuple[PreparedDocument, str]:
+def read_article(source: str, html: HtmlChoice, command: str = "score") -> tuple[PreparedDocument, str]:
     """Read an article to score (text or HTML, file or stdin), decoded, reduced to its main text and capped:
-    ``(document, name)``."""
+    ``(document, name)``; ``command`` names the command in the refusal of a file of many records."""
     from spin_detect.input.errors import InputError, scrub
     from spin_detect.input.files import CONTAINER_FORMATS, file_format
     from spin_detect.input.prepare import prepare_document
 
     fmt = file_format(source) if source != "-" else None
     if fmt in CONTAINER_FORMATS:
-        fail(f"{scrub(source)}: a {fmt.upper()} file holds many records and 'score' reads one article; "
-             f"use 'spin-detect audit {scrub(source)} --out report.jsonl'")
+        fail(f"{scrub(source)}: a {fmt.upper()} file holds many records and '{command}' reads one article"
+             + (f"; use 'spin-detect audit {scrub(source)} --out report.jsonl'" if command == "score" else ""))
     text, name = read_input(source)
     try:
         return prepare_document(text, name, html), name

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 import typer
 
-from spin_detect.cli.app import PresetOpt, ThresholdOpt, TrustOpt, fail, load_detector_or_fail, read_input
+from spin_detect.cli.app import PresetOpt, ThresholdOpt, TrustOpt, fail, load_detector_or_fail, read_article
 from spin_detect.cli.console import note, print_evaluation, progress_bar, progress_wanted
 from spin_detect.cli.helpformat import EXIT_FAILURE
 
@@ -272,7 +272,8 @@ def _warn_seen(det: Detector, data: list[Path], df: pd.DataFrame, split: str | N
 
 
 def spin(
-    file: Annotated[str, typer.Argument(help="Text to spin: a text file, or - for stdin.")],
+    file: Annotated[str, typer.Argument(help="Text to spin: a text file, or - for stdin; of an HTML or Markdown "
+                                             "file, its main text (as score reads it).")],
     style: Annotated[SpinStyle, typer.Option(
         metavar="STYLE", help=f"Spinner style: {', '.join(get_args(SpinStyle))}.")] = "commercial",
     rate: Annotated[float | None, typer.Option(min=0.0, max=1.0, metavar="R",
@@ -297,9 +298,13 @@ def spin(
 
     if as_json and labelled:
         fail("--json and --labelled print different things: choose one")
-    text, name = read_input(file)
+    doc, name = read_article(file, "auto", "spin")  # HTML and Markdown: their prose, never their markup
+    text = doc.text
     if not text.strip():
         fail(f"{name}: empty document (nothing to spin)")
+    if doc.kind != "text":
+        note(f"{name}: {doc.kind.upper() if doc.kind == 'html' else doc.kind}; spinning its main text, without "
+             "the markup")
     report = load_detector_or_fail(None, "balanced", None, False).score_document(text)  # is it English?
     if report.verdict == "out_of_scope":
         fail(f"{name}: {report.notes[0].replace('judges', 'spins')}")
