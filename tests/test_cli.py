@@ -51,6 +51,16 @@ def test_installed_entry_point():
     assert r.returncode == 0 and "stated" in r.stdout.split(), r.stderr
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device that is always full)")
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_1():
+    for args in (["synonyms", "said"], ["info"]):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([sys.executable, "-m", "spin_detect", *args], stdout=full, stderr=subprocess.PIPE,
+                               text=True, timeout=120)
+        assert r.returncode == 1 and r.stderr == "spin-detect: error: cannot write the output (No space left on " \
+                                                 "device)\n", r.stderr
+
+
 # --------------------------------------------------------------------------- in process
 
 

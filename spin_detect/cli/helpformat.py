@@ -15,6 +15,8 @@ also turns a Ctrl-C that no command handled into exit code 130.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -164,5 +166,12 @@ class PlainGroup(TyperGroup):
             sys.exit(err.exit_code)
         except typer.Abort:  # end of input at a prompt
             typer.echo("Aborted!", err=True)
+            sys.exit(EXIT_FAILURE)
+        except OSError as exc:  # what no command caught: writing the output (stdout on a full disk, /dev/full)
+            with contextlib.suppress(OSError):  # the interpreter's last flush of stdout would fail again
+                sys.stdout.flush()
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the process ends here
+            with contextlib.suppress(OSError):
+                typer.echo(f"spin-detect: error: cannot write the output ({exc.strerror or exc})", err=True)
             sys.exit(EXIT_FAILURE)
         sys.exit(rv if isinstance(rv, int) else 0)
