@@ -551,3 +551,14 @@ def test_spin_reads_the_prose_of_an_html_page_never_its_markup(tmp_path):
     feed.write_text('{"text": "The government said on Monday that it would raise taxes."}\n')
     res = run("spin", str(feed))
     assert res.exit_code == 2 and "a JSONL file holds many records and 'spin' reads one article" in res.stderr
+
+
+def test_build_reference_refuses_a_folder_as_out_and_counts_below_one(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The talks resume next week in Geneva after a long pause, officials said.")
+    (tmp_path / "folder").mkdir()
+    res = run("build-reference", str(corpus), "--out", str(tmp_path / "folder"))
+    assert res.exit_code == 2 and "is a folder; --out names the table file to write" in res.stderr
+    res = run("build-reference", str(corpus), "--out", str(tmp_path / "r.bin"), "--min-count", "-5")
+    assert res.exit_code == 2 and "--min-count" in res.stderr and not (tmp_path / "r.bin").exists()

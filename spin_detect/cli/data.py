@@ -23,12 +23,14 @@ def build_reference_cmd(
     exclude: Annotated[Path | None, typer.Option(
         metavar="FILE",
         help="File listing document ids to leave out, one per line (ids are paths relative to the folder).")] = None,
-    min_count: Annotated[int, typer.Option(metavar="N", help="Words seen fewer times become <unk>.")] = 3,
-    min_pair_count: Annotated[int, typer.Option(metavar="N", help="Word pairs seen fewer times are not stored.")
-                              ] = 2,
+    min_count: Annotated[int, typer.Option(min=1, metavar="N", help="Words seen fewer times become <unk>.")] = 3,
+    min_pair_count: Annotated[int, typer.Option(min=1, metavar="N",
+                                                help="Word pairs seen fewer times are not stored.")] = 2,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the --out file if it exists.")] = False,
 ) -> None:
     """Build reference statistics (word and word-pair counts) from your own trusted text."""
+    if out.is_dir():
+        fail(f"{out}: is a folder; --out names the table file to write")
     refuse_existing(out, force)
     from spin_detect.input.corpus import TextCorpus
     from spin_detect.tables.reference import build_reference
@@ -47,6 +49,8 @@ def build_reference_cmd(
                                   meta={"built_by": "spin-detect build-reference"})
     except ValueError as exc:
         fail(str(exc))
+    except OSError as exc:  # the table cannot be written there
+        fail(f"{out}: cannot write the table ({exc.strerror or exc})", code=EXIT_FAILURE)
     typer.echo(
         f"{out}: {plural(docs.read, 'document')} read, {docs.excluded:,} excluded, {docs.failed:,} "
         f"unreadable; {plural(ref.total, 'token')}, {plural(len(ref), 'word')}, "
