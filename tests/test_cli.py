@@ -202,6 +202,8 @@ def test_synonyms_and_info():
     assert info["thesaurus"]["headwords"] > 100_000
     assert info["topics"]["with_vector"] > 50_000 and info["topics"]["dims"] == 64
     assert info["trigrams"]["trigrams"] > 1_000_000 and info["neighbours"]["words"] > 50_000
+    assert info["antonyms"]["pairs"] > 5_000 and info["names"]["words"] > 10_000
+    assert set(info["spinner"]) == {"phrases.bin", "moby.bin"}
     tables = ("reference", "thesaurus", "neighbours", "trigrams", "topics", "cloze")
     assert all(len(info[t]["sha256"]) == 64 and info[t]["bytes"] > 0 for t in tables)  # every table, every size
     assert info["model"]["name"] == "default" and 0 < info["model"]["thresholds"]["balanced"] < 1

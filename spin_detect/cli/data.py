@@ -100,13 +100,16 @@ def info(as_json: Annotated[bool, typer.Option("--json", help="Print machine-rea
     from spin_detect.learning.persist import default_model_dir
     from spin_detect.tables.packaged import (
         data_file,
+        default_antonyms,
         default_cloze,
+        default_names,
         default_neighbours,
         default_reference,
         default_thesaurus,
         default_topics,
         default_trigrams,
     )
+    from spin_detect.tables.store import file_sha256
 
     ref, th = default_reference(), default_thesaurus()
     topics, neighbours, trigrams, cloze = default_topics(), default_neighbours(), default_trigrams(), default_cloze()
@@ -130,14 +133,22 @@ def info(as_json: Annotated[bool, typer.Option("--json", help="Print machine-rea
         "topics": {"words": len(topics), "with_vector": int(topics.has_vector.sum()),
                    "dims": int(topics.vectors.shape[1]), "sha256": topics.sha256, **where("topics.bin")},
         "cloze": {"words": len(cloze), "sha256": cloze.sha256, **where("cloze.bin")},
+        # antonyms and names: read only for the likely originals a report lists; phrases and moby: by the spinner
+        "antonyms": {"pairs": len(default_antonyms()), "sha256": default_antonyms().sha256, **where("antonyms.bin")},
+        "names": {"words": len(default_names()), "sha256": default_names().sha256, **where("names.bin")},
+        "spinner": {name: {"sha256": file_sha256(data_file(name)), **where(name)}
+                    for name in ("phrases.bin", "moby.bin")},
     }
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
     typer.echo(f"spin-detect {__version__}")
-    for section in ("model", "reference", "thesaurus", "neighbours", "trigrams", "topics", "cloze"):
+    for section in ("model", "reference", "thesaurus", "neighbours", "trigrams", "topics", "cloze", "antonyms",
+                    "names", "spinner"):
         typer.echo(f"{section}:")
         for k, v in data[section].items():
-            if isinstance(v, dict):  # the model's thresholds, by preset
+            if section == "spinner":  # a table per line
+                v = f"{v['bytes']:,} bytes, sha256 {v['sha256']}, {v['path']}"
+            elif isinstance(v, dict):  # the model's thresholds, by preset
                 v = ", ".join(f"{name} {p:.1%}" for name, p in sorted(v.items()))
             typer.echo(f"  {k}: {v:,}" if isinstance(v, int) else f"  {k}: {v}")
