@@ -202,6 +202,16 @@ def test_a_legacy_pickled_model_converts_only_when_trusted(trained, tmp_path):
     np.testing.assert_allclose(loaded.sentence_proba(fs), fitted.sentence_proba(fs), rtol=0, atol=1e-9)
     with pytest.raises(ModelError, match="already holds a model"):
         convert_legacy_model(old, tmp_path / "new", trust=True)
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    with pytest.raises(ModelError, match="not empty"):  # never written beside a user's files
+        convert_legacy_model(old, busy, trust=True)
+    assert [p.name for p in busy.iterdir()] == ["notes.txt"]
+    with pytest.raises(ModelError, match="no such folder"):
+        convert_legacy_model(tmp_path / "missing", tmp_path / "n2", trust=True)
+    with pytest.raises(ModelError, match="in today's format already"):
+        convert_legacy_model(tmp_path / "new", tmp_path / "n3", trust=True)
 
 
 @pytest.mark.parametrize("field, name", [("cloze_sha256", "cloze model"), ("thesaurus_sha256", "thesaurus")])

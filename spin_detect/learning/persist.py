@@ -378,10 +378,15 @@ def convert_legacy_model(old: str | os.PathLike[str], new: str | os.PathLike[str
         raise ModelError(f"{old}: converting unpickles {LEGACY_MODEL_FILE}, which can run code; pass "
                          "--trust-model if you made this model yourself")
     fpath = old / LEGACY_MODEL_FILE
+    if not old.is_dir():
+        raise ModelError(f"{old}: no such folder")
     if not fpath.is_file():
-        raise ModelError(f"{old}: no {LEGACY_MODEL_FILE} in this folder (nothing to convert)")
+        already = " (it is in today's format already)" if (old / MODEL_FILE).is_file() else ""
+        raise ModelError(f"{old}: no {LEGACY_MODEL_FILE} in this folder, nothing to convert{already}")
     if (new / MODEL_FILE).exists() or (new / "manifest.json").exists():
         raise ModelError(f"{new}: already holds a model; choose an empty folder")
+    if new.is_dir() and any(new.iterdir()):
+        raise ModelError(f"{new}: a folder that is not empty; choose an empty or new folder")
     manifest = _read_manifest(old) if (old / "manifest.json").is_file() else {}
     data = fpath.read_bytes()
     if manifest.get("sha256") and hashlib.sha256(data).hexdigest() != manifest["sha256"]:
