@@ -284,7 +284,12 @@ def test_spin_command(tmp_path):
     from spin_detect.learning.labelled import load_labelled
 
     df = load_labelled(rows)  # checks that every change points at its replacement
-    assert df["variant"].tolist() == ["original"] * 3 + ["spun"] * 3 and set(df["doc_id"]) == {str(p)}
+    spun = "spun:commercial:rate=0.5:seed=2"  # each run its own variant: several runs in one file stay apart
+    assert df["variant"].tolist() == ["original"] * 3 + [spun] * 3 and set(df["doc_id"]) == {str(p)}
+    again = run("spin", str(p), "--rate", "0.5", "--labelled", "--seed", "3", "--style", "phrasal").stdout
+    rows.write_text(r.stdout + again)
+    both = load_labelled(rows)
+    assert both.attrs["repeated"] == 3 and both["variant"].nunique() == 3 and len(both) == 9
     assert df["label"].tolist()[:3] == [0, 0, 0] and sum(df["label"]) >= 1
     assert " ".join(df["text"][:3]) == " ".join(p.read_text().split())
     assert run("spin", str(p), "--labelled", "--json").exit_code == 2

@@ -159,3 +159,16 @@ def test_encodings_a_byte_order_mark_and_a_json_array(tmp_path):
     p.write_text(json.dumps([rows[0], "x"]))
     with pytest.raises(LabelledDataError, match="item 2 of the array is not a JSON object"):
         load_labelled(p)
+
+
+def test_a_sentence_repeated_word_for_word_counts_once_and_two_texts_for_one_sentence_are_refused(tmp_path):
+    # Several `spin --labelled` runs of one article appended to one file repeat its original rows.
+    row = {"doc_id": "a.txt", "variant": "original", "sent_id": 0, "text": "The talks resume.", "label": 0}
+    spun = [{**row, "variant": f"spun:{s}", "text": f"The negotiations resume {s}.", "label": 1} for s in "xy"]
+    p = tmp_path / "rows.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in (row, spun[0], row, spun[1])) + "\n")
+    df = load_labelled(p)
+    assert len(df) == 3 and df.attrs["repeated"] == 1 and list(df["variant"]) == ["original", "spun:x", "spun:y"]
+    p.write_text("\n".join(json.dumps(r) for r in (row, {**row, "text": "Other words."})) + "\n")
+    with pytest.raises(LabelledDataError, match="one sentence .* with different texts"):
+        load_labelled(p)

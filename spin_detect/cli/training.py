@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, get_args
 import typer
 
 from spin_detect.cli.app import PresetOpt, ThresholdOpt, TrustOpt, fail, load_detector_or_fail, read_article
-from spin_detect.cli.console import note, print_evaluation, progress_bar, progress_wanted
+from spin_detect.cli.console import note, plural, print_evaluation, progress_bar, progress_wanted
 from spin_detect.cli.helpformat import EXIT_FAILURE
 
 if TYPE_CHECKING:
@@ -49,6 +49,10 @@ def _load_labelled_or_fail(data: list[Path]) -> pd.DataFrame:
         for p, f in zip(data, frames):
             if f.attrs.get("doc_id_from_rows"):
                 f["doc_id"] = f"{p}:" + f["doc_id"]
+    for p, f in zip(data, frames):
+        if f.attrs.get("repeated"):
+            note(f"{p}: {plural(f.attrs['repeated'], 'row')} repeated a sentence of the same document word for word "
+                 "(several spin --labelled runs of one article?): counted once")
     df = pd.concat(frames, ignore_index=True)
     df.attrs["file_rows"] = [len(f) for f in frames]
     if len(frames) > 1:
@@ -310,7 +314,11 @@ def spin(
         fail(f"{name}: {report.notes[0].replace('judges', 'spins')}")
     result = spin_text(text, style, rate=rate, seed=seed, sentence_share=sentence_share)
     if labelled:
-        for row in result.labelled_rows(text, name):
+        # each run its own document variant: rows of several styles, rates and seeds appended to one file stay
+        # apart (their originals repeat word for word, and are read once)
+        variant = f"spun:{style}:rate={rate if rate is not None else 'default'}:seed={seed}" + (
+            f":sentences={sentence_share}" if sentence_share is not None else "")
+        for row in result.labelled_rows(text, name, variant):
             typer.echo(json.dumps({**row, "style": style}, ensure_ascii=False))
     elif as_json:
         typer.echo(json.dumps({"input": name, "style": style, "seed": seed, **result.to_dict()},

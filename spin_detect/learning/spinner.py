@@ -150,13 +150,14 @@ class SpinResult:
         return {"text": self.text, "changes": [asdict(c) for c in self.changes],
                 "sentences": self.sentences, "config": asdict(self.config) if self.config else None}
 
-    def labelled_rows(self, original: str, doc_id: str) -> list[dict]:
+    def labelled_rows(self, original: str, doc_id: str, spun: str = "spun") -> list[dict]:
         """Rows of labelled data (``spin-detect train``'s format, :mod:`spin_detect.learning.labelled`) for the
         text ``original`` this result was spun from: every sentence as written (label 0) and as spun (label 1
         when a word of it changed; ``changes`` as offsets into the sentence). Both versions share ``doc_id``,
-        told apart by ``variant``, so that training keeps them in one split."""
+        told apart by ``variant`` (``original``, and ``spun`` for the spun one), so that training keeps them in
+        one split."""
         rows: list[dict] = []
-        for variant in ("original", "spun"):
+        for variant in ("original", spun):
             for k, s in enumerate(self.sentences):
                 if variant == "original":
                     text, spans = original[s["orig_start"] : s["orig_end"]], []
