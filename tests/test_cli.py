@@ -569,3 +569,15 @@ def test_build_reference_refuses_a_folder_as_out_and_counts_below_one(tmp_path):
     assert res.exit_code == 2 and "is a folder; --out names the table file to write" in res.stderr
     res = run("build-reference", str(corpus), "--out", str(tmp_path / "r.bin"), "--min-count", "-5")
     assert res.exit_code == 2 and "--min-count" in res.stderr and not (tmp_path / "r.bin").exists()
+
+
+def test_evaluate_reads_split_in_any_case_and_a_threshold_given_is_no_preset(tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    out = run("spin", str(EXAMPLE), "--labelled", "--seed", "1").stdout
+    rows.write_text("".join(json.dumps({**json.loads(line), "split": "test"}) + "\n" for line in out.splitlines()))
+    r = run("evaluate", "default", str(rows), "--split", "TEST", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["split"] == "test" and json.loads(r.stdout)["preset"] == "balanced"
+    got = json.loads(run("evaluate", "default", str(rows), "--preset", "strict", "--threshold", "0.5",
+                         "--json").stdout)
+    assert got["preset"] is None and got["threshold"] == 0.5

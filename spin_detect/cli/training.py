@@ -230,6 +230,7 @@ def evaluate(
 
     df = _load_labelled_or_fail(data)
     if split is not None:
+        split = split.strip().lower()  # split values are read in any case
         if "split" not in df.columns:
             fail("--split given but the data has no split column")
         have = sorted(str(v) for v in df["split"].dropna().unique())
@@ -251,7 +252,9 @@ def evaluate(
     if "changes" in df.columns:
         report["evidence"] = evidence_figures(det, df, fs, det.config.evidence_threshold)
     if as_json:  # with what was measured, so that a saved result can be traced
-        head = {"schema": "spin-detect/evaluation/1", "model": det.model_id, "preset": det.config.preset,
+        # the threshold's origin, as in score --json: a preset of the model, or null for a --threshold given
+        head = {"schema": "spin-detect/evaluation/1", "model": det.model_id,
+                "preset": det.config.preset if threshold is None else None,
                 "threshold": det.document_threshold, "data": [str(p) for p in data], "split": split, "rows": len(df)}
         typer.echo(json.dumps({**head, **report}, indent=2))
         return
