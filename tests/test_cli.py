@@ -581,3 +581,10 @@ def test_evaluate_reads_split_in_any_case_and_a_threshold_given_is_no_preset(tmp
     got = json.loads(run("evaluate", "default", str(rows), "--preset", "strict", "--threshold", "0.5",
                          "--json").stdout)
     assert got["preset"] is None and got["threshold"] == 0.5
+
+
+def test_synonyms_reads_words_as_a_scored_text_does_and_refuses_an_empty_one():
+    r = run("synonyms", "\uff33\uff21\uff29\uff24")  # full-width letters, as a page may write them
+    assert r.exit_code == 0 and "stated" in r.stdout.split()
+    r = run("synonyms", "said", " ")
+    assert r.exit_code == 2 and "an empty word" in r.stderr

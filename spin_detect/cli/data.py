@@ -76,9 +76,13 @@ def synonyms(
     Exit code 1 when an argument is not in the thesaurus (the others are still shown).
     """
     from spin_detect.tables.packaged import default_thesaurus
+    from spin_detect.text.normalize import normalize
 
+    asked = list(dict.fromkeys(" ".join(normalize(p).text.split()) for p in phrases))  # as a scored text reads it
+    if "" in asked:
+        fail("an empty word: give the words or phrases to look up")
     thesaurus = default_thesaurus()
-    found = {p: thesaurus.synonyms(p.lower()) for p in dict.fromkeys(" ".join(p.split()) for p in phrases)}
+    found = {p: thesaurus.synonyms(p.lower()) for p in asked}
     missing = [p for p, syns in found.items() if not syns]
     if as_json:
         typer.echo(json.dumps({p: [s._asdict() for s in syns] for p, syns in found.items()}, indent=2))
