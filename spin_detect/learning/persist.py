@@ -369,24 +369,21 @@ def check_model_tables(manifest: dict, extractor: FeatureExtractor) -> None:
 def convert_legacy_model(old: str | os.PathLike[str], new: str | os.PathLike[str], trust: bool = False) -> dict:
     """Convert a spin-detect 0.2 model folder (pickled ``model.joblib``) into a folder of this format.
 
-    Unpickling runs code, so this refuses unless ``trust`` is set: convert only
-    models you made yourself. The old manifest's checksum is still checked when
-    there is one. Returns the new manifest; ``new`` must not hold a model yet.
+    Unpickling runs code, so this refuses unless ``trust`` is set: convert only models you made yourself. The old
+    manifest's checksum is still checked when there is one. Returns the new manifest; ``new`` must be empty or new.
     """
     old, new = Path(old), Path(new)
     if not trust:
         raise ModelError(f"{old}: converting unpickles {LEGACY_MODEL_FILE}, which can run code; pass "
                          "--trust-model if you made this model yourself")
     fpath = old / LEGACY_MODEL_FILE
-    if not old.is_dir():
-        raise ModelError(f"{old}: no such folder")
     if not fpath.is_file():
         already = " (it is in today's format already)" if (old / MODEL_FILE).is_file() else ""
-        raise ModelError(f"{old}: no {LEGACY_MODEL_FILE} in this folder, nothing to convert{already}")
-    if (new / MODEL_FILE).exists() or (new / "manifest.json").exists():
-        raise ModelError(f"{new}: already holds a model; choose an empty folder")
-    if new.is_dir() and any(new.iterdir()):
-        raise ModelError(f"{new}: a folder that is not empty; choose an empty or new folder")
+        raise ModelError(f"{old}: no {LEGACY_MODEL_FILE} in this folder, nothing to convert{already}" if old.is_dir()
+                         else f"{old}: no such folder")
+    if new.is_dir() and any(new.iterdir()):  # never beside other files, nor over a model
+        held = (new / MODEL_FILE).exists() or (new / "manifest.json").exists()
+        raise ModelError(f"{new}: {'already holds a model' if held else 'not empty'}; choose an empty or new folder")
     manifest = _read_manifest(old) if (old / "manifest.json").is_file() else {}
     data = fpath.read_bytes()
     if manifest.get("sha256") and hashlib.sha256(data).hexdigest() != manifest["sha256"]:
