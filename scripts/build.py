@@ -19,8 +19,8 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "reference": ("build_reference", "reference statistics (spin_detect/data/reference.bin), ~4 min"),
     "thesaurus": ("build_thesaurus", "WordNet thesaurus (spin_detect/data/thesaurus.bin), ~6 s"),
-    "antonyms": ("build_antonyms", "WordNet opposites for likely originals (spin_detect/data/antonyms.bin), ~3 s"),
-    "names": ("build_names", "words written as names, for likely originals (spin_detect/data/names.bin), ~3 min"),
+    "antonyms": ("build_antonyms", "WordNet opposites for likely originals (spin_detect/data/antonyms.bin), ~2 s"),
+    "names": ("build_names", "words written as names, for likely originals (spin_detect/data/names.bin), ~3.5 min"),
     "neighbours": ("build_neighbors", "distributional neighbours (spin_detect/data/neighbors.bin), ~70 s"),
     "trigrams": ("build_trigrams", "trigram counts (spin_detect/data/trigrams.bin), ~4.5 min"),
     "topics": ("build_topics", "topic vectors (spin_detect/data/topics.bin), ~5 min"),

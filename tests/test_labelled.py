@@ -170,5 +170,12 @@ def test_a_sentence_repeated_word_for_word_counts_once_and_two_texts_for_one_sen
     df = load_labelled(p)
     assert len(df) == 3 and df.attrs["repeated"] == 1 and list(df["variant"]) == ["original", "spun:x", "spun:y"]
     p.write_text("\n".join(json.dumps(r) for r in (row, {**row, "text": "Other words."})) + "\n")
-    with pytest.raises(LabelledDataError, match="one sentence .* with different texts"):
+    with pytest.raises(LabelledDataError, match="one sentence .* with different text"):
         load_labelled(p)
+    # a repeat that differs in another field is no repeat: refused, not dropped; rows without a sentence number
+    # are nobody's repeat
+    p.write_text("\n".join(json.dumps(r) for r in ({**row, "split": "train"}, {**row, "split": "test"})) + "\n")
+    with pytest.raises(LabelledDataError, match="one sentence"):
+        load_labelled(p)
+    p.write_text("\n".join(json.dumps({**r, "sent_id": ""}) for r in (row, {**row, "text": "Other words."})) + "\n")
+    assert len(load_labelled(p)) == 2

@@ -287,3 +287,7 @@ def test_a_copy_whose_original_aligns_as_its_spun_copy_is_a_spun_copy_with_text_
     # with nothing to tell them apart, the side that aligns as a spun copy is the one contained in the other
     a, b = Doc(0, "orig", ""), Doc(1, "page", "")
     assert orient(v, a, b) == ("a", "its text is contained in page's, not the reverse")
+    # a rewrite one way only is contained in the other, whatever the likelihoods (which differ by length alone)
+    v = PairVerdict(0, 1, False, 0.3, relation_a="rewrite", relation_b=None, share_a=0.3)
+    a, b = Doc(0, "short", "", likelihood=0.30), Doc(1, "long", "", likelihood=0.45)
+    assert orient(v, a, b) == ("a", "its text is contained in long's, not the reverse")

@@ -31,6 +31,8 @@ def report_lock(report: Path) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
+        fcntl = None  # type: ignore[assignment]
+    if fcntl is None:  # pragma: no cover
         yield
         return
     path = lock_path(report)
@@ -45,6 +47,9 @@ def report_lock(report: Path) -> Iterator[None]:
             os.close(fd)
             raise AuditRefused(f"{report}: another audit is writing this report now (it holds {path.name}); wait "
                                "for it to end, or give another --out") from None
+        except OSError as exc:  # a file system without locks (some network mounts)
+            os.close(fd)
+            raise AuditError(f"{path}: cannot lock the report ({exc.strerror or exc})") from exc
         try:  # the file may have been removed by the run that held it just before: lock the one at the path
             same = os.path.samestat(os.fstat(fd), os.stat(path))
         except FileNotFoundError:

@@ -103,9 +103,10 @@ def read_input(source: str) -> tuple[str, str]:
         fail(str(exc))
 
 
-def read_article(source: str, html: HtmlChoice, command: str = "score") -> tuple[PreparedDocument, str]:
-    """Read an article to score (text or HTML, file or stdin), decoded, reduced to its main text and capped:
-    ``(document, name)``; ``command`` names the command in the refusal of a file of many records."""
+def read_article(source: str, html: HtmlChoice, command: str = "score", cap: bool = True
+                 ) -> tuple[PreparedDocument, str]:
+    """Read an article to score (text or HTML, file or stdin), decoded, reduced to its main text and capped
+    (``cap``): ``(document, name)``; ``command`` names the command in the refusal of a file of many records."""
     from spin_detect.input.errors import InputError, scrub
     from spin_detect.input.files import CONTAINER_FORMATS, file_format
     from spin_detect.input.prepare import prepare_document
@@ -116,7 +117,7 @@ def read_article(source: str, html: HtmlChoice, command: str = "score") -> tuple
              + (f"; use 'spin-detect audit {scrub(source)} --out report.jsonl'" if command == "score" else ""))
     text, name = read_input(source)
     try:
-        return prepare_document(text, name, html), name
+        return (prepare_document(text, name, html) if cap else prepare_document(text, name, html, max_chars=None)), name
     except InputError as exc:
         fail(str(exc))
 

@@ -89,7 +89,7 @@ def index(
     typer.echo(f"indexed {plural(len(idx), 'document')} into {out}"
                + (f"; {unsigned:,} too short to match" if unsigned else ""))
     if skipped:
-        names = ", ".join(unread[:5]) + (f" and {len(unread) - 5:,} more" if len(unread) > 5 else "")
+        names = ", ".join(unread[:5]) + (f" and {skipped - 5:,} more" if skipped > 5 else "")
         note(f"{plural(skipped, 'record')} could not be read and {'is' if skipped == 1 else 'are'} not in the index: "
              f"{names}")
 

@@ -33,7 +33,12 @@ def _load_labelled_or_fail(data: list[Path]) -> pd.DataFrame:
     """The labelled sentences of all ``data`` files in one frame, or a clean failure."""
     import pandas as pd
 
-    from spin_detect.learning.labelled import LabelledDataError, check_documents, load_labelled
+    from spin_detect.learning.labelled import (
+        LabelledDataError,
+        check_documents,
+        drop_repeated_sentences,
+        load_labelled,
+    )
 
     seen: dict[str, Path] = {}
     for p in data:
@@ -54,12 +59,16 @@ def _load_labelled_or_fail(data: list[Path]) -> pd.DataFrame:
             note(f"{p}: {plural(f.attrs['repeated'], 'row')} repeated a sentence of the same document word for word "
                  "(several spin --labelled runs of one article?): counted once")
     df = pd.concat(frames, ignore_index=True)
-    df.attrs["file_rows"] = [len(f) for f in frames]
     if len(frames) > 1:
         try:
+            n = len(df)  # a sentence in several files (one spin --labelled run each): read once, as in one file
+            df = drop_repeated_sentences(df, ", ".join(map(str, data)))
+            if len(df) < n:
+                note(f"{plural(n - len(df), 'row')} repeated a sentence of another file word for word: counted once")
             check_documents(df, ", ".join(map(str, data)))
         except LabelledDataError as exc:
             fail(str(exc))
+    df.attrs["file_rows"] = [len(f) for f in frames]
     if len(frames) > 1 and "id" in df.columns:  # each file refuses its own duplicates; these are across files
         ids = df["id"].astype(str)
         dup = ids.duplicated(keep=False).to_numpy()
@@ -305,7 +314,7 @@ def spin(
 
     if as_json and labelled:
         fail("--json and --labelled print different things: choose one")
-    doc, name = read_article(file, "auto", "spin")  # HTML and Markdown: their prose, never their markup
+    doc, name = read_article(file, "auto", "spin", cap=False)  # HTML and Markdown: their prose, never their markup
     text = doc.text
     if not text.strip():
         fail(f"{name}: empty document (nothing to spin)")

@@ -40,7 +40,8 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["LABELS", "SPLITS", "LabelledDataError", "check_documents", "load_labelled", "normalise_labels"]
+__all__ = ["LABELS", "SPLITS", "LabelledDataError", "check_documents", "drop_repeated_sentences", "load_labelled",
+           "normalise_labels"]
 
 #: The values of a ``split`` column (any case): rows to fit on, to calibrate on, and to measure on.
 SPLITS = ("train", "dev", "test")
@@ -213,7 +214,7 @@ def load_labelled(path: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
     if problems:
         raise LabelledDataError(f"{where}: " + "; ".join(problems))
     df["label"] = labels
-    df = _drop_repeated_sentences(df, where)
+    df = drop_repeated_sentences(df, where)
     if "doc_id" not in df.columns:
         df["doc_id"] = df.index.astype(str)
         df.attrs["doc_id_from_rows"] = True  # callers joining several files keep these apart
@@ -227,26 +228,30 @@ def _sentence_keys(df: pd.DataFrame) -> pd.Series | None:
     if "sent_id" not in df.columns or "doc_id" not in df.columns:
         return None
     key = df["doc_id"].map(_key) + "\x1f" + df["sent_id"].map(_key)
-    return key + "\x1f" + df["variant"].map(_key) if "variant" in df.columns else key
+    key = key + "\x1f" + df["variant"].map(_key) if "variant" in df.columns else key
+    return key.where(df["sent_id"].map(_key) != "")  # a row without a sentence number is nobody's repeat
 
 
-def _drop_repeated_sentences(df: pd.DataFrame, where: str) -> pd.DataFrame:
+def drop_repeated_sentences(df: pd.DataFrame, where: str) -> pd.DataFrame:
     """Rows that repeat an earlier row's sentence of the same document word for word (the original rows of
     several ``spin --labelled`` runs appended to one file) are dropped, counted in ``df.attrs["repeated"]``;
     two different texts as one sentence of one document are refused (:class:`LabelledDataError`)."""
     keys = _sentence_keys(df)
     if keys is None:
         return df
-    same = keys.duplicated(keep=False)
+    same = keys.notna() & keys.duplicated(keep=False)
     if not same.any():
         return df
-    texts = keys + "\x1f" + df["text"] + "\x1f" + df["label"].astype(str)
+    # a repeat that differs in what training reads (text, label, split, changes, id) is not a repeat; a tag such
+    # as the spinner's style of the run it came from may differ
+    fields = [c for c in ("text", "label", "split", "changes", "id") if c in df.columns]
+    texts = keys + "\x1f" + df[fields].astype(str).agg("\x1f".join, axis=1)
     clash = same & ~texts.groupby(keys).transform("nunique").eq(1)
     if clash.any():
         raise LabelledDataError(f"{where}: rows {_rows(df.index[clash])} are one sentence (doc_id, variant, "
-                                "sent_id) of one document with different texts or labels; give each document its "
-                                "own doc_id or variant")
-    repeated = texts.duplicated()
+                                "sent_id) of one document with different text, label, split, changes or id; give each "
+                                "document its own doc_id or variant")
+    repeated = same & texts.duplicated()
     out = df.loc[~repeated].reset_index(drop=True)
     out.attrs = {**df.attrs, "repeated": int(repeated.sum())}
     return out
@@ -254,12 +259,7 @@ def _drop_repeated_sentences(df: pd.DataFrame, where: str) -> pd.DataFrame:
 
 def check_documents(df: pd.DataFrame, where: str = "data") -> None:
     """Refuse a document whose sentences are in more than one split: the model would be measured (or
-    calibrated) on a document it was trained on; and a sentence of one document given twice (across files)."""
-    keys = _sentence_keys(df)
-    if keys is not None and keys.duplicated().any():
-        docs = sorted({k.split("\x1f")[0] for k in keys[keys.duplicated()]})
-        raise LabelledDataError(f"{where}: the same sentences of document(s) {', '.join(map(repr, docs[:5]))} "
-                                "are in more than one file; each would count twice")
+    calibrated) on a document it was trained on."""
     if "split" not in df.columns or df.empty:
         return
     per_doc = df.groupby("doc_id", sort=True)["split"].nunique()

@@ -127,7 +127,12 @@ def match_pair(original: Any, other: Any, config: MatchConfig | None = None,
     c = config or MatchConfig()
     a, b = to_doc(original, 0), to_doc(other, 1)
     a, b = replace(a, key=0), replace(b, key=1)
-    v = assess_pair(a, b, np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32), replace(c, min_jaccard=0.0))
+    try:
+        v = assess_pair(a, b, np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32), replace(c, min_jaccard=0.0))
+    except Exception as exc:  # a pair that fails is a note, as in match_sources, never a crash
+        why = f"failed ({type(exc).__name__}: {exc})"
+        return ({**empty_fields(), "match_error": f"aligning with {b.id} {why}"},
+                {**empty_fields(), "match_error": f"aligning with {a.id} {why}"})
     fields = resolve([a, b], [v] if v is not None and v.related else [], None, native)
     return fields[0], fields[1]
 

@@ -79,7 +79,7 @@ def build_index(records: Iterable[Record], jobs: int = 1, config: MatchConfig | 
             rec_id, url, date, source = pending.popleft()
             if result is None:
                 skipped += 1
-                if unread is not None:
+                if unread is not None and len(unread) < 100:  # the first ones name the problem; not millions
                     unread.append(rec_id)
                 continue
             text, hashvalues = result

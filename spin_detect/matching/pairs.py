@@ -3,8 +3,8 @@
 :func:`assess_pair` is a pure function of two documents (it runs in this process or on a Dask worker):
 estimated Jaccard similarity of their signatures, word alignment, the relation of each as a copy of the
 other, its swaps, and the sentences around the swaps (for the native-fit test). :func:`orient` decides, for a
-pair related both ways, which one is the original: the earlier date when both carry one, else the one whose
-wording fits native English better, else the first in input order; and says why.
+related pair, which one is the original (dates, containment of a verbatim copy or a rewrite, wording,
+containment of a spun copy, input order: see its docs); and says why.
 """
 
 from __future__ import annotations
@@ -193,14 +193,15 @@ def native_means(pairs: list[PairVerdict], native: Callable[[Sequence[str]], Seq
 def orient(v: PairVerdict, a: Doc, b: Doc, means: tuple[float, float] | None = None) -> tuple[str, str] | None:
     """Which of a related pair is the copy: ``("a" or "b", why)``; None when neither is.
 
-    A trusted source is always the original. Otherwise, in this order: the later date when both have one; the
-    side that is a verbatim ``copy`` when the other is not (an excerpt is contained in its original, and
-    their wording cannot tell them apart, since their words are the same); for two verbatim copies of each
-    other, the later record in input order; the text whose wording fits native English worse: document
-    likelihoods at least 0.1 apart, or else the detector's mean sentence probability over the sentences around
-    the swaps (``means``, from :func:`native_means` when :func:`wants_native`; lower is more native); the one
-    side related when only one is (a partial spun copy is contained in its original, but so is an original in
-    a spun copy with text of its own added, hence only after the wording); input order.
+    A trusted source is always the original. Otherwise, in this order: the later date when both have one;
+    the side that is a verbatim ``copy`` when the other is not, or the one related side of a rewrite (an
+    excerpt is contained in its original, and the wording cannot tell them apart, their words being the
+    same); for two verbatim copies of each other, the later record in input order; the text whose wording
+    fits native English worse: document likelihoods at least 0.1 apart, or else the detector's mean sentence
+    probability over the sentences around the swaps (``means``, from :func:`native_means` when
+    :func:`wants_native`; lower is more native); the side that aligns as a spun copy when the other does not
+    (a partial spun copy is contained in its original, but so is an original in a spun copy with text of its
+    own added, hence only after the wording); input order.
     """
     if v.b_source:
         return ("a", "a trusted source") if v.relation_a else None
@@ -209,8 +210,12 @@ def orient(v: PairVerdict, a: Doc, b: Doc, means: tuple[float, float] | None = N
     da, db = _date(a.date), _date(b.date)
     if da is not None and db is not None and da != db:
         return ("a", f"{b.id} is dated earlier ({b.date})") if da > db else ("b", f"{a.id} is dated earlier ({a.date})")
-    if (v.relation_a == "copy") != (v.relation_b == "copy"):
-        copy = "a" if v.relation_a == "copy" else "b"
+    rewrite_only = "spun_copy" not in (v.relation_a, v.relation_b) and None in (v.relation_a, v.relation_b)
+    if (v.relation_a == "copy") != (v.relation_b == "copy") or rewrite_only:
+        if (v.relation_a == "copy") != (v.relation_b == "copy"):
+            copy = "a" if v.relation_a == "copy" else "b"
+        else:  # only one side related (a rewrite): that one
+            copy = "a" if v.relation_a is not None else "b"
         orig = b if copy == "a" else a
         return copy, f"its text is contained in {orig.id}'s, not the reverse"
     later = "a" if a.key > b.key else "b"
