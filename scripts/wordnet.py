@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,28 +34,31 @@ def _clean_word(w: str) -> str:
     return w.replace("_", " ").lower()
 
 
-def read_synsets(root: Path = WORDNET) -> dict[tuple[str, int], Synset]:
-    """All synsets, keyed by (pos, offset)."""
-    out: dict[tuple[str, int], Synset] = {}
+def _data_records(root: Path) -> Iterator[tuple[str, int, list[str], list[tuple[str, int, str, str]]]]:
+    """Every synset line of WordNet's ``data.*`` files: ``(pos, offset, raw words, pointers)``, a pointer being
+    ``(symbol, offset, pos, source/target)`` as the file writes it."""
     for pos, name in POS_FILES.items():
         with open(root / f"data.{name}", encoding="utf-8") as f:
             for line in f:
                 if line.startswith("  "):
                     continue  # licence header
                 fields = line.split(" | ", 1)[0].split()
-                offset = int(fields[0])
                 w_cnt = int(fields[3], 16)
                 raw = [fields[4 + 2 * i] for i in range(w_cnt)]
-                words = [_clean_word(w) for w in raw]
-                proper = {_clean_word(w) for w in raw if any(c.isupper() for c in w)}
                 i = 4 + 2 * w_cnt
-                p_cnt = int(fields[i])
-                similar = []
-                for j in range(p_cnt):
-                    sym, off, _pos = fields[i + 1 + 4 * j : i + 4 + 4 * j]
-                    if sym == "&":
-                        similar.append(int(off))
-                out[(pos, offset)] = Synset(offset, pos, list(dict.fromkeys(words)), similar, proper)
+                pointers = [(fields[i + 1 + 4 * j], int(fields[i + 2 + 4 * j]), fields[i + 3 + 4 * j],
+                             fields[i + 4 + 4 * j]) for j in range(int(fields[i]))]
+                yield pos, int(fields[0]), raw, pointers
+
+
+def read_synsets(root: Path = WORDNET) -> dict[tuple[str, int], Synset]:
+    """All synsets, keyed by (pos, offset)."""
+    out: dict[tuple[str, int], Synset] = {}
+    for pos, offset, raw, pointers in _data_records(root):
+        words = [_clean_word(w) for w in raw]
+        proper = {_clean_word(w) for w in raw if any(c.isupper() for c in w)}
+        similar = [off for sym, off, _pos, _st in pointers if sym == "&"]
+        out[(pos, offset)] = Synset(offset, pos, list(dict.fromkeys(words)), similar, proper)
     return out
 
 
@@ -67,21 +70,10 @@ def read_antonyms(root: Path = WORDNET) -> set[tuple[str, str, str]]:
     """
     words: dict[tuple[str, int], list[str]] = {}
     pointers: list[tuple[str, int, int, str, int, int]] = []
-    for pos, name in POS_FILES.items():
-        with open(root / f"data.{name}", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("  "):
-                    continue  # licence header
-                fields = line.split(" | ", 1)[0].split()
-                offset, w_cnt = int(fields[0]), int(fields[3], 16)
-                raw = [fields[4 + 2 * i] for i in range(w_cnt)]
-                words[(pos, offset)] = [_clean_word(w) if not any(c.isupper() for c in w) else "" for w in raw]
-                i = 4 + 2 * w_cnt
-                for j in range(int(fields[i])):
-                    sym, off, pos2, st = fields[i + 1 + 4 * j : i + 5 + 4 * j]
-                    if sym == "!":
-                        pointers.append((pos, offset, int(st[:2], 16), "a" if pos2 == "s" else pos2, int(off),
-                                         int(st[2:], 16)))
+    for pos, offset, raw, ptrs in _data_records(root):
+        words[(pos, offset)] = [_clean_word(w) if not any(c.isupper() for c in w) else "" for w in raw]
+        pointers += [(pos, offset, int(st[:2], 16), "a" if pos2 == "s" else pos2, off, int(st[2:], 16))
+                     for sym, off, pos2, st in ptrs if sym == "!"]
     out: set[tuple[str, str, str]] = set()
     for pos, off, source, pos2, off2, target in pointers:
         a, b = words[(pos, off)], words[(pos2, off2)]
