@@ -339,6 +339,8 @@ def test_index_names_what_it_could_not_read_takes_stdin_and_never_writes_into_a_
     res = CliRunner().invoke(app, ["index", "-", "--out", str(tmp_path / "ix2"), "--no-progress"],
                              input=json.dumps({"id": "wire-1", "text": ORIGINAL}) + "\n")
     assert res.exit_code == 0 and "indexed 1 document" in res.stdout
+    res = CliRunner().invoke(app, ["index", "-", "--out", str(tmp_path / "ix3"), "--no-progress"], input=ORIGINAL)
+    assert res.exit_code == 2 and "- reads JSONL" in res.stderr and not (tmp_path / "ix3").exists()
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("my own file")

@@ -27,7 +27,7 @@ _MAX_SHOWN = 40
 def index(
     inputs: Annotated[list[str], typer.Argument(
         metavar="ORIGINALS", help="Trusted originals: folders, files (.txt/.md/.html/.jsonl/.csv/.tsv/.warc, "
-                                  "optionally .gz), as audit reads them.")],
+                                  "optionally .gz), or - for JSONL on stdin, as audit reads them.")],
     out: Annotated[Path, typer.Option("--out", "-o", metavar="INDEX", help="Folder to write the index to.")],
     text_field: Annotated[str, typer.Option(metavar="NAME", help="JSONL/CSV field with the document text.")
                           ] = "text",
@@ -80,7 +80,8 @@ def index(
                  "Try again, or with --jobs 1", code=EXIT_FAILURE)
     if not len(idx):  # an empty index would match nothing, silently, in every audit given it
         found = f"{plural(skipped, 'record')}, none readable" if skipped else "no record"
-        fail(f"{', '.join(inputs)}: {found}; nothing to index, nothing written")
+        stdin = " (- reads JSONL: one JSON object per line, its text in --text-field)" if "-" in inputs else ""
+        fail(f"{', '.join(inputs)}: {found}{stdin}; nothing to index, nothing written")
     try:
         idx.save(out)
     except OSError as exc:
