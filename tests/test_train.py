@@ -105,6 +105,9 @@ def test_metrics_values():
     bins = reliability(y, p, bins=2)
     assert bins[0]["n"] == 3 and bins[0]["observed"] == pytest.approx(1 / 3)
     assert m["f1"] == pytest.approx(2 / 3) and m["precision"] == pytest.approx(2 / 3)
+    # bin edges as a reader writes them (0.3, not 0.30000000000000004 of np.linspace)
+    assert [b["bin"] for b in reliability(y, p, bins=10)] == [[0.1, 0.2], [0.2, 0.3], [0.4, 0.5], [0.6, 0.7],
+                                                              [0.8, 0.9], [0.9, 1.0]]
 
 
 def test_metrics_of_one_class_leave_out_what_it_cannot_define():

@@ -116,13 +116,13 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict]:
     """Calibration curve: per probability bin, mean predicted vs observed share spun."""
     y = np.asarray(y, dtype=float)
     p = np.asarray(p, dtype=float)
-    edges = np.linspace(0, 1, bins + 1)
+    edges = np.arange(bins + 1) / bins  # np.linspace gives 0.6000000000000001, and 0.6 fell in 0.5-0.6
     idx = np.clip(np.digitize(p, edges) - 1, 0, bins - 1)
     out = []
     for b in range(bins):
         m = idx == b
         if m.any():
-            out.append({"bin": [float(edges[b]), float(edges[b + 1])], "n": int(m.sum()),
+            out.append({"bin": [round(float(edges[b]), 6), round(float(edges[b + 1]), 6)], "n": int(m.sum()),
                         "predicted": float(p[m].mean()), "observed": float(y[m].mean())})
     return out
 
