@@ -181,6 +181,12 @@ def test_build_reference_from_a_folder(tmp_path):
     ref = ReferenceStats.load(out)
     assert ref.count(ref.ids(["council"]))[0] == 2
     assert ref.meta["documents"] == 1
+    # the same file twice (named, and inside its folder): counted once, and the user is told
+    r = run("build-reference", str(corpus), str(corpus / "a.txt"), "--out", str(tmp_path / "twice.bin"),
+            "--min-count", "1", "--min-pair-count", "1")
+    assert r.exit_code == 0 and "1 met again and counted once" in r.stderr, r.output
+    again = ReferenceStats.load(tmp_path / "twice.bin")
+    assert again.count(again.ids(["council"]))[0] == 3 and again.meta["documents"] == 2
 
 
 def test_build_reference_with_nothing_to_count(tmp_path):

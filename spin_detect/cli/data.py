@@ -18,7 +18,8 @@ __all__ = ["build_reference_cmd", "info", "synonyms"]
 
 def build_reference_cmd(
     corpus: Annotated[list[Path], typer.Argument(metavar="CORPUS",
-                                                 help="Folders or files of plain text (.txt, .txt.gz).")],
+                                                 help="Folders or files of plain text (.txt, .text, .md, "
+                                                      "optionally .gz); a file met twice is counted once.")],
     out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="Where to write the reference table.")],
     exclude: Annotated[Path | None, typer.Option(
         metavar="FILE",
@@ -51,9 +52,10 @@ def build_reference_cmd(
         fail(str(exc))
     except OSError as exc:  # the table cannot be written there
         fail(f"{out}: cannot write the table ({exc.strerror or exc})", code=EXIT_FAILURE)
+    again = f", {docs.repeated:,} met again and counted once" if docs.repeated else ""
     typer.echo(
         f"{out}: {plural(docs.read, 'document')} read, {docs.excluded:,} excluded, {docs.failed:,} "
-        f"unreadable; {plural(ref.total, 'token')}, {plural(len(ref), 'word')}, "
+        f"unreadable{again}; {plural(ref.total, 'token')}, {plural(len(ref), 'word')}, "
         f"{plural(len(ref.bigram_keys), 'word pair')}",
         err=True,
     )

@@ -25,8 +25,9 @@ class TextCorpus:
     ``doc_id`` is the path relative to the folder given, or the path of a file given). Documents whose id is in
     ``exclude`` are skipped without being read; a file or folder that cannot be read is skipped and passed
     to ``on_skip`` (an :class:`~spin_detect.input.decode.InputError` naming it and why). ``on_read(n)`` is
-    called after each of the ``n`` documents read. The counts ``read``, ``excluded`` and ``failed`` are
-    those of the last iteration.
+    called after each of the ``n`` documents read. A file met twice (named twice, or in overlapping folders)
+    is read once: the count ``repeated`` says how many were passed over. The counts ``read``, ``excluded``,
+    ``failed`` and ``repeated`` are those of the last iteration.
     """
 
     def __init__(self, paths: Iterable[str | os.PathLike[str]], exclude: Iterable[str] = (),
@@ -37,14 +38,20 @@ class TextCorpus:
         self.max_bytes = max_bytes
         self.on_skip = on_skip
         self.on_read = on_read
-        self.read = self.excluded = self.failed = 0
+        self.read = self.excluded = self.failed = self.repeated = 0
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        self.read = self.excluded = self.failed = 0
+        self.read = self.excluded = self.failed = self.repeated = 0
+        seen: set[str] = set()
         for found in iter_files(self.paths, ("text",)):
             if isinstance(found, PathError):
                 self._skip(found)
                 continue
+            real = os.path.realpath(found.path)
+            if real in seen:
+                self.repeated += 1
+                continue
+            seen.add(real)
             if found.doc_id in self.exclude:
                 self.excluded += 1
                 continue
