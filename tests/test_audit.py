@@ -583,9 +583,14 @@ def test_a_second_run_on_a_report_being_written_is_refused_and_the_first_goes_on
             with pytest.raises(AuditRefused, match="another audit is writing this report now") as info:
                 _run(corpus, out, resume=True)
             second["refused"] = str(info.value)
+            with pytest.raises(AuditRefused, match="another audit is writing"):  # told first, not "use --resume"
+                _run(corpus, out)
 
     _run(corpus, out, progress=start_another)
     assert second and not (tmp_path / "r.jsonl.lock").exists()  # the lock goes with the run
     _run(corpus, tmp_path / "full.jsonl")
     assert out.read_bytes() == (tmp_path / "full.jsonl").read_bytes()
     _run(corpus, out, force=True)  # a run that ended (however) leaves nothing that refuses the next
+    with pytest.raises(AuditRefused, match="exists; use --force"):  # no run holds it: the files on disk speak
+        _run(corpus, out)
+    assert not (tmp_path / "r.jsonl.lock").exists()  # the check before the run creates no lock file

@@ -17,12 +17,35 @@ from pathlib import Path
 
 from spin_detect.audit.reportfile import AuditError, AuditRefused
 
-__all__ = ["lock_path", "report_lock"]
+__all__ = ["lock_path", "refuse_if_locked", "report_lock"]
 
 
 def lock_path(report: Path) -> Path:
     """The lock file of the audit writing ``report``."""
     return report.with_name(report.name + ".lock")
+
+
+def _held_message(report: Path) -> str:
+    return (f"{report}: another audit is writing this report now (it holds {lock_path(report).name}); wait for it "
+            "to end, or give another --out")
+
+
+def refuse_if_locked(report: Path) -> None:
+    """:class:`AuditRefused` when another run holds the lock of ``report`` now. Creates nothing: the check
+    before any work, so that a second run is told first that the report is in use (not how to resume it)."""
+    try:
+        import fcntl
+        fd = os.open(lock_path(report), os.O_RDONLY)
+    except (ImportError, OSError):  # not POSIX, or no lock file: nobody holds it
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise AuditRefused(_held_message(report)) from None
+    except OSError:  # a file system without locks: report_lock says so when the run starts
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextmanager
@@ -45,8 +68,7 @@ def report_lock(report: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise AuditRefused(f"{report}: another audit is writing this report now (it holds {path.name}); wait "
-                               "for it to end, or give another --out") from None
+            raise AuditRefused(_held_message(report)) from None
         except OSError as exc:  # a file system without locks (some network mounts)
             os.close(fd)
             raise AuditError(f"{path}: cannot lock the report ({exc.strerror or exc})") from exc

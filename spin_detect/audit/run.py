@@ -28,7 +28,7 @@ from typing import Any
 
 from spin_detect import __version__
 from spin_detect.audit.dedup import DuplicateRows
-from spin_detect.audit.lock import lock_path, report_lock
+from spin_detect.audit.lock import lock_path, refuse_if_locked, report_lock
 from spin_detect.audit.matchpass import MatchOptions
 from spin_detect.audit.reportfile import (
     AuditError,
@@ -148,6 +148,7 @@ def check_audit(opts: AuditOptions, resume: bool = False, force: bool = False) -
                 raise AuditRefused(f"{p}: this audit writes {own[os.path.realpath(p)]}; it cannot also be an input")
     for p in opts.match.sources if opts.match is not None else []:
         _check_input(p)
+    refuse_if_locked(out)  # a run in progress comes before what the files on disk say
     return ReportFiles(out, sent_path).check(opts.identity(), resume, force)
 
 
