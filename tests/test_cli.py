@@ -292,6 +292,10 @@ def test_spin_command(tmp_path):
     df = load_labelled(rows)  # checks that every change points at its replacement
     spun = "spun:commercial:rate=0.5:seed=2"  # each run its own variant: several runs in one file stay apart
     assert df["variant"].tolist() == ["original"] * 3 + [spun] * 3 and set(df["doc_id"]) == {str(p)}
+    first = json.loads(r.stdout.splitlines()[0])
+    assert (first["style"], first["rate"], first["partial"]) == ("commercial", 0.5, False)
+    part = json.loads(run("spin", str(p), "--labelled", "--sentence-share", "0.5").stdout.splitlines()[0])
+    assert (part["rate"], part["partial"]) == (0.3, True)  # the style's default rate, as the help says
     again = run("spin", str(p), "--rate", "0.5", "--labelled", "--seed", "3", "--style", "phrasal").stdout
     rows.write_text(r.stdout + again)
     both = load_labelled(rows)

@@ -302,7 +302,9 @@ def spin(
                        ] = False,
     labelled: Annotated[bool, typer.Option(
         "--labelled", help="Print labelled data for train instead: JSON lines, every sentence as written "
-                           "(label 0) and as spun (with its changes), doc_id the file name.")] = False,
+                           "(label 0) and as spun (with its changes), doc_id the file name, and the "
+                           "style, rate and partial (whether only a share of sentences was spun) of the run.")
+    ] = False,
 ) -> None:
     """Rewrite text the way article spinners do, recording every change.
 
@@ -330,8 +332,10 @@ def spin(
         # apart (their originals repeat word for word, and are read once)
         variant = f"spun:{style}:rate={rate if rate is not None else 'default'}:seed={seed}" + (
             f":sentences={sentence_share}" if sentence_share is not None else "")
+        how = {"style": style, "rate": result.config.rate if result.config else rate,
+               "partial": result.config.sentence_share < 1 if result.config else False}
         for row in result.labelled_rows(text, name, variant):
-            typer.echo(json.dumps({**row, "style": style}, ensure_ascii=False))
+            typer.echo(json.dumps({**row, **how}, ensure_ascii=False))
     elif as_json:
         typer.echo(json.dumps({"input": name, "style": style, "seed": seed, **result.to_dict()},
                               ensure_ascii=False, indent=2))
