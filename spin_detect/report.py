@@ -10,15 +10,24 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 __all__ = ["JUDGED_VERDICTS", "NO_SINGLE_WORD", "REPORT_SCHEMA", "DocumentReport", "Evidence", "SentenceReport",
-           "pct_apart", "pct_exact", "plural"]
+           "pct_apart", "pct_exact", "plural", "report_schema"]
 
 #: Verdicts that judge the text; ``too_short``, ``out_of_scope`` and ``empty`` say why it was not judged.
 JUDGED_VERDICTS = ("spun", "original")
-#: Version of the JSON report schema (``DocumentReport.to_dict``).
+#: Version of the JSON report schema (``DocumentReport.to_dict``); its JSON Schema: :func:`report_schema`.
 REPORT_SCHEMA = "spin-detect/report/1"
 #: What the terminal and HTML reports say of a flagged sentence without evidence: the sentence model reads all
 #: its words' scores, and none of the words is likely enough on its own to be shown (light spinning often).
 NO_SINGLE_WORD = "no single word stands out: the sentence is flagged on its words together"
+
+
+def report_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of :data:`REPORT_SCHEMA`: what ``score --json`` prints, as data
+    (``spin_detect/schemas/report-1.schema.json`` in the installed package)."""
+    import json
+    from importlib.resources import files
+
+    return json.loads(files("spin_detect").joinpath("schemas", "report-1.schema.json").read_text(encoding="utf-8"))
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
