@@ -184,9 +184,14 @@ def test_build_reference_from_a_folder(tmp_path):
     # the same file twice (named, and inside its folder): counted once, and the user is told
     r = run("build-reference", str(corpus), str(corpus / "a.txt"), "--out", str(tmp_path / "twice.bin"),
             "--min-count", "1", "--min-pair-count", "1")
-    assert r.exit_code == 0 and "1 met again and counted once" in r.stderr, r.output
+    assert r.exit_code == 0 and "1 met again under another path" in r.stderr, r.output
     again = ReferenceStats.load(tmp_path / "twice.bin")
     assert again.count(again.ids(["council"]))[0] == 3 and again.meta["documents"] == 2
+    # a file excluded under one name is excluded under the other, in either order of the paths
+    for k, order in enumerate(((corpus, corpus / "sub"), (corpus / "sub", corpus))):
+        r = run("build-reference", *map(str, order), "--out", str(tmp_path / f"x{k}.bin"), "--exclude",
+                str(tmp_path / "exclude.txt"), "--min-count", "1", "--min-pair-count", "1")
+        assert r.exit_code == 0 and "1 document read, 1 excluded, 1 unreadable, 2 met again" in r.stderr, r.output
 
 
 def test_build_reference_with_nothing_to_count(tmp_path):

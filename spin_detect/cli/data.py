@@ -18,8 +18,9 @@ __all__ = ["build_reference_cmd", "info", "synonyms"]
 
 def build_reference_cmd(
     corpus: Annotated[list[Path], typer.Argument(metavar="CORPUS",
-                                                 help="Folders or files of plain text (.txt, .text, .md, "
-                                                      "optionally .gz); a file met twice is counted once.")],
+                                                 help="Folders or files of text (.txt, .text, .md, "
+                                                      ".markdown, optionally .gz; all read as plain text); a "
+                                                      "file met twice is taken once.")],
     out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="Where to write the reference table.")],
     exclude: Annotated[Path | None, typer.Option(
         metavar="FILE",
@@ -52,7 +53,7 @@ def build_reference_cmd(
         fail(str(exc))
     except OSError as exc:  # the table cannot be written there
         fail(f"{out}: cannot write the table ({exc.strerror or exc})", code=EXIT_FAILURE)
-    again = f", {docs.repeated:,} met again and counted once" if docs.repeated else ""
+    again = f", {docs.repeated:,} met again under another path (each file is taken once)" if docs.repeated else ""
     typer.echo(
         f"{out}: {plural(docs.read, 'document')} read, {docs.excluded:,} excluded, {docs.failed:,} "
         f"unreadable{again}; {plural(ref.total, 'token')}, {plural(len(ref), 'word')}, "

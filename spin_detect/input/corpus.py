@@ -25,8 +25,9 @@ class TextCorpus:
     ``doc_id`` is the path relative to the folder given, or the path of a file given). Documents whose id is in
     ``exclude`` are skipped without being read; a file or folder that cannot be read is skipped and passed
     to ``on_skip`` (an :class:`~spin_detect.input.decode.InputError` naming it and why). ``on_read(n)`` is
-    called after each of the ``n`` documents read. A file met twice (named twice, or in overlapping folders)
-    is read once: the count ``repeated`` says how many were passed over. The counts ``read``, ``excluded``,
+    called after each of the ``n`` documents read. A file met twice (named twice, in overlapping folders, or
+    through a link) is taken once: the count ``repeated`` says how many were passed over; a file excluded
+    under one of its names is excluded under all of them. The counts ``read``, ``excluded``,
     ``failed`` and ``repeated`` are those of the last iteration.
     """
 
@@ -42,17 +43,20 @@ class TextCorpus:
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         self.read = self.excluded = self.failed = self.repeated = 0
-        seen: set[str] = set()
+        # a file excluded under one of its names is excluded under all of them, whatever the order of the paths
+        excluded = {_identity(f.path) for f in iter_files(self.paths, ("text",))
+                    if not isinstance(f, PathError) and f.doc_id in self.exclude} if self.exclude else set()
+        seen: set[object] = set()
         for found in iter_files(self.paths, ("text",)):
             if isinstance(found, PathError):
                 self._skip(found)
                 continue
-            real = os.path.realpath(found.path)
-            if real in seen:
+            same = _identity(found.path)
+            if same in seen:
                 self.repeated += 1
                 continue
-            seen.add(real)
-            if found.doc_id in self.exclude:
+            seen.add(same)
+            if found.doc_id in self.exclude or same in excluded:
                 self.excluded += 1
                 continue
             try:
@@ -69,3 +73,13 @@ class TextCorpus:
         self.failed += 1
         if self.on_skip is not None:
             self.on_skip(exc)
+
+
+def _identity(path: str | os.PathLike[str]) -> object:
+    """What makes two paths one file: its device and inode (hard and symbolic links alike), or its real path
+    when it cannot be looked at (then reading it fails, and says why)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return os.path.realpath(path)
+    return (st.st_dev, st.st_ino)
