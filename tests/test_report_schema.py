@@ -7,13 +7,12 @@ import copy
 import json
 from pathlib import Path
 
+import jsonschema  # a [test] dependency: a missing one fails here, it does not skip the file
 import pytest
 from typer.testing import CliRunner
 
 from spin_detect.cli import app
 from spin_detect.report import report_schema
-
-jsonschema = pytest.importorskip("jsonschema")
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "spin_detect" / "examples" / "spun_article.txt"
 GERMAN = ("Der Rat der Stadt hat am Montag beschlossen, dass die Schulen in der nächsten Woche wieder öffnen. "
@@ -59,7 +58,8 @@ def test_every_kind_of_report_follows_the_schema(validator, tmp_path):
 
 def test_the_schema_refuses_what_a_report_never_is(validator):
     report = _score(EXAMPLE)
-    for broken in ({"verdict": "maybe"}, {"likelihood": 1.5}, {"unknown_field": 1}):
+    for broken in ({"verdict": "maybe"}, {"likelihood": 1.5}, {"unknown_field": 1}, {"likelihood": None},
+                   {"verdict": "out_of_scope"}):  # judged with no likelihood; not judged with one
         assert not validator.is_valid({**report, **broken}), broken
     missing = copy.deepcopy(report)
     del missing["sentences"][0]["start"]

@@ -35,7 +35,10 @@ def refuse_if_locked(report: Path) -> None:
     before any work, so that a second run is told first that the report is in use (not how to resume it)."""
     try:
         import fcntl
-        fd = os.open(lock_path(report), os.O_RDONLY)
+        fd = os.open(lock_path(report), os.O_RDONLY | os.O_NONBLOCK)  # never waits (a FIFO in its place)
+    except PermissionError:  # another user's run may hold it: say so rather than how to resume
+        raise AuditRefused(f"{report}: {lock_path(report).name} exists and cannot be opened; another user's audit "
+                           "may be writing this report: wait for it to end, or give another --out") from None
     except (ImportError, OSError):  # not POSIX, or no lock file: nobody holds it
         return
     try:
