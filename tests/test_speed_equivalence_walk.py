@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from spin_detect.learning.persist import default_model_dir
-from spin_detect.learning.predictors import TreeEnsemble
+from spin_detect.learning.predictors import TreeEnsemble, portable
 
 numba = pytest.importorskip("numba")
 
@@ -41,9 +41,9 @@ def test_compiled_walk_equals_numpy_walk_on_the_default_model(n):
     from spin_detect.learning.compiled import tree_raw
 
     for k, trees in enumerate(_default_trees()):
-        X = _rows(trees, n, seed=n * 10 + k)
+        X = portable(_rows(trees, n, seed=n * 10 + k))  # as TreeEnsemble.raw hands them to the walk
         want = trees.raw_numpy(X)
-        args = (trees.feature, trees.threshold, trees.missing_left, trees.left, trees.right, trees.is_leaf,
+        args = (trees.feature, trees.walk_threshold, trees.missing_left, trees.left, trees.right, trees.is_leaf,
                 trees.value, trees.tree_start, trees.baseline)
         np.testing.assert_array_equal(tree_raw(X, *args), want)
         np.testing.assert_array_equal(tree_raw(X, *args, walk=trees._walk_arrays[:4]), want)
@@ -59,8 +59,20 @@ def test_compiled_walk_follows_missing_values_to_the_trained_side():
     trees = _default_trees()[0]
     X = _rows(trees, 400, seed=3)
     X[:, :] = np.nan
-    args = [trees.feature, trees.threshold, trees.missing_left.copy(), trees.left, trees.right, trees.is_leaf,
+    args = [trees.feature, trees.walk_threshold, trees.missing_left.copy(), trees.left, trees.right, trees.is_leaf,
             trees.value, trees.tree_start, trees.baseline]
     before = tree_raw(X, *args)
     args[2][trees.tree_start[0]] ^= True
     assert not np.array_equal(tree_raw(X, *args), before)
+
+
+def test_a_score_does_not_move_with_the_last_bits_of_a_feature():
+    """numpy's log and exp differ in the last bits between processors (AVX-512 or not): a feature equal to a
+    threshold on one machine is one unit in the last place beside it on another. The trees compare both at
+    single precision (predictors.portable), so both machines get the same score."""
+    for k, trees in enumerate(_default_trees()):
+        X = _rows(trees, 2000, seed=70 + k)
+        exact = trees.raw(X)
+        for direction in (-np.inf, np.inf):
+            np.testing.assert_array_equal(trees.raw(np.nextafter(X, direction)), exact)
+            np.testing.assert_array_equal(trees.raw_numpy(np.nextafter(X, direction)), exact)

@@ -26,8 +26,8 @@ def test_blocks_of_rows_give_the_reference_sums(n):
     assert BLOCK_ROWS % 8 == 0
     spin = _models()
     for k, trees in enumerate([spin.token_model_, spin.sentence_model_.trees]):
-        X = _rows(trees, n, seed=n + k)
-        args = (trees.feature, trees.threshold, trees.missing_left, trees.left, trees.right, trees.is_leaf,
+        X = predictors.portable(_rows(trees, n, seed=n + k))  # as TreeEnsemble.raw hands them to the walk
+        args = (trees.feature, trees.walk_threshold, trees.missing_left, trees.left, trees.right, trees.is_leaf,
                 trees.value, trees.tree_start, trees.baseline)
         np.testing.assert_array_equal(tree_raw(X, *args), trees.raw_numpy(X))
 

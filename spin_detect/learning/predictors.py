@@ -32,7 +32,7 @@ from typing import Any, Protocol
 import numpy as np
 
 __all__ = ["CappedTrees", "IsotonicCalibrated", "LogisticRule", "Predictor", "TreeEnsemble", "export_estimator",
-           "from_arrays"]
+           "from_arrays", "portable"]
 
 
 class Predictor(Protocol):
@@ -55,6 +55,32 @@ def _compiled_walk() -> Any:
     except ImportError:
         return None
     return tree_raw
+
+
+#: Low bits of a float64's 52-bit fraction that :func:`portable` rounds away: it keeps 32 significant bits.
+_DROPPED_BITS = 21
+
+
+def portable(X: np.ndarray) -> np.ndarray:
+    """``X`` (float64) rounded to 32 significant bits. Trees compare features and thresholds both so rounded,
+    so that a score is the same on every processor.
+
+    numpy computes ``log``, ``log1p`` and ``exp`` with different instructions on processors with and without
+    AVX-512, and the results differ in the last bits (relative 1e-16 to 1e-14, seen in the trigram columns).
+    A feature that sits on a tree's threshold (scikit-learn's thresholds are training values, or midpoints of
+    two): a feature equal to one goes left) then went left on one machine and right on another: the same text
+    scored 76% and 70% for one evidence word on two machines. Rounded on both sides, a value equal to a
+    threshold stays equal and last-bit differences vanish, unless a rounding boundary (every 2e-10, relative)
+    falls between them. 32 bits, not single precision's 24: the midpoint of two single-precision values (the
+    cloze model computes in single precision) needs 25 bits and would sit on a single-precision boundary.
+    Rounding is half away from zero on the bit pattern (IEEE 754 stores sign and magnitude apart), so it is
+    symmetric in sign; infinities and NaN stay what they are.
+    """
+    X = np.array(X, dtype=np.float64, copy=True, order="C")
+    bits = X.view(np.int64)
+    finite = np.isfinite(X)
+    bits[finite] = (bits[finite] + (1 << (_DROPPED_BITS - 1))) & ~((1 << _DROPPED_BITS) - 1)
+    return X
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
@@ -80,6 +106,7 @@ class TreeEnsemble:
                  baseline: float, n_features: int) -> None:
         self.feature = np.asarray(feature, dtype=np.int64)
         self.threshold = np.asarray(threshold, dtype=np.float64)
+        self.walk_threshold = portable(self.threshold)  # compared with features rounded alike (:func:`portable`)
         self.missing_left = np.asarray(missing_left, dtype=bool)
         self.left = np.asarray(left, dtype=np.int64)
         self.right = np.asarray(right, dtype=np.int64)
@@ -124,8 +151,11 @@ class TreeEnsemble:
         Large batches use the compiled walk of :mod:`spin_detect.learning.compiled`
         when numba is installed; both walks add the leaf values tree by tree, in
         scikit-learn's order, so they give the same numbers.
+
+        Features are compared at single precision (:func:`portable`), so that a score is the same on every
+        processor: numpy's math functions differ in the last bits between instruction sets (AVX-512 or not).
         """
-        X = np.asarray(X, dtype=np.float64)
+        X = portable(X)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"expected {self.n_features} feature columns, got shape {X.shape}")
         if len(X) * len(self.tree_start) >= COMPILED_MIN_WORK or "spin_detect.learning.compiled" in sys.modules:
@@ -136,8 +166,9 @@ class TreeEnsemble:
 
                     feature, _, nan_right, children, _ = self._walk_arrays
                     self._nodes = pack_nodes(feature, nan_right, children)
-                return walk(X, self.feature, self.threshold, self.missing_left, self.left, self.right, self.is_leaf,
-                            self.value, self.tree_start, self.baseline, walk=self._walk_arrays[:4], nodes=self._nodes)
+                return walk(X, self.feature, self.walk_threshold, self.missing_left, self.left, self.right,
+                            self.is_leaf, self.value, self.tree_start, self.baseline, walk=self._walk_arrays[:4],
+                            nodes=self._nodes)
         return self.raw_numpy(X)
 
     def raw_numpy(self, X: np.ndarray) -> np.ndarray:
@@ -145,8 +176,9 @@ class TreeEnsemble:
 
         Tree by tree, every sample one step down per round; a sample that reached a
         leaf stays there (leaves are their own children), and finished samples are
-        dropped once they are a quarter of those still walking.
+        dropped once they are a quarter of those still walking. Features at single precision, as :meth:`raw`.
         """
+        X = portable(X)
         n = len(X)
         out = np.full(n, self.baseline)
         if n == 0:
@@ -186,7 +218,7 @@ class TreeEnsemble:
         children = np.empty(2 * len(nodes), dtype=np.int64)
         children[0::2] = np.where(inner, self.left, nodes)
         children[1::2] = np.where(inner, self.right, nodes)
-        return np.where(inner, self.feature, 0), self.threshold, ~self.missing_left, children, self.is_leaf
+        return np.where(inner, self.feature, 0), self.walk_threshold, ~self.missing_left, children, self.is_leaf
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Probabilities of the two classes; column 1 is the positive one."""
