@@ -18,6 +18,7 @@ from test_train import make_data
 import spin_detect
 from spin_detect.detector import Detector, ModelError, load_detector
 from spin_detect.features import default_extractor
+from spin_detect.learning import predictors
 from spin_detect.learning.persist import (
     MODEL_FILE,
     _npz_bytes,
@@ -149,7 +150,10 @@ def trained(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_exported_predictors_equal_the_scikit_learn_models(trained):
+def test_exported_predictors_equal_the_scikit_learn_models(trained, monkeypatch):
+    # the export itself, bit for bit: the trees walked without the rounding that makes scores the same on
+    # every processor (predictors.portable; test_the_portable_walk_moves_few_words below)
+    monkeypatch.setattr(predictors, "portable", lambda X: np.asarray(X, dtype=np.float64))
     fitted, folder = trained
     loaded, _ = read_model(folder)
     det = spin_detect.load_detector()
@@ -169,6 +173,16 @@ def test_exported_predictors_equal_the_scikit_learn_models(trained):
     a = [r.to_dict() for r in Detector(fitted, {"name": "tiny"}, det.extractor).score_documents(docs)]
     b = [r.to_dict() for r in Detector(loaded, {"name": "tiny"}, det.extractor).score_documents(docs)]
     assert a == b
+
+
+def test_the_portable_walk_moves_few_words(trained):
+    """Features and thresholds rounded to 32 significant bits (predictors.portable) change the side of a
+    threshold only for values within 2e-10 (relative) of it, not on it: few words, by little."""
+    fitted, folder = trained
+    loaded, _ = read_model(folder)
+    fs = spin_detect.load_detector().features(_varied_sentences())
+    moved = np.abs(loaded.token_proba(fs) - fitted.token_proba(fs)) > 1e-9
+    assert moved.mean() < 0.01, moved.mean()
 
 
 @pytest.mark.slow
