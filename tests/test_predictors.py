@@ -84,3 +84,16 @@ def test_a_model_of_another_kind_is_not_exported():
 
     with pytest.raises(ValueError, match="cannot export"):
         export_estimator(LogisticRegression())
+
+
+def test_portable_rounding_keeps_ties_signs_and_what_is_not_a_number():
+    from spin_detect.learning.portable import portable
+
+    x = np.array([1 / 3, np.log(5.0), np.inf, -np.inf, np.nan, 0.0, 1e308, np.finfo(float).max])
+    r = portable(x)
+    np.testing.assert_array_equal(portable(-x), -r)  # symmetric in sign
+    np.testing.assert_array_equal(portable(r), r)  # idempotent: a rounded threshold stays itself
+    assert np.isnan(r[4]) and r[2] == np.inf and r[3] == -np.inf and r[5] == 0 and r[7] == np.inf
+    assert np.all(np.abs(r[[0, 1, 6]] / x[[0, 1, 6]] - 1) < 2.5e-10)
+    near = np.nextafter(x[:2], np.inf)  # a last-bit difference vanishes
+    np.testing.assert_array_equal(portable(near), r[:2])

@@ -20,17 +20,20 @@ def portable(X: np.ndarray) -> np.ndarray:
 
     numpy computes ``log``, ``log1p`` and ``exp`` with different instructions on processors with and without
     AVX-512, and the results differ in the last bits (relative 1e-16 to 1e-14, seen in the trigram columns).
-    A feature that sits on a tree's threshold (scikit-learn's thresholds are training values, or midpoints of
-    two): a feature equal to one goes left) then went left on one machine and right on another: the same text
-    scored 76% and 70% for one evidence word on two machines. Rounded on both sides, a value equal to a
+    A feature on a tree's threshold (scikit-learn's thresholds are training values, or midpoints of two; a
+    feature equal to one goes left) then went left on one machine and right on another: the same text scored
+    76% and 70% for one evidence word on two machines. Rounded on both sides, a value equal to a
     threshold stays equal and last-bit differences vanish, unless a rounding boundary (every 2e-10, relative)
     falls between them. 32 bits, not single precision's 24: the midpoint of two single-precision values (the
     cloze model computes in single precision) needs 25 bits and would sit on a single-precision boundary.
     Rounding is half away from zero on the bit pattern (IEEE 754 stores sign and magnitude apart), so it is
-    symmetric in sign; infinities and NaN stay what they are.
+    symmetric in sign; infinities and NaN are put back as they were.
     """
     X = np.array(X, dtype=np.float64, copy=True, order="C")
     bits = X.view(np.int64)
-    finite = np.isfinite(X)
-    bits[finite] = (bits[finite] + (1 << (_DROPPED_BITS - 1))) & ~((1 << _DROPPED_BITS) - 1)
+    other = ~np.isfinite(X)
+    kept = X[other]  # NaN and infinities, put back as they were (few)
+    bits += 1 << (_DROPPED_BITS - 1)  # in place: no copy beyond the one above
+    bits &= ~((1 << _DROPPED_BITS) - 1)
+    X[other] = kept
     return X
