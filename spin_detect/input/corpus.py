@@ -56,7 +56,7 @@ class TextCorpus:
                 self.repeated += 1
                 continue
             seen.add(same)
-            if found.doc_id in self.exclude or same in excluded:
+            if same in excluded:  # its own id, or another name of the same file, is excluded
                 self.excluded += 1
                 continue
             try:

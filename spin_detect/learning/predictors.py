@@ -128,8 +128,8 @@ class TreeEnsemble:
         when numba is installed; both walks add the leaf values tree by tree, in
         scikit-learn's order, so they give the same numbers.
 
-        Features are compared at single precision (:func:`portable`), so that a score is the same on every
-        processor: numpy's math functions differ in the last bits between instruction sets (AVX-512 or not).
+        Features and thresholds are compared rounded to 32 significant bits (:func:`portable`), so that a score
+        is the same on every processor: numpy's math functions differ in the last bits between instruction sets.
         """
         X = portable(X)
         if X.ndim != 2 or X.shape[1] != self.n_features:
@@ -145,16 +145,19 @@ class TreeEnsemble:
                 return walk(X, self.feature, self.walk_threshold, self.missing_left, self.left, self.right,
                             self.is_leaf, self.value, self.tree_start, self.baseline, walk=self._walk_arrays[:4],
                             nodes=self._nodes)
-        return self.raw_numpy(X)
+        return self._raw_numpy(X)
 
     def raw_numpy(self, X: np.ndarray) -> np.ndarray:
         """:meth:`raw` in numpy alone: the reference walk, and the one small batches use.
 
         Tree by tree, every sample one step down per round; a sample that reached a
         leaf stays there (leaves are their own children), and finished samples are
-        dropped once they are a quarter of those still walking. Features at single precision, as :meth:`raw`.
+        dropped once they are a quarter of those still walking. Features rounded as in :meth:`raw`.
         """
-        X = portable(X)
+        return self._raw_numpy(portable(X))
+
+    def _raw_numpy(self, X: np.ndarray) -> np.ndarray:
+        """:meth:`raw_numpy` of features already rounded (:func:`portable`): :meth:`raw` rounds them once."""
         n = len(X)
         out = np.full(n, self.baseline)
         if n == 0:
