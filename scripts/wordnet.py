@@ -178,12 +178,25 @@ def _pick(cands: list[str], known: Callable[[str], bool] | None) -> str:
     return cands[0]
 
 
-def _past_split(irregular: list[str]) -> tuple[str | None, str | None]:
-    """Tell past tense from past participle among irregular forms (took/taken)."""
+def _past_split(head: str, irregular: list[str], regular_past: str, known: Callable[[str], bool] | None
+                ) -> tuple[str | None, str | None]:
+    """Tell past tense from past participle among irregular forms (took/taken).
+
+    WordNet's exception list gives a verb only the forms that are not regular, so a lone form may
+    be the past alone, the participle alone, or both: "ran"/"came" are the past (the participle is
+    the base: "has run", "has come"); "shown"/"swollen" are the participle (the past is regular:
+    "showed", or the base when no regular past is attested: "beat"); "taught"/"spun" are both.
+    """
     if not irregular:
         return None, None
     if len(irregular) == 1:
-        return irregular[0], irregular[0]
+        form = irregular[0]
+        if form.endswith(("an", "ame")):
+            return form, head
+        if form.endswith(("en", "wn")):
+            past = regular_past if known is None or known(regular_past) else head
+            return past, form
+        return form, form
     part = [f for f in irregular if f.endswith("n") or f.endswith("ne")]
     past = [f for f in irregular if f not in part]
     if part and past:
@@ -228,7 +241,6 @@ def inflections(
         return {"VB": lemma, "VBZ": join("is"), "VBD": join("was"), "VBN": join("been"), "VBG": join("being")}
     irr = exceptions["v"].get(head, [])
 
-    past_irr, part_irr = _past_split([f for f in irr if not f.endswith(("ing", "s"))])
     ing_irr = [f for f in irr if f.endswith("ing")]
     s_irr = [f for f in irr if f.endswith("s") and not f.endswith("ss")]
     forms = {
@@ -237,6 +249,7 @@ def inflections(
         "VBG": join(ing_irr[0] if ing_irr else _pick(_suffix_forms(head, "ing"), known)),
     }
     regular_past = _pick(_suffix_forms(head, "ed"), known)
+    past_irr, part_irr = _past_split(head, [f for f in irr if not f.endswith(("ing", "s"))], regular_past, known)
     if past_irr is None and known is not None and not known(regular_past):
         return forms  # unattested past ("readed": read/read is not in verb.exc)
     forms["VBD"] = join(past_irr or regular_past)

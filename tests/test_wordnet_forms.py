@@ -1,0 +1,34 @@
+"""Verb forms the thesaurus builder gives WordNet lemmas (scripts/wordnet.py): no WordNet needed, the
+exception lists are written here as WordNet's verb.exc gives them (only the forms that are not regular)."""
+
+from scripts.wordnet import inflections
+
+EXC = {"n": {}, "v": {
+    "run": ["ran"], "come": ["came"],  # a lone past: the participle is the base
+    "show": ["shown"], "swell": ["swollen"], "beat": ["beaten"],  # a lone participle: the past is regular or the base
+    "teach": ["taught"], "spin": ["spun"],  # one form for both
+    "take": ["took", "taken"], "see": ["saw", "seen"],  # both given
+}}
+KNOWN = {"showed", "swelled", "walked", "ended"}  # "beated" is not a word of the reference
+
+
+def forms(lemma: str) -> tuple[str, str]:
+    f = inflections(lemma, "v", EXC, known=KNOWN.__contains__)
+    return f["VBD"], f["VBN"]
+
+
+def test_a_lone_irregular_form_is_told_past_or_participle():
+    assert forms("run") == ("ran", "run")
+    assert forms("come") == ("came", "come")
+    assert forms("show") == ("showed", "shown")
+    assert forms("swell up") == ("swelled up", "swollen up")
+    assert forms("beat") == ("beat", "beaten")  # no attested regular past: the base
+    assert forms("teach") == ("taught", "taught")
+    assert forms("spin") == ("spun", "spun")
+
+
+def test_two_irregular_forms_and_regular_verbs_are_as_before():
+    assert forms("take") == ("took", "taken")
+    assert forms("see") == ("saw", "seen")
+    assert forms("walk") == ("walked", "walked")
+    assert forms("end up") == ("ended up", "ended up")
