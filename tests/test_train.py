@@ -191,6 +191,7 @@ def test_blind_extractor_and_feature_set_concat():
 
 
 def test_preset_thresholds_hold_in_the_worst_source():
+    from spin_detect.learning.thresholds import POOLED_MARGIN
     from spin_detect.learning.train import PRESET_FPR, preset_thresholds
 
     rng = np.random.default_rng(0)
@@ -201,6 +202,7 @@ def test_preset_thresholds_hold_in_the_worst_source():
     per_source = preset_thresholds(p, y, src)
     for name, fpr in PRESET_FPR.items():
         assert per_source[name] >= pooled[name]
+        assert (p[y == 0] >= per_source[name]).mean() <= fpr * POOLED_MARGIN  # the margin over all sources
         for s in ("news", "wiki"):
             o = p[(y == 0) & (src == s)]
             assert (o > per_source[name]).mean() <= fpr + 1 / len(o)  # quantile granularity
