@@ -133,3 +133,27 @@ def test_the_packaged_names_are_words_written_as_names():
     names = default_names()
     assert all(w in names for w in ("africa", "sunday", "john", "Geneva"))
     assert not any(w in names for w in ("security", "safety", "president", "may", "said"))
+
+
+def test_the_ranking_is_the_weighted_sum_of_gains_over_the_words_as_written(ex):
+    from spin_detect.features.originals import GAIN_WEIGHTS, GAINS, OriginalRanker
+
+    words = "The delegations met temporarily in the morning and concurred on an schedule .".split()
+    other = "Officers mentioned on Monday that the negotiations would resume following week in Geneva .".split()
+    requests = [(words, words.index("concurred")), (words, words.index("schedule")), (words, 3),
+                (other, other.index("negotiations"))]
+    ranker = OriginalRanker(ex)
+    kept, gains = ranker.candidates(requests)
+    assert gains.shape == (len(kept), len(GAINS)) and len(GAIN_WEIGHTS) == len(GAINS)
+    fit = gains[:, :3]
+    assert ((fit != 0).sum(axis=1) <= 1).all()  # each candidate is of one kind: thesaurus, neighbour or phrase
+    assert (gains[:, 6][[length > 1 for _, _, _, length in kept]] == 0).all()  # the cloze gain is one word's
+    score = gains @ GAIN_WEIGHTS
+    for r, got in enumerate(ranker.rank(requests, 3)):
+        mine = {text: s for (q, text, _, _), s in zip(kept, score) if q == r}
+        best = sorted({t: max(s for (q, u, _, _), s in zip(kept, score) if q == r and u == t)
+                       for t in mine if mine[t] > 0}.items(), key=lambda x: (-x[1], x[0]))[:3]
+        assert [o.text for o in got] == [t for t, _ in best]
+        assert all(o.gain > 0 for o in got)  # only what reads better than the words as written
+    # the weights matter: equal weights for every fit put "agreement" before "talks" here
+    assert [o.text for o in ranker.rank(requests[3:], 2)[0]] == ["talks", "agreement"]

@@ -8,12 +8,13 @@ word; fitting the context better than the word does), and up to three are
 offered, best first. Candidates are the word's thesaurus synonyms (one word or
 several), the synonyms of any thesaurus phrase the word is part of ("find
 yourself" -> "end up"), and its distributional neighbours. They are ranked by
-how much better the sentence reads with them: the change in the log-probability
-of the word chain from the word before the span to the word after it (bigram
-model of the reference), plus half the change in mean log-frequency (originals are
-usually common words), plus, for a one-word candidate, how much better the cloze
-model (:mod:`spin_detect.tables.cloze`) finds it in the slot, judged from the whole
-sentence.
+how much better the sentence reads with them (:data:`GAINS`, weighed by
+:data:`GAIN_WEIGHTS`, which were fitted on labelled substitutions): the change in
+the log-probability of the word chain from the word before the span to the word
+after it (bigram model of the reference), the change in mean log-frequency
+(originals are usually common words), and, for a one-word candidate, how much
+better the cloze model (:mod:`spin_detect.tables.cloze`) finds it in the slot,
+judged from the whole sentence.
 
 This runs only for the few words a report shows as evidence: the requests of a
 whole batch are scored together (one query of the reference for all their
@@ -38,8 +39,8 @@ from spin_detect.tables.reference import BOS, EOS, UNK
 if TYPE_CHECKING:
     from spin_detect.features.extractor import FeatureExtractor
 
-__all__ = ["NUMBER_WORDS", "RANKED_ORIGINALS", "SHOWN_ORIGINALS", "LikelyOriginal", "OriginalRanker", "evidence_run",
-           "match_case", "rank_originals"]
+__all__ = ["GAINS", "GAIN_WEIGHTS", "NUMBER_WORDS", "RANKED_ORIGINALS", "SHOWN_ORIGINALS", "LikelyOriginal",
+           "OriginalRanker", "evidence_run", "match_case", "rank_originals"]
 
 #: Likely originals a report shows per evidence item, and how many it asks the ranker for to choose them
 #: from: those of another span than the item's are left out.
@@ -48,14 +49,25 @@ RANKED_ORIGINALS = 6
 
 #: A credible original: lower-case words of letters (with inner hyphens or apostrophes), one space between.
 _CREDIBLE = re.compile(r"[a-z]+(?:['\-][a-z]+)*(?: [a-z]+(?:['\-][a-z]+)*)*")
-#: Weight of the candidate's mean log-frequency against the word's (originals are usually common words;
-#: chosen on the dev split: top-1 true originals 51.3% with 0, 54.0% with 0.5, 52.6% with 0.5 and trigrams).
-_FREQ_WEIGHT = 0.5
-#: Weight of the cloze model's score difference (candidate less word, one-word candidates in the word's
-#: own slot; :mod:`spin_detect.tables.cloze`) added to the gain. Chosen on half of the dev split (15,000
-#: real substitutions of all styles, first candidate = true original): 0 -> 46.4%, 0.5 -> 47.6%,
-#: 1 -> 47.6% (three first: 55.0%, 56.4%, 56.7%; distributional spins 26.1%, 29.0%, 30.3%), 2 -> 46.4%.
-_CLOZE_WEIGHT = 1.0
+#: Kinds of candidate: a one-word thesaurus synonym, a distributional neighbour (not in the thesaurus), and a
+#: phrase (several words, or one word for a span of several: "end up" -> "finish").
+_THESAURUS, _NEIGHBOUR, _PHRASE = 0, 1, 2
+#: Columns of :meth:`OriginalRanker.candidates`: how much better the sentence reads with a candidate than as
+#: written. ``fit_*``: the bigram chain's log-probability from the word before the span to the word after it,
+#: by kind of candidate; ``freq_*``: the mean log-frequency of its words (originals are usually common
+#: words); ``cloze``: the cloze model's score of a one-word candidate in the word's own slot (0 otherwise).
+#: Every column is 0 for the words as written, so a weighted sum over 0 means "reads better".
+GAINS = ("fit_thesaurus", "fit_neighbour", "fit_phrase", "freq_thesaurus", "freq_neighbour", "freq_phrase", "cloze")
+#: Weights of :data:`GAINS` in a candidate's ranking score: a conditional logit (each real substitution's
+#: candidates and the word as written, softmax over their scores, weights at 0 or more) fitted on the dev
+#: split's 77,675 real substitutions of the training styles and sources (without the held-out `moby` style
+#: and `bbc` source), scaled so that the thesaurus's bigram fit counts 1, rounded. First candidate = true
+#: original, with the weights before (1 for every fit, 0.5 for every frequency, 1 for the cloze model; chosen
+#: by hand on dev, sessions 10-12) -> these: held-out bbc dev substitutions 47.1% -> 48.3% (three first:
+#: 57.1% -> 58.1%); two halves of dev by document, each fitted on the other: 46.1% -> 47.5%, 50.9% -> 52.7%.
+#: Neighbours count for less than thesaurus words, a phrase's fit for more; a phrase's frequency not at all.
+#: A trigram gain as an eighth column added 0.1 point: left out (thirty-sixth session, ABLATION.md).
+GAIN_WEIGHTS = np.array([1.0, 0.44, 1.8, 0.9, 0.44, 0.0, 1.3])
 
 
 #: Number words (general English; ordinals, the large units and newswire's "mln" included): a report shows no
@@ -81,7 +93,7 @@ def _is_number(word: str) -> bool:
 @dataclass(frozen=True)
 class LikelyOriginal:
     """A candidate original of the tokens ``[start, start + length)`` of a sentence, and how much
-    better the sentence reads with it (``gain``, in nats)."""
+    better the sentence reads with it (``gain``: its :data:`GAINS` weighed by :data:`GAIN_WEIGHTS`)."""
 
     text: str
     start: int
@@ -102,13 +114,16 @@ class OriginalRanker:
         self.ex = ex
         self.antonyms = antonyms if antonyms is not None else default_antonyms()
         self.names = names if names is not None else default_names()
-        self._words: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
-        self._phrases: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+        self._words: dict[str, list[tuple[str, tuple[int, ...], bool]]] = {}
+        self._phrases: dict[str, list[tuple[str, tuple[int, ...], bool]]] = {}
 
-    def _credible(self, current: str, cands: Sequence[tuple[int, ...]]) -> list[tuple[str, tuple[int, ...]]]:
+    def _credible(self, current: str, cands: Sequence[tuple[int, ...]], n_thesaurus: int | None = None
+                  ) -> list[tuple[str, tuple[int, ...], bool]]:
+        """``(text, ids, neighbour)`` of the credible ``cands``; those from ``n_thesaurus`` on (None: none) are
+        distributional neighbours, unless the thesaurus gave the same text first."""
         vocab = self.ex.ref.vocab
         out, seen = [], {current}
-        for c in cands:
+        for k, c in enumerate(cands):
             if UNK in c:
                 continue
             text = " ".join(vocab[i] for i in c)
@@ -116,7 +131,7 @@ class OriginalRanker:
             # -> "outside"): a spinner keeps the meaning, and a report must not say the opposite was written.
             if text not in seen and _CREDIBLE.fullmatch(text) and not self.antonyms.opposite(current, text):
                 seen.add(text)
-                out.append((text, c))
+                out.append((text, c, n_thesaurus is not None and k >= n_thesaurus))
         return out
 
     def _is_name(self, words: Sequence[str], j: int) -> bool:
@@ -124,7 +139,7 @@ class OriginalRanker:
         start of a sentence too: "Asia" is a name there, "bush" inside a sentence is not)."""
         return words[j][:1].isupper() and words[j] in self.names
 
-    def _word(self, word: str) -> list[tuple[str, tuple[int, ...]]]:
+    def _word(self, word: str) -> list[tuple[str, tuple[int, ...], bool]]:
         """Credible one-token replacements of ``word`` (lower case): thesaurus words and phrases, neighbours.
         None for a number word: its candidates are other numbers ("fifteen" -> "ten", "trillion" -> "mln"),
         another fact, or senses of the number ("ninety-seven" -> "cardinal"), not what a swap undoes."""
@@ -135,15 +150,16 @@ class OriginalRanker:
             raw: list[tuple[int, ...]] = [(int(c),) for c in (cands.single(wid) if wid != UNK
                                                               else cands.oov(word)).tolist()]
             raw += [c for c in cands.multi(word) if len(c) > 1]
+            n_thesaurus = len(raw)
             if ex.neighbours is not None and wid != UNK:
                 raw += [(int(c),) for c in ex.neighbours.of(wid)[: ex.max_neighbours].tolist()]
-            got = [] if _is_number(word) else self._credible(word, raw)
+            got = [] if _is_number(word) else self._credible(word, raw, n_thesaurus)
             if len(self._words) > self._MAX_CACHED:  # bounded memory; values do not depend on the cache
                 self._words.clear()
             self._words[word] = got
         return got
 
-    def _phrase(self, phrase: str) -> list[tuple[str, tuple[int, ...]]]:
+    def _phrase(self, phrase: str) -> list[tuple[str, tuple[int, ...], bool]]:
         got = self._phrases.get(phrase)
         if got is None:
             got = self._credible(phrase, self.ex.candidates.multi(phrase))
@@ -155,6 +171,22 @@ class OriginalRanker:
     def rank(self, requests: Sequence[tuple[Sequence[str], int]], k: int = 3) -> list[list[LikelyOriginal]]:
         """For each ``(words of a sentence, token index)``: up to ``k`` credible originals of that token,
         best first (see the module docs); all requests scored in one pass over the tables."""
+        kept, gains = self.candidates(requests)
+        out: list[list[LikelyOriginal]] = [[] for _ in requests]
+        if not kept:
+            return out
+        best: list[dict[str, LikelyOriginal]] = [{} for _ in requests]
+        for (r, text, start, length), g in zip(kept, (gains @ GAIN_WEIGHTS).tolist()):
+            if g > 0 and (text not in best[r] or g > best[r][text].gain):
+                best[r][text] = LikelyOriginal(text, start, length, round(g, 4))
+        for r, got in enumerate(best):
+            out[r] = sorted(got.values(), key=lambda o: (-o.gain, o.text))[:k]
+        return out
+
+    def candidates(self, requests: Sequence[tuple[Sequence[str], int]]
+                   ) -> tuple[list[tuple[int, str, int, int]], np.ndarray]:
+        """Every credible candidate of every request, as ``(request, text, start, length)``, and its gains
+        over the words as written, columns :data:`GAINS` (what :meth:`rank` weighs with :data:`GAIN_WEIGHTS`)."""
         ref = self.ex.ref
         rare = len(ref) - 1  # the vocabulary is most frequent first
         max_phrase = self.ex.max_phrase
@@ -167,8 +199,10 @@ class OriginalRanker:
         ua: list[int] = []
         useg: list[int] = []
         chains: dict[tuple[int, int, int], int] = {}  # (request, start, length) -> chain as written
-        kept: list[tuple[int, str, int, int, int]] = []  # (request, text, start, length, chain of the candidate)
+        kept: list[tuple[int, str, int, int]] = []  # (request, text, start, length)
+        kept_chain: list[int] = []  # per kept candidate: its chain
         kept_ids: list[int] = []  # per kept candidate: its word id if it is one word, else -1
+        kept_kind: list[int] = []  # per kept candidate: _THESAURUS, _NEIGHBOUR or _PHRASE
         n = 0
 
         def chain(left: int, span: Sequence[int], right: int) -> int:
@@ -194,7 +228,7 @@ class OriginalRanker:
                 # A spinner does not know names; names share their contexts, so neighbours propose other
                 # names ("Lanka -> faso?", "Asia -> africa?"). A name is not offered for a name.
                 own = [c for c in own if c[0] not in self.names]
-            spans: list[tuple[int, int, list[tuple[str, tuple[int, ...]]]]] = [(j, 1, own)]
+            spans: list[tuple[int, int, list[tuple[str, tuple[int, ...], bool]]]] = [(j, 1, own)]
             for length in range(2, max_phrase + 1):  # thesaurus phrases the word is part of
                 for start in range(max(0, j - length + 1), min(j, len(words) - length) + 1):
                     if heads(lower[start]):  # (no headword starts with that word: no candidates)
@@ -214,9 +248,9 @@ class OriginalRanker:
                 # candidate the sentence has elsewhere stays: a spinner replaces one occurrence and leaves the
                 # others (dev, 72,203 real substitutions shown: true original first 62.8% -> 64.3% without the
                 # old rule that dropped it).
-                singles = [(t, c[0]) for t, c in cands if len(c) == 1]
+                singles = [(t, c[0], nb) for t, c, nb in cands if len(c) == 1]
                 if singles:
-                    ones = [c for _, c in singles]
+                    ones = [c for _, c, _ in singles]
                     m = len(ones)
                     segs = range(n, n + m)
                     pa.extend([left] * m)
@@ -227,37 +261,40 @@ class OriginalRanker:
                     pseg.extend(segs)
                     ua.extend(ones)
                     useg.extend(segs)
-                    kept.extend((r, t, start, length, n + i) for i, (t, _) in enumerate(singles))
+                    kept.extend((r, t, start, length) for t, _, _ in singles)
+                    kept_chain.extend(segs)
                     kept_ids.extend(ones)
+                    kept_kind.extend(_PHRASE if length > 1 else _NEIGHBOUR if nb else _THESAURUS
+                                     for _, _, nb in singles)
                     n += m
-                for text, c in cands:
+                for text, c, _ in cands:
                     if len(c) > 1:
-                        kept.append((r, text, start, length, chain(left, c, right)))
+                        kept.append((r, text, start, length))
+                        kept_chain.append(chain(left, c, right))
                         kept_ids.append(-1)
-        out: list[list[LikelyOriginal]] = [[] for _ in requests]
+                        kept_kind.append(_PHRASE)
+        gains = np.zeros((len(kept), len(GAINS)))
         if not kept:
-            return out
+            return kept, gains
         a = np.asarray(pa, dtype=np.int64)
         b = np.asarray(pb, dtype=np.int64)
-        score: np.ndarray = np.bincount(np.asarray(pseg, dtype=np.int64), weights=ref.cond_logprob(a, b),
-                                        minlength=n).astype(np.float64)
+        fit = np.bincount(np.asarray(pseg, dtype=np.int64), weights=ref.cond_logprob(a, b), minlength=n)
         u, us = np.asarray(ua, dtype=np.int64), np.asarray(useg, dtype=np.int64)
         mean_u = np.bincount(us, weights=ref.logprob(u), minlength=n) / np.maximum(np.bincount(us, minlength=n), 1)
-        score = score + _FREQ_WEIGHT * mean_u
-        best: list[dict[str, LikelyOriginal]] = [{} for _ in requests]
-        gains = score[[x[4] for x in kept]] - score[[chains[(x[0], x[2], x[3])] for x in kept]]
-        if self.ex.cloze is not None and _CLOZE_WEIGHT:
-            gains = gains + _CLOZE_WEIGHT * self._cloze_gains(requests, sentence, kept, kept_ids)
-        for (r, text, start, length, _), g in zip(kept, gains.tolist()):
-            if g > 0 and (text not in best[r] or g > best[r][text].gain):
-                best[r][text] = LikelyOriginal(text, start, length, round(g, 4))
-        for r, got in enumerate(best):
-            out[r] = sorted(got.values(), key=lambda o: (-o.gain, o.text))[:k]
-        return out
+        mine = np.asarray(kept_chain)
+        theirs = np.asarray([chains[(r, start, length)] for r, _, start, length in kept])
+        kind = np.asarray(kept_kind)
+        d_fit, d_freq = fit[mine] - fit[theirs], mean_u[mine] - mean_u[theirs]
+        for col, k in ((0, _THESAURUS), (1, _NEIGHBOUR), (2, _PHRASE)):
+            gains[:, col] = np.where(kind == k, d_fit, 0.0)
+            gains[:, 3 + col] = np.where(kind == k, d_freq, 0.0)
+        if self.ex.cloze is not None:
+            gains[:, 6] = self._cloze_gains(requests, sentence, kept, kept_ids)
+        return kept, gains
 
     def _cloze_gains(self, requests: Sequence[tuple[Sequence[str], int]],
                      sentence: dict[int, tuple[list[str], list[int]]],
-                     kept: list[tuple[int, str, int, int, int]], kept_ids: list[int]) -> np.ndarray:
+                     kept: list[tuple[int, str, int, int]], kept_ids: list[int]) -> np.ndarray:
         """Per kept candidate (``kept_ids``: its word id, -1 for a phrase): the cloze model's score of a
         one-word candidate in the requested slot less the written word's (0 for phrases and words outside
         the model's vocabulary)."""
