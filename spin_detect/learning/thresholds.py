@@ -1,8 +1,8 @@
 """Document thresholds of the presets: the likelihood above which each preset calls a document spun.
 
 Each preset (:data:`PRESET_FPR`) may flag at most its share of the original documents the thresholds are
-set on, in the worst of their sources (:func:`preset_thresholds`), so that no register is flagged more than
-the preset allows; and, when the sources are known, at most :data:`POOLED_MARGIN` of that share of all of
+set on, in the worst of their sources when the sources are known (:func:`preset_thresholds`), so that no
+register is flagged more than the preset allows; and at most :data:`POOLED_MARGIN` of that share of all of
 them together: a margin for new documents, on which a source's share is a new draw.
 """
 
@@ -17,7 +17,7 @@ __all__ = ["MIN_SOURCE_DOCS", "MIN_THRESHOLD_DOCS", "POOLED_MARGIN", "PRESET_FPR
 #: (in every source with at least MIN_SOURCE_DOCS original documents, when sources are known).
 PRESET_FPR = {"strict": 0.002, "balanced": 0.01, "sensitive": 0.05}
 MIN_SOURCE_DOCS = 50
-#: Share of a preset's allowance that all original documents together may use, when sources are known.
+#: Share of a preset's allowance that all original documents together may use (with sources known or not).
 #: A threshold set to flag exactly 1% of a source's calibration originals flags about 1% of its new ones,
 #: and a source of 200-340 new originals then shows more than 1% 32-56% of the time (binomial draws; one
 #: of the test split's four large sources, 91% of the time). At 0.5% it is 8-18% (one of the four, 40%).
@@ -29,13 +29,14 @@ def preset_thresholds(p_doc: np.ndarray, y_doc: np.ndarray, doc_source: np.ndarr
                       ) -> dict[str, float]:
     """Document threshold of each preset: the lowest that flags (likelihood >= threshold) at most
     the preset's share of the original documents, taken in the worst source, so that no register
-    (newswire, speeches, encyclopaedic text) is flagged more than the preset allows. With sources, all
-    originals together may use only :data:`POOLED_MARGIN` of the share. Ties count: when most originals
-    score exactly 0, the threshold is above 0, not 0 (which would flag all)."""
+    (newswire, speeches, encyclopaedic text) is flagged more than the preset allows; all originals
+    together may use only :data:`POOLED_MARGIN` of the share (the margin does not depend on whether the
+    sources are known). Ties count: when most originals score exactly 0, the threshold is above 0, not 0
+    (which would flag all)."""
     orig = y_doc == 0
     out = {}
     for name, fpr in PRESET_FPR.items():
-        t = _flagging_at_most(p_doc[orig], fpr if doc_source is None else fpr * POOLED_MARGIN)
+        t = _flagging_at_most(p_doc[orig], fpr * POOLED_MARGIN)
         if doc_source is not None:
             for src in np.unique(doc_source[orig]):
                 o = p_doc[orig & (doc_source == src)]
@@ -55,8 +56,8 @@ def _flagging_at_most(scores: np.ndarray, share: float) -> float:
 
 
 #: Original documents the rule's thresholds need for each preset to mean anything: at least one
-#: original document the preset may flag.
-MIN_THRESHOLD_DOCS = {name: int(np.ceil(1 / fpr)) for name, fpr in PRESET_FPR.items()}
+#: original document the preset may flag, with the margin (strict 1,000, balanced 200, sensitive 40).
+MIN_THRESHOLD_DOCS = {name: int(np.ceil(1 / (fpr * POOLED_MARGIN) - 1e-9)) for name, fpr in PRESET_FPR.items()}
 
 
 def threshold_problem(thresholds: object) -> str | None:
