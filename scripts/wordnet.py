@@ -180,12 +180,15 @@ def _pick(cands: list[str], known: Callable[[str], bool] | None) -> str:
 
 def _past_split(head: str, irregular: list[str], regular_past: str, known: Callable[[str], bool] | None
                 ) -> tuple[str | None, str | None]:
-    """Tell past tense from past participle among irregular forms (took/taken).
+    """Tell past tense from past participle among irregular forms (took/taken); ``(None, None)`` for a
+    regular verb, and a past of ``""`` when the verb has no past to give.
 
     WordNet's exception list gives a verb only the forms that are not regular, so a lone form may
     be the past alone, the participle alone, or both: "ran"/"came" are the past (the participle is
-    the base: "has run", "has come"); "shown"/"swollen" are the participle (the past is regular:
-    "showed", or the base when no regular past is attested: "beat"); "taught"/"spun" are both.
+    the base: "has run", "has come"); "shown"/"swollen" are the participle, and the past is the regular
+    one ("showed"), or the base when the participle is the base and "en" ("beaten", "outbidden": "beat",
+    "outbid"); when the reference knows neither, there is no past ("gnawn": not "gnaw"). Other lone
+    forms ("taught", "spun") are both.
     """
     if not irregular:
         return None, None
@@ -194,8 +197,9 @@ def _past_split(head: str, irregular: list[str], regular_past: str, known: Calla
         if form.endswith(("an", "ame")):
             return form, head
         if form.endswith(("en", "wn")):
-            past = regular_past if known is None or known(regular_past) else head
-            return past, form
+            if form in (head + "en", head + head[-1:] + "en"):
+                return head, form
+            return (regular_past if known is None or known(regular_past) else ""), form
         return form, form
     part = [f for f in irregular if f.endswith("n") or f.endswith("ne")]
     past = [f for f in irregular if f not in part]
@@ -252,7 +256,8 @@ def inflections(
     past_irr, part_irr = _past_split(head, [f for f in irr if not f.endswith(("ing", "s"))], regular_past, known)
     if past_irr is None and known is not None and not known(regular_past):
         return forms  # unattested past ("readed": read/read is not in verb.exc)
-    forms["VBD"] = join(past_irr or regular_past)
+    if past_irr != "":
+        forms["VBD"] = join(past_irr or regular_past)
     forms["VBN"] = join(part_irr or regular_past)
     return forms
 

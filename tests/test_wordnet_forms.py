@@ -5,16 +5,17 @@ from scripts.wordnet import inflections
 
 EXC = {"n": {}, "v": {
     "run": ["ran"], "come": ["came"],  # a lone past: the participle is the base
-    "show": ["shown"], "swell": ["swollen"], "beat": ["beaten"],  # a lone participle: the past is regular or the base
+    "show": ["shown"], "swell": ["swollen"], "gnaw": ["gnawn"],  # a lone participle: the past is regular, if attested,
+    "beat": ["beaten"], "outbid": ["outbidden"],  # or the base when the participle is the base and "en"
     "teach": ["taught"], "spin": ["spun"],  # one form for both
     "take": ["took", "taken"], "see": ["saw", "seen"],  # both given
 }}
-KNOWN = {"showed", "swelled", "walked", "ended"}  # "beated" is not a word of the reference
+KNOWN = {"showed", "swelled", "walked", "ended"}  # "beated" and "gnawed" are not words of this reference
 
 
-def forms(lemma: str) -> tuple[str, str]:
-    f = inflections(lemma, "v", EXC, known=KNOWN.__contains__)
-    return f["VBD"], f["VBN"]
+def forms(lemma: str, known=KNOWN.__contains__) -> tuple[str | None, str | None]:
+    f = inflections(lemma, "v", EXC, known=known)
+    return f.get("VBD"), f.get("VBN")
 
 
 def test_a_lone_irregular_form_is_told_past_or_participle():
@@ -22,7 +23,11 @@ def test_a_lone_irregular_form_is_told_past_or_participle():
     assert forms("come") == ("came", "come")
     assert forms("show") == ("showed", "shown")
     assert forms("swell up") == ("swelled up", "swollen up")
-    assert forms("beat") == ("beat", "beaten")  # no attested regular past: the base
+    assert forms("beat") == ("beat", "beaten")  # the participle is the base and "en": the past is the base
+    assert forms("outbid") == ("outbid", "outbidden")
+    assert forms("gnaw") == (None, "gnawn")  # neither "gnawed" known nor "gnaw" a past: none
+    assert forms("gnaw", known=None) == ("gnawed", "gnawn")  # without a reference, the regular past
+    assert forms("beat", known=None) == ("beat", "beaten")  # never "beated"
     assert forms("teach") == ("taught", "taught")
     assert forms("spin") == ("spun", "spun")
 
