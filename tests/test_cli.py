@@ -500,6 +500,36 @@ def test_a_failed_train_leaves_no_empty_model_folder_behind(tmp_path):
     assert r.exit_code == 2 and (tmp_path / "mine").is_dir()
 
 
+def test_a_train_stopped_by_sigterm_leaves_no_empty_model_folder_behind(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    import spin_detect.cli.training as training
+
+    data = tmp_path / "d.csv"
+    data.write_text("text,label\nThe talks will resume next week in Geneva.,original\n"
+                    "The talks shall resume following week in Geneva.,spun\n")
+    reached = []
+
+    def killed(*args, **kwargs):  # what `kill` or a job scheduler does to a long training
+        reached.append(True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM did not stop the training")
+
+    def ignored(signum, frame):  # this test's own handler: without the command's, SIGTERM must not end pytest
+        pass
+
+    monkeypatch.setattr(training, "_train_into", killed)
+    before = signal.signal(signal.SIGTERM, ignored)
+    try:
+        r = run("train", str(data), "--out", str(tmp_path / "new" / "m"))
+        assert reached and r.exit_code == 128 + signal.SIGTERM
+        assert not (tmp_path / "new").exists()  # the folders the command made are gone
+        assert signal.getsignal(signal.SIGTERM) is ignored  # and the handler before it is put back
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def test_score_html_never_overwrites_its_own_inputs(tmp_path):
     art, src = tmp_path / "a.txt", tmp_path / "b.txt"
     art.write_text(EXAMPLE.read_text())

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import threading
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, get_args
@@ -15,7 +18,7 @@ from spin_detect.cli.console import note, plural, print_evaluation, progress_bar
 from spin_detect.cli.helpformat import EXIT_FAILURE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     import pandas as pd
 
@@ -114,13 +117,33 @@ def train(
     except OSError as exc:
         fail(f"{out}: cannot make the model folder ({exc.strerror or exc})", code=EXIT_FAILURE)
     try:
-        _train_into(df, data, out, seed, base, reference, reference_share)
-    except BaseException:  # a failure, Ctrl-C: folders made for the model are not left behind empty
+        with terminate_as_exit():
+            _train_into(df, data, out, seed, base, reference, reference_share)
+    except BaseException:  # a failure, Ctrl-C, a kill: folders made for the model are not left behind empty
         for d in made:
             if not d.is_dir() or any(d.iterdir()):
                 break
             d.rmdir()
         raise
+
+
+@contextlib.contextmanager
+def terminate_as_exit() -> Iterator[None]:
+    """Within it, SIGTERM (``kill``, a job scheduler's stop) ends the command as Ctrl-C does, by an exception
+    (``SystemExit`` with code 143, 128 + the signal), so that what cleans up on the way out runs; the handler
+    before it is put back after. Only in the main thread, where Python handles signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _check_token_labels(df: pd.DataFrame, base: str) -> None:
