@@ -501,7 +501,6 @@ def test_a_failed_train_leaves_no_empty_model_folder_behind(tmp_path):
 
 
 def test_a_train_stopped_by_sigterm_leaves_no_empty_model_folder_behind(tmp_path, monkeypatch):
-    import os
     import signal
 
     import spin_detect.cli.training as training
@@ -513,7 +512,7 @@ def test_a_train_stopped_by_sigterm_leaves_no_empty_model_folder_behind(tmp_path
 
     def killed(*args, **kwargs):  # what `kill` or a job scheduler does to a long training
         reached.append(True)
-        os.kill(os.getpid(), signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)  # to this thread: handled before the next line
         raise AssertionError("SIGTERM did not stop the training")
 
     def ignored(signum, frame):  # this test's own handler: without the command's, SIGTERM must not end pytest

@@ -131,8 +131,9 @@ def train(
 def terminate_as_exit() -> Iterator[None]:
     """Within it, SIGTERM (``kill``, a job scheduler's stop) ends the command as Ctrl-C does, by an exception
     (``SystemExit`` with code 143, 128 + the signal), so that what cleans up on the way out runs; the handler
-    before it is put back after. Only in the main thread, where Python handles signals."""
-    if threading.current_thread() is not threading.main_thread():
+    before it is put back after. Only in the main thread, where Python handles signals, and only when the
+    handler before it is Python's to put back (not one set from C, in an interpreter embedded elsewhere)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is None:
         yield
         return
 
