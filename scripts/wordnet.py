@@ -178,20 +178,22 @@ def _pick(cands: list[str], known: Callable[[str], bool] | None) -> str:
     return cands[0]
 
 
-def _past_split(head: str, irregular: list[str], regular_past: str, known: Callable[[str], bool] | None
+def _past_forms(head: str, irregular: list[str], regular_past: str, known: Callable[[str], bool] | None
                 ) -> tuple[str | None, str | None]:
-    """Tell past tense from past participle among irregular forms (took/taken); ``(None, None)`` for a
-    regular verb, and a past of ``""`` when the verb has no past to give.
+    """The past tense and past participle of the verb ``head`` (None: the verb has none to give), from its
+    irregular forms (took/taken), else the regular past when it is attested.
 
     WordNet's exception list gives a verb only the forms that are not regular, so a lone form may
     be the past alone, the participle alone, or both: "ran"/"came" are the past (the participle is
     the base: "has run", "has come"); "shown"/"swollen" are the participle, and the past is the regular
     one ("showed"), or the base when the participle is the base and "en" ("beaten", "outbidden": "beat",
     "outbid"); when the reference knows neither, there is no past ("gnawn": not "gnaw"). Other lone
-    forms ("taught", "spun") are both.
+    forms ("taught", "spun") are both. A regular verb whose past the reference does not know has neither
+    ("readed": read/read is not in verb.exc).
     """
+    attested = known is None or known(regular_past)
     if not irregular:
-        return None, None
+        return (regular_past, regular_past) if attested else (None, None)
     if len(irregular) == 1:
         form = irregular[0]
         if form.endswith(("an", "ame")):
@@ -199,7 +201,7 @@ def _past_split(head: str, irregular: list[str], regular_past: str, known: Calla
         if form.endswith(("en", "wn")):
             if form in (head + "en", head + head[-1:] + "en"):
                 return head, form
-            return (regular_past if known is None or known(regular_past) else ""), form
+            return (regular_past if attested else None), form
         return form, form
     part = [f for f in irregular if f.endswith("n") or f.endswith("ne")]
     past = [f for f in irregular if f not in part]
@@ -253,12 +255,11 @@ def inflections(
         "VBG": join(ing_irr[0] if ing_irr else _pick(_suffix_forms(head, "ing"), known)),
     }
     regular_past = _pick(_suffix_forms(head, "ed"), known)
-    past_irr, part_irr = _past_split(head, [f for f in irr if not f.endswith(("ing", "s"))], regular_past, known)
-    if past_irr is None and known is not None and not known(regular_past):
-        return forms  # unattested past ("readed": read/read is not in verb.exc)
-    if past_irr != "":
-        forms["VBD"] = join(past_irr or regular_past)
-    forms["VBN"] = join(part_irr or regular_past)
+    past, part = _past_forms(head, [f for f in irr if not f.endswith(("ing", "s"))], regular_past, known)
+    if past is not None:
+        forms["VBD"] = join(past)
+    if part is not None:
+        forms["VBN"] = join(part)
     return forms
 
 

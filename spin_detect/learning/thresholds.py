@@ -56,8 +56,9 @@ def _flagging_at_most(scores: np.ndarray, share: float) -> float:
 
 
 #: Original documents the rule's thresholds need for each preset to mean anything: at least one
-#: original document the preset may flag, with the margin (strict 1,000, balanced 200, sensitive 40).
-MIN_THRESHOLD_DOCS = {name: int(np.ceil(1 / (fpr * POOLED_MARGIN) - 1e-9)) for name, fpr in PRESET_FPR.items()}
+#: original document the preset may flag with the margin, as :func:`_flagging_at_most` counts (the floor of the
+#: share times the documents): strict 1,000, balanced 200, sensitive 40.
+MIN_THRESHOLD_DOCS = {name: int(np.ceil(1 / (fpr * POOLED_MARGIN))) for name, fpr in PRESET_FPR.items()}
 
 
 def threshold_problem(thresholds: object) -> str | None:
