@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "default-model": ("train_default", "the default model, its metrics and card (models/default), ~6 min"),
     "domain-reference": ("domain_reference", "train --reference measured: bbc as a user's domain (stdout), ~20 min"),
     "unseen-source": ("unseen_source", "scores with tables that never saw each source (stdout), ~25 min"),
+    "seq-cloze": ("seq_cloze", "an LSTM cloze model measured as token-model columns on dev (stdout; needs "
+                  "PyTorch), ~45 min"),
     "ablation": ("ablation", "feature ablation tables on stdout (models/default/ABLATION.md)"),
 }
 
