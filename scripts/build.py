@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "domain-reference": ("domain_reference", "train --reference measured: bbc as a user's domain (stdout), ~20 min"),
     "unseen-source": ("unseen_source", "scores with tables that never saw each source (stdout), ~25 min"),
     "seq-cloze": ("seq_cloze", "an LSTM cloze model measured as token-model columns on dev (stdout; needs "
-                  "PyTorch), ~45 min"),
+                  "PyTorch), ~40 min a run (the recorded figures: two runs, its --help)"),
     "ablation": ("ablation", "feature ablation tables on stdout (models/default/ABLATION.md)"),
 }
 
