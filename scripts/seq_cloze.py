@@ -6,7 +6,7 @@ at the word level (ABLATION.md, twenty-seventh session); the thirty-sixth sessio
 reads the sentence in order as the next lever for dictionaries the detector does not know. This command
 measures one; nothing of it ships (the detector has no LSTM at run time).
 
-Three stages, each cached in ``--work``:
+Three stages; the checkpoint and the candidate table go to ``--work``:
 
 1. the reference pool's token stream, as :mod:`scripts.build_cloze` makes it and in its cache
    (``--stream-dir``, default ``work-data/cloze``; ~2-6 min when not cached);
