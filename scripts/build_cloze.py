@@ -77,6 +77,14 @@ def build_stream(root: Path, ref: ReferenceStats, n_words: int, out: Path) -> np
     return stream
 
 
+def cached_stream(root: Path, ref: ReferenceStats, n_words: int, work: Path) -> np.ndarray:
+    """The stream of :func:`build_stream`, from ``work``'s cache when it holds one for this reference and
+    vocabulary (built and cached there otherwise)."""
+    work.mkdir(parents=True, exist_ok=True)
+    stream_file = work / f"stream-{ref.sha256[:12]}-{n_words}.npy"
+    return np.load(stream_file) if stream_file.exists() else build_stream(root, ref, n_words, stream_file)
+
+
 def candidate_matrix(ref: ReferenceStats, thesaurus: Thesaurus, neighbours: Neighbours, n_words: int
                      ) -> np.ndarray:
     """Per LM word, its candidate replacements (LM ids, -1 padded): what the detector tries."""
@@ -202,11 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.time()
     ref = ReferenceStats.load(args.reference)
     n_words = min(args.words, len(ref))
-    work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    stream_file = work / f"stream-{ref.sha256[:12]}-{n_words}.npy"
-    stream = np.load(stream_file) if stream_file.exists() else build_stream(Path(args.root), ref, n_words,
-                                                                               stream_file)
+    stream = cached_stream(Path(args.root), ref, n_words, Path(args.work))
     thesaurus = Thesaurus.load(args.thesaurus)
     neighbours = Neighbours.load(args.neighbours, reference=ref)
     cand = candidate_matrix(ref, thesaurus, neighbours, n_words)

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scripts.build_cloze import build_stream, candidate_matrix
+from scripts.build_cloze import cached_stream, candidate_matrix
 from scripts.corpora import SHARED
 from spin_detect.tables.neighbours import Neighbours
 from spin_detect.tables.reference import BOS, EOS, UNK, ReferenceStats
@@ -116,9 +116,7 @@ def train(work: Path, stream_dir: Path, hidden: int, budget: float, lr: float, r
     from torch import nn
 
     ref = ReferenceStats.load("spin_detect/data/reference.bin")
-    stream_dir.mkdir(parents=True, exist_ok=True)
-    stream_file = stream_dir / f"stream-{ref.sha256[:12]}-{N_WORDS}.npy"
-    stream = np.load(stream_file) if stream_file.exists() else build_stream(SHARED, ref, N_WORDS, stream_file)
+    stream = cached_stream(SHARED, ref, N_WORDS, stream_dir)
     cand = candidate_matrix(ref, Thesaurus.load("spin_detect/data/thesaurus.bin"),
                             Neighbours.load("spin_detect/data/neighbors.bin", reference=ref), N_WORDS)
     np.save(work / "candidates.npy", cand)
