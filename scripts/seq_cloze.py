@@ -17,7 +17,12 @@ Three stages; the checkpoint and the candidate table go to ``--work``:
    measure it. The slot's query reads the forward LSTM's state before it, the backward LSTM's state after it
    and the embeddings of its two neighbours.
    ``--resume`` continues from the last checkpoint (with a fresh optimiser at ``--lr``, on other draws);
-3. the dev comparison: the token model of the shipped size (:func:`~spin_detect.learning.train.fit_token_classifier`,
+   ``--lr-end`` lets the learning rate fall from ``--lr`` along a cosine over ``--steps``; a checkpoint is
+   written every 5,000 steps and at the end;
+2b. with ``--table PATH``, the checkpoint written as a packaged cloze table (format version 2 of
+   :mod:`spin_detect.tables.cloze`, which the detector runs with numpy: int8 embeddings, float32 LSTM and
+   layer weights, about 12.5 MB);
+3. the dev comparison (``--skip-compare``: none): the token model of the shipped size (:func:`~spin_detect.learning.train.fit_token_classifier`,
    echo columns) fitted on the training split's tokens without the held-out ``bbc`` source, with and
    without four columns of the LSTM (surprise against the 1,000 most frequent words, best candidate's gain,
    share among the candidates, raw score) and with them instead of the feed-forward model's three; ROC-AUC
@@ -111,7 +116,7 @@ def _set_scores(mods, cand_t, q, word):
 
 
 def train(work: Path, stream_dir: Path, hidden: int, budget: float, lr: float, resume: bool,
-          steps: int | None = None) -> None:
+          steps: int | None = None, lr_end: float | None = None) -> None:
     import torch
     from torch import nn
 
@@ -167,6 +172,11 @@ def train(work: Path, stream_dir: Path, hidden: int, budget: float, lr: float, r
 
     t0, step = time.time(), 0
     while (step < steps) if steps is not None else (time.time() - t0 < budget):
+        if lr_end is not None and steps:  # cosine decay from lr to lr_end over the run
+            for g in opt.param_groups:
+                g["lr"] = lr_end + 0.5 * (lr - lr_end) * (1 + np.cos(np.pi * step / steps))
+        if step % 5000 == 0 and step:  # a run cut short still leaves a checkpoint
+            torch.save({name: m.state_dict() for name, m in zip(PARTS, mods)}, ckpt)
         if step % 1000 == 0:
             _log(f"step {step}, {time.time() - t0:.0f}s: held-out word beats its candidates {held_out():.4f}")
         X, w, m = batch(train_s[rng.integers(0, len(train_s), 64)])
@@ -183,6 +193,38 @@ def train(work: Path, stream_dir: Path, hidden: int, budget: float, lr: float, r
         step += 1
     _log(f"{step} steps in {time.time() - t0:.0f}s: held-out word beats its candidates {held_out():.4f}")
     torch.save({name: m.state_dict() for name, m in zip(PARTS, mods)}, ckpt)
+
+
+def table_arrays(state: dict) -> dict[str, np.ndarray]:
+    """The arrays of a version-2 cloze table (:mod:`spin_detect.tables.cloze`) from a checkpoint's state:
+    int8 embeddings with a scale per row (the PAD row dropped), float32 LSTM and layer weights."""
+    from spin_detect.tables.cloze import quantize_rows
+
+    def a(part: str, name: str) -> np.ndarray:
+        return state[part][name].detach().cpu().numpy().astype(np.float32)
+
+    emb_q, emb_s = quantize_rows(a("emb", "weight")[:N_WORDS])
+    out_q, out_s = quantize_rows(a("out", "weight"))
+    arrays = {"emb": emb_q, "emb_scale": emb_s, "out": out_q, "out_scale": out_s, "bias": a("bias", "weight")[:, 0],
+              "w1": np.ascontiguousarray(a("lin1", "weight").T), "b1": a("lin1", "bias"),
+              "w2": np.ascontiguousarray(a("lin2", "weight").T), "b2": a("lin2", "bias")}
+    for part in ("fwd", "bwd"):
+        arrays[f"{part}_wih"], arrays[f"{part}_whh"] = a(part, "weight_ih_l0"), a(part, "weight_hh_l0")
+        arrays[f"{part}_b"] = a(part, "bias_ih_l0") + a(part, "bias_hh_l0")
+    return arrays
+
+
+def write_table(work: Path, out: Path) -> None:
+    """Write the checkpoint in ``work`` as a packaged cloze table (format version 2) at ``out``."""
+    import torch
+
+    from spin_detect.tables.cloze import write_cloze
+
+    state = torch.load(work / "bilstm.pt")
+    ref = ReferenceStats.load("spin_detect/data/reference.bin")
+    meta = {"reference_sha256": ref.sha256, "words": N_WORDS, "built_by": "python -m scripts.build seq-cloze"}
+    model = write_cloze(out, table_arrays(state), meta)
+    _log(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, {model.words:,} words)")
 
 
 def lstm_columns(work: Path, hidden: int, sentences: list[list[int]]) -> np.ndarray:
@@ -285,14 +327,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--budget", type=float, default=2100, help="seconds of training")
     ap.add_argument("--steps", type=int, default=None, help="train exactly this many steps instead of --budget seconds")
     ap.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate (the second recorded run: 7e-4)")
+    ap.add_argument("--lr-end", type=float, default=None,
+                    help="with --steps: the learning rate falls from --lr to this along a cosine over the run")
+    ap.add_argument("--skip-compare", action="store_true", help="train only; no dev comparison")
+    ap.add_argument("--table", default=None,
+                    help="write the checkpoint as a packaged cloze table here (e.g. spin_detect/data/cloze.bin)")
     ap.add_argument("--resume", action="store_true", help="continue from the checkpoint in --work")
     ap.add_argument("--skip-training", action="store_true", help="only the dev comparison, with the checkpoint")
     args = ap.parse_args(argv)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     if not args.skip_training:
-        train(work, Path(args.stream_dir), args.hidden, args.budget, args.lr, args.resume, args.steps)
-    compare(work, args.hidden)
+        train(work, Path(args.stream_dir), args.hidden, args.budget, args.lr, args.resume, args.steps, args.lr_end)
+    if args.table:
+        write_table(work, Path(args.table))
+    if not args.skip_compare:
+        compare(work, args.hidden)
 
 
 if __name__ == "__main__":

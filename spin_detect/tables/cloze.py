@@ -1,17 +1,21 @@
 """The cloze model: how well each word fits its slot, judged from its whole sentence.
 
-A small feed-forward network trained on the reference pool by
-``python -m scripts.build cloze`` (see that script for the objective). From the
-words at distances 1-3 on either side of a slot (one embedding each) and the
-mean embedding of the words at distances 4-12 in the same sentence it makes a
-query vector; a word's score for the slot is the query's dot product with the
-word's output embedding plus the word's bias. Scores compare words in one slot:
-the written word against its synonyms ("12 months" against "year" after
-"the second"), or against the most frequent words of the language.
+A small network trained on the reference pool by ``python -m scripts.build cloze`` (format version 1) or
+``python -m scripts.build seq-cloze`` (version 2; see those scripts for the objective). It makes a query
+vector for a slot from the slot's sentence; a word's score for the slot is the query's dot product with the
+word's output embedding plus the word's bias. Scores compare words in one slot: the written word against its
+synonyms ("12 months" against "year" after "the second"), or against the most frequent words of the language.
+
+* Version 1 is feed-forward: one embedding each for the words at distances 1-3 on either side of the slot
+  and the mean embedding of the words at distances 4-12 in the same sentence, then two layers.
+* Version 2 reads the sentence in order (:class:`SentenceReader`): a forward LSTM's state after the words
+  before the slot, a backward LSTM's state after the words behind it, and the embeddings of the slot's two
+  neighbours, then the same two layers.
 
 Runs with numpy alone. Embeddings are int8 with one float32 scale per row. Word
 ids are reference ids below :attr:`ClozeModel.words`; rarer words share the
-reference's UNK id. The table is tied to one reference table by its SHA-256.
+reference's UNK id. The table is tied to one reference table by its SHA-256. Every matrix product is exact
+(:class:`_ExactProduct`), so a slot's scores depend on its sentence alone, never on what else is scored with it.
 """
 
 from __future__ import annotations
@@ -23,10 +27,13 @@ import numpy as np
 
 from spin_detect.tables.store import ReferenceTiedTable, StoredArrays, write_arrays
 
-__all__ = ["FAR", "FORMAT", "NEAR", "OFFSETS", "VERSION", "ClozeModel", "quantize_rows", "write_cloze"]
+__all__ = ["FAR", "FORMAT", "NEAR", "OFFSETS", "SEQUENCE_VERSION", "VERSION", "ClozeModel", "SentenceReader",
+           "quantize_rows", "write_cloze"]
 
 FORMAT = "spin-detect/cloze"
 VERSION = 1
+#: The format version of a model that reads the sentence in order (:class:`SentenceReader`).
+SEQUENCE_VERSION = 2
 #: Context of a slot: one embedding each for distances 1..NEAR, a mean for NEAR+1..FAR (same sentence).
 NEAR, FAR = 3, 12
 #: Positions of a slot's context relative to it, in the order the model reads them: the 2 * NEAR near
@@ -41,6 +48,8 @@ NORMALISER_WORDS = 1000
 #: features take about a third less time than with blocks of 8,192 slots. Results do not depend on the block
 #: size (see :class:`_ExactProduct`).
 _BLOCK = 1024
+#: Sentences per block of :meth:`SentenceReader.features` (sorted by length, so little padding).
+_SENTENCE_BLOCK = 256
 _NORMALISER_BLOCK = 512
 _SCORE_BLOCK = 4096  # (word, query) pairs per block of :meth:`ClozeModel.scores`
 _UNK = 2  # the reference's UNK id (spin_detect.tables.reference.UNK; not imported: tables stay independent)
@@ -123,10 +132,79 @@ def quantize_rows(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q, scale.astype(np.float32)
 
 
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function, through tanh: no overflow for large ``|x|``."""
+    return np.tanh(x * np.float32(0.5)) * np.float32(0.5) + np.float32(0.5)
+
+
+class SentenceReader:
+    """The part of a version-2 cloze model that reads the sentence: two LSTMs (PyTorch's gate order i, f, g,
+    o), one left to right, one right to left, over the sentence's word embeddings (BOS and EOS included).
+    :meth:`features` gives, per slot, the forward state after the words before it, the backward state after
+    the words behind it and the embeddings of its two neighbours: the input of the model's two layers."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], words: int) -> None:
+        self.words = words
+        self._emb = arrays["emb"].astype(np.float32) * arrays["emb_scale"][:, None]
+        self.hidden = int(arrays["fwd_whh"].shape[1])
+        self._dirs = tuple((_ExactProduct(np.ascontiguousarray(arrays[f"{d}_wih"].T)),
+                            _ExactProduct(np.ascontiguousarray(arrays[f"{d}_whh"].T)),
+                            np.asarray(arrays[f"{d}_b"], dtype=np.float32)) for d in ("fwd", "bwd"))
+
+    def _run(self, direction: int, ids: np.ndarray) -> np.ndarray:
+        """States ``(B, L, hidden)`` of one LSTM after reading ``ids[:, :t + 1]`` (rows padded at the end)."""
+        wih, whh, b = self._dirs[direction]
+        n, length = ids.shape
+        H = self.hidden
+        x = wih(self._emb[ids].reshape(n * length, -1)).reshape(n, length, 4 * H)
+        x += b
+        h = np.zeros((n, H), dtype=np.float32)
+        c = np.zeros((n, H), dtype=np.float32)
+        states = np.empty((n, length, H), dtype=np.float32)
+        for t in range(length):
+            g = x[:, t] + whh(h)
+            i, f, o = _sigmoid(g[:, :H]), _sigmoid(g[:, H: 2 * H]), _sigmoid(g[:, 3 * H:])
+            c = f * c + i * np.tanh(g[:, 2 * H: 3 * H])
+            h = o * np.tanh(c)
+            states[:, t] = h
+        return states
+
+    def features(self, X: np.ndarray, pos: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Input of the model's layers for each slot ``X[pos[i]]`` of sentence ``X[lo[i]..hi[i]]`` (inclusive:
+        its BOS and EOS); each sentence is read once, whatever number of its slots are asked for."""
+        H, D = self.hidden, self._emb.shape[1]
+        out = np.empty((len(pos), 2 * H + 2 * D), dtype=np.float32)
+        if not len(pos):
+            return out
+        starts, first, which = np.unique(lo, return_index=True, return_inverse=True)
+        lengths = hi[first] - starts + 1
+        order = np.argsort(lengths, kind="stable")
+        by_sentence = np.argsort(which, kind="stable")  # slots grouped by sentence
+        bounds = np.searchsorted(which[by_sentence], np.arange(len(starts) + 1))
+        for b in range(0, len(order), _SENTENCE_BLOCK):
+            sents = order[b: b + _SENTENCE_BLOCK]
+            n = lengths[sents]
+            ids = np.full((len(sents), int(n.max())), _UNK, dtype=np.int64)
+            back = np.full_like(ids, _UNK)
+            for r, s in enumerate(sents):
+                row = X[starts[s]: starts[s] + n[r]]
+                ids[r, : n[r]] = np.where(row < self.words, row, _UNK)
+                back[r, : n[r]] = ids[r, n[r] - 1:: -1]
+            fwd, bwd = self._run(0, ids), self._run(1, back)
+            slots = np.concatenate([by_sentence[bounds[s]: bounds[s + 1]] for s in sents])
+            rows = np.repeat(np.arange(len(sents)), bounds[sents + 1] - bounds[sents])
+            t = pos[slots] - starts[sents][rows]
+            out[slots, :H] = fwd[rows, t - 1]
+            out[slots, H: 2 * H] = bwd[rows, n[rows] - 2 - t]
+            out[slots, 2 * H: 2 * H + D] = self._emb[ids[rows, t - 1]]
+            out[slots, 2 * H + D:] = self._emb[ids[rows, t + 1]]
+        return out
+
+
 class ClozeModel(ReferenceTiedTable):
     """Read-only cloze model; see the module docs."""
 
-    PACKAGED, FORMAT, VERSIONS = "cloze.bin", FORMAT, (VERSION,)
+    PACKAGED, FORMAT, VERSIONS = "cloze.bin", FORMAT, (VERSION, SEQUENCE_VERSION)
 
     def __init__(self, stored: StoredArrays) -> None:
         super().__init__(stored)
@@ -137,6 +215,8 @@ class ClozeModel(ReferenceTiedTable):
         self._w1, self._b1, self._w2, self._b2 = a["w1"], a["b1"], a["w2"], a["b2"]
         #: Word ids below this have their own embedding; the PAD id of the context is this number.
         self.words = len(self._out)
+        #: The LSTMs of a version-2 model (None: feed-forward, version 1).
+        self.reader = SentenceReader(a, self.words) if "fwd_whh" in a else None
 
     def __len__(self) -> int:
         return self.words
@@ -163,6 +243,8 @@ class ClozeModel(ReferenceTiedTable):
         """Query vector of each slot ``X[pos[i]]``, its sentence being ``X[lo[i]..hi[i]]``
         (inclusive: the sentence's BOS and EOS ids). ``X`` holds reference ids."""
         pos, lo, hi = (np.asarray(a, dtype=np.int64) for a in (pos, lo, hi))
+        if self.reader is not None:
+            return self._head(self.reader.features(X, pos, lo, hi))
         if len(pos) <= _BLOCK:
             return self._queries(X, pos, lo, hi)
         out = np.empty((len(pos), self._w2.shape[1]), dtype=np.float32)
@@ -181,10 +263,17 @@ class ClozeModel(ReferenceTiedTable):
         near = e[:, : 2 * NEAR].reshape(n, -1)
         n_far = np.maximum(inside[:, 2 * NEAR:].sum(1, keepdims=True), 1).astype(np.float32)
         far = e[:, 2 * NEAR:].sum(1) / n_far
+        return self._head(np.concatenate([near, far], axis=1))
+
+    def _head(self, x: np.ndarray) -> np.ndarray:
+        """The two layers, from the context's features to the query, a block of rows at a time."""
         layer1, layer2 = self._layers
-        h = layer1(np.concatenate([near, far], axis=1)) + self._b1
-        np.maximum(h, 0.0, out=h)
-        return layer2(h) + self._b2
+        out = np.empty((len(x), self._w2.shape[1]), dtype=np.float32)
+        for i in range(0, len(x), _BLOCK):
+            h = layer1(x[i: i + _BLOCK]) + self._b1
+            np.maximum(h, 0.0, out=h)
+            out[i: i + _BLOCK] = layer2(h) + self._b2
+        return out
 
     def scores(self, q: np.ndarray, ids: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Score of word ``ids[i]`` (below ``words``) for the slot of query ``q[i]`` (``q[rows[i]]`` when
@@ -254,6 +343,6 @@ class ClozeModel(ReferenceTiedTable):
 
 
 def write_cloze(path: str | os.PathLike[str], arrays: dict[str, np.ndarray], meta: dict) -> ClozeModel:
-    """Write a cloze model and return it loaded."""
-    write_arrays(path, FORMAT, VERSION, arrays, meta)
+    """Write a cloze model (version 2 when ``arrays`` hold LSTM weights) and return it loaded."""
+    write_arrays(path, FORMAT, SEQUENCE_VERSION if "fwd_whh" in arrays else VERSION, arrays, meta)
     return ClozeModel.load(path)
