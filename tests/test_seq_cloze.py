@@ -110,6 +110,7 @@ def test_a_slots_query_does_not_depend_on_what_is_scored_with_it(model, monkeypa
     np.testing.assert_array_equal(model.queries(X, pos[perm], lo[perm], hi[perm]), want[perm])
     for size in (1, 5, 33):
         monkeypatch.setattr(cloze, "_SENTENCE_BLOCK", size)
+        monkeypatch.setattr(cloze, "_TOKEN_BLOCK", 4 * size)
         np.testing.assert_array_equal(model.queries(X, pos, lo, hi), want)
     assert model.queries(X, pos[:0], lo[:0], hi[:0]).shape == (0, OUT)
 

@@ -21,6 +21,7 @@ reference's UNK id. The table is tied to one reference table by its SHA-256. Eve
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from functools import cached_property
 
 import numpy as np
@@ -48,8 +49,9 @@ NORMALISER_WORDS = 1000
 #: features take about a third less time than with blocks of 8,192 slots. Results do not depend on the block
 #: size (see :class:`_ExactProduct`).
 _BLOCK = 1024
-#: Sentences per block of :meth:`SentenceReader.features` (sorted by length, so little padding).
-_SENTENCE_BLOCK = 256
+#: At most this many sentences, and about this many tokens, per block of :meth:`SentenceReader.blocks` (sorted
+#: by length, so little padding): enough rows for the products to run fast, few enough to keep memory small.
+_SENTENCE_BLOCK, _TOKEN_BLOCK = 256, 8192
 _NORMALISER_BLOCK = 512
 _SCORE_BLOCK = 4096  # (word, query) pairs per block of :meth:`ClozeModel.scores`
 _UNK = 2  # the reference's UNK id (spin_detect.tables.reference.UNK; not imported: tables stay independent)
@@ -140,7 +142,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 class SentenceReader:
     """The part of a version-2 cloze model that reads the sentence: two LSTMs (PyTorch's gate order i, f, g,
     o), one left to right, one right to left, over the sentence's word embeddings (BOS and EOS included).
-    :meth:`features` gives, per slot, the forward state after the words before it, the backward state after
+    :meth:`blocks` gives, per slot, the forward state after the words before it, the backward state after
     the words behind it and the embeddings of its two neighbours: the input of the model's two layers."""
 
     def __init__(self, arrays: dict[str, np.ndarray], words: int) -> None:
@@ -169,20 +171,26 @@ class SentenceReader:
             states[:, t] = h
         return states
 
-    def features(self, X: np.ndarray, pos: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Input of the model's layers for each slot ``X[pos[i]]`` of sentence ``X[lo[i]..hi[i]]`` (inclusive:
-        its BOS and EOS); each sentence is read once, whatever number of its slots are asked for."""
-        H, D = self.hidden, self._emb.shape[1]
-        out = np.empty((len(pos), 2 * H + 2 * D), dtype=np.float32)
+    def blocks(self, X: np.ndarray, pos: np.ndarray, lo: np.ndarray, hi: np.ndarray
+               ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(slots, features)`` blocks: the input of the model's layers for slots ``X[pos[slots]]`` of
+        sentences ``X[lo..hi]`` (inclusive: their BOS and EOS). Each sentence is read once, whatever number of
+        its slots are asked for; a block holds sentences of similar length, at most :data:`_SENTENCE_BLOCK` of
+        them and about :data:`_TOKEN_BLOCK` tokens, so memory stays small whatever the batch."""
         if not len(pos):
-            return out
+            return
         starts, first, which = np.unique(lo, return_index=True, return_inverse=True)
         lengths = hi[first] - starts + 1
         order = np.argsort(lengths, kind="stable")
         by_sentence = np.argsort(which, kind="stable")  # slots grouped by sentence
         bounds = np.searchsorted(which[by_sentence], np.arange(len(starts) + 1))
-        for b in range(0, len(order), _SENTENCE_BLOCK):
-            sents = order[b: b + _SENTENCE_BLOCK]
+        b = 0
+        while b < len(order):
+            # sorted by length: a block's longest sentence is its last
+            size = int(np.clip(_TOKEN_BLOCK // max(int(lengths[order[min(b + _SENTENCE_BLOCK, len(order)) - 1]]), 1),
+                               1, _SENTENCE_BLOCK))
+            sents = order[b: b + size]
+            b += size
             n = lengths[sents]
             ids = np.full((len(sents), int(n.max())), _UNK, dtype=np.int64)
             back = np.full_like(ids, _UNK)
@@ -194,11 +202,8 @@ class SentenceReader:
             slots = np.concatenate([by_sentence[bounds[s]: bounds[s + 1]] for s in sents])
             rows = np.repeat(np.arange(len(sents)), bounds[sents + 1] - bounds[sents])
             t = pos[slots] - starts[sents][rows]
-            out[slots, :H] = fwd[rows, t - 1]
-            out[slots, H: 2 * H] = bwd[rows, n[rows] - 2 - t]
-            out[slots, 2 * H: 2 * H + D] = self._emb[ids[rows, t - 1]]
-            out[slots, 2 * H + D:] = self._emb[ids[rows, t + 1]]
-        return out
+            yield slots, np.concatenate([fwd[rows, t - 1], bwd[rows, n[rows] - 2 - t], self._emb[ids[rows, t - 1]],
+                                         self._emb[ids[rows, t + 1]]], axis=1)
 
 
 class ClozeModel(ReferenceTiedTable):
@@ -244,7 +249,10 @@ class ClozeModel(ReferenceTiedTable):
         (inclusive: the sentence's BOS and EOS ids). ``X`` holds reference ids."""
         pos, lo, hi = (np.asarray(a, dtype=np.int64) for a in (pos, lo, hi))
         if self.reader is not None:
-            return self._head(self.reader.features(X, pos, lo, hi))
+            out = np.empty((len(pos), self._w2.shape[1]), dtype=np.float32)
+            for slots, features in self.reader.blocks(X, pos, lo, hi):
+                out[slots] = self._head(features)
+            return out
         if len(pos) <= _BLOCK:
             return self._queries(X, pos, lo, hi)
         out = np.empty((len(pos), self._w2.shape[1]), dtype=np.float32)
