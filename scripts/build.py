@@ -15,7 +15,8 @@ import argparse
 import importlib
 import sys
 
-#: command -> (module of scripts/, what it builds), in the order a full rebuild runs them.
+#: command -> (module of scripts/, what it builds): the products in the order a full rebuild runs them (reference ..
+#: default-model), then measurements and the feed-forward cloze model of earlier sessions.
 COMMANDS: dict[str, tuple[str, str]] = {
     "reference": ("build_reference", "reference statistics (spin_detect/data/reference.bin), ~4 min"),
     "thesaurus": ("build_thesaurus", "WordNet thesaurus (spin_detect/data/thesaurus.bin), ~6 s"),
@@ -24,15 +25,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "neighbours": ("build_neighbors", "distributional neighbours (spin_detect/data/neighbors.bin), ~70 s"),
     "trigrams": ("build_trigrams", "trigram counts (spin_detect/data/trigrams.bin), ~4.5 min"),
     "topics": ("build_topics", "topic vectors (spin_detect/data/topics.bin), ~5 min"),
-    "cloze": ("build_cloze", "cloze model (spin_detect/data/cloze.bin; needs PyTorch), ~80 min"),
+    "cloze": ("seq_cloze", "cloze model, a bidirectional LSTM (spin_detect/data/cloze.bin; needs PyTorch), ~65 min"),
     "spinner-tables": ("build_spinner_tables", "phrase and Moby tables (spin_detect/data/phrases.bin, moby.bin)"),
     "datasets": ("build_datasets", "labelled sentence/document datasets (work-data/datasets), ~3 min"),
     "default-model": ("train_default", "the default model, its metrics and card (models/default), ~6 min"),
     "domain-reference": ("domain_reference", "train --reference measured: bbc as a user's domain (stdout), ~20 min"),
     "unseen-source": ("unseen_source", "scores with tables that never saw each source (stdout), ~25 min"),
-    "seq-cloze": ("seq_cloze", "an LSTM cloze model measured as token-model columns on dev (stdout; needs "
-                  "PyTorch), ~40 min a run (the recorded figures: two runs, its --help)"),
     "ablation": ("ablation", "feature ablation tables on stdout (models/default/ABLATION.md)"),
+    "cloze-ff": ("build_cloze", "the feed-forward cloze model shipped before the LSTM (work-data/cloze/cloze-ff.bin; "
+                 "needs PyTorch), ~80 min"),
 }
 
 

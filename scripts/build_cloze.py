@@ -1,4 +1,8 @@
-"""Build the cloze table: a small neural model of which word fits a slot in its sentence.
+"""Build the feed-forward cloze table (format version 1), shipped until the thirty-eighth session.
+
+Today's packaged ``cloze.bin`` is a bidirectional LSTM (``python -m scripts.build cloze``,
+:mod:`scripts.seq_cloze`); this builder stays so that the earlier model can be rebuilt and compared
+(``--out`` defaults to ``work-data/cloze/cloze-ff.bin``, never the packaged file).
 
 The count tables judge a word by the one or two words beside it. Many spun words
 read fluently to a bigram or trigram ("the second 12 months of the battle") but not
@@ -25,7 +29,7 @@ Two stages, each cached in ``--work``:
 2. training for a fixed number of steps with fixed seeds (~75 min on 2 cores).
 The result is deterministic for a given stream, PyTorch build and thread count.
 
-    python -m scripts.build cloze [--steps 48000] [--out spin_detect/data/cloze.bin]
+    python -m scripts.build cloze-ff [--steps 48000] [--out work-data/cloze/cloze-ff.bin]
 """
 
 from __future__ import annotations
@@ -192,8 +196,8 @@ def train(stream: np.ndarray, cand: np.ndarray, freq: np.ndarray, n_words: int, 
 
 def main(argv: list[str] | None = None) -> None:
     """Build the cloze table (arguments as on the command line; None: ``sys.argv``)."""
-    ap = argparse.ArgumentParser(prog="python -m scripts.build cloze", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", default="spin_detect/data/cloze.bin")
+    ap = argparse.ArgumentParser(prog="python -m scripts.build cloze-ff", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default="work-data/cloze/cloze-ff.bin")
     ap.add_argument("--reference", default="spin_detect/data/reference.bin")
     ap.add_argument("--thesaurus", default="spin_detect/data/thesaurus.bin")
     ap.add_argument("--neighbours", default="spin_detect/data/neighbors.bin")
@@ -220,6 +224,7 @@ def main(argv: list[str] | None = None) -> None:
               args.seed)
     emb_q, emb_s = quantize_rows(w["emb"])
     out_q, out_s = quantize_rows(w["out"])
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     write_cloze(args.out, {"emb": emb_q, "emb_scale": emb_s, "out": out_q, "out_scale": out_s,
                            "bias": w["bias"].astype(np.float32), "w1": w["w1"], "b1": w["b1"], "w2": w["w2"],
                            "b2": w["b2"]},

@@ -1,43 +1,44 @@
-"""Measure a cloze model that reads the sentence in order: a bidirectional LSTM, as token-model columns on dev.
+"""Build the cloze table: a bidirectional LSTM that judges which word fits a slot from its whole sentence.
 
-The packaged cloze model (:mod:`scripts.build_cloze`) is feed-forward: one embedding each for the words
-at distances 1-3 and the mean of those at 4-12. A larger model of that kind added 0.001-0.004 ROC-AUC
-at the word level (ABLATION.md, twenty-seventh session); the thirty-sixth session named a model that
-reads the sentence in order as the next lever for dictionaries the detector does not know. This command
-measures one; nothing of it ships (the detector has no LSTM at run time).
+The count tables judge a word by the one or two words beside it; many spun words read fluently to a bigram
+or trigram ("the second 12 months of the battle") but not to a reader of the whole sentence. This model
+reads the sentence in order: a slot's query is made of a forward LSTM's state after the words before it, a
+backward LSTM's state after the words behind it and the embeddings of its two neighbours (64-dimensional
+embeddings, 192 units each way, a 256-unit relu layer, a 96-dimensional query). The objective is the
+question the detector asks, as for the feed-forward model it replaced (:mod:`scripts.build_cloze`, now
+``python -m scripts.build cloze-ff``): a softmax over the written word, its candidates from the detector's
+tables and 256 shared noise words drawn by frequency^0.75, on whole sentences of at most 60 words of the
+reference pool (never a labelled document).
 
-Three stages; the checkpoint and the candidate table go to ``--work``:
+Stages; the checkpoint and the candidate table go to ``--work``:
 
 1. the reference pool's token stream, as :mod:`scripts.build_cloze` makes it and in its cache
    (``--stream-dir``, default ``work-data/cloze``; ~2-6 min when not cached);
-2. training for ``--budget`` seconds (or exactly ``--steps`` steps, for a result that does not depend on the
-   machine's speed) with the cloze objective of :mod:`scripts.build_cloze` (a softmax over
-   the written word, its candidates from the detector's tables and 256 shared noise words), on whole
-   sentences of at most 60 words; 1% of the sentences are held out, and 3,000 of them, drawn from all sources,
-   measure it. The slot's query reads the forward LSTM's state before it, the backward LSTM's state after it
-   and the embeddings of its two neighbours.
-   ``--resume`` continues from the last checkpoint (with a fresh optimiser at ``--lr``, on other draws);
-   ``--lr-end`` lets the learning rate fall from ``--lr`` along a cosine over ``--steps``; a checkpoint is
-   written every 5,000 steps and at the end;
-2b. with ``--table PATH``, the checkpoint written as a packaged cloze table (format version 2 of
+2. training for ``--steps`` steps of 64 sentences with fixed seeds and deterministic algorithms (the
+   result is the same for a given stream, PyTorch build and thread count; about 63 minutes on 2 cores),
+   the learning rate falling from ``--lr`` to ``--lr-end`` along a cosine; the finished run's weights in
+   ``bilstm.pt`` (every 5,000 steps in ``bilstm-partial.pt``, never packaged). 1% of the sentences are
+   held out, and 3,000 of them, drawn from all sources, measure it ("held-out word beats its
+   candidates"). ``--budget`` trains for a time instead and ``--resume`` starts a new run from the
+   checkpoint's weights (a fresh optimiser, other draws): for experiments, which write no packaged
+   table unless ``--table`` says where;
+3. the checkpoint written as the packaged table (``--table``, format version 2 of
    :mod:`spin_detect.tables.cloze`, which the detector runs with numpy: int8 embeddings, float32 LSTM and
    layer weights, about 12.5 MB);
-3. the dev comparison (``--skip-compare``: none): the token model of the shipped size (:func:`~spin_detect.learning.train.fit_token_classifier`,
-   echo columns) fitted on the training split's tokens without the held-out ``bbc`` source, with and
-   without four columns of the LSTM (surprise against the 1,000 most frequent words, best candidate's gain,
-   share among the candidates, raw score) and with them instead of the feed-forward model's three; ROC-AUC
-   of dev swaps (any rate / light) against the word-like tokens of original dev documents, by style; the
-   LSTM's columns also on the cloze model's words only (it has no opinion on the 100 most frequent words and
-   words without candidates), so that wider coverage is not mistaken for a better model.
+4. with ``--compare``, the dev comparison of the thirty-seventh session (ABLATION.md): the token model of
+   the shipped size (:func:`~spin_detect.learning.train.fit_token_classifier`, echo columns) fitted on the
+   training split's tokens without the held-out ``bbc`` source, with and without four columns of the LSTM
+   (surprise against the 1,000 most frequent words, best candidate's gain, share among the candidates, raw
+   score) and with them instead of the feed-forward model's three; ROC-AUC of dev swaps (any rate /
+   light) against the word-like tokens of original dev documents, by style; the LSTM's columns also on the
+   feed-forward model's words only, so that wider coverage is not mistaken for a better model. The
+   feed-forward model is ``--baseline`` (``python -m scripts.build cloze-ff`` builds one); it runs before
+   the table is written.
 
-The thirty-seventh session's figures (ABLATION.md) came from a session script with this model and objective,
-run as these two commands run it (about 70 minutes in all; its held-out sentences were the first 3,000 of the
-stream, from bbc, reuters and ungd, and its draws were others); the comparison stage is this module's::
+    python -m scripts.build cloze                 # train, then write spin_detect/data/cloze.bin
 
-    python -m scripts.build seq-cloze --budget 2100                      # lr 2e-3
-    python -m scripts.build seq-cloze --resume --lr 7e-4 --budget 2000
-
-Needs PyTorch (the CPU build) and ``work-data/datasets`` (``python -m scripts.build datasets``).
+Needs PyTorch (the CPU build: ``pip install -e ".[build-cloze]"``) and, for ``--compare``,
+``work-data/datasets`` (``python -m scripts.build datasets``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ from spin_detect.tables.reference import BOS, EOS, UNK, ReferenceStats
 from spin_detect.tables.thesaurus import Thesaurus
 
 N_WORDS, DIMS, OUT_DIMS, MAX_LEN = 60000, 64, 96, 62
+PACKAGED = "spin_detect/data/cloze.bin"
+#: Training steps of the packaged table (64 sentences a step; about 63 minutes on 2 cores).
+STEPS = 36000
 PARTS = ("emb", "fwd", "bwd", "lin1", "lin2", "out", "bias")
 STYLES = ("commercial", "phrasal", "fluent", "distributional", "moby", "wordnet")
 
@@ -175,8 +179,8 @@ def train(work: Path, stream_dir: Path, hidden: int, budget: float, lr: float, r
         if lr_end is not None and steps:  # cosine decay from lr to lr_end over the run
             for g in opt.param_groups:
                 g["lr"] = lr_end + 0.5 * (lr - lr_end) * (1 + np.cos(np.pi * step / steps))
-        if step % 5000 == 0 and step:  # a run cut short still leaves a checkpoint
-            torch.save({name: m.state_dict() for name, m in zip(PARTS, mods)}, ckpt)
+        if step % 5000 == 0 and step:  # a run cut short leaves its weights, never taken for a finished run's
+            torch.save({name: m.state_dict() for name, m in zip(PARTS, mods)}, work / "bilstm-partial.pt")
         if step % 1000 == 0:
             _log(f"step {step}, {time.time() - t0:.0f}s: held-out word beats its candidates {held_out():.4f}")
         X, w, m = batch(train_s[rng.integers(0, len(train_s), 64)])
@@ -218,11 +222,12 @@ def write_table(work: Path, out: Path) -> None:
     """Write the checkpoint in ``work`` as a packaged cloze table (format version 2) at ``out``."""
     import torch
 
+    out.parent.mkdir(parents=True, exist_ok=True)
     from spin_detect.tables.cloze import write_cloze
 
     state = torch.load(work / "bilstm.pt")
     ref = ReferenceStats.load("spin_detect/data/reference.bin")
-    meta = {"reference_sha256": ref.sha256, "words": N_WORDS, "built_by": "python -m scripts.build seq-cloze"}
+    meta = {"reference_sha256": ref.sha256, "words": N_WORDS, "built_by": "python -m scripts.build cloze"}
     model = write_cloze(out, table_arrays(state), meta)
     _log(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, {model.words:,} words)")
 
@@ -269,7 +274,7 @@ def lstm_columns(work: Path, hidden: int, sentences: list[list[int]]) -> np.ndar
     return np.concatenate(out) if out else np.zeros((0, 4), dtype=np.float32)
 
 
-def compare(work: Path, hidden: int) -> None:
+def compare(work: Path, hidden: int, baseline: Path) -> None:
     from sklearn.metrics import roc_auc_score
 
     from spin_detect.features.default import default_extractor
@@ -277,12 +282,18 @@ def compare(work: Path, hidden: int) -> None:
     from spin_detect.learning.context import token_matrix
     from spin_detect.learning.model import extract, token_labels
     from spin_detect.learning.train import _context_spec, document_groups, fit_token_classifier
+    from spin_detect.tables.cloze import ClozeModel
     from spin_detect.text.segment import norm
 
     s = pd.read_csv("work-data/datasets/sentences.csv.gz", keep_default_na=False, dtype={"text": str})
     s = s[((s["split"] == "train") & (s["source"] != "bbc")) | (s["split"] == "dev")].reset_index(drop=True)
     t0 = time.time()
-    fs = extract(s["text"].tolist(), default_extractor())
+    ex = default_extractor()
+    ex.cloze = ClozeModel.load(baseline, reference=ex.ref)
+    if ex.cloze.reader is not None:
+        raise SystemExit(f"{baseline} is an LSTM: --compare measures the LSTM against a feed-forward cloze model "
+                         "(python -m scripts.build cloze-ff writes one; give it with --baseline)")
+    fs = extract(s["text"].tolist(), ex)
     groups = document_groups(s)
     ctx = _context_spec(fs, np.flatnonzero(s["split"] == "train"), s["label"].to_numpy(), means=False, echo=True)
     X = token_matrix(fs.tok, fs.tok_sent, groups, ctx, fs.keys)
@@ -319,30 +330,44 @@ def compare(work: Path, hidden: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Train (or resume) the LSTM cloze model and compare it on dev (arguments as on the command line)."""
-    ap = argparse.ArgumentParser(prog="python -m scripts.build seq-cloze", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--work", default="work-data/seq-cloze")
+    """Train the LSTM cloze model, write the packaged table, optionally compare on dev (arguments as on the
+    command line)."""
+    ap = argparse.ArgumentParser(prog="python -m scripts.build cloze", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--work", default="work-data/seq-cloze", help="checkpoint and candidate table")
+    ap.add_argument("--table", default=None,
+                    help=f"where to write the packaged table ('' for none; default {PACKAGED}, but none after "
+                         "--budget or --resume, which are for experiments)")
     ap.add_argument("--hidden", type=int, default=192, help="LSTM state size, each direction")
     ap.add_argument("--stream-dir", default="work-data/cloze", help="cache of the token stream (the cloze build's)")
-    ap.add_argument("--budget", type=float, default=2100, help="seconds of training")
-    ap.add_argument("--steps", type=int, default=None, help="train exactly this many steps instead of --budget seconds")
-    ap.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate (the second recorded run: 7e-4)")
-    ap.add_argument("--lr-end", type=float, default=None,
-                    help="with --steps: the learning rate falls from --lr to this along a cosine over the run")
-    ap.add_argument("--skip-compare", action="store_true", help="train only; no dev comparison")
-    ap.add_argument("--table", default=None,
-                    help="write the checkpoint as a packaged cloze table here (e.g. spin_detect/data/cloze.bin)")
-    ap.add_argument("--resume", action="store_true", help="continue from the checkpoint in --work")
-    ap.add_argument("--skip-training", action="store_true", help="only the dev comparison, with the checkpoint")
+    ap.add_argument("--steps", type=int, default=STEPS, help="training steps of 64 sentences")
+    ap.add_argument("--budget", type=float, default=None,
+                    help="train for this many seconds instead of --steps, at the constant rate --lr (the result "
+                         "then depends on the machine)")
+    ap.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate at the start")
+    ap.add_argument("--lr-end", type=float, default=1e-4,
+                    help="the learning rate falls from --lr to this along a cosine over --steps")
+    ap.add_argument("--resume", action="store_true",
+                    help="start a new run from the weights of the checkpoint in --work (a fresh optimiser, other "
+                         "draws, a full --steps or --budget): not the continuation of a run cut short")
+    ap.add_argument("--skip-training", action="store_true", help="use the checkpoint in --work as it is")
+    ap.add_argument("--compare", action="store_true", help="then the dev comparison of token models (stdout)")
+    ap.add_argument("--baseline", default=PACKAGED,
+                    help="the feed-forward cloze model --compare measures the LSTM against")
     args = ap.parse_args(argv)
+    if args.budget is not None and args.budget <= 0:
+        ap.error("--budget must be a positive number of seconds")
+    experiment = args.budget is not None or args.resume
+    table = args.table if args.table is not None else ("" if experiment else PACKAGED)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     if not args.skip_training:
-        train(work, Path(args.stream_dir), args.hidden, args.budget, args.lr, args.resume, args.steps, args.lr_end)
-    if args.table:
-        write_table(work, Path(args.table))
-    if not args.skip_compare:
-        compare(work, args.hidden)
+        timed = args.budget is not None
+        train(work, Path(args.stream_dir), args.hidden, args.budget or 0.0, args.lr, args.resume,
+              None if timed else args.steps, None if timed else args.lr_end)
+    if args.compare:  # before the table is written: the baseline may be the packaged file
+        compare(work, args.hidden, Path(args.baseline))
+    if table:
+        write_table(work, Path(table))
 
 
 if __name__ == "__main__":

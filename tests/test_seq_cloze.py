@@ -158,3 +158,12 @@ def test_the_packaged_table_is_the_training_codes_model(tmp_path):
         t = np.arange(1, len(r) - 1)
         got = m.queries(X, s + t, np.full(len(t), s), np.full(len(t), s + len(r) - 1))
         np.testing.assert_allclose(got, want[i, t - 1], rtol=1e-4, atol=1e-5)
+    # the output embeddings and biases: a word's score for a slot (int8 embeddings: to their rounding)
+    q = want[0, :5]
+    ids = rng.integers(3, N_WORDS, size=(5, 40))
+    with torch.no_grad():
+        t_ids = torch.from_numpy(ids)
+        s_torch = ((mods[5](t_ids) * torch.from_numpy(q)[:, None, :]).sum(-1) + mods[6](t_ids)[..., 0]).numpy()
+    s_table = m.scores(np.repeat(q, 40, axis=0), ids.ravel()).reshape(5, 40)
+    assert np.abs(s_table - s_torch).max() < 0.01 * np.abs(s_torch).max()
+    assert np.corrcoef(s_table.ravel(), s_torch.ravel())[0, 1] > 0.999

@@ -1,7 +1,7 @@
 """The cloze model: how well each word fits its slot, judged from its whole sentence.
 
-A small network trained on the reference pool by ``python -m scripts.build cloze`` (format version 1) or
-``python -m scripts.build seq-cloze`` (version 2; see those scripts for the objective). It makes a query
+A small network trained on the reference pool by ``python -m scripts.build cloze`` (format version 2)
+or ``python -m scripts.build cloze-ff`` (version 1; see those scripts for the objective). It makes a query
 vector for a slot from the slot's sentence; a word's score for the slot is the query's dot product with the
 word's output embedding plus the word's bias. Scores compare words in one slot: the written word against its
 synonyms ("12 months" against "year" after "the second"), or against the most frequent words of the language.
