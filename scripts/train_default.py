@@ -235,6 +235,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"done in {time.time() - t0:.0f}s (training {train_seconds:.0f}s incl. features)", file=sys.stderr)
 
 
+def _cloze_text() -> str:
+    """The packaged cloze model and the words it scores (:data:`CLOZE_FROM`), as the card says them."""
+    from spin_detect.tables.packaged import default_cloze
+
+    what = ("a neural cloze model that reads the whole sentence in order (a bidirectional LSTM)"
+            if default_cloze().reader is not None else "a small neural cloze model that reads up to 12 words on "
+            "either side")
+    return what + (f", for every word but the {CLOZE_FROM} most frequent," if CLOZE_FROM else ", for every word,")
+
+
 def _card_only(out: Path, df: pd.DataFrame) -> None:
     """``--card-only``: measure the saved model in ``out`` again (its training time from its last metrics)."""
     from spin_detect.detector import load_detector
@@ -487,9 +497,8 @@ calibration, so their rows show generalisation to an unseen source and an unseen
   over per-word context features (bigram and trigram fit with the neighbours, PMI, unseen pairs,
   frequency, topic fit with the other words of the sentence, how much better a WordNet synonym,
   a shorter or more usual function phrase ("because" for "due to the fact that", compared as one unit)
-  or a distributional neighbour would fit, and what a small neural cloze model that reads up to 12 words
-  on either side thinks of the word against its candidates and against the most frequent words, for every
-  word but the {CLOZE_FROM} most frequent: `spin_detect/tables/cloze.py`){_context_text(model)};
+  or a distributional neighbour would fit, and what {_cloze_text()} thinks of the word against its
+  candidates and against the most frequent words: `spin_detect/tables/cloze.py`){_context_text(model)};
   labels are the exact substitutions the spinner recorded. Training documents featurised with
   reference and trigram tables that never saw their source (`scripts/unseen_source.py`, a stand-in for
   text of another outlet, house style or era): {model.info_.get('unseen_source_share', 0):.0%}.

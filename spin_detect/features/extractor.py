@@ -17,11 +17,10 @@ For every token the extractor asks two questions of the reference statistics:
    topic vector with those of the other content words (:mod:`spin_detect.tables.topics`):
    a wider window than any n-gram, for swaps that read fluently to a bigram.
 4. *What does a model of the whole sentence expect in the slot?* The cloze model
-   (:mod:`spin_detect.tables.cloze`) scores the word and its candidates from up to
-   twelve words on either side: how much better the best candidate fits
+   (:mod:`spin_detect.tables.cloze`, a bidirectional LSTM) scores the word and its
+   candidates from the whole sentence: how much better the best candidate fits
    (``lm_gap``), the word's share among the candidates (``lm_nll``) and how
-   unexpected the word is among the most frequent words (``lm_surprise``); not for the
-   :data:`CLOZE_FROM` most frequent words.
+   unexpected the word is among the most frequent words (``lm_surprise``).
 
 Sentence features aggregate these (max, mean, counts over thresholds, shares).
 Every number is a plain function of counts, so each one can be explained.
@@ -55,9 +54,10 @@ _WORDLIKE = frozenset("abcdefghijklmnopqrstuvwxyz")
 #: (once loaded, they score every batch): below it numba's import costs more than it saves.
 COMPILED_MIN_CANDIDATES = 20_000
 
-#: The cloze model skips the slots of this many most frequent words ("the", "said": 43% of its queries in
-#: news, little evidence; benchmarks/README.md, session 21). Manifests record it (absent: 0, every word).
-CLOZE_FROM = 100
+#: The cloze model skips the slots of this many most frequent words: 100 for the feed-forward model (little
+#: evidence; benchmarks/README.md, session 21), none for the LSTM, whose columns on them help (ABLATION.md,
+#: thirty-eighth session). Manifests record it (absent: 0, every word).
+CLOZE_FROM = 0
 
 
 class FeatureExtractor:
