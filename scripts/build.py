@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "neighbours": ("build_neighbors", "distributional neighbours (spin_detect/data/neighbors.bin), ~70 s"),
     "trigrams": ("build_trigrams", "trigram counts (spin_detect/data/trigrams.bin), ~4.5 min"),
     "topics": ("build_topics", "topic vectors (spin_detect/data/topics.bin), ~5 min"),
-    "cloze": ("seq_cloze", "cloze model, a bidirectional LSTM (spin_detect/data/cloze.bin; needs PyTorch), ~65 min"),
+    "cloze": ("seq_cloze", "cloze model, a bidirectional LSTM (spin_detect/data/cloze.bin; needs PyTorch), ~65-90 min"),
     "spinner-tables": ("build_spinner_tables", "phrase and Moby tables (spin_detect/data/phrases.bin, moby.bin)"),
     "datasets": ("build_datasets", "labelled sentence/document datasets (work-data/datasets), ~3 min"),
     "default-model": ("train_default", "the default model, its metrics and card (models/default), ~6 min"),

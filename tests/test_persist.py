@@ -237,7 +237,7 @@ def test_a_model_trained_with_other_tables_is_refused(trained, tmp_path, field, 
     other = tmp_path / "other"
     shutil.copytree(folder, other)
     (other / "manifest.json").write_text(json.dumps({**manifest, field: "0" * 64}))
-    with pytest.raises(ModelError, match=f"trained with the {name} 000000000000.*retrain it"):
+    with pytest.raises(ModelError, match=f"trained with the {name} 000000000000.*retrain the model"):
         load_detector(other)
     del manifest[field]  # a model saved before the field existed is not checked
     (other / "manifest.json").write_text(json.dumps(manifest))

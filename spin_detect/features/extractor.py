@@ -96,17 +96,17 @@ class FeatureExtractor:
     def table_mismatch(self, trained_with: dict[str, str | None]) -> str | None:
         """Why a model trained with the tables of SHA-256 ``trained_with`` cannot use this extractor, or None.
 
-        Keys: ``reference``, ``thesaurus``, ``cloze`` ("" for none). A value of None is not checked
-        (a model saved before its format recorded that table). Features computed with other tables
-        are other numbers, and the model would score silently wrong.
+        Keys: ``reference``, ``thesaurus``, ``cloze`` ("" for none); None is not checked (saved before the format
+        recorded that table). Features computed with other tables are other numbers: the model would score wrong.
         """
         have = {"reference": self.ref.sha256, "thesaurus": self.th.sha256,
                 "cloze": self.cloze.sha256 if self.cloze is not None else ""}
-        names = {"cloze": "cloze model"}
         for key, want in trained_with.items():
             if want is not None and want != have[key]:
-                return (f"this model was trained with the {names.get(key, key)} {want[:12] or 'none'}, but the "
-                        f"installed one is {have[key][:12] or 'none'}; retrain it or install the matching spin-detect")
+                name = "cloze model" if key == "cloze" else key
+                return (f"this model was trained with the {name} {want[:12] or 'none'}, but the installed one is "
+                        f"{have[key][:12] or 'none'} (a package update changed it); retrain the model on its "
+                        "labelled data (spin-detect train), or score with the spin-detect it was trained with")
         return None
 
     @cached_property
