@@ -186,9 +186,9 @@ class SentenceReader:
         bounds = np.searchsorted(which[by_sentence], np.arange(len(starts) + 1))
         b = 0
         while b < len(order):
-            # sorted by length: a block's longest sentence is its last
-            size = int(np.clip(_TOKEN_BLOCK // max(int(lengths[order[min(b + _SENTENCE_BLOCK, len(order)) - 1]]), 1),
-                               1, _SENTENCE_BLOCK))
+            # sorted by length, so k sentences from b take k * (the k-th's length) tokens padded: the most that fit
+            ahead = lengths[order[b: b + _SENTENCE_BLOCK]]
+            size = max(1, int((np.arange(1, len(ahead) + 1) * ahead <= _TOKEN_BLOCK).sum()))
             sents = order[b: b + size]
             b += size
             n = lengths[sents]
