@@ -44,6 +44,7 @@ Needs PyTorch (the CPU build: ``pip install -e ".[build-cloze]"``) and, for ``--
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from pathlib import Path
@@ -288,7 +289,7 @@ def compare(work: Path, hidden: int, baseline: Path) -> None:
     s = pd.read_csv("work-data/datasets/sentences.csv.gz", keep_default_na=False, dtype={"text": str})
     s = s[((s["split"] == "train") & (s["source"] != "bbc")) | (s["split"] == "dev")].reset_index(drop=True)
     t0 = time.time()
-    ex = default_extractor()
+    ex = copy.copy(default_extractor())  # the process's cached extractor keeps the packaged model
     ex.cloze = ClozeModel.load(baseline, reference=ex.ref)
     if ex.cloze.reader is not None:
         raise SystemExit(f"{baseline} is an LSTM: --compare measures the LSTM against a feed-forward cloze model "
