@@ -223,9 +223,9 @@ def write_table(work: Path, out: Path) -> None:
     """Write the checkpoint in ``work`` as a packaged cloze table (format version 2) at ``out``."""
     import torch
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     from spin_detect.tables.cloze import write_cloze
 
+    out.parent.mkdir(parents=True, exist_ok=True)
     state = torch.load(work / "bilstm.pt")
     ref = ReferenceStats.load("spin_detect/data/reference.bin")
     meta = {"reference_sha256": ref.sha256, "words": N_WORDS, "built_by": "python -m scripts.build cloze"}

@@ -147,11 +147,21 @@ class SentenceReader:
 
     def __init__(self, arrays: dict[str, np.ndarray], words: int) -> None:
         self.words = words
-        self._emb = arrays["emb"].astype(np.float32) * arrays["emb_scale"][:, None]
+        self._arrays = arrays
         self.hidden = int(arrays["fwd_whh"].shape[1])
-        self._dirs = tuple((_ExactProduct(np.ascontiguousarray(arrays[f"{d}_wih"].T)),
-                            _ExactProduct(np.ascontiguousarray(arrays[f"{d}_whh"].T)),
-                            np.asarray(arrays[f"{d}_b"], dtype=np.float32)) for d in ("fwd", "bwd"))
+
+    @cached_property
+    def _emb(self) -> np.ndarray:
+        """The input embeddings as float32 (made when first read, not when the model loads)."""
+        return self._arrays["emb"].astype(np.float32) * self._arrays["emb_scale"][:, None]
+
+    @cached_property
+    def _dirs(self) -> tuple[tuple[_ExactProduct, _ExactProduct, np.ndarray], ...]:
+        """Per direction: the input and recurrent weights on their fixed-point grids, and the summed biases."""
+        a = self._arrays
+        return tuple((_ExactProduct(np.ascontiguousarray(a[f"{d}_wih"].T)),
+                      _ExactProduct(np.ascontiguousarray(a[f"{d}_whh"].T)),
+                      np.asarray(a[f"{d}_b"], dtype=np.float32)) for d in ("fwd", "bwd"))
 
     def _run(self, direction: int, ids: np.ndarray) -> np.ndarray:
         """States ``(B, L, hidden)`` of one LSTM after reading ``ids[:, :t + 1]`` (rows padded at the end)."""
