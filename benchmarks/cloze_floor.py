@@ -5,7 +5,7 @@ products take (issue 16's budget: 500 documents/s on 2 cores is 4.0 ms of CPU a 
 
 Builds the documents of ``sources.py``'s throughput corpus (needs ``../shared/corpora``), warms one detector
 on 200 of them, then scores the next N pinned to one CPU and prints CPU milliseconds per document: in all, in
-the cloze features (``ClozeModel.token_scores``) and in their exact products (``_ExactProduct.__call__``,
+the cloze features (``ClozeModel.token_scores``) and in their exact products (``ExactProduct.__call__``,
 with its multiply-adds per document and rate). CPU time of the process (``time.process_time``).
 """
 
@@ -34,12 +34,12 @@ def main() -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     import spin_detect
-    from spin_detect.tables import cloze
+    from spin_detect.tables import cloze, exact
 
     det = spin_detect.load_detector()
     list(det.score_documents(warm))
     spent = {"cloze": 0.0, "products": 0.0, "macs": 0}
-    token_scores, product = cloze.ClozeModel.token_scores, cloze._ExactProduct.__call__
+    token_scores, product = cloze.ClozeModel.token_scores, exact.ExactProduct.__call__
 
     def timed_scores(self, *a, **k):
         t = time.process_time()
@@ -56,7 +56,7 @@ def main() -> None:
             spent["products"] += time.process_time() - t
             spent["macs"] += x.shape[0] * self._w.shape[0] * self._w.shape[1]
 
-    cloze.ClozeModel.token_scores, cloze._ExactProduct.__call__ = timed_scores, timed_product
+    cloze.ClozeModel.token_scores, exact.ExactProduct.__call__ = timed_scores, timed_product
     t0 = time.process_time()
     n = sum(1 for _ in det.score_documents(docs))
     total = time.process_time() - t0

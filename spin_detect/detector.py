@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -141,7 +141,10 @@ class Detector:
 
     def _score_batch(self, batch: list[tuple[Normalized, list[Sentence]]], top: int | None = None
                      ) -> list[DocumentReport]:
-        with one_blas_thread():  # many small matrix products: BLAS threads only spin (tables/blas.py)
+        cloze = self.extractor.cloze
+        # many small matrix products: BLAS threads only spin (tables/blas.py); the ranking of likely originals
+        # asks the cloze model again about the slots the features asked about
+        with one_blas_thread(), cloze.remembering() if cloze is not None else nullcontext():
             return self._score_batch_here(batch, top)
 
     def _score_batch_here(self, batch: list[tuple[Normalized, list[Sentence]]], top: int | None

@@ -178,17 +178,17 @@ def test_block_sizes_do_not_change_the_scores(model, monkeypatch):
 
 @pytest.mark.parametrize("k", [1, 5, 96, 336, 1000])
 def test_a_rows_product_does_not_depend_on_the_rows_beside_it(k):
-    """``_ExactProduct`` gives each row the same bits alone, in any batch and at any place in it, and is as
+    """``ExactProduct`` gives each row the same bits alone, in any batch and at any place in it, and is as
     close to the float64 product as a float32 product is (the BLAS float32 product is not: OpenBLAS 0.3.31
     sums a row in an order that depends on its place)."""
-    from spin_detect.tables.cloze import _dot_bits, _exact_dots, _ExactProduct, _fixed_rows, quantize_rows
+    from spin_detect.tables.exact import ExactProduct, dot_bits, exact_dots, fixed_rows, quantize_rows
 
     rng = np.random.default_rng(k)
     w = (rng.normal(size=(k, 40)) * rng.lognormal(size=40)).astype(np.float32)
     x = (rng.normal(size=(150, k)) * rng.lognormal(size=(150, 1))).astype(np.float32)
     x[7] = 0.0
     x[9, : k // 2] *= 1e-6  # one row's numbers of very different sizes
-    product = _ExactProduct(w)
+    product = ExactProduct(w)
     together = product(x)
     alone = np.stack([product(x[i: i + 1])[0] for i in range(len(x))])
     np.testing.assert_array_equal(together, alone)
@@ -200,9 +200,9 @@ def test_a_rows_product_does_not_depend_on_the_rows_beside_it(k):
     assert np.abs(together - exact).max() <= 4 * float32_err + 1e-30
     # int8 columns and a scale per column (the output embeddings), and the row-by-row dots agree with them
     wq, ws = quantize_rows(w.T)
-    by_column = _ExactProduct(np.ascontiguousarray(wq.T), ws)
+    by_column = ExactProduct(np.ascontiguousarray(wq.T), ws)
     np.testing.assert_allclose(by_column(x), x.astype(np.float64) @ (wq.T * ws), rtol=1e-5,
                                atol=1e-5 * float(np.abs(exact).max()))
     j = rng.integers(0, 40, size=len(x))
-    np.testing.assert_array_equal(_exact_dots(*_fixed_rows(x, _dot_bits(k)), wq[j], ws[j]),
+    np.testing.assert_array_equal(exact_dots(*fixed_rows(x, dot_bits(k)), wq[j], ws[j]),
                                   by_column(x)[np.arange(len(x)), j])

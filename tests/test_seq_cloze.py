@@ -115,6 +115,44 @@ def test_a_slots_query_does_not_depend_on_what_is_scored_with_it(model, monkeypa
     assert model.queries(X, pos[:0], lo[:0], hi[:0]).shape == (0, OUT)
 
 
+def test_remembered_queries_are_the_bits_a_new_reading_gives(model, monkeypatch):
+    """Within ``remembering``, queries asked again (alone, with new slots of the same sentences, the
+    sentences elsewhere in X) come from memory, and are the same bits as read anew; outside it nothing is
+    remembered; past the bound, nothing new is."""
+    import spin_detect.tables.cloze as cloze
+
+    X, pos, lo, hi = framed_sentences(np.random.default_rng(3), 40)
+    want = model.queries(X, pos, lo, hi)
+    reads = []
+    blocks = model.reader.blocks
+
+    def counted(X_, pos_, lo_, hi_):
+        reads.append(len(pos_))
+        return blocks(X_, pos_, lo_, hi_)
+
+    monkeypatch.setattr(model.reader, "blocks", counted)
+    half = np.arange(len(pos)) % 2 == 0
+    with model.remembering():
+        np.testing.assert_array_equal(model.queries(X, pos[half], lo[half], hi[half]), want[half])
+        assert reads == [int(half.sum())]
+        np.testing.assert_array_equal(model.queries(X, pos[half][::-1], lo[half][::-1], hi[half][::-1]),
+                                      want[half][::-1])
+        assert len(reads) == 1  # every slot remembered: nothing read
+        shift = 7  # the same sentences behind other ids: remembered by their words, not where they sit
+        X2 = np.r_[np.full(shift, BOS), X]
+        np.testing.assert_array_equal(model.queries(X2, pos + shift, lo + shift, hi + shift), want)
+        assert reads[1:] == [int((~half).sum())]  # only the slots not asked for before
+        np.testing.assert_array_equal(model.queries(X, pos, lo, hi), want)
+        assert len(reads) == 2
+    model.queries(X, pos, lo, hi)
+    assert len(reads) == 3  # outside the block: read again
+    monkeypatch.setattr(cloze, "_RECENT_SENTENCES", 10)
+    with model.remembering():
+        model.queries(X, pos, lo, hi)  # 40 sentences: more than it may remember
+        np.testing.assert_array_equal(model.queries(X, pos, lo, hi), want)
+        assert len(reads) == 5
+
+
 def test_the_extractor_scores_words_with_a_sequence_model(model):
     packaged = default_extractor()
     ex = FeatureExtractor(default_reference(), packaged.th, packaged.neighbours, trigrams=packaged.trigrams,

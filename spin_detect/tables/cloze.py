@@ -15,17 +15,21 @@ synonyms ("12 months" against "year" after "the second"), or against the most fr
 Runs with numpy alone. Embeddings are int8 with one float32 scale per row. Word
 ids are reference ids below :attr:`ClozeModel.words`; rarer words share the
 reference's UNK id. The table is tied to one reference table by its SHA-256. Every matrix product is exact
-(:class:`_ExactProduct`), so a slot's scores depend on its sentence alone, never on what else is scored with it.
+(:class:`~spin_detect.tables.exact.ExactProduct`), so a slot's scores depend on its sentence alone, never on
+what else is scored with it.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 
 import numpy as np
 
+from spin_detect.tables.exact import ExactProduct, dot_bits, exact_dots, fixed_rows, quantize_rows
 from spin_detect.tables.store import ReferenceTiedTable, StoredArrays, write_arrays
 
 __all__ = ["FAR", "FORMAT", "NEAR", "OFFSETS", "SEQUENCE_VERSION", "VERSION", "ClozeModel", "SentenceReader",
@@ -47,91 +51,17 @@ NORMALISER_WORDS = 1000
 #: Slots per block of work. Small blocks keep a block's temporaries (context embeddings, hidden layer, the
 #: scores of the normaliser words) a few MB or less, so they stay in the processor's caches: the cloze
 #: features take about a third less time than with blocks of 8,192 slots. Results do not depend on the block
-#: size (see :class:`_ExactProduct`).
+#: size (see :class:`~spin_detect.tables.exact.ExactProduct`).
 _BLOCK = 1024
 #: At most this many sentences, and about this many tokens, per block of :meth:`SentenceReader.blocks` (sorted
 #: by length, so little padding): enough rows for the products to run fast, few enough to keep memory small.
 _SENTENCE_BLOCK, _TOKEN_BLOCK = 256, 8192
 _NORMALISER_BLOCK = 512
+#: Sentences whose queries a version-2 model remembers (:meth:`ClozeModel.remembering`): a batch of the
+#: detector (2,000 sentences by default), whose likely originals are ranked after its features are made.
+_RECENT_SENTENCES = 4096
 _SCORE_BLOCK = 4096  # (word, query) pairs per block of :meth:`ClozeModel.scores`
 _UNK = 2  # the reference's UNK id (spin_detect.tables.reference.UNK; not imported: tables stay independent)
-#: Bits of a float64's significand (53): every integer up to 2**53 is exact, so is every sum that stays there.
-_EXACT_BITS = 53
-
-
-def _fixed_rows(x: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of ``x`` on a fixed-point grid: integer-valued float64 ``xi`` with ``|xi| <= 2**bits`` and one power
-    of two per row, ``step``, so that ``x ~ xi * step[:, None]`` (to ``2**-bits`` of the row's largest number).
-    A row's grid depends on that row alone."""
-    x = np.asarray(x)
-    if not x.size:
-        return np.zeros(x.shape), np.ones(len(x))
-    top = np.maximum(x.max(axis=1), -x.min(axis=1)).astype(np.float64)
-    e = np.frexp(top)[1]  # |x| < 2**e in each row (e = 0 for a row of zeros)
-    xi = np.multiply(x, np.ldexp(1.0, bits - e)[:, None], dtype=np.float64)  # by a power of two: exact
-    np.rint(xi, out=xi)
-    return xi, np.ldexp(1.0, e - bits)
-
-
-class _ExactProduct:
-    """``x @ w`` that is the same for a row whatever rows share its batch: a score is a function of the text.
-
-    BLAS kernels sum a row's products in an order that can depend on where the row sits in the matrix
-    (OpenBLAS 0.3.31 does, in float32 and float64 alike), so a float product changes in its last bits with
-    the batch. Here both factors are put on integer grids (``w``'s once, a power of two per column; ``x``'s a
-    power of two per row) fine enough that no product or partial sum exceeds ``2**53``: float64 holds every
-    one of them exactly, so the sum is the same in any order, on any BLAS, with or without FMA. The grids
-    cost nothing that matters: ``x`` keeps 20-23 bits of each row, ``w`` as many of each column (float32 has
-    24). ``w`` may also be given as int8 numbers and a scale per column (the cloze output embeddings): it is
-    then used as it is stored, and ``x`` keeps more bits."""
-
-    def __init__(self, w: np.ndarray, column_scale: np.ndarray | None = None) -> None:
-        budget = _budget(w.shape[0])
-        if column_scale is None:
-            w_bits = budget // 2
-            wi, step = _fixed_rows(np.asarray(w).T, w_bits)
-            self._w, self._scale = np.ascontiguousarray(wi.T), step
-        else:
-            w_bits = 7  # int8: |w| <= 127 < 2**7
-            self._w, self._scale = np.asarray(w, dtype=np.float64), np.asarray(column_scale, dtype=np.float64)
-        self._x_bits = budget - w_bits
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        """float32 ``x @ w``, rounded from the exact product of the grids (scaled in float64)."""
-        xi, step = _fixed_rows(x, self._x_bits)
-        out = xi @ self._w
-        out *= step[:, None]  # a power of two: exact
-        res = np.empty(out.shape, dtype=np.float32)
-        np.multiply(out, self._scale, out=res, casting="same_kind")  # in float64, then rounded once
-        return res
-
-
-def _budget(k: int) -> int:
-    """Bits of ``|x|`` plus bits of ``|w|`` on their grids for sums of ``k`` products to stay within 2**53."""
-    return _EXACT_BITS - int(np.ceil(np.log2(max(k, 2))))
-
-
-def _dot_bits(k: int) -> int:
-    """Bits of a row of ``k`` numbers on its grid in :func:`_exact_dots` (the other factor: int8 numbers)."""
-    return _budget(k) - 7
-
-
-def _exact_dots(xi: np.ndarray, step: np.ndarray, w_int8: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """float32 ``x[i] . (w_int8[i] * scale[i])`` for each row, ``xi, step`` being
-    ``_fixed_rows(x, _dot_bits(len(x[i])))``: exact before one rounding, as in :class:`_ExactProduct`."""
-    dot = np.einsum("ij,ij->i", xi, w_int8.astype(np.float64))  # integers below 2**53: exact in any order
-    dot *= step
-    res = np.empty(len(dot), dtype=np.float32)
-    np.multiply(dot, scale, out=res, casting="same_kind")
-    return res
-
-
-def quantize_rows(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """int8 rows and one float32 scale per row (max |x| / 127) so that ``q * scale ~ m``."""
-    m = np.asarray(m, dtype=np.float32)
-    scale = np.maximum(np.abs(m).max(axis=1), 1e-12) / 127.0
-    q = np.clip(np.rint(m / scale[:, None]), -127, 127).astype(np.int8)
-    return q, scale.astype(np.float32)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -156,11 +86,11 @@ class SentenceReader:
         return self._arrays["emb"].astype(np.float32) * self._arrays["emb_scale"][:, None]
 
     @cached_property
-    def _dirs(self) -> tuple[tuple[_ExactProduct, _ExactProduct, np.ndarray], ...]:
+    def _dirs(self) -> tuple[tuple[ExactProduct, ExactProduct, np.ndarray], ...]:
         """Per direction: the input and recurrent weights on their fixed-point grids, and the summed biases."""
         a = self._arrays
-        return tuple((_ExactProduct(np.ascontiguousarray(a[f"{d}_wih"].T)),
-                      _ExactProduct(np.ascontiguousarray(a[f"{d}_whh"].T)),
+        return tuple((ExactProduct(np.ascontiguousarray(a[f"{d}_wih"].T)),
+                      ExactProduct(np.ascontiguousarray(a[f"{d}_whh"].T)),
                       np.asarray(a[f"{d}_b"], dtype=np.float32)) for d in ("fwd", "bwd"))
 
     def _run(self, direction: int, ids: np.ndarray) -> np.ndarray:
@@ -168,8 +98,11 @@ class SentenceReader:
         wih, whh, b = self._dirs[direction]
         n, length = ids.shape
         H = self.hidden
-        x = wih(self._emb[ids].reshape(n * length, -1)).reshape(n, length, 4 * H)
+        # A word's input product is a function of the word alone (exact, see ExactProduct): one per distinct word.
+        words, where = np.unique(ids, return_inverse=True)
+        x = wih(self._emb[words])
         x += b
+        x = x[where.reshape(-1)].reshape(n, length, 4 * H)
         h = np.zeros((n, H), dtype=np.float32)
         c = np.zeros((n, H), dtype=np.float32)
         states = np.empty((n, length, H), dtype=np.float32)
@@ -243,32 +176,94 @@ class ClozeModel(ReferenceTiedTable):
         return np.vstack([e, np.zeros((1, e.shape[1]), dtype=np.float32)])
 
     @cached_property
-    def _layers(self) -> tuple[_ExactProduct, _ExactProduct]:
+    def _layers(self) -> tuple[ExactProduct, ExactProduct]:
         """The two layers' weights, on their fixed-point grids."""
-        return _ExactProduct(self._w1), _ExactProduct(self._w2)
+        return ExactProduct(self._w1), ExactProduct(self._w2)
 
     @cached_property
-    def _normaliser(self) -> tuple[_ExactProduct, np.ndarray]:
+    def _normaliser(self) -> tuple[ExactProduct, np.ndarray]:
         """Output embeddings (one column a word, as stored: int8 and a scale) and biases of the
         :data:`NORMALISER_WORDS` most frequent words."""
         ids = np.arange(3, min(3 + NORMALISER_WORDS, self.words))
-        return _ExactProduct(np.ascontiguousarray(self._out[ids].T), self._out_scale[ids]), self._bias[ids]
+        return ExactProduct(np.ascontiguousarray(self._out[ids].T), self._out_scale[ids]), self._bias[ids]
 
     def queries(self, X: np.ndarray, pos: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Query vector of each slot ``X[pos[i]]``, its sentence being ``X[lo[i]..hi[i]]``
         (inclusive: the sentence's BOS and EOS ids). ``X`` holds reference ids."""
         pos, lo, hi = (np.asarray(a, dtype=np.int64) for a in (pos, lo, hi))
         if self.reader is not None:
-            out = np.empty((len(pos), self._w2.shape[1]), dtype=np.float32)
-            for slots, features in self.reader.blocks(X, pos, lo, hi):
-                out[slots] = self._head(features)
-            return out
+            return self._read(self.reader, X, pos, lo, hi)
         if len(pos) <= _BLOCK:
             return self._queries(X, pos, lo, hi)
         out = np.empty((len(pos), self._w2.shape[1]), dtype=np.float32)
         for i in range(0, len(pos), _BLOCK):
             out[i: i + _BLOCK] = self._queries(X, pos[i: i + _BLOCK], lo[i: i + _BLOCK], hi[i: i + _BLOCK])
         return out
+
+    def _read(self, reader: SentenceReader, X: np.ndarray, pos: np.ndarray, lo: np.ndarray, hi: np.ndarray
+              ) -> np.ndarray:
+        """:meth:`queries` of a version-2 model; within :meth:`remembering`, the queries of the sentences it
+        remembers are taken from there and the others read (and remembered)."""
+        out = np.empty((len(pos), self._w2.shape[1]), dtype=np.float32)
+        recent = getattr(self._scope, "recent", None)
+        if recent is None:
+            for slots, features in reader.blocks(X, pos, lo, hi):
+                out[slots] = self._head(features)
+            return out
+        starts, first, which = np.unique(lo, return_index=True, return_inverse=True)
+        by_sentence = np.argsort(which, kind="stable")
+        bounds = np.searchsorted(which[by_sentence], np.arange(len(starts) + 1))
+        keys, todo = [], []
+        for s, (a, b) in enumerate(zip(starts.tolist(), (hi[first] + 1).tolist())):
+            slots = by_sentence[bounds[s]: bounds[s + 1]]
+            key = X[a:b].tobytes()
+            keys.append(key)
+            known = recent.get(key)
+            if known is not None:
+                at = np.minimum(np.searchsorted(known[0], pos[slots] - a), len(known[0]) - 1)
+                hit = known[0][at] == pos[slots] - a
+                out[slots[hit]] = known[1][at[hit]]
+                slots = slots[~hit]
+            todo.append(slots)
+        missing = np.concatenate(todo) if todo else np.zeros(0, dtype=np.int64)
+        if not len(missing):
+            return out
+        for slots, features in reader.blocks(X, pos[missing], lo[missing], hi[missing]):
+            out[missing[slots]] = self._head(features)
+        if len(starts) > _RECENT_SENTENCES:
+            return out  # (a bound on memory; what is forgotten is read again, to the same bits)
+        if len(recent) + len(starts) > _RECENT_SENTENCES:
+            recent.clear()
+        for s, slots in enumerate(todo):
+            if not len(slots):
+                continue
+            offsets = pos[slots] - starts[s]
+            known = recent.get(keys[s])
+            if known is not None:
+                offsets, rows = np.r_[known[0], offsets], np.r_[known[1], out[slots]]
+            else:
+                rows = out[slots]
+            offsets, keep = np.unique(offsets, return_index=True)
+            recent[keys[s]] = (offsets, rows[keep])
+        return out
+
+    @contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Within the block (in this thread), :meth:`queries` remembers the queries of the sentences it read, at
+        most :data:`_RECENT_SENTENCES` of them, and takes them from there when asked again: the detector scores a
+        batch within one, so the ranking of likely originals does not read the batch's sentences again. A
+        remembered query is the very bits a new reading gives (exact products): this saves time only."""
+        self._scope.recent = {}
+        try:
+            yield
+        finally:
+            self._scope.recent = None
+
+    @cached_property
+    def _scope(self) -> threading.local:
+        """Per thread, ``recent``: None, or (within :meth:`remembering`) per sentence read (its ids as bytes), the
+        slots asked for (offsets from the sentence's BOS, sorted) and their queries."""
+        return threading.local()
 
     def _queries(self, X: np.ndarray, pos: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         n = len(pos)
@@ -298,16 +293,16 @@ class ClozeModel(ReferenceTiedTable):
         ``rows`` is given: the queries are gathered a block at a time, never all at once)."""
         ids = np.asarray(ids, dtype=np.int64)
         out = np.empty(len(ids), dtype=np.float32)
-        bits = _dot_bits(q.shape[1])
+        bits = dot_bits(q.shape[1])
         if rows is not None:
-            qi, step = _fixed_rows(q, bits)  # once a query, not once a (word, query) pair
+            qi, step = fixed_rows(q, bits)  # once a query, not once a (word, query) pair
         for i in range(0, len(ids), _SCORE_BLOCK):
             part = ids[i: i + _SCORE_BLOCK]
             if rows is None:
-                qi_part, step_part = _fixed_rows(q[i: i + _SCORE_BLOCK], bits)
+                qi_part, step_part = fixed_rows(q[i: i + _SCORE_BLOCK], bits)
             else:
                 qi_part, step_part = qi[rows[i: i + _SCORE_BLOCK]], step[rows[i: i + _SCORE_BLOCK]]
-            out[i: i + _SCORE_BLOCK] = _exact_dots(qi_part, step_part, self._out[part], self._out_scale[part])
+            out[i: i + _SCORE_BLOCK] = exact_dots(qi_part, step_part, self._out[part], self._out_scale[part])
             out[i: i + _SCORE_BLOCK] += self._bias[part]
         return out
 
