@@ -118,7 +118,9 @@ def test_a_slots_query_does_not_depend_on_what_is_scored_with_it(model, monkeypa
 def test_remembered_queries_are_the_bits_a_new_reading_gives(model, monkeypatch):
     """Within ``remembering``, queries asked again (alone, with new slots of the same sentences, the
     sentences elsewhere in X) come from memory, and are the same bits as read anew; outside it nothing is
-    remembered; past the bound, nothing new is."""
+    remembered; past the bound, the memory starts again, and a call with more slots than it remembers none."""
+    import threading
+
     import spin_detect.tables.cloze as cloze
 
     X, pos, lo, hi = framed_sentences(np.random.default_rng(3), 40)
@@ -135,22 +137,74 @@ def test_remembered_queries_are_the_bits_a_new_reading_gives(model, monkeypatch)
     with model.remembering():
         np.testing.assert_array_equal(model.queries(X, pos[half], lo[half], hi[half]), want[half])
         assert reads == [int(half.sum())]
-        np.testing.assert_array_equal(model.queries(X, pos[half][::-1], lo[half][::-1], hi[half][::-1]),
-                                      want[half][::-1])
+        with model.remembering():  # nested: the same memory
+            np.testing.assert_array_equal(model.queries(X, pos[half][::-1], lo[half][::-1], hi[half][::-1]),
+                                          want[half][::-1])
         assert len(reads) == 1  # every slot remembered: nothing read
-        shift = 7  # the same sentences behind other ids: remembered by their words, not where they sit
-        X2 = np.r_[np.full(shift, BOS), X]
+        shift = 7  # the same sentences behind other ids, as int32: remembered by their words, not where they sit
+        X2 = np.r_[np.full(shift, BOS), X].astype(np.int32)
         np.testing.assert_array_equal(model.queries(X2, pos + shift, lo + shift, hi + shift), want)
         assert reads[1:] == [int((~half).sum())]  # only the slots not asked for before
         np.testing.assert_array_equal(model.queries(X, pos, lo, hi), want)
         assert len(reads) == 2
+        other = []  # another thread has its own memory (none of this one's)
+        worker = threading.Thread(target=lambda: other.append(model.queries(X, pos, lo, hi)))
+        worker.start()
+        worker.join()
+        np.testing.assert_array_equal(other[0], want)
+        assert reads[2:] == [len(pos)]
     model.queries(X, pos, lo, hi)
-    assert len(reads) == 3  # outside the block: read again
-    monkeypatch.setattr(cloze, "_RECENT_SENTENCES", 10)
+    assert len(reads) == 4  # outside the block: read again
+    monkeypatch.setattr(cloze, "_REMEMBERED_SLOTS", int(half.sum()))
     with model.remembering():
-        model.queries(X, pos, lo, hi)  # 40 sentences: more than it may remember
-        np.testing.assert_array_equal(model.queries(X, pos, lo, hi), want)
-        assert len(reads) == 5
+        model.queries(X, pos, lo, hi)  # more slots than it may remember: none remembered
+        np.testing.assert_array_equal(model.queries(X, pos[half], lo[half], hi[half]), want[half])
+        assert reads[4:] == [len(pos), int(half.sum())]
+        np.testing.assert_array_equal(model.queries(X, pos[~half], lo[~half], hi[~half]), want[~half])
+        assert reads[6:] == [int((~half).sum())]  # the memory was full: it started again with these
+        np.testing.assert_array_equal(model.queries(X, pos[~half], lo[~half], hi[~half]), want[~half])
+        np.testing.assert_array_equal(model.queries(X, pos[half], lo[half], hi[half]), want[half])
+        assert reads[7:] == [int(half.sum())]
+
+
+def test_a_model_in_use_can_be_pickled(path):
+    """The memory of ``remembering`` is kept beside the model, not in it."""
+    import pickle
+
+    fresh = ClozeModel.load(path, reference=default_reference())
+    X, pos, lo, hi = framed_sentences(np.random.default_rng(4), 3)
+    with fresh.remembering():
+        want = fresh.queries(X, pos, lo, hi)
+        np.testing.assert_array_equal(pickle.loads(pickle.dumps(fresh)).queries(X, pos, lo, hi), want)
+
+
+def test_the_detector_ranks_likely_originals_from_the_queries_of_its_features(monkeypatch):
+    """A spun text's report asks the cloze model to read each sentence once (for the features), not again for
+    the ranking of its words' likely originals; without the memory, the same report."""
+    from contextlib import nullcontext
+
+    from spin_detect import load_detector
+    from spin_detect.tables.cloze import ClozeModel
+
+    det = load_detector()
+    text = ("The statement, carried through state media, accused Washington of preparing meant for battle and said "
+            "the exercises in the second 12 months of the standoff were being a dry run meant for an invasion. "
+            "Analysts said Pyongyang would probably feel yourself returning to talks if it could secure meals and "
+            "financial assist, because it has done within the recent.")  # README's re-spun example, in part
+    reader = det.extractor.cloze.reader
+    blocks, reads = reader.blocks, []
+
+    def counted(X_, pos_, lo_, hi_):
+        reads.append(len(np.unique(lo_)))
+        return blocks(X_, pos_, lo_, hi_)
+
+    monkeypatch.setattr(reader, "blocks", counted)
+    got = det.score_document(text)
+    assert any(s.evidence for s in got.sentences) and sum(reads) == 2  # two sentences, read once each
+    monkeypatch.setattr(ClozeModel, "remembering", lambda self: nullcontext())
+    reads.clear()
+    assert det.score_document(text) == got
+    assert sum(reads) > 2
 
 
 def test_the_extractor_scores_words_with_a_sequence_model(model):

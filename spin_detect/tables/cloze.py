@@ -57,9 +57,10 @@ _BLOCK = 1024
 #: by length, so little padding): enough rows for the products to run fast, few enough to keep memory small.
 _SENTENCE_BLOCK, _TOKEN_BLOCK = 256, 8192
 _NORMALISER_BLOCK = 512
-#: Sentences whose queries a version-2 model remembers (:meth:`ClozeModel.remembering`): a batch of the
-#: detector (2,000 sentences by default), whose likely originals are ranked after its features are made.
-_RECENT_SENTENCES = 4096
+#: Queries a version-2 model remembers within :meth:`ClozeModel.remembering` (about 400 bytes each with 96
+#: dimensions, so about 26 MB): those of a batch of the detector (about 2,000 sentences by default), whose
+#: likely originals are ranked after its features are made.
+_REMEMBERED_SLOTS = 65_536
 _SCORE_BLOCK = 4096  # (word, query) pairs per block of :meth:`ClozeModel.scores`
 _UNK = 2  # the reference's UNK id (spin_detect.tables.reference.UNK; not imported: tables stay independent)
 
@@ -67,6 +68,48 @@ _UNK = 2  # the reference's UNK id (spin_detect.tables.reference.UNK; not import
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function, through tanh: no overflow for large ``|x|``."""
     return np.tanh(x * np.float32(0.5)) * np.float32(0.5) + np.float32(0.5)
+
+
+_MEMORY = threading.local()
+
+
+def _memories() -> dict[int, _Remembered]:
+    """This thread's ``id(model)`` -> :class:`_Remembered` of the models within :meth:`ClozeModel.remembering`
+    (kept beside the models, not in them: a model stays picklable)."""
+    got: dict[int, _Remembered] | None = getattr(_MEMORY, "models", None)
+    if got is None:
+        got = _MEMORY.models = {}
+    return got
+
+
+class _Remembered:
+    """The queries a model made within :meth:`ClozeModel.remembering`: per sentence (its ids as int64 bytes),
+    the slots asked for (offsets from the sentence's first id, sorted) and their queries."""
+
+    def __init__(self) -> None:
+        self.sentences: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        self.slots = 0
+
+    def add(self, keys: list[bytes], offsets: list[np.ndarray], rows: list[np.ndarray]) -> None:
+        """Remember the queries ``rows[s]`` of the slots ``offsets[s]`` (none remembered yet) of sentence
+        ``keys[s]``, unless they are more than :data:`_REMEMBERED_SLOTS`; forget the others first when there
+        would be more."""
+        new = sum(len(o) for o in offsets)
+        if new > _REMEMBERED_SLOTS:
+            return  # what is not remembered is read again, to the same bits
+        if self.slots + new > _REMEMBERED_SLOTS:
+            self.sentences.clear()
+            self.slots = 0
+        for key, at, q in zip(keys, offsets, rows):
+            if not len(at):
+                continue
+            known = self.sentences.get(key)
+            n = len(at)
+            if known is not None:
+                at, q = np.r_[known[0], at], np.r_[known[1], q]
+            at, keep = np.unique(at, return_index=True)  # (a slot asked for twice in one call: once)
+            self.sentences[key] = (at, q[keep])
+            self.slots += n
 
 
 class SentenceReader:
@@ -202,68 +245,53 @@ class ClozeModel(ReferenceTiedTable):
 
     def _read(self, reader: SentenceReader, X: np.ndarray, pos: np.ndarray, lo: np.ndarray, hi: np.ndarray
               ) -> np.ndarray:
-        """:meth:`queries` of a version-2 model; within :meth:`remembering`, the queries of the sentences it
-        remembers are taken from there and the others read (and remembered)."""
+        """:meth:`queries` of a version-2 model; within :meth:`remembering`, the queries it remembers are taken
+        from there and the others read (and remembered)."""
         out = np.empty((len(pos), self._w2.shape[1]), dtype=np.float32)
-        recent = getattr(self._scope, "recent", None)
-        if recent is None:
+        memory = _memories().get(id(self))
+        if memory is None:
             for slots, features in reader.blocks(X, pos, lo, hi):
                 out[slots] = self._head(features)
             return out
-        starts, first, which = np.unique(lo, return_index=True, return_inverse=True)
+        # a sentence is its framing (lo, hi) and is remembered by its ids
+        frames, first, which = np.unique(lo * (len(X) + 1) + hi, return_index=True, return_inverse=True)
         by_sentence = np.argsort(which, kind="stable")
-        bounds = np.searchsorted(which[by_sentence], np.arange(len(starts) + 1))
+        bounds = np.searchsorted(which[by_sentence], np.arange(len(frames) + 1))
         keys, todo = [], []
-        for s, (a, b) in enumerate(zip(starts.tolist(), (hi[first] + 1).tolist())):
+        for s, (a, b) in enumerate(zip(lo[first].tolist(), (hi[first] + 1).tolist())):
             slots = by_sentence[bounds[s]: bounds[s + 1]]
-            key = X[a:b].tobytes()
-            keys.append(key)
-            known = recent.get(key)
+            keys.append(X[a:b].astype(np.int64, copy=False).tobytes())
+            known = memory.sentences.get(keys[-1])
             if known is not None:
                 at = np.minimum(np.searchsorted(known[0], pos[slots] - a), len(known[0]) - 1)
                 hit = known[0][at] == pos[slots] - a
                 out[slots[hit]] = known[1][at[hit]]
                 slots = slots[~hit]
             todo.append(slots)
-        missing = np.concatenate(todo) if todo else np.zeros(0, dtype=np.int64)
+        missing = np.concatenate(todo)
         if not len(missing):
             return out
         for slots, features in reader.blocks(X, pos[missing], lo[missing], hi[missing]):
             out[missing[slots]] = self._head(features)
-        if len(starts) > _RECENT_SENTENCES:
-            return out  # (a bound on memory; what is forgotten is read again, to the same bits)
-        if len(recent) + len(starts) > _RECENT_SENTENCES:
-            recent.clear()
-        for s, slots in enumerate(todo):
-            if not len(slots):
-                continue
-            offsets = pos[slots] - starts[s]
-            known = recent.get(keys[s])
-            if known is not None:
-                offsets, rows = np.r_[known[0], offsets], np.r_[known[1], out[slots]]
-            else:
-                rows = out[slots]
-            offsets, keep = np.unique(offsets, return_index=True)
-            recent[keys[s]] = (offsets, rows[keep])
+        memory.add(keys, [pos[t] - a for t, a in zip(todo, lo[first].tolist())], [out[t] for t in todo])
         return out
 
     @contextmanager
     def remembering(self) -> Iterator[None]:
-        """Within the block (in this thread), :meth:`queries` remembers the queries of the sentences it read, at
-        most :data:`_RECENT_SENTENCES` of them, and takes them from there when asked again: the detector scores a
+        """Within the block (in this thread), :meth:`queries` remembers the queries it made, at most
+        :data:`_REMEMBERED_SLOTS` of them, and takes them from there when asked again: the detector scores a
         batch within one, so the ranking of likely originals does not read the batch's sentences again. A
-        remembered query is the very bits a new reading gives (exact products): this saves time only."""
-        self._scope.recent = {}
+        remembered query is the very bits a new reading gives (exact products): this saves time only. Nested
+        blocks share the outermost one's memory."""
+        scopes = _memories()
+        if id(self) in scopes:
+            yield
+            return
+        scopes[id(self)] = _Remembered()
         try:
             yield
         finally:
-            self._scope.recent = None
-
-    @cached_property
-    def _scope(self) -> threading.local:
-        """Per thread, ``recent``: None, or (within :meth:`remembering`) per sentence read (its ids as bytes), the
-        slots asked for (offsets from the sentence's BOS, sorted) and their queries."""
-        return threading.local()
+            del scopes[id(self)]
 
     def _queries(self, X: np.ndarray, pos: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         n = len(pos)
