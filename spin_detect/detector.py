@@ -141,9 +141,7 @@ class Detector:
 
     def _score_batch(self, batch: list[tuple[Normalized, list[Sentence]]], top: int | None = None
                      ) -> list[DocumentReport]:
-        cloze = self.extractor.cloze
-        # many small matrix products: BLAS threads only spin (tables/blas.py); the ranking of likely originals
-        # asks the cloze model again about the slots the features asked about
+        cloze = self.extractor.cloze  # small products: BLAS threads only spin; the ranking reuses the features'
         with one_blas_thread(), cloze.remembering() if cloze is not None else nullcontext():
             return self._score_batch_here(batch, top)
 
@@ -322,8 +320,7 @@ class Detector:
 
 
 class _EvidenceState:
-    """Where :meth:`Detector._evidence` is in one sentence: its tokens by probability, the next one, the
-    tokens its items cover, and the items so far."""
+    """Where :meth:`Detector._evidence` is in a sentence: its tokens by probability, the next, those covered, items."""
 
     def __init__(self, sentence: Sentence, prob: np.ndarray) -> None:
         self.sentence, self.prob = sentence, prob

@@ -155,20 +155,38 @@ def test_remembered_queries_are_the_bits_a_new_reading_gives(model, monkeypatch)
         assert reads[2:] == [len(pos)]
     model.queries(X, pos, lo, hi)
     assert len(reads) == 4  # outside the block: read again
-    monkeypatch.setattr(cloze, "_REMEMBERED_SLOTS", int(half.sum()))
-    with model.remembering():
-        model.queries(X, pos, lo, hi)  # more slots than it may remember: none remembered
+    limit = int(half.sum())
+    monkeypatch.setattr(cloze, "_REMEMBERED_SLOTS", limit)
+    with model.remembering():  # more slots than it may remember: those of the first sentences that fit
+        model.queries(X, pos, lo, hi)
+        per_sentence = np.cumsum(np.unique(lo, return_counts=True)[1])
+        fit = int(per_sentence[per_sentence <= limit][-1])
+        np.testing.assert_array_equal(model.queries(X, pos, lo, hi), want)
+        assert reads[4:] == [len(pos), len(pos) - fit]
+    with model.remembering():  # a full memory starts again
+        model.queries(X, pos[half], lo[half], hi[half])
         np.testing.assert_array_equal(model.queries(X, pos[half], lo[half], hi[half]), want[half])
-        assert reads[4:] == [len(pos), int(half.sum())]
-        np.testing.assert_array_equal(model.queries(X, pos[~half], lo[~half], hi[~half]), want[~half])
-        assert reads[6:] == [int((~half).sum())]  # the memory was full: it started again with these
         np.testing.assert_array_equal(model.queries(X, pos[~half], lo[~half], hi[~half]), want[~half])
         np.testing.assert_array_equal(model.queries(X, pos[half], lo[half], hi[half]), want[half])
-        assert reads[7:] == [int(half.sum())]
+        assert reads[6:] == [limit, len(pos) - limit, limit]
+        assert model.queries(X, pos[:0], lo[:0], hi[:0]).shape == (0, OUT)
+
+
+def test_models_do_not_share_what_they_remember(path, model):
+    """Two models within their blocks at once: each reads for itself (the memory is per model)."""
+    other = ClozeModel.load(path, reference=default_reference())
+    X, pos, lo, hi = framed_sentences(np.random.default_rng(5), 4)
+    reads = []
+    blocks = other.reader.blocks
+    other.reader.blocks = lambda *a: (reads.append(1), blocks(*a))[1]
+    with model.remembering(), other.remembering():
+        want = model.queries(X, pos, lo, hi)
+        np.testing.assert_array_equal(other.queries(X, pos, lo, hi), want)
+        assert reads == [1]
 
 
 def test_a_model_in_use_can_be_pickled(path):
-    """The memory of ``remembering`` is kept beside the model, not in it."""
+    """A model that has read within ``remembering`` still pickles, and its copy gives the same queries."""
     import pickle
 
     fresh = ClozeModel.load(path, reference=default_reference())

@@ -57,9 +57,10 @@ _BLOCK = 1024
 #: by length, so little padding): enough rows for the products to run fast, few enough to keep memory small.
 _SENTENCE_BLOCK, _TOKEN_BLOCK = 256, 8192
 _NORMALISER_BLOCK = 512
-#: Queries a version-2 model remembers within :meth:`ClozeModel.remembering` (about 400 bytes each with 96
-#: dimensions, so about 26 MB): those of a batch of the detector (about 2,000 sentences by default), whose
-#: likely originals are ranked after its features are made.
+#: Queries a version-2 model remembers within :meth:`ClozeModel.remembering` (392 bytes each with 96
+#: dimensions: about 26 MB, estimated): most or all of a batch of the detector (about 2,000 sentences by
+#: default; 18-27 slots a sentence in generated and README text), whose likely originals are ranked after its
+#: features are made.
 _REMEMBERED_SLOTS = 65_536
 _SCORE_BLOCK = 4096  # (word, query) pairs per block of :meth:`ClozeModel.scores`
 _UNK = 2  # the reference's UNK id (spin_detect.tables.reference.UNK; not imported: tables stay independent)
@@ -92,24 +93,23 @@ class _Remembered:
 
     def add(self, keys: list[bytes], offsets: list[np.ndarray], rows: list[np.ndarray]) -> None:
         """Remember the queries ``rows[s]`` of the slots ``offsets[s]`` (none remembered yet) of sentence
-        ``keys[s]``, unless they are more than :data:`_REMEMBERED_SLOTS`; forget the others first when there
-        would be more."""
-        new = sum(len(o) for o in offsets)
-        if new > _REMEMBERED_SLOTS:
-            return  # what is not remembered is read again, to the same bits
-        if self.slots + new > _REMEMBERED_SLOTS:
+        ``keys[s]``: all, after forgetting the others if there would be more than :data:`_REMEMBERED_SLOTS`,
+        or, when they alone are more, those of the first sentences, up to that many."""
+        if self.slots + sum(len(o) for o in offsets) > _REMEMBERED_SLOTS:
             self.sentences.clear()
             self.slots = 0
         for key, at, q in zip(keys, offsets, rows):
             if not len(at):
                 continue
+            if self.slots + len(at) > _REMEMBERED_SLOTS:
+                return  # (the rest are read again when asked, to the same bits)
             known = self.sentences.get(key)
-            n = len(at)
+            before = 0 if known is None else len(known[0])
             if known is not None:
                 at, q = np.r_[known[0], at], np.r_[known[1], q]
             at, keep = np.unique(at, return_index=True)  # (a slot asked for twice in one call: once)
             self.sentences[key] = (at, q[keep])
-            self.slots += n
+            self.slots += len(at) - before
 
 
 class SentenceReader:
@@ -249,7 +249,7 @@ class ClozeModel(ReferenceTiedTable):
         from there and the others read (and remembered)."""
         out = np.empty((len(pos), self._w2.shape[1]), dtype=np.float32)
         memory = _memories().get(id(self))
-        if memory is None:
+        if memory is None or not len(pos):
             for slots, features in reader.blocks(X, pos, lo, hi):
                 out[slots] = self._head(features)
             return out
