@@ -71,6 +71,15 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.tanh(x * np.float32(0.5)) * np.float32(0.5) + np.float32(0.5)
 
 
+def _by_sentence(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Slots grouped by their sentence's key (``keys[i]``, one value per sentence): the first slot of each
+    sentence, in the order of the keys; the slots sentence by sentence (each in its given order); and where
+    each sentence's slots start and end in that list."""
+    _, first, which = np.unique(keys, return_index=True, return_inverse=True)
+    by_sentence = np.argsort(which, kind="stable")
+    return first, by_sentence, np.searchsorted(which[by_sentence], np.arange(len(first) + 1))
+
+
 _MEMORY = threading.local()
 
 
@@ -165,11 +174,10 @@ class SentenceReader:
         them and about :data:`_TOKEN_BLOCK` tokens, so memory stays small whatever the batch."""
         if not len(pos):
             return
-        starts, first, which = np.unique(lo, return_index=True, return_inverse=True)
+        first, by_sentence, bounds = _by_sentence(lo)
+        starts = lo[first]
         lengths = hi[first] - starts + 1
         order = np.argsort(lengths, kind="stable")
-        by_sentence = np.argsort(which, kind="stable")  # slots grouped by sentence
-        bounds = np.searchsorted(which[by_sentence], np.arange(len(starts) + 1))
         b = 0
         while b < len(order):
             # sorted by length, so k sentences from b take k * (the k-th's length) tokens padded: the most that fit
@@ -254,9 +262,7 @@ class ClozeModel(ReferenceTiedTable):
                 out[slots] = self._head(features)
             return out
         # a sentence is its framing (lo, hi) and is remembered by its ids
-        frames, first, which = np.unique(lo * (len(X) + 1) + hi, return_index=True, return_inverse=True)
-        by_sentence = np.argsort(which, kind="stable")
-        bounds = np.searchsorted(which[by_sentence], np.arange(len(frames) + 1))
+        first, by_sentence, bounds = _by_sentence(lo * (len(X) + 1) + hi)
         keys, todo = [], []
         for s, (a, b) in enumerate(zip(lo[first].tolist(), (hi[first] + 1).tolist())):
             slots = by_sentence[bounds[s]: bounds[s + 1]]
