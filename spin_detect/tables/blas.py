@@ -1,8 +1,8 @@
 """One BLAS thread while the detector computes: its matrix products are many small ones.
 
-The cloze model multiplies blocks of at most 1,024 rows (:mod:`spin_detect.tables.cloze`),
-too small for BLAS threads to pay off; yet with a thread per core, OpenBLAS
-wakes its threads for each product and lets them spin between products. Scoring
+The cloze model multiplies blocks of at most 1,024 rows (:mod:`spin_detect.tables.cloze`; its LSTMs, a
+block of at most 256 sentences one word at a time), too small for BLAS threads to pay off; yet with a
+thread per core, OpenBLAS wakes its threads for each product and lets them spin between products. Scoring
 1,000 articles in one process took 9.3-12.5 s of CPU with numpy's default
 threads on two cores and 5.3-6.2 s with one, in the same wall time or less
 (benchmarks/README.md, "Session 22"). The audit's worker processes already run
