@@ -100,18 +100,20 @@ class _Remembered:
         self.sentences: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
         self.slots = 0
 
-    def add(self, keys: list[bytes], offsets: list[np.ndarray], rows: list[np.ndarray]) -> None:
-        """Remember the queries ``rows[s]`` of the slots ``offsets[s]`` (none remembered yet) of sentence
-        ``keys[s]``: all, after forgetting the others if there would be more than :data:`_REMEMBERED_SLOTS`,
-        or, when they alone are more, those of the first sentences, up to that many."""
-        if self.slots + sum(len(o) for o in offsets) > _REMEMBERED_SLOTS:
+    def add(self, keys: list[bytes], todo: list[np.ndarray], starts: list[int], pos: np.ndarray, out: np.ndarray
+            ) -> None:
+        """Remember the queries ``out[todo[s]]`` of slots ``pos[todo[s]]`` (none remembered yet) of sentence
+        ``keys[s]`` (its first id at ``starts[s]``): all, after forgetting the others if there would be more than
+        :data:`_REMEMBERED_SLOTS`, or, when they alone are more, those of the first sentences, up to that many."""
+        if self.slots + sum(len(t) for t in todo) > _REMEMBERED_SLOTS:
             self.sentences.clear()
             self.slots = 0
-        for key, at, q in zip(keys, offsets, rows):
-            if not len(at):
+        for key, slots, start in zip(keys, todo, starts):
+            if not len(slots):
                 continue
-            if self.slots + len(at) > _REMEMBERED_SLOTS:
+            if self.slots + len(slots) > _REMEMBERED_SLOTS:
                 return  # (the rest are read again when asked, to the same bits)
+            at, q = pos[slots] - start, out[slots]  # (copies made for what is kept only)
             known = self.sentences.get(key)
             before = 0 if known is None else len(known[0])
             if known is not None:
@@ -279,7 +281,7 @@ class ClozeModel(ReferenceTiedTable):
             return out
         for slots, features in reader.blocks(X, pos[missing], lo[missing], hi[missing]):
             out[missing[slots]] = self._head(features)
-        memory.add(keys, [pos[t] - a for t, a in zip(todo, lo[first].tolist())], [out[t] for t in todo])
+        memory.add(keys, todo, lo[first].tolist(), pos, out)
         return out
 
     @contextmanager
