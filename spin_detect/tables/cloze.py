@@ -259,29 +259,29 @@ class ClozeModel(ReferenceTiedTable):
         from there and the others read (and remembered)."""
         out = np.empty((len(pos), self._w2.shape[1]), dtype=np.float32)
         memory = _memories().get(id(self))
-        if memory is None or not len(pos):
-            for slots, features in reader.blocks(X, pos, lo, hi):
-                out[slots] = self._head(features)
-            return out
-        # a sentence is its framing (lo, hi) and is remembered by its ids
-        first, by_sentence, bounds = _by_sentence(lo * (len(X) + 1) + hi)
-        keys, todo = [], []
-        for s, (a, b) in enumerate(zip(lo[first].tolist(), (hi[first] + 1).tolist())):
-            slots = by_sentence[bounds[s]: bounds[s + 1]]
-            keys.append(X[a:b].astype(np.int64, copy=False).tobytes())
-            known = memory.sentences.get(keys[-1])
-            if known is not None:
-                at = np.minimum(np.searchsorted(known[0], pos[slots] - a), len(known[0]) - 1)
-                hit = known[0][at] == pos[slots] - a
-                out[slots[hit]] = known[1][at[hit]]
-                slots = slots[~hit]
-            todo.append(slots)
-        missing = np.concatenate(todo)
-        if not len(missing):
-            return out
+        missing = np.arange(len(pos))
+        if memory is not None and len(pos):
+            # a sentence is its framing (lo, hi) and is remembered by its ids
+            first, by_sentence, bounds = _by_sentence(lo * (len(X) + 1) + hi)
+            starts = lo[first].tolist()
+            keys, todo = [], []
+            for s, (a, b) in enumerate(zip(starts, (hi[first] + 1).tolist())):
+                slots = by_sentence[bounds[s]: bounds[s + 1]]
+                keys.append(X[a:b].astype(np.int64, copy=False).tobytes())
+                known = memory.sentences.get(keys[-1])
+                if known is not None:
+                    at = np.minimum(np.searchsorted(known[0], pos[slots] - a), len(known[0]) - 1)
+                    hit = known[0][at] == pos[slots] - a
+                    out[slots[hit]] = known[1][at[hit]]
+                    slots = slots[~hit]
+                todo.append(slots)
+            missing = np.concatenate(todo)
+            if not len(missing):
+                return out
         for slots, features in reader.blocks(X, pos[missing], lo[missing], hi[missing]):
             out[missing[slots]] = self._head(features)
-        memory.add(keys, todo, lo[first].tolist(), pos, out)
+        if memory is not None and len(pos):
+            memory.add(keys, todo, starts, pos, out)
         return out
 
     @contextmanager
